@@ -1,0 +1,186 @@
+"""Fold responses into running aggregates: batched, exactly once, safe under concurrency.
+
+A fold claims a batch of outbox events by deleting them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so concurrent workers take disjoint batches), adds the batch's counts to the aggregates with an
+atomic upsert, and commits both together. A worker killed mid-batch rolls back, leaving the events
+for the next fold; a job that runs twice finds nothing left to claim.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from .models import RESPONDENTS, Aggregate, OutboxEvent, Response, Survey
+
+DEFAULT_BATCH_SIZE = 5000
+ANSWERED = "*"
+
+
+class Key(NamedTuple):
+    survey_id: int
+    region_code: str
+    month: str
+    lang: str
+    question_id: str
+    option: str
+
+
+class Row(NamedTuple):
+    survey_id: int
+    region_code: str
+    lang: str
+    submitted_on: date
+    answers: dict[str, Any]
+
+
+def count_rows(rows: Iterable[Row], definitions: dict[int, dict[str, Any]]) -> Counter[Key]:
+    """The aggregate increments for these responses (pure function, no database)."""
+    counts: Counter[Key] = Counter()
+    types = {
+        sid: {q["id"]: q["type"] for q in d["questions"]} for sid, d in definitions.items()
+    }
+    for row in rows:
+        month = row.submitted_on.strftime("%Y-%m")
+        base = (row.survey_id, row.region_code, month, row.lang)
+        counts[Key(*base, RESPONDENTS, RESPONDENTS)] += 1
+        qtypes = types[row.survey_id]
+        for qid, value in row.answers.items():
+            qtype = qtypes.get(qid)
+            if qtype is None:  # a question removed from the definition since
+                continue
+            counts[Key(*base, qid, ANSWERED)] += 1
+            if qtype == "text":
+                continue  # free text is never aggregated or shown
+            if qtype == "multi":
+                for v in value:
+                    counts[Key(*base, qid, str(v))] += 1
+            else:
+                counts[Key(*base, qid, str(value))] += 1
+    return counts
+
+
+def _upsert(session: Session, counts: Counter[Key]) -> None:
+    if not counts:
+        return
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(Aggregate)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(Key._fields),
+        set_={"count": Aggregate.count + stmt.excluded["count"]},
+    )
+    # Sorted, so concurrent folds lock shared rows in the same order and cannot deadlock.
+    params = [{**key._asdict(), "count": n} for key, n in sorted(counts.items())]
+    session.execute(stmt, params)
+
+
+def _definitions(session: Session, survey_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    ids = set(survey_ids)
+    if not ids:
+        return {}
+    stmt = select(Survey.id, Survey.definition).where(Survey.id.in_(ids))
+    return dict(session.execute(stmt).all())
+
+
+def _load_rows(session: Session, response_ids: Sequence[Any]) -> list[Row]:
+    stmt = select(
+        Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
+        Response.answers,
+    ).where(Response.id.in_(response_ids))
+    return [Row(*r) for r in session.execute(stmt)]
+
+
+def fold_batch(session: Session, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """Fold up to `batch_size` pending responses; the caller commits. Returns how many."""
+    claim = (
+        select(OutboxEvent.id)
+        .order_by(OutboxEvent.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    response_ids = session.scalars(
+        delete(OutboxEvent).where(OutboxEvent.id.in_(claim)).returning(OutboxEvent.response_id)
+    ).all()
+    if not response_ids:
+        return 0
+    rows = _load_rows(session, response_ids)
+    _upsert(session, count_rows(rows, _definitions(session, {r.survey_id for r in rows})))
+    return len(response_ids)
+
+
+def fold_pending(session_factory: Callable[[], Session], batch_size: int = DEFAULT_BATCH_SIZE,
+                 max_batches: int | None = None) -> int:
+    """Fold batches, each in its own transaction, until none are pending. Returns the total."""
+    total = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        session = session_factory()
+        try:
+            n = fold_batch(session, batch_size)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        total += n
+        batches += 1
+        if n < batch_size:
+            break
+    return total
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxEvent)) or 0
+
+
+def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
+            progress: Callable[[int], None] | None = None) -> int:
+    """Recompute the surveys' aggregates from stored responses, in one transaction."""
+    pending = select(Response.id).where(Response.survey_id.in_(survey_ids))
+    # Claim pending events first: a concurrent fold holding them finishes before we go on.
+    session.execute(delete(OutboxEvent).where(OutboxEvent.response_id.in_(pending)))
+    session.execute(delete(Aggregate).where(Aggregate.survey_id.in_(survey_ids)))
+    definitions = _definitions(session, survey_ids)
+    stmt = select(
+        Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
+        Response.answers,
+    ).where(Response.survey_id.in_(survey_ids))
+    total: Counter[Key] = Counter()
+    done = 0
+    for part in session.execute(stmt.execution_options(yield_per=chunk)).partitions():
+        total.update(count_rows([Row(*r) for r in part], definitions))
+        done += len(part)
+        if progress:
+            progress(len(part))
+    _upsert(session, total)
+    return done
+
+
+def recount(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
+    """What the aggregates should hold: a recount of the folded (not pending) raw responses."""
+    definitions = _definitions(session, survey_ids)
+    stmt = select(
+        Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
+        Response.answers,
+    ).where(
+        Response.survey_id.in_(survey_ids),
+        Response.id.not_in(select(OutboxEvent.response_id)),
+    )
+    return count_rows((Row(*r) for r in session.execute(stmt)), definitions)
+
+
+def stored_counts(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
+    stmt = select(
+        Aggregate.survey_id, Aggregate.region_code, Aggregate.month, Aggregate.lang,
+        Aggregate.question_id, Aggregate.option, Aggregate.count,
+    ).where(Aggregate.survey_id.in_(survey_ids), Aggregate.count > 0)
+    return Counter({Key(*r[:6]): r[6] for r in session.execute(stmt)})

@@ -1,0 +1,153 @@
+"""Database tables. Constraints here enforce what the application promises.
+
+Anonymity by construction: `responses` has no column for a person, an IP, a user agent, a token
+or a timestamp finer than a day; the replay guard (`submission_receipts`) is not linked to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names, so Alembic migrations are portable between databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CollaborationArea(Base):
+    __tablename__ = "collaboration_areas"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_fi: Mapped[str] = mapped_column(String(200))
+    name_sv: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Region(Base):
+    """A wellbeing services county (or the City of Helsinki), Statistics Finland code."""
+
+    __tablename__ = "regions"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name_fi: Mapped[str] = mapped_column(String(200))
+    name_sv: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    # Official languages under the Language Act, e.g. "fi" or "fi+sv".
+    languages: Mapped[str] = mapped_column(String(20))
+    collaboration_area: Mapped[str] = mapped_column(ForeignKey("collaboration_areas.code"))
+
+
+class Municipality(Base):
+    __tablename__ = "municipalities"
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name_fi: Mapped[str] = mapped_column(String(200))
+    name_sv: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    sami_homeland: Mapped[bool] = mapped_column(default=False)
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'closed')", name="status"),
+        CheckConstraint("audience IN ('citizen', 'staff')", name="audience"),
+        CheckConstraint("min_group_size >= 1", name="min_group_size"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    audience: Mapped[str] = mapped_column(String(10))
+    # "national" or a region code.
+    scope: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    min_group_size: Mapped[int] = mapped_column(Integer, default=5)
+    # The validated definition: languages, goals, and every text stored per language.
+    definition: Mapped[dict] = mapped_column(JSONType)
+
+
+class Response(Base):
+    """One anonymous response. No identity, token, IP or exact time: see module docstring."""
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_survey_region", "survey_id", "region_code"),)
+    # Random, so ids reveal nothing about submission order.
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    lang: Mapped[str] = mapped_column(String(3))
+    submitted_on: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSONType)
+
+
+class OutboxEvent(Base):
+    """A response waiting to be folded into the aggregates (transactional outbox).
+
+    Written in the same transaction as the response, deleted in the same transaction that folds
+    it: a response is folded exactly once however often a job runs.
+    """
+
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), unique=True
+    )
+
+
+class SubmissionReceipt(Base):
+    """Hash of a rendered form's one-time token: a replayed POST is recognised, not re-stored."""
+
+    __tablename__ = "submission_receipts"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Day only; receipts past it may be purged.
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class Aggregate(Base):
+    """Running counts per survey x region x month x language x question x option.
+
+    question_id "*" with option "*" counts respondents; option "*" under a question counts the
+    respondents who answered it.
+    """
+
+    __tablename__ = "aggregates"
+    __table_args__ = (
+        UniqueConstraint(
+            "survey_id", "region_code", "month", "lang", "question_id", "option",
+            name="uq_aggregates_key",
+        ),
+        CheckConstraint("count >= 0", name="count_nonnegative"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    lang: Mapped[str] = mapped_column(String(3))
+    question_id: Mapped[str] = mapped_column(String(64))
+    option: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+RESPONDENTS = "*"

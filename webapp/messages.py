@@ -1,0 +1,28 @@
+"""Sentences for the domain's validation error codes, in the page language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext
+
+ERROR_MESSAGES = {
+    "required": lazy_gettext("Please answer this question."),
+    "invalid_choice": lazy_gettext("Please choose one of the options shown."),
+    "duplicate_choice": lazy_gettext("Each option can be chosen only once."),
+    "too_many_values": lazy_gettext("Please give only one answer."),
+    "not_a_number": lazy_gettext("Please enter a whole number, for example 42."),
+    "invalid_text": lazy_gettext("The answer contains characters that cannot be saved."),
+    "unknown_fields": lazy_gettext("The form contained fields this survey does not have."),
+    "expired": lazy_gettext(
+        "The form had expired. Your answers are kept below: please check them and send again."
+    ),
+}
+
+
+def error_message(code: str, params: dict[str, Any]) -> str:
+    if code == "out_of_range":
+        return gettext("Please enter a number from %(min)s to %(max)s.", **params)
+    if code == "too_long":
+        return gettext("Please shorten your answer to at most %(max)s characters.", **params)
+    return str(ERROR_MESSAGES.get(code, ERROR_MESSAGES["invalid_choice"]))

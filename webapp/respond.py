@@ -1,0 +1,174 @@
+"""Respondents' pages: choose a language, answer a survey, get a thank-you page."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from wtforms import HiddenField
+
+from surveys import events, service
+from surveys.answers import check_submission
+from surveys.config import LANGUAGES
+from surveys.definition import REGION_FIELD, localized, options_for
+from surveys.models import Region, Survey
+from surveys.regions import all_regions, name_in
+
+from .app import get_db, get_redis
+from .i18n import negotiate
+from .messages import error_message
+
+bp = Blueprint("respond", __name__)
+
+TOKEN_MAX_AGE_S = 2 * 24 * 3600
+
+
+class SubmitForm(FlaskForm):
+    """Only the CSRF token and the one-time submission token: questions are rendered from the
+    survey definition and checked by the domain (`surveys.answers`)."""
+
+    submission_token = HiddenField()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="palaute-submission")
+
+
+def _new_token() -> str:
+    return _serializer().dumps(secrets.token_urlsafe(18))
+
+
+def _published(slug: str) -> Survey:
+    survey = service.get_survey(get_db(), slug)
+    if survey is None or survey.status == "draft":
+        abort(404)
+    return survey
+
+
+@bp.get("/")
+def root():
+    return redirect(url_for("respond.index", lang=negotiate(list(LANGUAGES))))
+
+
+@bp.get("/<lang>/")
+def index():
+    surveys = get_db().scalars(
+        select(Survey).where(Survey.status == "published", Survey.audience == "citizen")
+        .order_by(Survey.slug)
+    ).all()
+    listed = [
+        {"slug": s.slug, "title": localized(s.definition["title"], g.lang)}
+        for s in surveys
+        if g.lang in s.definition["languages"]
+    ]
+    return render_template("index.html", surveys=listed)
+
+
+@bp.get("/s/<slug>")
+def bare_survey(slug: str):
+    survey = _published(slug)
+    county_langs: list[str] = []
+    if survey.scope != "national":
+        region = get_db().get(Region, survey.scope)
+        if region is not None:
+            # Swedish first where Swedish is listed first (Ostrobothnia's majority is Swedish).
+            county_langs = ["sv", "fi"] if survey.scope == "17" else region.languages.split("+")
+    lang = negotiate(list(survey.definition["languages"]), county_langs)
+    return redirect(url_for("respond.survey", lang=lang, slug=slug))
+
+
+def _view_model(survey: Survey, lang: str) -> dict[str, Any]:
+    d = survey.definition
+    questions = [
+        {
+            "id": q["id"],
+            "type": q["type"],
+            "required": q.get("required", False),
+            "text": localized(q["text"], lang),
+            "help": localized(q["help"], lang) if q.get("help") else None,
+            "options": options_for(q, lang) if q["type"] != "number" else [],
+            "min": q.get("min"),
+            "max": q.get("max"),
+            "max_length": q.get("max_length"),
+        }
+        for q in d["questions"]
+    ]
+    regions = []
+    if survey.scope == "national":
+        regions = [(r.code, name_in(r, lang)) for r in all_regions(get_db())]
+        regions.sort(key=lambda pair: pair[1])
+    return {
+        "survey": survey,
+        "title": localized(d["title"], lang),
+        "description": localized(d["description"], lang) if d.get("description") else None,
+        "questions": questions,
+        "regions": regions,
+        "region_field": REGION_FIELD,
+        "languages": d["languages"],
+    }
+
+
+def _render_form(survey: Survey, form: SubmitForm, values: MultiDict, errors: dict[str, str],
+                 status: int = 200):
+    # A fresh one-time token on every render: only a form that was rendered can be sent once.
+    form.submission_token.data = _new_token()
+    return render_template("survey.html", form=form, values=values, errors=errors,
+                           **_view_model(survey, g.lang)), status
+
+
+@bp.route("/<lang>/s/<slug>", methods=["GET", "POST"])
+def survey(slug: str):
+    survey = _published(slug)
+    if g.lang not in survey.definition["languages"]:
+        abort(404)
+    if survey.status == "closed":
+        title = localized(survey.definition["title"], g.lang)
+        return render_template("closed.html", title=title), 410
+    form = SubmitForm()
+    if request.method == "GET":
+        return _render_form(survey, form, MultiDict(), {})
+
+    values = request.form
+    if not form.validate():
+        # CSRF token missing or stale: keep the answers, hand out fresh tokens, ask to resend.
+        return _render_form(survey, form, values, {"_form": error_message("expired", {})}, 400)
+    try:
+        token = _serializer().loads(form.submission_token.data or "", max_age=TOKEN_MAX_AGE_S)
+    except BadSignature:
+        return _render_form(survey, form, values, {"_form": error_message("expired", {})}, 400)
+
+    db = get_db()
+    codes = {code for code, in db.execute(select(Region.code))}
+    answers = {k: values.getlist(k) for k in values}
+    checked = check_submission(survey.definition, answers, codes)
+    if not checked.ok:
+        errors = {field: error_message(code, params)
+                  for field, (code, params) in checked.errors.items()}
+        return _render_form(survey, form, values, errors, 400)
+
+    if service.store_response(db, survey, g.lang, checked, token):
+        events.notify_submitted(get_redis())
+    return redirect(url_for("respond.thanks", slug=slug), code=303)
+
+
+@bp.get("/<lang>/s/<slug>/thanks")
+def thanks(slug: str):
+    survey = _published(slug)
+    if g.lang not in survey.definition["languages"]:
+        abort(404)
+    return render_template("thanks.html", title=localized(survey.definition["title"], g.lang),
+                           survey=survey)

@@ -1,0 +1,1 @@
+"""RQ jobs. Jobs receive ids (or nothing), never objects, and are safe to run twice."""

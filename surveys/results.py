@@ -14,20 +14,19 @@ from sqlalchemy.orm import Session
 
 from .aggregation import ANSWERED
 from .definition import options_for
-from .models import RESPONDENTS, Aggregate, Survey
+from .disclosure import hidden_scopes
+from .models import RESPONDENTS, Aggregate, Region, Survey
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 
-def _sums(session: Session, survey_id: int, region_codes: list[str] | None,
-          months: tuple[str, str] | None = None) -> dict[str, dict[str, int]]:
+def _sums(session: Session, survey_id: int,
+          region_codes: list[str] | None) -> dict[str, dict[str, int]]:
     stmt = select(Aggregate.question_id, Aggregate.option, func.sum(Aggregate.count)).where(
         Aggregate.survey_id == survey_id
     )
     if region_codes is not None:
         stmt = stmt.where(Aggregate.region_code.in_(region_codes))
-    if months is not None:
-        stmt = stmt.where(Aggregate.month >= months[0], Aggregate.month <= months[1])
     stmt = stmt.group_by(Aggregate.question_id, Aggregate.option)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for qid, option, total in session.execute(stmt):
@@ -35,13 +34,40 @@ def _sums(session: Session, survey_id: int, region_codes: list[str] | None,
     return out
 
 
-def _question_figures(question: dict[str, Any], counts: dict[str, int], min_group: int,
+def hidden_in_scope(session: Session, survey: Survey, scope: dict[str, Any]) -> set[str]:
+    """Counts ("*" for respondents, else question ids) that must be hidden in this scope, by the
+    threshold and by secondary suppression against differencing (see surveys.disclosure)."""
+    threshold = survey.min_group_size
+    stmt = (
+        select(Aggregate.region_code, Aggregate.question_id, func.sum(Aggregate.count))
+        .where(Aggregate.survey_id == survey.id, Aggregate.option == ANSWERED)
+        .group_by(Aggregate.region_code, Aggregate.question_id)
+    )
+    per_key: dict[str, dict[str, int]] = defaultdict(dict)
+    for region, qid, total in session.execute(stmt):
+        per_key[qid][region] = int(total or 0)
+    area_of = dict(session.execute(select(Region.code, Region.collaboration_area)).all())
+    keys = [RESPONDENTS] + [q["id"] for q in survey.definition["questions"]]
+    hidden: set[str] = set()
+    for key in keys:
+        by_region = per_key.get(key, {})
+        if scope["level"] == "country":
+            if sum(by_region.values()) < threshold:
+                hidden.add(key)
+            continue
+        regions, areas = hidden_scopes(by_region, area_of, threshold)
+        if scope["code"] in (regions if scope["level"] == "region" else areas):
+            hidden.add(key)
+    return hidden
+
+
+def _question_figures(question: dict[str, Any], counts: dict[str, int], hidden: bool,
                       lang: str) -> dict[str, Any]:
     qtype = question["type"]
     n = counts.get(ANSWERED, 0)
     figures: dict[str, Any] = {"type": qtype, "n": n, "counts": None, "mean": None, "nps": None,
                                "suppressed": False}
-    if n < min_group:
+    if hidden:
         # A question answered by fewer than the threshold is as identifying as a small group.
         return {**figures, "n": None, "suppressed": True}
     if qtype == "text":
@@ -58,21 +84,24 @@ def _question_figures(question: dict[str, Any], counts: dict[str, int], min_grou
 
 
 def survey_results(session: Session, survey: Survey, region_codes: list[str] | None,
-                   scope: dict[str, Any], lang: str = "fi",
-                   months: tuple[str, str] | None = None) -> dict[str, Any]:
-    """The results document of the API contract for `region_codes` (None: whole country)."""
+                   scope: dict[str, Any], lang: str = "fi") -> dict[str, Any]:
+    """The results document of the API contract for `region_codes` (None: whole country);
+    `scope["level"]` is "country", "area" or "region" and `scope["code"]` names it."""
     definition = survey.definition
     min_group = survey.min_group_size
-    sums = _sums(session, survey.id, region_codes, months)
+    sums = _sums(session, survey.id, region_codes)
     respondents = sums.get(RESPONDENTS, {}).get(RESPONDENTS, 0)
-    suppressed = respondents < min_group
+    hidden = hidden_in_scope(session, survey, scope)
+    suppressed = respondents < min_group or RESPONDENTS in hidden
     questions: dict[str, Any] = {}
     for q in definition["questions"]:
         if suppressed:
             questions[q["id"]] = {"type": q["type"], "n": None, "counts": None, "mean": None,
                                   "nps": None, "suppressed": True}
         else:
-            questions[q["id"]] = _question_figures(q, sums.get(q["id"], {}), min_group, lang)
+            counts = sums.get(q["id"], {})
+            is_hidden = q["id"] in hidden or counts.get(ANSWERED, 0) < min_group
+            questions[q["id"]] = _question_figures(q, counts, is_hidden, lang)
     return {
         "survey": survey.slug,
         "scope": scope,

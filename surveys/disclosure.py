@@ -1,48 +1,90 @@
 """Small-group suppression that also survives differencing.
 
 Hiding a county with 3 respondents is not enough when its collaboration area (say 40) and the
-area's other counties (37 together) are shown: 40 - 37 = 3. So, within each parent (the country
-for areas, an area for counties), the hidden children must together hold either nobody or at least
-the threshold; if not, the smallest shown siblings are hidden too (secondary suppression).
+area's other counties (37 together) are shown: 40 - 37 = 3. The same holds over time: a year's total
+minus its shown months reveals a hidden month. So the figures are treated as one table, places
+(county, area, country) × periods (each month and all months), and within every sum in it (counties
+→ area, areas → country, months → all months) the hidden parts must together hold nobody or at
+least the threshold; if not, the smallest shown parts are hidden too (secondary suppression),
+repeated until nothing changes. A hidden total hides all its parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+COUNTRY = "FI"
+ALL_MONTHS = "*"
+
+Cell = tuple[str, str]  # (place, period): place is a county code, "area:<code>" or "FI"
 
 
-def hidden_children(parent_total: int, children: Mapping[str, int], threshold: int) -> set[str]:
-    """Children of one parent whose figures must not be shown."""
-    hidden = {code for code, n in children.items() if n < threshold}
-    if parent_total < threshold:
-        return set(children)  # the parent itself is hidden: nothing to subtract from
-    hidden_sum = sum(children[c] for c in hidden)
-    shown = sorted((n, code) for code, n in children.items() if code not in hidden)
+def area_place(area: str) -> str:
+    return f"area:{area}"
+
+
+def secondary(parts: Mapping[str, int], hidden: set[str], threshold: int) -> set[str]:
+    """Parts of one shown sum to hide as well, so the hidden ones hold nobody or >= threshold."""
+    hidden_sum = sum(parts[p] for p in hidden)
+    shown = sorted((n, p) for p, n in parts.items() if p not in hidden)
+    extra: set[str] = set()
     while 0 < hidden_sum < threshold and shown:
-        n, code = shown.pop(0)
-        hidden.add(code)
+        n, p = shown.pop(0)
+        extra.add(p)
         hidden_sum += n
-    return hidden
+    return extra
 
 
-def hidden_scopes(by_region: Mapping[str, int], area_of: Mapping[str, str],
-                  threshold: int) -> tuple[set[str], set[str]]:
-    """(hidden county codes, hidden area codes) for one count (respondents, or one question's n).
+def _relations(area_of: Mapping[str, str], months: Iterable[str]) -> list[tuple[Cell, list[Cell]]]:
+    areas: dict[str, list[str]] = {}
+    for region, area in sorted(area_of.items()):
+        areas.setdefault(area, []).append(region)
+    places = [*area_of, *(area_place(a) for a in areas), COUNTRY]
+    periods = [*months, ALL_MONTHS]
+    relations: list[tuple[Cell, list[Cell]]] = []
+    for period in periods:
+        relations.append(((COUNTRY, period), [(area_place(a), period) for a in areas]))
+        for area, regions in areas.items():
+            relations.append(((area_place(area), period), [(r, period) for r in regions]))
+    for place in places:
+        relations.append(((place, ALL_MONTHS), [(place, m) for m in months]))
+    return relations
 
-    `by_region` holds the count of every county (missing ones count 0); `area_of` maps each county
-    to its collaboration area.
+
+def hidden_cells(counts: Mapping[Cell, int], area_of: Mapping[str, str],
+                 threshold: int) -> set[Cell]:
+    """Every cell of the table that must be hidden.
+
+    `counts` holds county-level counts per month, {(county, "YYYY-MM"): n}; missing ones are 0.
     """
-    areas: dict[str, dict[str, int]] = {}
-    for region, area in area_of.items():
-        areas.setdefault(area, {})[region] = by_region.get(region, 0)
-    area_totals = {area: sum(children.values()) for area, children in areas.items()}
-    country = sum(area_totals.values())
-    hidden_areas = hidden_children(country, area_totals, threshold)
-    hidden_regions: set[str] = set()
-    for area, children in areas.items():
-        if area in hidden_areas:
-            # Its counties are hidden with it, or the area could be rebuilt by adding them up.
-            hidden_regions |= set(children)
-        else:
-            hidden_regions |= hidden_children(area_totals[area], children, threshold)
-    return hidden_regions, hidden_areas
+    months = sorted({m for _, m in counts})
+    values: dict[Cell, int] = {}
+    for region in area_of:
+        for m in months:
+            values[(region, m)] = counts.get((region, m), 0)
+    relations = _relations(area_of, months)
+    # Sums bottom-up: areas from counties, the country from areas, all months from months.
+    for parent, children in relations:
+        if parent[1] != ALL_MONTHS and parent[0] != COUNTRY:
+            values[parent] = sum(values.get(c, 0) for c in children)
+    for parent, children in relations:
+        if parent[0] == COUNTRY and parent[1] != ALL_MONTHS:
+            values[parent] = sum(values.get(c, 0) for c in children)
+    for parent, children in relations:
+        if parent[1] == ALL_MONTHS:
+            values[parent] = sum(values.get(c, 0) for c in children)
+
+    hidden = {cell for cell, n in values.items() if n < threshold}
+    changed = True
+    while changed:
+        changed = False
+        for parent, children in relations:
+            if parent in hidden:
+                newly = set(children) - hidden
+            else:
+                parts = {c: values[c] for c in children}
+                newly = secondary(parts, {c for c in children if c in hidden}, threshold)
+            if newly:
+                hidden |= newly
+                changed = True
+    return hidden

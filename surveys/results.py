@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from .aggregation import ANSWERED
 from .definition import options_for
-from .disclosure import hidden_scopes
+from .disclosure import ALL_MONTHS, COUNTRY, Cell, area_place, hidden_cells
 from .models import RESPONDENTS, Aggregate, Region, Survey
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
@@ -34,31 +34,34 @@ def _sums(session: Session, survey_id: int,
     return out
 
 
-def hidden_in_scope(session: Session, survey: Survey, scope: dict[str, Any]) -> set[str]:
-    """Counts ("*" for respondents, else question ids) that must be hidden in this scope, by the
-    threshold and by secondary suppression against differencing (see surveys.disclosure)."""
-    threshold = survey.min_group_size
+def hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
+    """For each count ("*" for respondents, else a question id) the cells of the place × month
+    table that must be hidden: the threshold plus secondary suppression (surveys.disclosure)."""
     stmt = (
-        select(Aggregate.region_code, Aggregate.question_id, func.sum(Aggregate.count))
+        select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
+               func.sum(Aggregate.count))
         .where(Aggregate.survey_id == survey.id, Aggregate.option == ANSWERED)
-        .group_by(Aggregate.region_code, Aggregate.question_id)
+        .group_by(Aggregate.question_id, Aggregate.region_code, Aggregate.month)
     )
-    per_key: dict[str, dict[str, int]] = defaultdict(dict)
-    for region, qid, total in session.execute(stmt):
-        per_key[qid][region] = int(total or 0)
+    per_key: dict[str, dict[Cell, int]] = defaultdict(dict)
+    for qid, region, month, total in session.execute(stmt):
+        per_key[qid][(region, month)] = int(total or 0)
     area_of = dict(session.execute(select(Region.code, Region.collaboration_area)).all())
     keys = [RESPONDENTS] + [q["id"] for q in survey.definition["questions"]]
-    hidden: set[str] = set()
-    for key in keys:
-        by_region = per_key.get(key, {})
-        if scope["level"] == "country":
-            if sum(by_region.values()) < threshold:
-                hidden.add(key)
-            continue
-        regions, areas = hidden_scopes(by_region, area_of, threshold)
-        if scope["code"] in (regions if scope["level"] == "region" else areas):
-            hidden.add(key)
-    return hidden
+    return {key: hidden_cells(per_key.get(key, {}), area_of, survey.min_group_size)
+            for key in keys}
+
+
+def place_of(scope: dict[str, Any]) -> str:
+    if scope["level"] == "country":
+        return COUNTRY
+    return area_place(scope["code"]) if scope["level"] == "area" else scope["code"]
+
+
+def hidden_in_scope(session: Session, survey: Survey, scope: dict[str, Any]) -> set[str]:
+    """The counts ("*", question ids) hidden for this scope over all months."""
+    cell = (place_of(scope), ALL_MONTHS)
+    return {key for key, cells in hidden_table(session, survey).items() if cell in cells}
 
 
 def _question_figures(question: dict[str, Any], counts: dict[str, int], hidden: bool,
@@ -110,3 +113,38 @@ def survey_results(session: Session, survey: Survey, region_codes: list[str] | N
         "suppressed": suppressed,
         "questions": questions,
     }
+
+
+def monthly_results(session: Session, survey: Survey, region_codes: list[str] | None,
+                    scope: dict[str, Any], lang: str = "fi") -> dict[str, Any]:
+    """Respondents and per-question figures month by month, for following a goal over time.
+
+    The same hidden table as the totals applies, so no month can be subtracted from a total.
+    """
+    stmt = select(Aggregate.month, Aggregate.question_id, Aggregate.option,
+                  func.sum(Aggregate.count)).where(Aggregate.survey_id == survey.id)
+    if region_codes is not None:
+        stmt = stmt.where(Aggregate.region_code.in_(region_codes))
+    stmt = stmt.group_by(Aggregate.month, Aggregate.question_id, Aggregate.option)
+    by_month: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for month, qid, option, total in session.execute(stmt):
+        by_month[month][qid][option] = int(total or 0)
+    hidden = hidden_table(session, survey)
+    place = place_of(scope)
+    months = []
+    for month in sorted(by_month):
+        sums = by_month[month]
+        month_hidden = (place, month) in hidden[RESPONDENTS]
+        questions = {}
+        for q in survey.definition["questions"]:
+            q_hidden = month_hidden or (place, month) in hidden[q["id"]]
+            figures = _question_figures(q, sums.get(q["id"], {}), q_hidden, lang)
+            questions[q["id"]] = {k: figures[k] for k in ("n", "mean", "nps", "suppressed")}
+        months.append({
+            "month": month,
+            "respondents": None if month_hidden else sums.get(RESPONDENTS, {}).get(RESPONDENTS, 0),
+            "suppressed": month_hidden,
+            "questions": questions,
+        })
+    return {"survey": survey.slug, "scope": scope, "min_group_size": survey.min_group_size,
+            "goals": survey.definition.get("goals", []), "months": months}

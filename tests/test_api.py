@@ -42,3 +42,44 @@ def test_healthz_names_what_is_down(database_url):
     assert resp.status_code == 503
     body = resp.get_json()
     assert body["db"] == "ok" and body["redis"].startswith("down")
+
+
+def test_survey_list_by_goal(client, demo_survey):
+    listed = client.get("/api/v1/surveys?goal=5").get_json()["surveys"]
+    assert [s["slug"] for s in listed] == [demo_survey]
+    assert listed[0]["goals"] == [2, 5]
+    assert client.get("/api/v1/surveys?goal=12").get_json()["surveys"] == []
+
+
+def test_monthly_results_follow_the_totals_suppression(client, demo_survey, session):
+    from datetime import date
+
+    from sqlalchemy import select, update
+
+    from surveys.models import Response
+
+    def monthly():
+        return client.get(f"/api/v1/surveys/{demo_survey}/results/monthly?region=17").get_json()
+
+    for _ in range(6):
+        submit(client, demo_survey)
+    jobs.fold_pending()
+    [month] = monthly()["months"]
+    assert month["respondents"] == 6 and month["questions"]["recommend"]["mean"] == 9.0
+    # Two of them were given in an earlier month: that month (2) must be hidden, and so must
+    # the other month, or the total 6 - 4 would reveal it.
+    ids = session.scalars(select(Response.id).limit(2)).all()
+    session.execute(update(Response).where(Response.id.in_(ids))
+                    .values(submitted_on=date(2026, 1, 15)))
+    session.commit()
+    from click.testing import CliRunner
+
+    from webapp.cli import main
+
+    assert CliRunner().invoke(main, ["aggregates", "rebuild"]).exit_code == 0
+    months = monthly()["months"]
+    assert [m["month"] for m in months][0] == "2026-01" and len(months) == 2
+    assert all(m["suppressed"] and m["respondents"] is None for m in months)
+    assert all(q["mean"] is None for m in months for q in m["questions"].values())
+    assert client.get(f"/api/v1/surveys/{demo_survey}/results?region=17").get_json()[
+        "respondents"] == 6

@@ -83,3 +83,23 @@ def test_monthly_results_follow_the_totals_suppression(client, demo_survey, sess
     assert all(q["mean"] is None for m in months for q in m["questions"].values())
     assert client.get(f"/api/v1/surveys/{demo_survey}/results?region=17").get_json()[
         "respondents"] == 6
+
+
+def test_csv_export_respects_suppression(client, demo_survey):
+    import csv
+    import io
+
+    for _ in range(5):
+        submit(client, demo_survey)
+    jobs.fold_pending()
+    resp = client.get(f"/api/v1/surveys/{demo_survey}/results.csv?region=17")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert {"measure": "respondents", "value": "5"}.items() <= rows[0].items()
+    assert any(r["question"] == "service" and r["measure"] == "count:dental" and r["value"] == "5"
+               for r in rows)
+    assert not any(r["question"] == "comment" and r["measure"].startswith("count") for r in rows)
+    small = client.get(f"/api/v1/surveys/{demo_survey}/results.csv?region=21")
+    rows = list(csv.DictReader(io.StringIO(small.get_data(as_text=True))))
+    assert all(r["value"] == "" for r in rows)
+    assert client.get(f"/api/v1/surveys/{demo_survey}/results.csv?region=77").status_code == 400

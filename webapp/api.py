@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+import csv
+import io
+
+from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import select
 
 from surveys import service
@@ -57,6 +60,37 @@ def surveys():
 @bp.get("/surveys/<slug>/results")
 def results(slug: str):
     return _scoped(slug, survey_results)
+
+
+@bp.get("/surveys/<slug>/results.csv")
+def results_csv(slug: str):
+    """The same figures as /results, one row per figure, for spreadsheets."""
+    resp = _scoped(slug, survey_results)
+    if isinstance(resp, tuple):  # an error answer
+        return resp
+    doc = resp.get_json()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["survey", "scope", "scope_code", "question", "type", "measure", "value"])
+    head = [doc["survey"], doc["scope"]["level"], doc["scope"]["code"]]
+    # Suppressed figures are written as empty cells, never as numbers.
+    writer.writerow([*head, "", "", "respondents", _cell(doc["respondents"])])
+    for qid, q in doc["questions"].items():
+        writer.writerow([*head, qid, q["type"], "n", _cell(q["n"])])
+        for option, count in (q["counts"] or {}).items():
+            writer.writerow([*head, qid, q["type"], f"count:{option}", count])
+        for measure in ("mean", "nps"):
+            if q[measure] is not None:
+                writer.writerow([*head, qid, q["type"], measure, q[measure]])
+    csv_resp = Response(out.getvalue(), mimetype="text/csv")
+    csv_resp.headers["Content-Disposition"] = (
+        f'attachment; filename="{doc["survey"]}-{doc["scope"]["code"]}.csv"')
+    csv_resp.headers["Cache-Control"] = "no-store"
+    return csv_resp
+
+
+def _cell(value):
+    return "" if value is None else value
 
 
 @bp.get("/surveys/<slug>/results/monthly")

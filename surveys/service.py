@@ -34,11 +34,18 @@ def import_survey(session: Session, text: str) -> tuple[Survey, bool]:
     if survey is None:
         survey = Survey(slug=data["slug"], status="draft")
         session.add(survey)
-    elif survey.status != "draft" and _shape(survey.definition) != _shape(data):
-        raise defs.DefinitionError([
-            ("questions", "the survey is already published; only texts may change, not questions "
-                          "or choices (create a new survey instead)")
-        ])
+    elif survey.status != "draft":
+        if _shape(survey.definition) != _shape(data):
+            raise defs.DefinitionError([
+                ("questions", "the survey is already published; only texts may change, not "
+                              "questions or choices (create a new survey instead)")
+            ])
+        if data["min_group_size"] < survey.min_group_size:
+            # Respondents answered trusting the threshold they were told about.
+            raise defs.DefinitionError([
+                ("min_group_size", "the survey is already published; the threshold may be "
+                                   f"raised but not lowered below {survey.min_group_size}")
+            ])
     survey.audience = data["audience"]
     survey.scope = data["scope"]
     survey.min_group_size = data["min_group_size"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, request
-from flask_babel import format_decimal
+from datetime import date, datetime
+from typing import Any
 
+from flask import Flask, Response, abort, g, request, url_for
+
+from surveys import catalogs, locale_data
 from surveys.config import LANGUAGES
 
 # Each language's name written in that language, for the language switcher.
@@ -17,6 +20,8 @@ LANGUAGE_NAMES = {
     "en": "English",
 }
 LANG_COOKIE = "lang"
+# The remembered language is a preference, not tracking: it holds only a language code.
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def current_locale() -> str:
@@ -54,10 +59,50 @@ def init_app(app: Flask) -> None:
         if app.url_map.is_endpoint_expecting(endpoint, "lang"):
             values["lang"] = g.lang
 
-    app.jinja_env.filters["format_number"] = format_decimal
-    app.jinja_env.filters["format_decimal"] = format_decimal
+    @app.after_request
+    def _remember_lang(resp: Response) -> Response:
+        # Any page under a language prefix, including one reached from the switcher, is the
+        # user's choice; `/` and bare survey links use it next time.
+        lang = g.get("lang")
+        if (lang and resp.status_code < 400 and resp.mimetype == "text/html"
+                and request.cookies.get(LANG_COOKIE) != lang):
+            resp.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
+                            httponly=True, secure=app.config["SESSION_COOKIE_SECURE"])
+        return resp
+
+    # The page's locale, with locale_data's supplement (Skolt Sámi month names and numbers).
+    def format_number(value: float | int) -> str:
+        return locale_data.format_number(value, current_locale())
+
+    def format_percent(value: float) -> str:
+        return locale_data.format_percent(value, current_locale())
+
+    def format_date(value: date | datetime | str, format: str = "long") -> str:
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return locale_data.format_date(value, current_locale(), format)
+
+    app.jinja_env.filters["format_number"] = format_number
+    app.jinja_env.filters["format_decimal"] = format_number
+    app.jinja_env.filters["format_percent"] = format_percent
+    app.jinja_env.filters["format_date"] = format_date
+
+    # Read once: catalogs change only with a deploy.
+    ui_draft = catalogs.draft_languages(app.config.get("TRANSLATIONS_DIR",
+                                                       catalogs.TRANSLATIONS_DIR))
+
+    def switch_url(lang: str) -> str:
+        """This page in `lang`, query string kept (e.g. the results page's county)."""
+        args: dict[str, Any] = {**request.args.to_dict(), **(request.view_args or {})}
+        args["lang"] = lang
+        return url_for(request.endpoint or "respond.index", **args)
+
+    def content_is_draft(definition: dict[str, Any]) -> bool:
+        """Is the survey's text in the page language a draft awaiting native review?"""
+        return definition.get("translation_review", {}).get(current_locale()) == "draft"
 
     @app.context_processor
     def _languages():
         return {"LANGUAGE_NAMES": LANGUAGE_NAMES, "LANGUAGES": LANGUAGES,
-                "current_lang": current_locale()}
+                "current_lang": current_locale(), "ui_is_draft": current_locale() in ui_draft,
+                "switch_url": switch_url, "content_is_draft": content_is_draft}

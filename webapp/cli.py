@@ -234,6 +234,7 @@ def _pybabel(*args: str) -> None:
 def translations_extract() -> None:
     """Extract strings into translations/messages.pot and update every catalog."""
     _pybabel("extract", "-F", "babel.cfg", "-k", "lazy_gettext", "--no-location",
+             "--project", "Palaute", "--version", "0.1.0",
              "--sort-output", "-o", "translations/messages.pot", ".")
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
              "--no-fuzzy-matching")

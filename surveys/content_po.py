@@ -46,8 +46,13 @@ def export_po(definition: dict[str, Any], lang: str, slug: str) -> bytes:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; one of {', '.join(LANGUAGES)}")
     source = definition["languages"][0]
-    catalog = Catalog(locale=lang, project=f"Palaute survey {slug}", charset="utf-8",
-                      fuzzy=False)
+    catalog = Catalog(
+        locale=lang, project="Palaute", version=f"survey {slug}", charset="utf-8", fuzzy=False,
+        header_comment=(f"# Texts of the Palaute survey {slug}, for translating into {lang}.\n"
+                        f"# msgctxt: where the text is; msgid: the text in {source}; "
+                        f"msgstr: your translation.\n# Import: palaute surveys import-po {slug} "
+                        f"FILE"),
+    )
     for path, text, note in text_fields(definition):
         catalog.add(defs.localized(text, source), string=text.get(lang, ""), context=path,
                     auto_comments=[note])

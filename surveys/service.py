@@ -30,12 +30,11 @@ class LanguageRightsError(PublishError):
 
     def __init__(self, slug: str, violations: list[rights.Violation]):
         self.violations = violations
-        laws = sorted({v.law for v in violations})
         super().__init__(
             f"survey {slug!r} can't be published: "
             + "; ".join(v.message() for v in violations)
-            + f". Add the missing language(s), or for a pilot publish with an override and a "
-            f"reason (see {', '.join(laws)})."
+            + ". Add the missing language(s); only a pilot may be published without them, "
+            "with an override whose reason is recorded on the survey."
         )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from babel import support
 from flask import Flask, Response, abort, g, request, url_for
+from flask_babel import Domain
 
 from surveys import catalogs, locale_data
 from surveys.config import LANGUAGES
@@ -19,6 +21,9 @@ LANGUAGE_NAMES = {
     "sms": "sääʹmǩiõll",
     "en": "English",
 }
+# An interface string not yet translated into a Sámi language is shown in Finnish, which Sámi
+# speakers in Finland read, rather than in the English of the source strings.
+UI_FALLBACK = {"se": "fi", "smn": "fi", "sms": "fi"}
 LANG_COOKIE = "lang"
 # The remembered language is a preference, not tracking: it holds only a language code.
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -26,6 +31,22 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 def current_locale() -> str:
     return g.get("lang", "fi")
+
+
+class FallbackDomain(Domain):
+    """Flask-Babel's message domain, with a fallback catalog per language (UI_FALLBACK)."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        fallback = UI_FALLBACK.get(current_locale())
+        # Flask-Babel caches one Translations object per locale: chain the fallback once.
+        if fallback and isinstance(translations, support.Translations) and not getattr(
+                translations, "_palaute_fallback", False):
+            for dirname in self.translation_directories:
+                translations.add_fallback(support.Translations.load(dirname, [fallback],
+                                                                     self.domain[0]))
+            translations._palaute_fallback = True
+        return translations
 
 
 def negotiate(candidates: list[str], county_languages: list[str] | None = None) -> str:
@@ -44,6 +65,8 @@ def negotiate(candidates: list[str], county_languages: list[str] | None = None) 
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["babel"].instance.domain_instance = FallbackDomain()
+
     @app.url_value_preprocessor
     def _pull_lang(_endpoint, values):
         if values and "lang" in values:

@@ -55,6 +55,10 @@ def import_survey(session: Session, text: str) -> tuple[Survey, bool]:
             ("questions", "the survey is already published; only texts may change, not questions "
                           "or choices (create a new survey instead)")
         ])
+    if survey.status != "draft":
+        # An open survey must stay publishable: no language may lose texts or be dropped in a
+        # way that breaks language rights (unless an override for a pilot is on record).
+        _check_still_publishable(session, survey, data)
     survey.audience = data["audience"]
     survey.scope = data["scope"]
     survey.min_group_size = data["min_group_size"]
@@ -85,10 +89,24 @@ def county_facts(session: Session, code: str) -> rights.County | None:
                          sami_homeland=homeland is not None)
 
 
-def language_rights_violations(session: Session, survey: Survey) -> list[rights.Violation]:
-    county = None if survey.scope == "national" else county_facts(session, survey.scope)
-    return rights.check(survey.audience, survey.scope,
-                        rights.complete_languages(survey.definition), county)
+def language_rights_violations(session: Session, survey: Survey,
+                               definition: dict[str, Any] | None = None) -> list[rights.Violation]:
+    """Violations by `survey` (or by `definition`, a new version of it)."""
+    d = definition or survey.definition
+    county = None if d["scope"] == "national" else county_facts(session, d["scope"])
+    return rights.check(d["audience"], d["scope"], rights.complete_languages(d), county)
+
+
+def _check_still_publishable(session: Session, survey: Survey, data: dict[str, Any]) -> None:
+    errors = [
+        ("languages", f"{lang}: texts missing ({', '.join(paths)}); the survey is open")
+        for lang in data["languages"] if (paths := defs.missing_texts(data, lang))
+    ]
+    if survey.language_rights_override is None:
+        errors += [("languages", v.message())
+                   for v in language_rights_violations(session, survey, data)]
+    if errors:
+        raise defs.DefinitionError(errors)
 
 
 def publish(session: Session, slug: str, override_reason: str | None = None,

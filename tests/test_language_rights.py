@@ -181,3 +181,20 @@ def test_every_demo_survey_is_published_without_override(database_url):
             assert surveys[slug].status == "published"
             assert surveys[slug].language_rights_override is None
         assert service.language_rights_violations(s, surveys["lappi-kielipalvelut-2026"]) == []
+
+
+def test_an_open_survey_cannot_drop_a_required_language(database_url):
+    from surveys.definition import DefinitionError
+
+    texts = {"sv": "Fråga", "fi": "Kysymys"}
+    with db.session_scope(database_url) as s:
+        service.import_survey(s, survey_yaml("rights-open", "17", texts))
+        service.publish(s, "rights-open")
+    with db.session_scope(database_url) as s, pytest.raises(DefinitionError) as err:
+        service.import_survey(s, survey_yaml("rights-open", "17", {"sv": "Fråga"}))
+    assert "missing: fi" in str(err.value) and "423/2003" in str(err.value)
+    # Texts may still change.
+    with db.session_scope(database_url) as s:
+        service.import_survey(s, survey_yaml("rights-open", "17", {"sv": "Ny fråga",
+                                                                  "fi": "Uusi kysymys"}))
+    assert status_of(database_url, "rights-open")[0] == "published"

@@ -90,6 +90,22 @@ def test_form_uses_the_catalog(client, six_language_survey, lang, texts):
         assert text in html
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_closed_survey_page_in_every_language(client, database_url, six_language_survey, lang):
+    with db.session_scope(database_url) as s:
+        service.get_survey(s, six_language_survey).status = "closed"
+    resp = client.get(f"/{lang}/s/kaikki-kielet")
+    assert resp.status_code == 410
+    html = resp.get_data(as_text=True)
+    assert_language(html, lang)
+    assert ALL[lang] in html
+
+
+def test_results_page_names_the_country_in_the_page_language(client, six_language_survey):
+    assert "Lääʹddjânnam" in client.get("/sms/results/kaikki-kielet").get_data(as_text=True)
+    assert "Suopma" in client.get("/se/results/kaikki-kielet").get_data(as_text=True)
+
+
 def test_sami_pages_fall_back_to_finnish_not_english(client, six_language_survey):
     html = client.get("/sms/s/kaikki-kielet").get_data(as_text=True)
     assert "Lähetä vastaukset" in html and "Send answers" not in html

@@ -223,3 +223,22 @@ def test_translation_status_page(client):
     assert cells == [str(st["sms"].translated), str(st["sms"].draft), str(st["sms"].missing),
                      str(st["sms"].total), "Luonnos, odottaa äidinkielisen puhujan tarkistusta"]
     assert client.get("/sms/admin/translations").status_code == 200
+
+
+@pytest.mark.parametrize(("lang", "share", "mean"), [
+    ("fi", "(60\xa0%)", "4,4"), ("sv", "(60\xa0%)", "4,4"), ("sms", "(60\xa0%)", "4,4"),
+    ("en", "(60%)", "4.4"),
+])
+def test_results_numbers_and_percentages_in_the_page_locale(client, demo_survey, lang, share,
+                                                            mean):
+    from tests.conftest import VALID_ANSWERS, submit
+    from workers import jobs
+
+    for got_help in ("5", "5", "5", "4", "3"):
+        answers = {**VALID_ANSWERS, "got_help": got_help}
+        assert submit(client, demo_survey, "fi", answers).status_code == 303
+    jobs.fold_pending()
+    html = client.get(f"/{lang}/results/{demo_survey}").get_data(as_text=True)
+    # got_help: three of five answered 5 (60 %), mean 4.4.
+    assert f"3 <span class=\"share\">{share}</span>" in html
+    assert f"<td>{mean}</td>" in html

@@ -42,9 +42,19 @@ def test_check_strings_catches_a_new_string(tmp_path):
                     ignore=shutil.ignore_patterns("__pycache__"))
     page = project / "webapp" / "templates" / "index.html"
     page.write_text(page.read_text() + '\n{{ _("A brand new sentence") }}\n')
-    extracted = extract(project, tmp_path / "fresh.pot")
+    fresh = tmp_path / "fresh.pot"
+    extracted = extract(project, fresh)
     assert catalogs.missing_from_template(extracted, catalogs.load(TEMPLATE)) == [
         "A brand new sentence"
+    ]
+    # Once extracted (`palaute translations extract`), the Finnish catalog is incomplete.
+    directory = tmp_path / "translations"
+    shutil.copytree(PROJECT_ROOT / "translations" / "fi", directory / "fi")
+    subprocess.run([PYBABEL, "update", "-i", str(fresh), "-d", str(directory), "-l", "fi",
+                    "--no-fuzzy-matching"], check=True, capture_output=True)
+    catalog = catalogs.load(catalogs.catalog_path("fi", directory))
+    assert catalogs.catalog_problems(catalog, extracted, require_complete=True) == [
+        "untranslated: 'A brand new sentence'"
     ]
 
 

@@ -135,6 +135,9 @@ def test_switcher_keeps_the_page_and_its_query(client, six_language_survey):
 def test_survey_switcher_offers_only_the_survey_languages(client, demo_survey):
     html = client.get(f"/fi/s/{demo_survey}").get_data(as_text=True)
     assert 'hreflang="se"' in html and 'hreflang="smn"' not in html
+    # Search engines send people without a language to the negotiating bare link.
+    assert (f'<link rel="alternate" hreflang="x-default" href="http://localhost/s/{demo_survey}">'
+            in html)
 
 
 # --- negotiation --------------------------------------------------------------------------------

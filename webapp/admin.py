@@ -11,7 +11,7 @@ from flask import Blueprint, abort, g, render_template
 from flask_babel import lazy_gettext
 from sqlalchemy import select
 
-from surveys import catalogs, language_rights, service
+from surveys import catalogs, service
 from surveys.config import REQUIRED_COMPLETE
 from surveys.definition import localized, missing_texts
 from surveys.models import Region, Survey
@@ -31,18 +31,16 @@ REVIEW_NAMES = {
     "draft": lazy_gettext("Draft, awaiting native review"),
     "reviewed": lazy_gettext("Reviewed"),
 }
+# One sentence per rule, naming its law (a law's name inflects, so it is not a placeholder).
 RULE_TEXTS = {
     "national": lazy_gettext("A national survey for residents must be available in Finnish "
-                             "and Swedish."),
+                             "and Swedish (Language Act 423/2003)."),
     "bilingual_county": lazy_gettext("A survey for residents of a bilingual county must be "
-                                     "available in Finnish and Swedish."),
+                                     "available in Finnish and Swedish (Language Act "
+                                     "423/2003)."),
     "sami_homeland": lazy_gettext("A survey for residents of a county with Sámi homeland "
                                   "municipalities must be available in Northern, Inari and "
-                                  "Skolt Sámi."),
-}
-LAW_NAMES = {
-    language_rights.LANGUAGE_ACT: lazy_gettext("Language Act (423/2003)"),
-    language_rights.SAMI_LANGUAGE_ACT: lazy_gettext("Sámi Language Act (1086/2003)"),
+                                  "Skolt Sámi (Sámi Language Act 1086/2003)."),
 }
 
 
@@ -85,7 +83,7 @@ def survey(slug: str):
         status=STATUS_NAMES[found.status], audience=AUDIENCE_NAMES[found.audience],
         scope=_scope_name(found.scope), languages=languages,
         violations=[v.as_dict() for v in violations], override=override,
-        rule_texts=RULE_TEXTS, law_names=LAW_NAMES,
+        rule_texts=RULE_TEXTS,
     )
 
 

@@ -237,7 +237,7 @@ def translations_extract() -> None:
              "--project", "Palaute", "--version", "0.1.0",
              "--sort-output", "-o", "translations/messages.pot", ".")
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
-             "--no-fuzzy-matching")
+             "--no-fuzzy-matching", "--ignore-obsolete")
 
 
 @translations_group.command("status")

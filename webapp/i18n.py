@@ -111,8 +111,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["format_date"] = format_date
 
     # Read once: catalogs change only with a deploy.
-    ui_draft = catalogs.draft_languages(app.config.get("TRANSLATIONS_DIR",
-                                                       catalogs.TRANSLATIONS_DIR))
+    ui_draft = catalogs.draft_languages()
 
     def switch_url(lang: str) -> str:
         """This page in `lang`, query string kept (e.g. the results page's county)."""

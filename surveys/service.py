@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import definition as defs
+from . import pii
 from .answers import Checked
 from .models import OutboxEvent, Response, SubmissionReceipt, Survey
 from .regions import region_codes
@@ -42,6 +43,7 @@ def import_survey(session: Session, text: str) -> tuple[Survey, bool]:
     survey.audience = data["audience"]
     survey.scope = data["scope"]
     survey.min_group_size = data["min_group_size"]
+    survey.retention_months = data["retention_months"]
     survey.definition = data
     session.flush()
     return survey, created
@@ -71,6 +73,24 @@ def publish(session: Session, slug: str) -> Survey:
     return survey
 
 
+def close(session: Session, slug: str, today: date | None = None) -> Survey:
+    """Stop accepting answers. The close date starts the retention period of raw responses."""
+    survey = get_survey(session, slug)
+    if survey is None:
+        raise PublishError(f"no survey {slug!r}")
+    if survey.status != "closed":
+        survey.status = "closed"
+        survey.closed_on = today or date.today()
+    return survey
+
+
+def scrub_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers with personal data removed from every free-text answer."""
+    text_ids = {q["id"] for q in definition["questions"] if q["type"] == "text"}
+    return {qid: pii.scrub(v) if qid in text_ids and isinstance(v, str) else v
+            for qid, v in answers.items()}
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -81,6 +101,7 @@ def store_response(session: Session, survey: Survey, lang: str, checked: Checked
 
     Returns False (storing nothing) when this form's token was already used: a double click or
     a replayed POST. The receipt is not linked to the response, so it can't identify it.
+    Free text is scrubbed of personal data here, so no caller can store the original.
     """
     assert checked.ok and checked.region
     today = today or date.today()
@@ -92,7 +113,8 @@ def store_response(session: Session, survey: Survey, lang: str, checked: Checked
         session.rollback()
         return False
     response = Response(survey_id=survey.id, region_code=checked.region, lang=lang,
-                        submitted_on=today, answers=checked.answers)
+                        submitted_on=today,
+                        answers=scrub_answers(survey.definition, checked.answers))
     session.add(response)
     session.flush()
     session.add(OutboxEvent(response_id=response.id))

@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_babel import Babel, format_date
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -69,7 +69,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     if overrides:
         app.config.update(overrides)
-    if not app.config.get("TESTING"):
+    if not app.config.get("TESTING") and not logging.getLogger().handlers:
+        # Under gunicorn, gunicorn_conf's logconfig_dict has set up the same JSON handler.
         logs.configure("web")
 
     Babel(app, locale_selector=i18n.current_locale)
@@ -95,6 +96,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         g.request_id = given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
         g.request_token = logs.request_id_var.set(g.request_id)
         g.request_started = time.monotonic()
+
+    @app.before_request
+    def _limit_form_fields() -> None:
+        # Werkzeug's MAX_FORM_PARTS counts multipart parts only; hold url-encoded forms to the
+        # same limit (their size is already capped by MAX_CONTENT_LENGTH, so parsing is cheap).
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            limit = app.config["MAX_FORM_PARTS"]
+            if limit and sum(len(v) for _k, v in request.form.lists()) > limit:
+                abort(413)
 
     @app.after_request
     def _log_request(resp):

@@ -1,4 +1,4 @@
-"""The RQ worker class: sweeps the outbox when it starts, so nothing waits for the next tick."""
+"""The RQ worker class: JSON logs, fast reconnects, and an outbox sweep when it starts."""
 
 from __future__ import annotations
 
@@ -7,15 +7,28 @@ import logging
 import redis
 from rq import Worker
 
-from surveys import events
+from surveys import events, logs
 
 log = logging.getLogger(__name__)
 
 
 class PalauteWorker(Worker):
+    # After Redis comes back, resume within seconds (RQ's default backoff grows to a minute).
+    max_connection_wait_time = 5.0
+
     def work(self, *args, **kwargs):  # type: ignore[override]
+        # Configured before RQ sets up its own (plain text) handlers, which it then skips.
+        logs.configure("worker")
         try:
             events.queue(self.connection).enqueue("workers.jobs.sweep_outbox", result_ttl=60)
         except redis.RedisError as exc:  # pragma: no cover - the worker would fail next anyway
-            log.warning("start-up sweep not scheduled: %s", exc)
+            log.warning("start-up sweep not scheduled: %s", type(exc).__name__)
         return super().work(*args, **kwargs)
+
+    def perform_job(self, job, queue, *args, **kwargs):  # type: ignore[override]
+        # Lines logged by the job carry the request id that scheduled it, else the job id.
+        token = logs.request_id_var.set(job.meta.get("request_id") or job.id)
+        try:
+            return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            logs.request_id_var.reset(token)

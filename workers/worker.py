@@ -18,7 +18,8 @@ class PalauteWorker(Worker):
 
     def work(self, *args, **kwargs):  # type: ignore[override]
         # Configured before RQ sets up its own (plain text) handlers, which it then skips.
-        logs.configure("worker")
+        if not logging.getLogger().handlers:
+            logs.configure("worker")
         try:
             events.queue(self.connection).enqueue("workers.jobs.sweep_outbox", result_ttl=60)
         except redis.RedisError as exc:  # pragma: no cover - the worker would fail next anyway

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,7 +24,14 @@ class PublishError(ValueError):
     pass
 
 
+# The schema's slug pattern: anything else can't name a survey (and a NUL byte would make
+# PostgreSQL refuse the query).
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
 def get_survey(session: Session, slug: str) -> Survey | None:
+    if len(slug) > 100 or not _SLUG.fullmatch(slug):
+        return None
     return session.scalar(select(Survey).where(Survey.slug == slug))
 
 

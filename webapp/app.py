@@ -157,6 +157,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             return {"error": "Bad Request", "detail": "invalid encoding"}, 400
         return render_template("error.html", code=400), 400
 
+    @app.errorhandler(sa_exc.DataError)
+    def _bad_value(_exc: sa_exc.DataError):
+        # The database refused a value from the request (e.g. a NUL byte): bad input, not a bug.
+        if request.path.startswith("/api/"):
+            return {"error": "Bad Request", "detail": "invalid value"}, 400
+        return render_template("error.html", code=400), 400
+
     for error in DB_UNAVAILABLE:
         app.register_error_handler(error, _database_unavailable)
 

@@ -25,7 +25,9 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["json"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["json"], "propagate": False},
+        # Access lines hold IP addresses and raw paths: off unless GUNICORN_ACCESS_LOG is set.
+        "gunicorn.access": {"level": "INFO" if accesslog else "CRITICAL",
+                            "handlers": ["json"] if accesslog else [], "propagate": False},
     },
 }
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -8,22 +8,34 @@ import time
 
 import redis
 from rq.cron import CronScheduler
+from rq.exceptions import SchedulerNotFound
 
 from surveys import events, logs
 
 log = logging.getLogger("workers.scheduler")
 
 
+class PalauteCronScheduler(CronScheduler):
+    stopping = False
+
+    def _request_stop(self, signum, frame):
+        self.stopping = True
+        return super()._request_stop(signum, frame)
+
+
 def main() -> None:
     logs.configure("cron")
-    scheduler = CronScheduler(connection=events.connect())
+    scheduler = PalauteCronScheduler(connection=events.connect())
     scheduler.load_config_from_file("workers.cron")
-    while True:
+    while not scheduler.stopping:
         try:
             scheduler.start()  # returns on SIGTERM/SIGINT
             return
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            log.warning("Redis unavailable, cron paused: %s", type(exc).__name__)
+        # A restarted Redis has forgotten this scheduler: register again and carry on.
+        except (redis.ConnectionError, redis.TimeoutError, SchedulerNotFound) as exc:
+            if scheduler.stopping:
+                return
+            log.warning("Redis unavailable or restarted, cron paused: %s", type(exc).__name__)
             time.sleep(1)
 
 

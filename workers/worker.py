@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import redis
 from rq import Worker
@@ -10,6 +11,8 @@ from rq import Worker
 from surveys import events, logs
 
 log = logging.getLogger(__name__)
+# Set by SIGTERM/SIGINT: workers.run then lets the worker finish instead of replacing it.
+stop_requested = threading.Event()
 
 
 class PalauteWorker(Worker):
@@ -25,6 +28,10 @@ class PalauteWorker(Worker):
         except redis.RedisError as exc:  # pragma: no cover - the worker would fail next anyway
             log.warning("start-up sweep not scheduled: %s", type(exc).__name__)
         return super().work(*args, **kwargs)
+
+    def request_stop(self, signum, frame):  # type: ignore[override]
+        stop_requested.set()
+        return super().request_stop(signum, frame)
 
     def perform_job(self, job, queue, *args, **kwargs):  # type: ignore[override]
         # Lines logged by the job carry the request id that scheduled it, else the job id.

@@ -1,4 +1,4 @@
-"""Periodic jobs for `rq cron workers/cron.py` (RQ's own cron scheduler)."""
+"""Periodic jobs, run by `python -m workers.scheduler` (RQ's cron scheduler; see the Procfile)."""
 
 from rq import cron
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -79,6 +81,21 @@ def test_malformed_submission_tokens(client, demo_survey, database_url, token):
     data = {**tokens(client, demo_survey), **VALID_ANSWERS, "submission_token": token}
     assert client.post(f"/fi/s/{demo_survey}", data=data).status_code == 400
     assert stored(database_url) == (0, 0, 0)
+
+
+def test_multipart_with_files_and_json_bodies(client, demo_survey, database_url):
+    data = {**tokens(client, demo_survey), **VALID_ANSWERS,
+            "comment": (io.BytesIO(b"\xff\x00binary"), "evil.bin")}
+    resp = client.post(f"/fi/s/{demo_survey}", data=data, content_type="multipart/form-data")
+    assert resp.status_code < 500
+    resp = client.post(f"/fi/s/{demo_survey}", json={"recommend": 9})
+    assert resp.status_code == 400
+    resp = client.post(f"/fi/s/{demo_survey}", data=b"\x00" * 1000,
+                       content_type="multipart/form-data; boundary=zzz")
+    assert resp.status_code == 400
+    with db.session_scope(database_url) as s:
+        for r in s.scalars(select(Response)):
+            assert "binary" not in str(r.answers)
 
 
 def test_stale_csrf_token(client, demo_survey, database_url):

@@ -152,3 +152,15 @@ def test_privacy_notice_texts_from_the_definition(client, database_url, session_
         s.commit()
     html = client.get("/sv/s/own-texts/privacy").get_data(as_text=True)
     assert "Testkommun" in html and "Utveckling" in html and "12" in html
+
+
+def test_privacy_notice_of_a_closed_survey_gives_the_deletion_date(client, demo_survey,
+                                                                    session_factory):
+    with session_factory() as s:
+        service.close(s, demo_survey, today=date(2026, 3, 31))
+        s.commit()
+    closed = client.get(f"/se/s/{demo_survey}")
+    assert closed.status_code == 410
+    assert f"/se/s/{demo_survey}/privacy" in closed.get_data(as_text=True)
+    html = client.get(f"/sv/s/{demo_survey}/privacy").get_data(as_text=True)
+    assert "31 mars 2028" in html  # Swedish date format, 24 months after closing

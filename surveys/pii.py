@@ -37,7 +37,7 @@ _IBAN = re.compile(r"(?<![\w])([A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30})", re.IGNOR
 # optionally in brackets), digit groups separated by spaces or hyphens (dots only in
 # international numbers, so dates like 01.02.2024 are left alone); 7-15 digits in all.
 _PHONE = re.compile(
-    r"(?<![\w+.])(?:"
+    r"(?<![\w+.])(?!\d{1,2}[-./]\d{1,2}[-./]\d{2,4}(?!\d))(?:"  # not a date like 05-01-2024
     r"(?:\+|00)[1-9]\d{0,2}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]?\d{2,4}){1,4}"
     r"|\(?0\d{1,3}\)?[\s-]?\d{2,4}(?:[\s-]?\d{2,4}){1,4}"
     r")(?![\w])"

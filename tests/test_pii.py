@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from surveys import pii
@@ -71,7 +75,8 @@ def test_phone_numbers_are_replaced(text):
 
 
 @pytest.mark.parametrize("text", [
-    "käynti 01.02.2024 klo 09.00-16.00", "postinumero 00100 Helsinki", "odotin 45 minuuttia",
+    "käynti 01.02.2024 klo 09.00-16.00", "05-01-2024 ja 5/1/2024", "postinumero 00100 Helsinki",
+    "odotin 45 minuuttia",
     "vuonna 2023 maksoin 1 000 000 euroa", "arvosana 4/5", "klo 8-16",
 ])
 def test_dates_times_and_amounts_are_kept(text):
@@ -121,3 +126,20 @@ def test_comment_is_scrubbed_before_it_reaches_the_database(client, demo_survey,
     stored = session.scalars(select(Response)).one()
     assert stored.answers["comment"] == "Hoitaja soitti numerosta [phone], hetuni [hetu]. Kiitos!"
     assert "131052-308T" not in caplog.text and "765 4321" not in caplog.text
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.text(alphabet="0123456789 +-.()@aA_xFI", max_size=300))
+def test_scrub_is_fast_and_total_on_odd_input(text):
+    started = time.monotonic()
+    out = pii.scrub(text)
+    assert isinstance(out, str)
+    assert time.monotonic() - started < 0.5
+
+
+def test_pathological_inputs_stay_linear():
+    for text in ("a@" + "a." * 5000, "+358" + " 1" * 5000, "FI21" + " 1234" * 3000,
+                 "0" * 10000, "x" * 10000 + "@"):
+        started = time.monotonic()
+        pii.scrub(text)
+        assert time.monotonic() - started < 1.0, text[:20]

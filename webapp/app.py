@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, abort, g, render_template, request
+from flask import Flask, abort, g, make_response, render_template, request
 from flask_babel import Babel, format_date
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -181,8 +181,6 @@ def _database_unavailable(exc: Exception):
         resp = ({"error": "Service Unavailable", "detail": "database unavailable"}, 503)
     else:
         resp = respond.unavailable(exc)
-    from flask import make_response
-
     response = make_response(resp)
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response

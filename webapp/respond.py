@@ -169,6 +169,7 @@ def unavailable(_exc: Exception):
     slug = (request.view_args or {}).get("slug")
     known = _last_seen.get(slug or "")
     if request.endpoint == "respond.survey" and request.method == "POST" and known \
+            and g.get("lang") in known.definition["languages"] \
             and (known.scope != "national" or _last_regions):
         raw_token = request.form.get("submission_token")
         token = raw_token if _valid_token(raw_token) else None

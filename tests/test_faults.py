@@ -18,10 +18,13 @@ import uuid
 from html import unescape
 
 import pytest
+import redis
 import requests
+from rq.job import Job
+from rq.registry import StartedJobRegistry
 from sqlalchemy import create_engine, text
 
-from surveys import config, db, demo, migrate
+from surveys import config, db, demo, events, migrate
 from tests.conftest import VALID_ANSWERS
 from tests.stack import (
     RedisServer,
@@ -112,10 +115,22 @@ def test_worker_killed_mid_batch_is_retried_without_double_count(
         _, pending, counted = stored_and_counted(database_url)
         assert 0 < pending < n and counted == n - pending, (pending, counted)
 
-        # A new worker sweeps the outbox at start-up; the abandoned job, when RQ retries it,
-        # finds nothing left to claim.
+        # RQ notices the abandoned job once its heartbeat has expired (a minute or more): run
+        # that same registry cleanup with the clock moved on instead of waiting.
+        conn = redis.Redis.from_url(redis_server.url)
+        registry = StartedJobRegistry(queue=events.queue(conn))
+        abandoned = registry.get_job_ids(cleanup=False)
+        assert len(abandoned) == 1
+        registry.cleanup(timestamp=time.time() + 3600)
+        job = Job.fetch(abandoned[0], connection=conn)
+        assert job.get_status() == "scheduled"  # RQ Retry: to run again after its interval
+
+        # A new worker sweeps the outbox at start-up; the abandoned job, retried, finds nothing
+        # left to claim or only what is still pending: nothing is counted twice.
         stack.worker("worker-2")
         stack.cron()
+        assert_all_counted_once(database_url, acknowledged)
+        wait_until(lambda: job.get_status() == "finished", 30, 0.2, "the retried job to run")
         assert_all_counted_once(database_url, acknowledged)
     finally:
         stack.stop()

@@ -25,7 +25,8 @@ def main() -> None:
         connection = redis.Redis.from_url(url)
         try:
             worker = PalauteWorker([events.queue(connection)], connection=connection)
-            worker.work()
+            # The scheduler moves retries (RQ Retry with intervals) back to the queue when due.
+            worker.work(with_scheduler=True)
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("worker lost Redis: %s", type(exc).__name__)
         if stop_requested.is_set():

@@ -325,6 +325,24 @@ def _write_lock(database_url: str):
     return release
 
 
+def _wait_for_blocked_post(database_url: str) -> None:
+    """Until the POST is inside its transaction, waiting for the lock the test holds."""
+    if database_url.startswith("sqlite"):
+        time.sleep(2)  # well within the 10 s busy timeout the POST waits for
+        return
+    engine = create_engine(database_url)
+    try:
+        def blocked() -> bool:
+            with engine.connect() as c:
+                return bool(c.scalar(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query ILIKE 'INSERT INTO submission_receipts%'")))
+
+        wait_until(blocked, 30, 0.05, "the POST to wait inside its transaction")
+    finally:
+        engine.dispose()
+
+
 def test_web_worker_killed_mid_request_and_restarted(stack, database_url, demo_survey):
     web = stack.web(workers=2)
     stack.worker()
@@ -346,7 +364,7 @@ def test_web_worker_killed_mid_request_and_restarted(stack, database_url, demo_s
     try:
         t = threading.Thread(target=post)
         t.start()
-        time.sleep(0.5)  # the POST is now waiting for the lock inside a gunicorn worker
+        _wait_for_blocked_post(database_url)
         for pid in web.children():
             os.kill(pid, signal.SIGKILL)
         t.join(30)
@@ -369,10 +387,12 @@ def test_web_worker_killed_mid_request_and_restarted(stack, database_url, demo_s
     for t in threads:
         t.start()
     time.sleep(0.5)
+    wait_until(web.children, 10, 0.05, "gunicorn workers")
     os.kill(web.children()[0], signal.SIGKILL)
     time.sleep(0.7)
     os.kill(web.pid, signal.SIGHUP)
     time.sleep(0.7)
+    wait_until(web.children, 10, 0.05, "gunicorn workers")
     os.kill(web.children()[-1], signal.SIGTERM)
     for t in threads:
         t.join(120)

@@ -7,6 +7,7 @@ fields are written, so a careless `extra=` can't leak them either.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -44,6 +45,42 @@ class JsonFormatter(logging.Formatter):
             entry["exc_type"] = record.exc_info[0].__name__
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class JsonLinesStream(io.TextIOBase):
+    """Wraps stderr/stdout so that text written around logging (a traceback printed by a child
+    process or thread, a warning) still comes out as JSON lines, one record per line."""
+
+    def __init__(self, target: IO[str], service: str) -> None:
+        self.target = target
+        self.service = service
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if not line.startswith("{"):
+                line = json.dumps({"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                   "level": "error", "service": self.service,
+                                   "logger": "stderr", "msg": line, "request_id": None},
+                                  ensure_ascii=False)
+            self.target.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def capture_stray_output(service: str) -> None:
+    """For worker processes: route anything printed outside logging through JSON lines too."""
+    if not isinstance(sys.stderr, JsonLinesStream):
+        sys.stderr = JsonLinesStream(sys.__stderr__ or sys.stderr, service)
+    if not isinstance(sys.stdout, JsonLinesStream):
+        sys.stdout = JsonLinesStream(sys.__stdout__ or sys.stdout, service)
 
 
 def configure(service: str, level: int = logging.INFO, stream: IO[str] | None = None) -> None:

@@ -19,12 +19,16 @@ log = logging.getLogger("workers.run")
 
 
 def main() -> None:
+    logs.capture_stray_output("worker")
     logs.configure("worker")
     url = events.redis_url()
     while not stop_requested.is_set():
         connection = redis.Redis.from_url(url)
         try:
-            worker = PalauteWorker([events.queue(connection)], connection=connection)
+            # Maintenance every minute: it also restarts RQ's scheduler process if it died with
+            # Redis (RQ's default is every ten minutes).
+            worker = PalauteWorker([events.queue(connection)], connection=connection,
+                                   maintenance_interval=60)
             # The scheduler moves retries (RQ Retry with intervals) back to the queue when due.
             worker.work(with_scheduler=True)
         except (redis.ConnectionError, redis.TimeoutError) as exc:

@@ -24,6 +24,7 @@ class PalauteCronScheduler(CronScheduler):
 
 
 def main() -> None:
+    logs.capture_stray_output("cron")
     logs.configure("cron")
     scheduler = PalauteCronScheduler(connection=events.connect())
     scheduler.load_config_from_file("workers.cron")

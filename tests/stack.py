@@ -35,6 +35,22 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "co
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Running (not gone, not a zombie waiting to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 class Proc:
     """A child process in its own process group, output to a log file."""
 
@@ -50,14 +66,25 @@ class Proc:
         return self.process.pid
 
     def children(self) -> list[int]:
-        path = Path(f"/proc/{self.pid}/task/{self.pid}/children")
-        return [int(p) for p in path.read_text().split()] if path.exists() else []
+        return _children(self.pid)
+
+    def descendants(self, pid: int | None = None) -> list[int]:
+        found = []
+        for child in self.children() if pid is None else _children(pid):
+            found += [child, *self.descendants(child)]
+        return found
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Signal the whole group (e.g. an RQ worker and its work horse)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, sig)
+        """Signal the process and every descendant (an RQ work horse runs in a session of its
+        own, so the process group alone would miss it), and wait until all have exited, so
+        nothing of theirs is still committing afterwards."""
+        pids = [self.pid, *self.descendants()]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
         self.process.wait(15)
+        wait_until(lambda: not any(_alive(pid) for pid in pids), 15, 0.01,
+                   f"{self.name}'s processes to exit")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -22,6 +22,7 @@ import redis
 import requests
 from rq.job import Job
 from rq.registry import StartedJobRegistry
+from rq.scheduler import RQScheduler
 from sqlalchemy import create_engine, text
 
 from surveys import config, db, demo, events, migrate
@@ -140,6 +141,12 @@ def test_worker_killed_mid_batch_is_retried_without_double_count(
         stack.worker("worker-2")
         stack.cron()
         assert_all_counted_once(database_url, acknowledged)
+        # The killed worker's scheduler still holds RQ's scheduler lock for a minute; do what the
+        # next scheduler will do then: move the due retry back to the queue. Worker 2 runs it.
+        time.sleep(1.1)  # the first Retry interval
+        scheduler = RQScheduler([events.queue(conn)], connection=conn)
+        scheduler.prepare_registries([config.QUEUE_NAME])
+        scheduler.enqueue_scheduled_jobs()
         wait_until(lambda: job.get_status() == "finished", 30, 0.2, "the retried job to run")
         assert_all_counted_once(database_url, acknowledged)
     finally:
@@ -173,6 +180,9 @@ def test_worker_killed_inside_a_fold_transaction(database_url, redis_server, dem
             wait_until(fold_waiting, 30, 0.05, "the fold to block inside its transaction")
             worker.kill(signal.SIGKILL)
             tx.rollback()
+        # The dead worker's transaction is rolled back: its claimed events are pending again.
+        wait_until(lambda: stored_and_counted(database_url) == (20, 20, 0), 30, 0.1,
+                   "the killed fold to roll back")
         stack.worker("worker-2")
         assert_all_counted_once(database_url, 20)
     finally:

@@ -198,7 +198,7 @@ class Respondent:
                 page = self.http.get(f"{self.base}/{self.lang}/s/{self.slug}", timeout=10)
                 if page.status_code == 200:
                     return {**VALID_ANSWERS, **dict(TOKENS_RE.findall(page.text))}
-            except requests.ConnectionError:
+            except requests.RequestException:  # reset, cut short, timed out: load it again
                 pass
             time.sleep(0.1)
         raise AssertionError("the form could not be loaded")
@@ -214,7 +214,7 @@ class Respondent:
             try:
                 if self.post(form).status_code == 303:
                     return True
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             self.resends += 1
             time.sleep(0.1)

@@ -378,7 +378,7 @@ def test_web_worker_killed_mid_request_and_restarted(stack, database_url, demo_s
     def post() -> None:
         try:
             result["status"] = respondent.post(form).status_code
-        except requests.ConnectionError as exc:
+        except requests.RequestException as exc:
             result["error"] = exc
 
     try:

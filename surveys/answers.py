@@ -7,6 +7,7 @@ and its parameters; the web layer turns codes into sentences in the respondent's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from .definition import CHOICE_TYPES, REGION_FIELD, options_for
 # Fields the web form adds itself; they are not answers.
 FORM_FIELDS = frozenset({"csrf_token", "submission_token"})
 MAX_TEXT_DEFAULT = 2000
+_INTEGER = re.compile(r"-?[0-9]{1,9}")
 
 
 @dataclass
@@ -105,11 +107,11 @@ def check_submission(
             result.errors[qid] = ("too_many_values", {})
             continue
         if qtype == "number":
-            try:
-                number = int(value)
-            except ValueError:
+            # ASCII digits only: int() would also take "4_2", "٤٢" and other Unicode digits.
+            if not _INTEGER.fullmatch(value):
                 result.errors[qid] = ("not_a_number", {})
                 continue
+            number = int(value)
             if not q["min"] <= number <= q["max"]:
                 result.errors[qid] = ("out_of_range", {"min": q["min"], "max": q["max"]})
                 continue

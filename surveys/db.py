@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -11,12 +12,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import config
 
+# How long a write waits for a locked SQLite database before failing (then: 503, send again).
+SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("PALAUTE_SQLITE_BUSY_TIMEOUT_S", "10"))
+PG_CONNECT_TIMEOUT_S = 5
 
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     url = url or config.database_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # hide_parameters: a database error must never write answers into a log.
+        engine = create_engine(url, hide_parameters=True,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S,
+                                             "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -28,7 +35,10 @@ def get_engine(url: str | None = None) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A database that doesn't answer fails the request fast (503) instead of hanging a worker.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         pool_timeout=10, hide_parameters=True,
+                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
 
 
 @lru_cache(maxsize=8)

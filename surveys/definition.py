@@ -18,6 +18,8 @@ from jsonschema import Draft202012Validator
 QUESTION_TYPES = ("nps", "likert5", "single", "multi", "text", "number")
 CHOICE_TYPES = ("single", "multi")
 DEFAULT_MIN_GROUP_SIZE = 5
+DEFAULT_RETENTION_MONTHS = 24
+PRIVACY_FIELDS = ("controller", "purpose", "contact")
 REGION_FIELD = "region"
 
 
@@ -80,6 +82,8 @@ def validate(data: dict[str, Any], region_codes: set[str] | None = None) -> dict
     check_text("title", data["title"])
     if "description" in data:
         check_text("description", data["description"])
+    for name, text in data.get("privacy", {}).items():
+        check_text(f"privacy.{name}", text)
     seen: set[str] = set()
     for i, q in enumerate(data["questions"]):
         qp = f"questions[{i}]"
@@ -121,6 +125,8 @@ def validate(data: dict[str, Any], region_codes: set[str] | None = None) -> dict
     normalised = dict(data)
     normalised.setdefault("min_group_size", DEFAULT_MIN_GROUP_SIZE)
     normalised.setdefault("description", {})
+    normalised.setdefault("retention_months", DEFAULT_RETENTION_MONTHS)
+    normalised.setdefault("privacy", {})
     normalised["questions"] = [{"required": False, **q} for q in data["questions"]]
     for q in normalised["questions"]:
         if q["type"] == "text":
@@ -166,6 +172,9 @@ def missing_texts(definition: dict[str, Any], lang: str) -> list[str]:
         missing.append("title")
     if definition.get("description") and lang not in definition["description"]:
         missing.append("description")
+    for name, text in definition.get("privacy", {}).items():
+        if lang not in text:
+            missing.append(f"privacy.{name}")
     for i, q in enumerate(definition["questions"]):
         if lang not in q["text"]:
             missing.append(f"questions[{i}].text")

@@ -14,7 +14,7 @@ import os
 import redis
 from rq import Queue
 
-from . import config
+from . import config, logs
 from .embedded_redis import EmbeddedRedis
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ def enqueue_fold(connection: redis.Redis) -> None:
             retry=Retry(max=5, interval=[1, 2, 5, 10, 30]),
             result_ttl=60,
             failure_ttl=7 * 24 * 3600,
+            # The request that scheduled the fold, so its log lines can be followed into it.
+            meta={"request_id": logs.request_id_var.get()},
         )
 
 

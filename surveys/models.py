@@ -76,6 +76,7 @@ class Survey(Base):
         CheckConstraint("status IN ('draft', 'published', 'closed')", name="status"),
         CheckConstraint("audience IN ('citizen', 'staff')", name="audience"),
         CheckConstraint("min_group_size >= 1", name="min_group_size"),
+        CheckConstraint("retention_months >= 1", name="retention_months"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
@@ -89,6 +90,12 @@ class Survey(Base):
     # Set when the survey was published despite a language-rights violation (a pilot):
     # {"reason", "on" (ISO date), "violations": [{"rule", "missing", "law"}]}. Kept on record.
     language_rights_override: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
+    # Retention of raw responses: kept `retention_months` after the day the survey closed, then
+    # deleted by workers.jobs.purge_expired (aggregates stay). See docs/reliability.md.
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    retention_months: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
+    # Set once raw responses were deleted: aggregates can no longer be recounted or rebuilt.
+    responses_purged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Response(Base):

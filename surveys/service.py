@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import definition as defs
 from . import language_rights as rights
+from . import pii
 from .answers import Checked
 from .content_po import PoImportError, apply_po
 from .models import Municipality, OutboxEvent, Region, Response, SubmissionReceipt, Survey
@@ -38,7 +40,14 @@ class LanguageRightsError(PublishError):
         )
 
 
+# The schema's slug pattern: anything else can't name a survey (and a NUL byte would make
+# PostgreSQL refuse the query).
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
 def get_survey(session: Session, slug: str) -> Survey | None:
+    if len(slug) > 100 or not _SLUG.fullmatch(slug):
+        return None
     return session.scalar(select(Survey).where(Survey.slug == slug))
 
 
@@ -69,6 +78,7 @@ def import_survey(session: Session, text: str) -> tuple[Survey, bool]:
     survey.audience = data["audience"]
     survey.scope = data["scope"]
     survey.min_group_size = data["min_group_size"]
+    survey.retention_months = data["retention_months"]
     survey.definition = data
     session.flush()
     return survey, created
@@ -164,6 +174,23 @@ def import_po(session: Session, slug: str, catalog: Catalog) -> tuple[str, int]:
     session.flush()
     return lang, changed
 
+def close(session: Session, slug: str, today: date | None = None) -> Survey:
+    """Stop accepting answers. The close date starts the retention period of raw responses."""
+    survey = get_survey(session, slug)
+    if survey is None:
+        raise PublishError(f"no survey {slug!r}")
+    if survey.status != "closed":
+        survey.status = "closed"
+        survey.closed_on = today or date.today()
+    return survey
+
+
+def scrub_answers(definition: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers with personal data removed from every free-text answer."""
+    text_ids = {q["id"] for q in definition["questions"] if q["type"] == "text"}
+    return {qid: pii.scrub(v) if qid in text_ids and isinstance(v, str) else v
+            for qid, v in answers.items()}
+
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -175,6 +202,7 @@ def store_response(session: Session, survey: Survey, lang: str, checked: Checked
 
     Returns False (storing nothing) when this form's token was already used: a double click or
     a replayed POST. The receipt is not linked to the response, so it can't identify it.
+    Free text is scrubbed of personal data here, so no caller can store the original.
     """
     assert checked.ok and checked.region
     today = today or date.today()
@@ -186,7 +214,8 @@ def store_response(session: Session, survey: Survey, lang: str, checked: Checked
         session.rollback()
         return False
     response = Response(survey_id=survey.id, region_code=checked.region, lang=lang,
-                        submitted_on=today, answers=checked.answers)
+                        submitted_on=today,
+                        answers=scrub_answers(survey.definition, checked.answers))
     session.add(response)
     session.flush()
     session.add(OutboxEvent(response_id=response.id))

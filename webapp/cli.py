@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
-from surveys import aggregation, config, db, demo, migrate, service
+from surveys import aggregation, config, db, demo, migrate, retention, service
 from surveys.definition import DefinitionError
 
 from .app import create_app
@@ -144,12 +144,13 @@ def surveys_import_po(slug: str, file) -> None:
 @click.argument("slug")
 def surveys_close(slug: str) -> None:
     """Stop accepting answers to survey SLUG (results stay available)."""
-    with db.session_scope() as session:
-        survey = service.get_survey(session, slug)
-        if survey is None:
-            raise click.ClickException(f"no survey {slug!r}")
-        survey.status = "closed"
-    click.echo(f"closed {slug}")
+    try:
+        with db.session_scope() as session:
+            survey = service.close(session, slug)
+            expiry = retention.expires_on(survey.closed_on, survey.retention_months)
+    except service.PublishError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"closed {slug}; raw responses will be deleted on {expiry}")
 
 
 # --- demo -------------------------------------------------------------------------------------
@@ -173,15 +174,22 @@ def aggregates_group() -> None:
 
 
 def _survey_ids(session, slug: str | None) -> list[int]:
+    """Surveys whose raw responses still exist (after a retention purge the aggregates are all
+    that is left, so there is nothing to recount them from)."""
     from sqlalchemy import select
 
     from surveys.models import Survey
 
     if slug is None:
-        return list(session.scalars(select(Survey.id)))
+        return list(session.scalars(select(Survey.id).where(
+            Survey.responses_purged_on.is_(None))))
     survey = service.get_survey(session, slug)
     if survey is None:
         raise click.ClickException(f"no survey {slug!r}")
+    if survey.responses_purged_on is not None:
+        raise click.ClickException(
+            f"raw responses of {slug!r} were deleted on {survey.responses_purged_on} "
+            "(retention period over); its aggregates can't be recounted or rebuilt")
     return [survey.id]
 
 
@@ -217,6 +225,26 @@ def aggregates_verify(slug: str | None) -> None:
     if diffs:
         raise click.ClickException(f"{len(diffs)} aggregate(s) differ from the recount")
     click.echo(f"aggregates match the recount ({sum(expected.values())} counts)")
+
+
+# --- retention --------------------------------------------------------------------------------
+@main.group("retention")
+def retention_group() -> None:
+    """Deletion of raw responses past their survey's retention period."""
+
+
+@retention_group.command("purge")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Act as if today were this date (YYYY-MM-DD).")
+def retention_purge(today) -> None:
+    """Delete raw responses (and free text) past retention now; aggregates are kept."""
+    from datetime import date
+
+    day = today.date() if today else date.today()
+    deleted = retention.purge_expired(db.new_session, day)
+    for slug, n in sorted(deleted.items()):
+        click.echo(f"{slug}: deleted {n} raw responses")
+    click.echo(f"retention purge done ({sum(deleted.values())} responses deleted)")
 
 
 # --- translations -----------------------------------------------------------------------------

@@ -13,6 +13,21 @@ keepalive = 5
 max_requests = 20000
 max_requests_jitter = 2000
 # Logs go to stdout; access logs carry no query strings with answers (all answers are POSTed).
+# The app logs each request itself as a JSON line with its request id (surveys.logs).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "surveys.logs.JsonFormatter", "service": "web"}},
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
+                          "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["json"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
+        # Access lines hold IP addresses and raw paths: off unless GUNICORN_ACCESS_LOG is set.
+        "gunicorn.access": {"level": "INFO" if accesslog else "CRITICAL",
+                            "handlers": ["json"] if accesslog else [], "propagate": False},
+    },
+}
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -14,6 +14,10 @@ ERROR_MESSAGES = {
     "not_a_number": lazy_gettext("Please enter a whole number, for example 42."),
     "invalid_text": lazy_gettext("The answer contains characters that cannot be saved."),
     "unknown_fields": lazy_gettext("The form contained fields this survey does not have."),
+    "unavailable": lazy_gettext(
+        "The service is temporarily unavailable, so your answers were not saved yet. They are "
+        "kept below: please send them again in a moment."
+    ),
     "expired": lazy_gettext(
         "The form had expired. Your answers are kept below: please check them and send again."
     ),

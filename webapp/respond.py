@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from types import SimpleNamespace
 from typing import Any
 
 from flask import (
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
 
-from surveys import events, service
+from surveys import events, retention, service
 from surveys.answers import check_submission
 from surveys.config import LANGUAGES
 from surveys.definition import REGION_FIELD, localized, options_for
@@ -52,11 +53,29 @@ def _new_token() -> str:
     return _serializer().dumps(secrets.token_urlsafe(18))
 
 
+# Last seen state of each survey and the county list, per process: if the database becomes
+# unreachable between showing a form and receiving it, the form can still be shown again with
+# the respondent's answers in it (see `unavailable`). Never used while the database answers.
+_last_seen: dict[str, SimpleNamespace] = {}
+_last_regions: list[SimpleNamespace] = []
+
+
 def _published(slug: str) -> Survey:
     survey = service.get_survey(get_db(), slug)
     if survey is None or survey.status == "draft":
         abort(404)
+    _last_seen[slug] = SimpleNamespace(
+        id=survey.id, slug=survey.slug, status=survey.status, scope=survey.scope,
+        definition=survey.definition, closed_on=survey.closed_on,
+        retention_months=survey.retention_months)
     return survey
+
+
+def _regions() -> list[SimpleNamespace]:
+    global _last_regions
+    _last_regions = [SimpleNamespace(code=r.code, name_fi=r.name_fi, name_sv=r.name_sv,
+                                     name_en=r.name_en) for r in all_regions(get_db())]
+    return _last_regions
 
 
 @bp.get("/")
@@ -90,7 +109,8 @@ def bare_survey(slug: str):
     return redirect(url_for("respond.survey", lang=lang, slug=slug))
 
 
-def _view_model(survey: Survey, lang: str) -> dict[str, Any]:
+def _view_model(survey: Survey, lang: str, regions: list[SimpleNamespace] | None = None
+                ) -> dict[str, Any]:
     d = survey.definition
     questions = [
         {
@@ -106,27 +126,59 @@ def _view_model(survey: Survey, lang: str) -> dict[str, Any]:
         }
         for q in d["questions"]
     ]
-    regions = []
     if survey.scope == "national":
-        regions = [(r.code, name_in(r, lang)) for r in all_regions(get_db())]
-        regions.sort(key=lambda pair: pair[1])
+        choices = [(r.code, name_in(r, lang)) for r in (regions or _regions())]
+        choices.sort(key=lambda pair: pair[1])
+    else:
+        choices = []
     return {
         "survey": survey,
         "title": localized(d["title"], lang),
         "description": localized(d["description"], lang) if d.get("description") else None,
         "questions": questions,
-        "regions": regions,
+        "regions": choices,
         "region_field": REGION_FIELD,
         "languages": d["languages"],
     }
 
 
 def _render_form(survey: Survey, form: SubmitForm, values: MultiDict, errors: dict[str, str],
-                 status: int = 200):
+                 status: int = 200, token: str | None = None,
+                 regions: list[SimpleNamespace] | None = None):
     # A fresh one-time token on every render: only a form that was rendered can be sent once.
-    form.submission_token.data = _new_token()
+    form.submission_token.data = token or _new_token()
     return render_template("survey.html", form=form, values=values, errors=errors,
-                           **_view_model(survey, g.lang)), status
+                           **_view_model(survey, g.lang, regions)), status
+
+
+def _valid_token(raw: str | None) -> str | None:
+    try:
+        return _serializer().loads(raw or "", max_age=TOKEN_MAX_AGE_S)
+    except (BadSignature, UnicodeError):
+        return None
+
+
+def unavailable(_exc: Exception):
+    """The database failed during this request: answer 503 without losing what was typed.
+
+    A survey form POST is shown again with the answers in it and the *same* submission token,
+    so if the failed commit did in fact land, sending again is recognised as a replay and the
+    response is not stored twice. Retry-After is added by the caller.
+    """
+    slug = (request.view_args or {}).get("slug")
+    known = _last_seen.get(slug or "")
+    if request.endpoint == "respond.survey" and request.method == "POST" and known \
+            and g.get("lang") in known.definition["languages"] \
+            and (known.scope != "national" or _last_regions):
+        raw_token = request.form.get("submission_token")
+        token = raw_token if _valid_token(raw_token) else None
+        return _render_form(known, SubmitForm(), request.form,  # type: ignore[arg-type]
+                            {"_form": error_message("unavailable", {})}, 503, token=token,
+                            regions=_last_regions)
+    kept = []
+    if request.method == "POST":
+        kept = [(k, v) for k, vs in request.form.lists() for v in vs]
+    return render_template("error.html", code=503, kept=kept), 503
 
 
 @bp.route("/<lang>/s/<slug>", methods=["GET", "POST"])
@@ -136,7 +188,7 @@ def survey(slug: str):
         abort(404)
     if survey.status == "closed":
         title = localized(survey.definition["title"], g.lang)
-        return render_template("closed.html", title=title), 410
+        return render_template("closed.html", title=title, survey=survey), 410
     form = SubmitForm()
     if request.method == "GET":
         return _render_form(survey, form, MultiDict(), {})
@@ -145,9 +197,8 @@ def survey(slug: str):
     if not form.validate():
         # CSRF token missing or stale: keep the answers, hand out fresh tokens, ask to resend.
         return _render_form(survey, form, values, {"_form": error_message("expired", {})}, 400)
-    try:
-        token = _serializer().loads(form.submission_token.data or "", max_age=TOKEN_MAX_AGE_S)
-    except BadSignature:
+    token = _valid_token(form.submission_token.data)
+    if token is None:
         return _render_form(survey, form, values, {"_form": error_message("expired", {})}, 400)
 
     db = get_db()
@@ -171,3 +222,20 @@ def thanks(slug: str):
         abort(404)
     return render_template("thanks.html", title=localized(survey.definition["title"], g.lang),
                            survey=survey)
+
+
+@bp.get("/<lang>/s/<slug>/privacy")
+def privacy(slug: str):
+    """The survey's privacy notice: controller, purpose, retention and the respondent's rights."""
+    survey = _published(slug)
+    if g.lang not in survey.definition["languages"]:
+        abort(404)
+    d = survey.definition
+    texts = {name: localized(text, g.lang) for name, text in d.get("privacy", {}).items()}
+    region = get_db().get(Region, survey.scope) if survey.scope != "national" else None
+    return render_template(
+        "privacy.html", survey=survey, title=localized(d["title"], g.lang), texts=texts,
+        county=name_in(region, g.lang) if region else None,
+        retention_months=survey.retention_months,
+        expires_on=retention.expires_on(survey.closed_on, survey.retention_months),
+    )

@@ -1,21 +1,42 @@
-"""The RQ worker class: sweeps the outbox when it starts, so nothing waits for the next tick."""
+"""The RQ worker class: JSON logs, fast reconnects, and an outbox sweep when it starts."""
 
 from __future__ import annotations
 
 import logging
+import threading
 
 import redis
 from rq import Worker
 
-from surveys import events
+from surveys import events, logs
 
 log = logging.getLogger(__name__)
+# Set by SIGTERM/SIGINT: workers.run then lets the worker finish instead of replacing it.
+stop_requested = threading.Event()
 
 
 class PalauteWorker(Worker):
+    # After Redis comes back, resume within seconds (RQ's default backoff grows to a minute).
+    max_connection_wait_time = 5.0
+
     def work(self, *args, **kwargs):  # type: ignore[override]
+        # Configured before RQ sets up its own (plain text) handlers, which it then skips.
+        if not logging.getLogger().handlers:
+            logs.configure("worker")
         try:
             events.queue(self.connection).enqueue("workers.jobs.sweep_outbox", result_ttl=60)
         except redis.RedisError as exc:  # pragma: no cover - the worker would fail next anyway
-            log.warning("start-up sweep not scheduled: %s", exc)
+            log.warning("start-up sweep not scheduled: %s", type(exc).__name__)
         return super().work(*args, **kwargs)
+
+    def request_stop(self, signum, frame):  # type: ignore[override]
+        stop_requested.set()
+        return super().request_stop(signum, frame)
+
+    def perform_job(self, job, queue, *args, **kwargs):  # type: ignore[override]
+        # Lines logged by the job carry the request id that scheduled it, else the job id.
+        token = logs.request_id_var.set(job.meta.get("request_id") or job.id)
+        try:
+            return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            logs.request_id_var.reset(token)

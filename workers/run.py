@@ -1,0 +1,43 @@
+"""`python -m workers.run`: an RQ worker (PalauteWorker) that outlives Redis outages.
+
+`rq worker` quits when Redis disappears while it is watching a job (and `palaute serve`'s honcho
+would then stop everything). Here a worker that ended without being asked to is replaced by a new
+one after a pause; jobs it was running are retried (RQ Retry) or swept from the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+
+from surveys import events, logs
+from workers.worker import PalauteWorker, stop_requested
+
+log = logging.getLogger("workers.run")
+
+
+def main() -> None:
+    logs.capture_stray_output("worker")
+    logs.configure("worker")
+    url = events.redis_url()
+    while not stop_requested.is_set():
+        connection = redis.Redis.from_url(url)
+        try:
+            # Maintenance every minute: it also restarts RQ's scheduler process if it died with
+            # Redis (RQ's default is every ten minutes).
+            worker = PalauteWorker([events.queue(connection)], connection=connection,
+                                   maintenance_interval=60)
+            # The scheduler moves retries (RQ Retry with intervals) back to the queue when due.
+            worker.work(with_scheduler=True)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("worker lost Redis: %s", type(exc).__name__)
+        if stop_requested.is_set():
+            break
+        log.warning("worker ended without a stop request; starting a new one in 1 s")
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

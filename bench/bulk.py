@@ -38,14 +38,18 @@ def _answer_pool(rng: random.Random, n: int = 2000) -> list[dict]:
 
 
 def rows(survey_id: int, n: int, seed: int = 1) -> Iterator[tuple]:
-    """(id, survey_id, region, lang, submitted_on, answers) spread over the last 12 months."""
+    """(id, survey_id, region, lang, submitted_on, answers) over the last 12 months.
+
+    In date order, as responses arrive: outbox order follows time, so one fold batch holds a
+    day or two of responses (one month), as it does in production.
+    """
     rng = random.Random(seed)
     pool = _answer_pool(rng)
-    today = date.today()
-    days = [today - timedelta(days=d) for d in range(365)]
-    for _ in range(n):
+    first = date.today() - timedelta(days=364)
+    for i in range(n):
+        day = first + timedelta(days=i * 365 // n)
         yield (uuid.UUID(int=rng.getrandbits(128), version=4), survey_id, rng.choice(REGIONS),
-               rng.choice(LANGS), rng.choice(days), rng.choice(pool))
+               rng.choice(LANGS), day, rng.choice(pool))
 
 
 def load(engine: Engine, survey_id: int, n: int, seed: int = 1) -> list[uuid.UUID]:

@@ -9,6 +9,11 @@ from rq import Worker
 
 from surveys import events
 
+# Imported here, before the worker forks a work horse per job, so each horse starts with the
+# job code and SQLAlchemy already loaded (about 0.2 s saved per job). Nothing here opens a
+# database connection: engines are created lazily, after the fork.
+from . import jobs  # noqa: F401
+
 log = logging.getLogger(__name__)
 
 

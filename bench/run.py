@@ -501,7 +501,9 @@ class Bench:
         q = max(1, len(fold_phase) // 4)
         first, last = pct(fold_phase[:q], 50), pct(fold_phase[-q:], 50)
         growth = (last - first) if first is not None and last is not None else None
-        roots = [s["root_mb"] for s in wk]
+        # The long-lived worker process, from once it has done its first job (start-up imports
+        # are not growth) to the end of the run.
+        roots = [s["root_mb"] for s in wk if s["phase"] not in ("setup", "load-10k", "fold-10k")]
         root_growth = (roots[-1] - roots[0]) if roots else None
         flat = (growth is not None and growth <= max(16.0, 0.10 * first)
                 and root_growth is not None and root_growth <= max(16.0, 0.10 * roots[0]))

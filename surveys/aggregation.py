@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .models import RESPONDENTS, Aggregate, OutboxEvent, Response, Survey
+from .models import RESPONDENTS, Aggregate, AggregateTotal, OutboxEvent, Response, Survey
 
 DEFAULT_BATCH_SIZE = 5000
 ANSWERED = "*"
@@ -82,27 +82,51 @@ _PG_UPSERT = text("""
 """)
 
 
-def _upsert(session: Session, counts: Counter[Key]) -> None:
-    if not counts:
-        return
+_PG_UPSERT_TOTALS = text("""
+    INSERT INTO aggregate_totals (survey_id, region_code, question_id, option, count)
+    SELECT * FROM unnest(CAST(:survey_id AS integer[]), CAST(:region_code AS varchar[]),
+                         CAST(:question_id AS varchar[]), CAST(:option AS varchar[]),
+                         CAST(:count AS integer[]))
+    ON CONFLICT (survey_id, region_code, question_id, option)
+    DO UPDATE SET count = aggregate_totals.count + excluded.count
+""")
+TOTAL_FIELDS = ("survey_id", "region_code", "question_id", "option")
+
+
+def totals_of(counts: Counter[Key]) -> Counter[tuple]:
+    """`counts` summed over months and languages: (survey_id, region, question, option)."""
+    totals: Counter[tuple] = Counter()
+    for k, n in counts.items():
+        totals[(k[0], k[1], k[4], k[5])] += n
+    return totals
+
+
+def _upsert_rows(session: Session, table: Any, fields: Sequence[str], pg_stmt: Any,
+                 counts: Counter[tuple]) -> None:
     # Sorted, so concurrent folds lock shared rows in the same order and cannot deadlock.
     items = sorted(counts.items())
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # One statement with one array per column: thousands of keys in one round trip,
         # instead of one server-side execution per key.
-        columns = [*Key._fields, "count"]
         arrays = [list(col) for col in zip(*(k + (n,) for k, n in items), strict=True)]
-        conn.execute(_PG_UPSERT, dict(zip(columns, arrays, strict=True)))
+        conn.execute(pg_stmt, dict(zip([*fields, "count"], arrays, strict=True)))
         return
-    table = Aggregate.__table__
     stmt = sqlite_insert(table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=list(Key._fields),
+        index_elements=list(fields),
         set_={"count": table.c.count + stmt.excluded["count"]},
     )
-    fields = Key._fields
     conn.execute(stmt, [{**dict(zip(fields, k, strict=True)), "count": n} for k, n in items])
+
+
+def _upsert(session: Session, counts: Counter[Key]) -> None:
+    """Add `counts` to the aggregates and to their totals (same transaction: they agree)."""
+    if not counts:
+        return
+    _upsert_rows(session, Aggregate.__table__, Key._fields, _PG_UPSERT, counts)
+    _upsert_rows(session, AggregateTotal.__table__, TOTAL_FIELDS, _PG_UPSERT_TOTALS,
+                 totals_of(counts))
 
 
 def _definitions(session: Session, survey_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -186,6 +210,7 @@ def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
     # Claim pending events first: a concurrent fold holding them finishes before we go on.
     session.execute(delete(OutboxEvent).where(OutboxEvent.response_id.in_(pending)))
     session.execute(delete(Aggregate).where(Aggregate.survey_id.in_(survey_ids)))
+    session.execute(delete(AggregateTotal).where(AggregateTotal.survey_id.in_(survey_ids)))
     definitions = _definitions(session, survey_ids)
     stmt = select(
         Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
@@ -221,3 +246,11 @@ def stored_counts(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
         Aggregate.question_id, Aggregate.option, Aggregate.count,
     ).where(Aggregate.survey_id.in_(survey_ids), Aggregate.count > 0)
     return Counter({Key(*r[:6]): r[6] for r in session.execute(stmt)})
+
+
+def stored_totals(session: Session, survey_ids: Sequence[int]) -> Counter[tuple]:
+    stmt = select(
+        AggregateTotal.survey_id, AggregateTotal.region_code, AggregateTotal.question_id,
+        AggregateTotal.option, AggregateTotal.count,
+    ).where(AggregateTotal.survey_id.in_(survey_ids), AggregateTotal.count > 0)
+    return Counter({tuple(r[:4]): r[4] for r in session.execute(stmt)})

@@ -150,4 +150,23 @@ class Aggregate(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class AggregateTotal(Base):
+    """The aggregates summed over months and languages: what a results page shows by default.
+
+    Kept by the same fold transaction as `aggregates`, so the two always agree. A whole-country
+    results query then sums a few thousand rows (regions x options) however many months and
+    languages have been collected, instead of every row of `aggregates`.
+    """
+
+    __tablename__ = "aggregate_totals"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_nonnegative"),)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    option: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 RESPONDENTS = "*"

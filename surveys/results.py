@@ -1,6 +1,6 @@
 """Read aggregated results for a scope, applying the small-group suppression rule.
 
-Results come only from the aggregates table (never from raw responses). Free text is not
+Results come only from the aggregates tables (never from raw responses). Free text is not
 aggregated and so can never appear here.
 """
 
@@ -14,21 +14,24 @@ from sqlalchemy.orm import Session
 
 from .aggregation import ANSWERED
 from .definition import options_for
-from .models import RESPONDENTS, Aggregate, Survey
+from .models import RESPONDENTS, Aggregate, AggregateTotal, Survey
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 
 def _sums(session: Session, survey_id: int, region_codes: list[str] | None,
           months: tuple[str, str] | None = None) -> dict[str, dict[str, int]]:
-    stmt = select(Aggregate.question_id, Aggregate.option, func.sum(Aggregate.count)).where(
-        Aggregate.survey_id == survey_id
+    # Without a month range, the totals table (already summed over months and languages) is
+    # enough: a few rows per region and option, however long the survey has been collecting.
+    table = Aggregate if months is not None else AggregateTotal
+    stmt = select(table.question_id, table.option, func.sum(table.count)).where(
+        table.survey_id == survey_id
     )
     if region_codes is not None:
-        stmt = stmt.where(Aggregate.region_code.in_(region_codes))
+        stmt = stmt.where(table.region_code.in_(region_codes))
     if months is not None:
         stmt = stmt.where(Aggregate.month >= months[0], Aggregate.month <= months[1])
-    stmt = stmt.group_by(Aggregate.question_id, Aggregate.option)
+    stmt = stmt.group_by(table.question_id, table.option)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for qid, option, total in session.execute(stmt):
         out[qid][option] = int(total or 0)

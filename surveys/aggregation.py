@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from .models import RESPONDENTS, Aggregate, AggregateTotal, OutboxEvent, Response, Survey
 
-DEFAULT_BATCH_SIZE = 5000
+# Each batch upserts every distinct key it touches (region x month x language x option, some
+# thousands), whatever its size: bigger batches spread that over more responses. 20,000
+# responses hold about 20 MB in memory and one transaction for about a second.
+DEFAULT_BATCH_SIZE = 20_000
 ANSWERED = "*"
 
 

@@ -142,10 +142,15 @@ class RssSampler(threading.Thread):
             for role, root in list(self.roots.items()):
                 try:
                     procs = [root, *root.children(recursive=True)]
+                    # CPU of reaped children (RQ work horses) is in the parent's children_*.
+                    t = root.cpu_times()
+                    cpu = t.children_user + t.children_system
                     rss = {}
                     for p in procs:
                         with contextlib.suppress(psutil.Error):
                             rss[p.pid] = p.memory_info().rss / 2**20
+                            t = p.cpu_times()
+                            cpu += t.user + t.system
                 except psutil.Error:
                     continue
                 if not rss:
@@ -157,7 +162,11 @@ class RssSampler(threading.Thread):
                     "max_mb": max(rss.values()),
                     "child_max_mb": max(kids) if kids else None,
                     "total_mb": sum(rss.values()),
+                    "cpu_s": cpu,
                 })
+            t = psutil.cpu_times()
+            self.samples.append({"t": now, "phase": self.phase, "role": "machine",
+                                 "cpu_s": sum(t) - t.idle - getattr(t, "iowait", 0.0)})
 
     def stop(self) -> None:
         self._stop_evt.set()
@@ -284,7 +293,15 @@ class Bench:
         out = self.tmp / f"load-{label}.json"
         cmd = [sys.executable, "-m", "bench.load", mode, "--base", base, "--slug", SLUG,
                "--out", str(out), *extra]
-        subprocess.run(cmd, cwd=ROOT, check=True, timeout=timeout)
+        proc = subprocess.Popen(cmd, cwd=ROOT)
+        self.sampler.watch("load", proc.pid)
+        try:
+            if proc.wait(timeout) != 0:
+                raise RuntimeError(f"load generator failed ({label})")
+        finally:
+            self.sampler.unwatch("load")
+            if proc.poll() is None:
+                proc.kill()
         data = json.loads(out.read_text())
         for kind, t0, t1, status in data["requests"]:
             self.timeline["load"].append((label, kind, t0 - self.t0, t1 - self.t0, status))
@@ -327,6 +344,7 @@ class Bench:
     def measure_submit(self, label: str, base: str) -> dict:
         a = self.args
         # Warm-up: templates compiled, pools filled, every gunicorn worker has served requests.
+        self.sampler.phase = f"warmup-{label}"
         self.load(f"{label}-warmup", "submit", base, "--concurrency", str(a.concurrency),
                   "--duration", str(a.warmup), timeout=a.warmup + 60)
         self.phase(f"submit-{label}")
@@ -334,6 +352,7 @@ class Bench:
                          "--duration", str(a.submit_duration),
                          "--max-responses", str(a.max_responses),
                          timeout=a.submit_duration + 60)
+        self.sampler.phase = f"after-{label}"
         return self.submit_figures(data)
 
     def measure_results(self, label: str, base: str) -> dict:
@@ -561,8 +580,25 @@ class Bench:
             "worker_root_rss_end_mb": rnd(roots[-1] if roots else None),
             "worker_memory_flat": flat,
         }
+        r["cpu_s_by_phase"] = self.cpu_by_phase(("submit-palaute", "submit-ceiling",
+                                                 "freshness", "fold-1m"))
         r["targets_met"] = {k: check(r.get(k), op, v) for k, (op, v) in TARGETS.items()}
         return r
+
+    def cpu_by_phase(self, phases: tuple[str, ...]) -> dict:
+        """CPU seconds used by each process tree (and the whole machine) in each phase."""
+        out: dict[str, dict[str, float]] = {}
+        for phase in phases:
+            by_role: dict[str, list[dict]] = {}
+            for smp in self.sampler.samples:
+                if smp["phase"] == phase and "cpu_s" in smp:
+                    by_role.setdefault(smp["role"], []).append(smp)
+            out[phase] = {role: round(v[-1]["cpu_s"] - v[0]["cpu_s"], 2)
+                          for role, v in by_role.items() if len(v) > 1}
+            times = [smp["t"] for v in by_role.values() for smp in v]
+            if times:
+                out[phase]["seconds"] = round(max(times) - min(times), 2)
+        return out
 
     def machine(self) -> dict:
         cpu = ""
@@ -697,7 +733,9 @@ def plot_timeline(timeline: dict, samples: list[dict], path: Path) -> None:
     ax2.set_yscale("log")
     ax2.legend(fontsize=8)
     for role in sorted({s["role"] for s in samples}):
-        pts = [(s["t"], s["max_mb"]) for s in samples if s["role"] == role]
+        pts = [(s["t"], s["max_mb"]) for s in samples if s["role"] == role and "max_mb" in s]
+        if not pts:
+            continue
         ax3.plot([p[0] for p in pts], [p[1] for p in pts], label=f"{role} (largest process)")
     ax3.set_ylabel("RSS MB")
     ax3.set_xlabel("seconds since start")

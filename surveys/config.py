@@ -9,6 +9,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("PALAUTE_INSTANCE_DIR", PROJECT_ROOT / "instance"))
 
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "se", "smn", "sms", "en")
+# Interface catalogs that must be complete (Language Act 423/2003: Finnish and Swedish).
+REQUIRED_COMPLETE: tuple[str, ...] = ("fi", "sv")
 QUEUE_NAME = "palaute"
 
 

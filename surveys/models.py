@@ -86,6 +86,9 @@ class Survey(Base):
     min_group_size: Mapped[int] = mapped_column(Integer, default=5)
     # The validated definition: languages, goals, and every text stored per language.
     definition: Mapped[dict] = mapped_column(JSONType)
+    # Set when the survey was published despite a language-rights violation (a pilot):
+    # {"reason", "on" (ISO date), "violations": [{"rule", "missing", "law"}]}. Kept on record.
+    language_rights_override: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
 
 
 class Response(Base):

@@ -45,6 +45,18 @@ def name_in(obj: Any, lang: str) -> str:
     return obj.name_fi
 
 
+# Ostrobothnia: about half the residents speak Swedish, and the county serves Swedish first.
+SWEDISH_FIRST = frozenset({"17"})
+
+
+def county_languages(region: Region) -> list[str]:
+    """The county's official languages, in the order a bare link falls back to them."""
+    langs = region.languages.split("+")
+    if region.code in SWEDISH_FIRST:
+        langs.sort(key=lambda lang: lang != "sv")
+    return langs
+
+
 def all_regions(session: Session) -> list[Region]:
     return list(session.scalars(select(Region).order_by(Region.code)))
 

@@ -14,37 +14,64 @@ from sqlalchemy.orm import Session
 
 from .aggregation import ANSWERED
 from .definition import options_for
-from .models import RESPONDENTS, Aggregate, AggregateTotal, Survey
+from .disclosure import ALL_MONTHS, COUNTRY, Cell, area_place, hidden_cells
+from .models import RESPONDENTS, Aggregate, AggregateTotal, Region, Survey
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 
-def _sums(session: Session, survey_id: int, region_codes: list[str] | None,
-          months: tuple[str, str] | None = None) -> dict[str, dict[str, int]]:
-    # Without a month range, the totals table (already summed over months and languages) is
-    # enough: a few rows per region and option, however long the survey has been collecting.
-    table = Aggregate if months is not None else AggregateTotal
-    stmt = select(table.question_id, table.option, func.sum(table.count)).where(
-        table.survey_id == survey_id
-    )
+def _sums(session: Session, survey_id: int,
+          region_codes: list[str] | None) -> dict[str, dict[str, int]]:
+    # The totals table (already summed over months and languages) is enough here: a few rows
+    # per region and option, however long the survey has been collecting (docs/performance.md).
+    stmt = select(AggregateTotal.question_id, AggregateTotal.option,
+                  func.sum(AggregateTotal.count)).where(AggregateTotal.survey_id == survey_id)
     if region_codes is not None:
-        stmt = stmt.where(table.region_code.in_(region_codes))
-    if months is not None:
-        stmt = stmt.where(Aggregate.month >= months[0], Aggregate.month <= months[1])
-    stmt = stmt.group_by(table.question_id, table.option)
+        stmt = stmt.where(AggregateTotal.region_code.in_(region_codes))
+    stmt = stmt.group_by(AggregateTotal.question_id, AggregateTotal.option)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for qid, option, total in session.execute(stmt):
         out[qid][option] = int(total or 0)
     return out
 
 
-def _question_figures(question: dict[str, Any], counts: dict[str, int], min_group: int,
+def hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
+    """For each count ("*" for respondents, else a question id) the cells of the place × month
+    table that must be hidden: the threshold plus secondary suppression (surveys.disclosure)."""
+    stmt = (
+        select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
+               func.sum(Aggregate.count))
+        .where(Aggregate.survey_id == survey.id, Aggregate.option == ANSWERED)
+        .group_by(Aggregate.question_id, Aggregate.region_code, Aggregate.month)
+    )
+    per_key: dict[str, dict[Cell, int]] = defaultdict(dict)
+    for qid, region, month, total in session.execute(stmt):
+        per_key[qid][(region, month)] = int(total or 0)
+    area_of = dict(session.execute(select(Region.code, Region.collaboration_area)).all())
+    keys = [RESPONDENTS] + [q["id"] for q in survey.definition["questions"]]
+    return {key: hidden_cells(per_key.get(key, {}), area_of, survey.min_group_size)
+            for key in keys}
+
+
+def place_of(scope: dict[str, Any]) -> str:
+    if scope["level"] == "country":
+        return COUNTRY
+    return area_place(scope["code"]) if scope["level"] == "area" else scope["code"]
+
+
+def hidden_in_scope(session: Session, survey: Survey, scope: dict[str, Any]) -> set[str]:
+    """The counts ("*", question ids) hidden for this scope over all months."""
+    cell = (place_of(scope), ALL_MONTHS)
+    return {key for key, cells in hidden_table(session, survey).items() if cell in cells}
+
+
+def _question_figures(question: dict[str, Any], counts: dict[str, int], hidden: bool,
                       lang: str) -> dict[str, Any]:
     qtype = question["type"]
     n = counts.get(ANSWERED, 0)
     figures: dict[str, Any] = {"type": qtype, "n": n, "counts": None, "mean": None, "nps": None,
                                "suppressed": False}
-    if n < min_group:
+    if hidden:
         # A question answered by fewer than the threshold is as identifying as a small group.
         return {**figures, "n": None, "suppressed": True}
     if qtype == "text":
@@ -61,21 +88,24 @@ def _question_figures(question: dict[str, Any], counts: dict[str, int], min_grou
 
 
 def survey_results(session: Session, survey: Survey, region_codes: list[str] | None,
-                   scope: dict[str, Any], lang: str = "fi",
-                   months: tuple[str, str] | None = None) -> dict[str, Any]:
-    """The results document of the API contract for `region_codes` (None: whole country)."""
+                   scope: dict[str, Any], lang: str = "fi") -> dict[str, Any]:
+    """The results document of the API contract for `region_codes` (None: whole country);
+    `scope["level"]` is "country", "area" or "region" and `scope["code"]` names it."""
     definition = survey.definition
     min_group = survey.min_group_size
-    sums = _sums(session, survey.id, region_codes, months)
+    sums = _sums(session, survey.id, region_codes)
     respondents = sums.get(RESPONDENTS, {}).get(RESPONDENTS, 0)
-    suppressed = respondents < min_group
+    hidden = hidden_in_scope(session, survey, scope)
+    suppressed = respondents < min_group or RESPONDENTS in hidden
     questions: dict[str, Any] = {}
     for q in definition["questions"]:
         if suppressed:
             questions[q["id"]] = {"type": q["type"], "n": None, "counts": None, "mean": None,
                                   "nps": None, "suppressed": True}
         else:
-            questions[q["id"]] = _question_figures(q, sums.get(q["id"], {}), min_group, lang)
+            counts = sums.get(q["id"], {})
+            is_hidden = q["id"] in hidden or counts.get(ANSWERED, 0) < min_group
+            questions[q["id"]] = _question_figures(q, counts, is_hidden, lang)
     return {
         "survey": survey.slug,
         "scope": scope,
@@ -84,3 +114,38 @@ def survey_results(session: Session, survey: Survey, region_codes: list[str] | N
         "suppressed": suppressed,
         "questions": questions,
     }
+
+
+def monthly_results(session: Session, survey: Survey, region_codes: list[str] | None,
+                    scope: dict[str, Any], lang: str = "fi") -> dict[str, Any]:
+    """Respondents and per-question figures month by month, for following a goal over time.
+
+    The same hidden table as the totals applies, so no month can be subtracted from a total.
+    """
+    stmt = select(Aggregate.month, Aggregate.question_id, Aggregate.option,
+                  func.sum(Aggregate.count)).where(Aggregate.survey_id == survey.id)
+    if region_codes is not None:
+        stmt = stmt.where(Aggregate.region_code.in_(region_codes))
+    stmt = stmt.group_by(Aggregate.month, Aggregate.question_id, Aggregate.option)
+    by_month: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for month, qid, option, total in session.execute(stmt):
+        by_month[month][qid][option] = int(total or 0)
+    hidden = hidden_table(session, survey)
+    place = place_of(scope)
+    months = []
+    for month in sorted(by_month):
+        sums = by_month[month]
+        month_hidden = (place, month) in hidden[RESPONDENTS]
+        questions = {}
+        for q in survey.definition["questions"]:
+            q_hidden = month_hidden or (place, month) in hidden[q["id"]]
+            figures = _question_figures(q, sums.get(q["id"], {}), q_hidden, lang)
+            questions[q["id"]] = {k: figures[k] for k in ("n", "mean", "nps", "suppressed")}
+        months.append({
+            "month": month,
+            "respondents": None if month_hidden else sums.get(RESPONDENTS, {}).get(RESPONDENTS, 0),
+            "suppressed": month_hidden,
+            "questions": questions,
+        })
+    return {"survey": survey.slug, "scope": scope, "min_group_size": survey.min_group_size,
+            "goals": survey.definition.get("goals", []), "months": months}

@@ -6,13 +6,16 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
+from babel.messages.catalog import Catalog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import definition as defs
+from . import language_rights as rights
 from .answers import Checked
-from .models import OutboxEvent, Response, SubmissionReceipt, Survey
+from .content_po import PoImportError, apply_po
+from .models import Municipality, OutboxEvent, Region, Response, SubmissionReceipt, Survey
 from .regions import region_codes
 
 RECEIPT_DAYS = 3
@@ -20,6 +23,19 @@ RECEIPT_DAYS = 3
 
 class PublishError(ValueError):
     pass
+
+
+class LanguageRightsError(PublishError):
+    """Publishing would break a language right; `violations` says which and under which law."""
+
+    def __init__(self, slug: str, violations: list[rights.Violation]):
+        self.violations = violations
+        super().__init__(
+            f"survey {slug!r} can't be published: "
+            + "; ".join(v.message() for v in violations)
+            + ". Add the missing language(s); only a pilot may be published without them, "
+            "with an override whose reason is recorded on the survey."
+        )
 
 
 def get_survey(session: Session, slug: str) -> Survey | None:
@@ -34,11 +50,22 @@ def import_survey(session: Session, text: str) -> tuple[Survey, bool]:
     if survey is None:
         survey = Survey(slug=data["slug"], status="draft")
         session.add(survey)
-    elif survey.status != "draft" and _shape(survey.definition) != _shape(data):
-        raise defs.DefinitionError([
-            ("questions", "the survey is already published; only texts may change, not questions "
-                          "or choices (create a new survey instead)")
-        ])
+    elif survey.status != "draft":
+        if _shape(survey.definition) != _shape(data):
+            raise defs.DefinitionError([
+                ("questions", "the survey is already published; only texts may change, not "
+                              "questions or choices (create a new survey instead)")
+            ])
+        if data["min_group_size"] < survey.min_group_size:
+            # Respondents answered trusting the threshold they were told about.
+            raise defs.DefinitionError([
+                ("min_group_size", "the survey is already published; the threshold may be "
+                                   f"raised but not lowered below {survey.min_group_size}")
+            ])
+    if survey.status != "draft":
+        # An open survey must stay publishable: no language may lose texts or be dropped in a
+        # way that breaks language rights (unless an override for a pilot is on record).
+        _check_still_publishable(session, survey, data)
     survey.audience = data["audience"]
     survey.scope = data["scope"]
     survey.min_group_size = data["min_group_size"]
@@ -55,7 +82,44 @@ def _shape(definition: dict[str, Any]) -> list[Any]:
     ] + [definition["scope"]]
 
 
-def publish(session: Session, slug: str) -> Survey:
+def county_facts(session: Session, code: str) -> rights.County | None:
+    region = session.get(Region, code)
+    if region is None:
+        return None
+    homeland = session.scalar(
+        select(Municipality.code)
+        .where(Municipality.region_code == code, Municipality.sami_homeland.is_(True))
+        .limit(1)
+    )
+    return rights.County(code=region.code, name=region.name_fi,
+                         languages=tuple(region.languages.split("+")),
+                         sami_homeland=homeland is not None)
+
+
+def language_rights_violations(session: Session, survey: Survey,
+                               definition: dict[str, Any] | None = None) -> list[rights.Violation]:
+    """Violations by `survey` (or by `definition`, a new version of it)."""
+    d = definition or survey.definition
+    county = None if d["scope"] == "national" else county_facts(session, d["scope"])
+    return rights.check(d["audience"], d["scope"], rights.complete_languages(d), county)
+
+
+def _check_still_publishable(session: Session, survey: Survey, data: dict[str, Any]) -> None:
+    errors = [
+        ("languages", f"{lang}: texts missing ({', '.join(paths)}); the survey is open")
+        for lang in data["languages"] if (paths := defs.missing_texts(data, lang))
+    ]
+    if survey.language_rights_override is None:
+        errors += [("languages", v.message())
+                   for v in language_rights_violations(session, survey, data)]
+    if errors:
+        raise defs.DefinitionError(errors)
+
+
+def publish(session: Session, slug: str, override_reason: str | None = None,
+            today: date | None = None) -> Survey:
+    """Open a draft for answers. Refuses missing texts, and language-rights violations unless
+    `override_reason` is given, in which case the override is recorded on the survey."""
     survey = get_survey(session, slug)
     if survey is None:
         raise PublishError(f"no survey {slug!r}")
@@ -67,8 +131,38 @@ def publish(session: Session, slug: str) -> Survey:
     if problems:
         detail = "; ".join(f"{lang}: {', '.join(paths)}" for lang, paths in problems.items())
         raise PublishError(f"texts missing, so the survey can't be published: {detail}")
+    violations = language_rights_violations(session, survey)
+    if violations:
+        reason = (override_reason or "").strip()
+        if not reason:
+            raise LanguageRightsError(slug, violations)
+        survey.language_rights_override = {
+            "reason": reason,
+            "on": (today or date.today()).isoformat(),
+            "violations": [v.as_dict() for v in violations],
+        }
     survey.status = "published"
     return survey
+
+
+def import_po(session: Session, slug: str, catalog: Catalog) -> tuple[str, int]:
+    """Merge a translator's PO file into survey SLUG. Returns (language, texts changed).
+
+    Raises PoImportError (nothing written) on any unknown or broken entry.
+    """
+    survey = get_survey(session, slug)
+    if survey is None:
+        raise PoImportError([f"no survey {slug!r}"])
+    offered = set(survey.definition["languages"])
+    new, lang, changed = apply_po(survey.definition, catalog, region_codes(session))
+    if survey.status != "draft" and lang not in offered and defs.missing_texts(new, lang):
+        raise PoImportError([
+            f"the survey is already open, so {lang!r} can be added only with every text "
+            f"translated; missing: {', '.join(defs.missing_texts(new, lang))}"
+        ])
+    survey.definition = new
+    session.flush()
+    return lang, changed
 
 
 def token_hash(token: str) -> str:

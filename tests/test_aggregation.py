@@ -94,19 +94,26 @@ def test_rebuild_equals_incremental(client, demo_survey):
 def test_suppression_below_threshold(client, demo_survey):
     submit_many(client, demo_survey, 6)
     submit_many(client, demo_survey, 4, region="21")
+    submit_many(client, demo_survey, 5, region="01")
     jobs.fold_pending()
     lapland = results(client, demo_survey, region="21")
     assert lapland["suppressed"] is True
     assert lapland["respondents"] is None
     for q in lapland["questions"].values():
         assert q["counts"] is None and q["mean"] is None and q["nps"] is None and q["n"] is None
-    # The whole country (10) and the western area (Ostrobothnia, 6) are shown.
-    assert results(client, demo_survey)["respondents"] == 10
+    # The whole country (15) and Ostrobothnia (6) are shown. Northern Finland (4) is not, and
+    # so neither is the smallest other area (Southern, 5), or 15 - 6 would reveal it.
+    assert results(client, demo_survey)["respondents"] == 15
     assert results(client, demo_survey, area="lansi")["respondents"] == 6
+    assert results(client, demo_survey, region="17")["respondents"] == 6
     assert results(client, demo_survey, area="pohjois")["suppressed"] is True
-    # The HTML results page suppresses too.
-    html = client.get(f"/fi/results/{demo_survey}?region=21").get_data(as_text=True)
-    assert "Lapin hyvinvointialue" in html
+    assert results(client, demo_survey, area="etela")["suppressed"] is True
+    assert results(client, demo_survey, region="01")["suppressed"] is True
+    # The HTML results page suppresses too: no count for Lapland or its area, the country's shown.
+    html = client.get(f"/en/results/{demo_survey}?region=21").get_data(as_text=True)
+    assert "Lapland wellbeing services county" in html
+    assert html.count("too few to show") == 2
+    assert ">15<" in html
 
 
 def test_redis_down_at_submit_then_folded_after_it_returns(database_url, redis_url, redis_conn,

@@ -113,3 +113,21 @@ def test_publish_refuses_missing_language_texts(database_url, tmp_path):
     result = runner.invoke(main, ["surveys", "publish", "test-survey"])
     assert result.exit_code != 0
     assert "sv: questions[1].text" in result.output
+
+
+def test_published_survey_keeps_its_shape_and_threshold(database_url, tmp_path):
+    runner = CliRunner()
+    f = tmp_path / "survey.yaml"
+    f.write_text(VALID, encoding="utf-8")
+    assert runner.invoke(main, ["surveys", "import", str(f)]).exit_code == 0
+    assert runner.invoke(main, ["surveys", "publish", "test-survey"]).exit_code == 0
+    # Texts may still be corrected...
+    f.write_text(VALID.replace('"Palvelu"', '"Palvelu, jota käytit"'), encoding="utf-8")
+    assert runner.invoke(main, ["surveys", "import", str(f)]).exit_code == 0
+    # ...but not the questions, and the threshold only upwards.
+    f.write_text(broken("id: b", "id: c"), encoding="utf-8")
+    result = runner.invoke(main, ["surveys", "import", str(f)])
+    assert result.exit_code != 0 and "questions" in result.output
+    f.write_text(VALID.replace("goals: [2]", "goals: [2]\nmin_group_size: 3"), encoding="utf-8")
+    result = runner.invoke(main, ["surveys", "import", str(f)])
+    assert result.exit_code != 0 and "min_group_size" in result.output

@@ -28,22 +28,25 @@ def live_server(database_url, redis_url, redis_conn, demo_survey, tmp_path):
     proc = subprocess.Popen([str(palaute), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    else:
-        os.killpg(proc.pid, signal.SIGTERM)
-        pytest.fail("server did not start:\n" + (tmp_path / "serve.log").read_text())
-    yield base
-    os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not start:\n" + (tmp_path / "serve.log").read_text())
+        yield base
+    finally:
+        # honcho stops the processes it started (each in a session of its own) on SIGTERM.
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
 
 
 def answer(base: str, slug: str, lang: str) -> requests.Response:

@@ -57,9 +57,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=i18n.current_locale)
     i18n.init_app(app)
 
-    from . import api, health, respond, results
+    from . import admin, api, health, respond, results
 
     app.register_blueprint(respond.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)

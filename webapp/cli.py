@@ -83,14 +83,61 @@ def surveys_import(file) -> None:
 
 @surveys_group.command("publish")
 @click.argument("slug")
-def surveys_publish(slug: str) -> None:
-    """Open survey SLUG for answers, after checking that its texts are complete."""
+@click.option("--override-language-rights", "override_reason", metavar="REASON",
+              help="Publish despite a language-rights violation (e.g. a pilot). The reason and "
+                   "the date are recorded on the survey and shown on its admin page.")
+def surveys_publish(slug: str, override_reason: str | None) -> None:
+    """Open survey SLUG for answers, after checking that its texts are complete and that it
+    respects language rights (Language Act 423/2003, Sámi Language Act 1086/2003)."""
+    if override_reason is not None and not override_reason.strip():
+        raise click.BadParameter("give a reason", param_hint="--override-language-rights")
     try:
         with db.session_scope() as session:
-            service.publish(session, slug)
+            survey = service.publish(session, slug, override_reason)
+            override = survey.language_rights_override if override_reason else None
     except service.PublishError as exc:
         raise click.ClickException(str(exc)) from exc
+    if override:
+        missing = sorted({lang for v in override["violations"] for lang in v["missing"]})
+        click.echo(f"language rights overridden ({', '.join(missing)} missing): "
+                   f"{override['reason']} [recorded {override['on']}]", err=True)
     click.echo(f"published {slug}")
+
+
+@surveys_group.command("export-po")
+@click.argument("slug")
+@click.argument("lang", type=click.Choice(config.LANGUAGES))
+def surveys_export_po(slug: str, lang: str) -> None:
+    """Write the texts of survey SLUG as a PO file for translating into LANG (to stdout)."""
+    from surveys.content_po import export_po
+
+    with db.session_scope() as session:
+        survey = service.get_survey(session, slug)
+        if survey is None:
+            raise click.ClickException(f"no survey {slug!r}")
+        data = export_po(survey.definition, lang, slug)
+    click.echo(data.decode("utf-8"), nl=False)
+
+
+@surveys_group.command("import-po")
+@click.argument("slug")
+@click.argument("file", type=click.File("rb"))
+def surveys_import_po(slug: str, file) -> None:
+    """Merge the translations in PO FILE into survey SLUG (language from the PO header).
+
+    Nothing is written if any entry is unknown or breaks a placeholder."""
+    from surveys.content_po import PoImportError, read
+
+    try:
+        catalog = read(file)
+        with db.session_scope() as session:
+            lang, changed = service.import_po(session, slug, catalog)
+    except PoImportError as exc:
+        for error in exc.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        click.echo("nothing imported", err=True)
+        raise click.exceptions.Exit(1) from exc
+    click.echo(f"imported {changed} text(s) in {lang} into {slug}")
 
 
 @surveys_group.command("close")
@@ -194,9 +241,20 @@ def _pybabel(*args: str) -> None:
 def translations_extract() -> None:
     """Extract strings into translations/messages.pot and update every catalog."""
     _pybabel("extract", "-F", "babel.cfg", "-k", "lazy_gettext", "--no-location",
+             "--project", "Palaute", "--version", "0.1.0",
              "--sort-output", "-o", "translations/messages.pot", ".")
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
-             "--no-fuzzy-matching")
+             "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translations_group.command("status")
+def translations_status() -> None:
+    """Per language: strings translated, drafts awaiting native review, and missing."""
+    from surveys import catalogs
+
+    click.echo(f"{'language':<9} {'translated':>10} {'draft':>6} {'missing':>8}  catalog")
+    for st in catalogs.status():
+        click.echo(f"{st.lang:<9} {st.translated:>10} {st.draft:>6} {st.missing:>8}  {st.review}")
 
 
 @translations_group.command("compile")

@@ -27,7 +27,7 @@ from surveys.answers import check_submission
 from surveys.config import LANGUAGES
 from surveys.definition import REGION_FIELD, localized, options_for
 from surveys.models import Region, Survey
-from surveys.regions import name_in
+from surveys.regions import county_languages, name_in
 
 from .app import get_db, get_redis
 from .i18n import negotiate
@@ -86,8 +86,7 @@ def bare_survey(slug: str):
     if survey.scope != "national":
         region = get_db().get(Region, survey.scope)
         if region is not None:
-            # Swedish first where Swedish is listed first (Ostrobothnia's majority is Swedish).
-            county_langs = ["sv", "fi"] if survey.scope == "17" else region.languages.split("+")
+            county_langs = county_languages(region)
     lang = negotiate(list(survey.definition["languages"]), county_langs)
     return redirect(url_for("respond.survey", lang=lang, slug=slug))
 

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Session
 from surveys.models import Region
 from surveys.regions import get_area, name_in, region_codes_in_area
 
+# Finland in each interface language (the Sámi names are the established ones, e.g. Suopma).
+COUNTRY_NAMES = {"fi": "Suomi", "sv": "Finland", "se": "Suopma", "smn": "Suomâ",
+                 "sms": "Lääʹddjânnam", "en": "Finland"}
+
 
 class ScopeError(ValueError):
     pass
@@ -30,5 +34,4 @@ def resolve(session: Session, region: str | None, area: str | None,
             raise ScopeError(f"unknown area {area!r}")
         return region_codes_in_area(session, area), {"level": "area", "code": a.code,
                                                       "name": name_in(a, lang)}
-    return None, {"level": "country", "code": "FI", "name": {"sv": "Finland", "en": "Finland"}
-                  .get(lang, "Suomi")}
+    return None, {"level": "country", "code": "FI", "name": COUNTRY_NAMES.get(lang, "Suomi")}

@@ -7,6 +7,7 @@ from importlib import resources
 from sqlalchemy.orm import Session
 
 from .. import service
+from ..definition import parse_yaml
 
 
 def definitions() -> list[str]:
@@ -19,19 +20,11 @@ def seed(session: Session) -> list[tuple[str, bool]]:
     """Import and publish each demo survey not yet present. Returns (slug, created) pairs."""
     done = []
     for text in definitions():
-        survey, created = service.import_survey(session, text) if _new(session, text) else (
-            service.get_survey(session, _slug(text)), False)
+        survey = service.get_survey(session, parse_yaml(text)["slug"])
+        created = survey is None
+        if survey is None:
+            survey, _ = service.import_survey(session, text)
         if survey.status == "draft":
             service.publish(session, survey.slug)
         done.append((survey.slug, created))
     return done
-
-
-def _slug(text: str) -> str:
-    from ..definition import parse_yaml
-
-    return parse_yaml(text)["slug"]
-
-
-def _new(session: Session, text: str) -> bool:
-    return service.get_survey(session, _slug(text)) is None

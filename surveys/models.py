@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -142,6 +143,10 @@ class Aggregate(Base):
             name="uq_aggregates_key",
         ),
         CheckConstraint("count >= 0", name="count_nonnegative"),
+        # Covers the small-group suppression table (answered counts per question x region x
+        # month, read on every results request) without scanning every option's row.
+        Index("ix_aggregates_answered", "survey_id", "question_id", "region_code", "month",
+              "count", postgresql_where=text("option = '*'"), sqlite_where=text("option = '*'")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))

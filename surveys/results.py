@@ -37,7 +37,23 @@ def _sums(session: Session, survey_id: int,
 
 def hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
     """For each count ("*" for respondents, else a question id) the cells of the place × month
-    table that must be hidden: the threshold plus secondary suppression (surveys.disclosure)."""
+    table that must be hidden: the threshold plus secondary suppression (surveys.disclosure).
+
+    Computed once per survey and database transaction: a results page asks for three scopes,
+    and all three must be suppressed from the same table anyway.
+    """
+    session.connection()  # begins the transaction if none has begun yet
+    txn = session.get_transaction()
+    memo = session.info.get("hidden_tables")
+    if txn is None or memo is None or memo[0] is not txn:
+        memo = session.info["hidden_tables"] = (txn, {})
+    key = (survey.id, survey.min_group_size)
+    if key not in memo[1]:
+        memo[1][key] = _hidden_table(session, survey)
+    return memo[1][key]
+
+
+def _hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
     stmt = (
         select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
                func.sum(Aggregate.count))

@@ -1,4 +1,5 @@
-"""aggregate totals: aggregates summed over months and languages, for fast default results
+"""aggregate totals: aggregates summed over months and languages, for fast default results;
+an index covering the suppression table
 
 Backfilled from `aggregates` in the same migration, so results stay identical.
 
@@ -32,6 +33,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("survey_id", "region_code", "question_id", "option",
                                 name=op.f("pk_aggregate_totals")),
     )
+    op.create_index("ix_aggregates_answered", "aggregates",
+                    ["survey_id", "question_id", "region_code", "month", "count"],
+                    postgresql_where=sa.text("option = '*'"),
+                    sqlite_where=sa.text("option = '*'"))
     op.execute(
         "INSERT INTO aggregate_totals (survey_id, region_code, question_id, option, count) "
         "SELECT survey_id, region_code, question_id, option, SUM(count) FROM aggregates "
@@ -40,4 +45,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_aggregates_answered", table_name="aggregates")
     op.drop_table("aggregate_totals")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from .aggregation import ANSWERED
@@ -57,7 +57,10 @@ def _hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
     stmt = (
         select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
                func.sum(Aggregate.count))
-        .where(Aggregate.survey_id == survey.id, Aggregate.option == ANSWERED)
+        # The "*" inline, not a bound parameter: only then can the planner (SQLite, or a
+        # PostgreSQL generic plan) tell that the partial index ix_aggregates_answered applies.
+        .where(Aggregate.survey_id == survey.id,
+               Aggregate.option == literal(ANSWERED, literal_execute=True))
         .group_by(Aggregate.question_id, Aggregate.region_code, Aggregate.month)
     )
     per_key: dict[str, dict[Cell, int]] = defaultdict(dict)

@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint setup translations bench clean
+.PHONY: run test lint setup translations bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,6 +23,14 @@ run: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The load benchmark (docs/performance.md): PostgreSQL if DATABASE_URL points to one (its data is
+# wiped: use a database of its own), else SQLite in a temp dir; Redis from REDIS_URL or embedded.
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-smoke: setup
+	$(BIN)/python -m bench.run --smoke --out-dir $${TMPDIR:-/tmp}/palaute-bench-smoke $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

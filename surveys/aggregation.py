@@ -13,14 +13,16 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .models import RESPONDENTS, Aggregate, OutboxEvent, Response, Survey
+from .models import RESPONDENTS, Aggregate, AggregateTotal, OutboxEvent, Response, Survey
 
-DEFAULT_BATCH_SIZE = 5000
+# Each batch upserts every distinct key it touches (region x month x language x option, some
+# thousands), whatever its size: bigger batches spread that over more responses. 20,000
+# responses hold about 20 MB in memory and one transaction for about a second.
+DEFAULT_BATCH_SIZE = 20_000
 ANSWERED = "*"
 
 
@@ -43,42 +45,91 @@ class Row(NamedTuple):
 
 def count_rows(rows: Iterable[Row], definitions: dict[int, dict[str, Any]]) -> Counter[Key]:
     """The aggregate increments for these responses (pure function, no database)."""
-    counts: Counter[Key] = Counter()
+    # Hot loop of every fold: plain tuples while counting (a Key is made once per distinct key,
+    # not once per answer) and one strftime per distinct day.
+    counts: Counter[tuple] = Counter()
     types = {
         sid: {q["id"]: q["type"] for q in d["questions"]} for sid, d in definitions.items()
     }
-    for row in rows:
-        month = row.submitted_on.strftime("%Y-%m")
-        base = (row.survey_id, row.region_code, month, row.lang)
-        counts[Key(*base, RESPONDENTS, RESPONDENTS)] += 1
-        qtypes = types[row.survey_id]
-        for qid, value in row.answers.items():
+    months: dict[date, str] = {}
+    for survey_id, region_code, lang, submitted_on, answers in rows:
+        month = months.get(submitted_on)
+        if month is None:
+            month = months[submitted_on] = submitted_on.strftime("%Y-%m")
+        base = (survey_id, region_code, month, lang)
+        counts[(*base, RESPONDENTS, RESPONDENTS)] += 1
+        qtypes = types[survey_id]
+        for qid, value in answers.items():
             qtype = qtypes.get(qid)
             if qtype is None:  # a question removed from the definition since
                 continue
-            counts[Key(*base, qid, ANSWERED)] += 1
+            counts[(*base, qid, ANSWERED)] += 1
             if qtype == "text":
                 continue  # free text is never aggregated or shown
             if qtype == "multi":
                 for v in value:
-                    counts[Key(*base, qid, str(v))] += 1
+                    counts[(*base, qid, str(v))] += 1
             else:
-                counts[Key(*base, qid, str(value))] += 1
-    return counts
+                counts[(*base, qid, str(value))] += 1
+    return Counter({Key._make(k): n for k, n in counts.items()})
+
+
+_PG_UPSERT = text("""
+    INSERT INTO aggregates (survey_id, region_code, month, lang, question_id, option, count)
+    SELECT * FROM unnest(CAST(:survey_id AS integer[]), CAST(:region_code AS varchar[]),
+                         CAST(:month AS varchar[]), CAST(:lang AS varchar[]),
+                         CAST(:question_id AS varchar[]), CAST(:option AS varchar[]),
+                         CAST(:count AS integer[]))
+    ON CONFLICT (survey_id, region_code, month, lang, question_id, option)
+    DO UPDATE SET count = aggregates.count + excluded.count
+""")
+
+
+_PG_UPSERT_TOTALS = text("""
+    INSERT INTO aggregate_totals (survey_id, region_code, question_id, option, count)
+    SELECT * FROM unnest(CAST(:survey_id AS integer[]), CAST(:region_code AS varchar[]),
+                         CAST(:question_id AS varchar[]), CAST(:option AS varchar[]),
+                         CAST(:count AS integer[]))
+    ON CONFLICT (survey_id, region_code, question_id, option)
+    DO UPDATE SET count = aggregate_totals.count + excluded.count
+""")
+TOTAL_FIELDS = ("survey_id", "region_code", "question_id", "option")
+
+
+def totals_of(counts: Counter[Key]) -> Counter[tuple]:
+    """`counts` summed over months and languages: (survey_id, region, question, option)."""
+    totals: Counter[tuple] = Counter()
+    for k, n in counts.items():
+        totals[(k[0], k[1], k[4], k[5])] += n
+    return totals
+
+
+def _upsert_rows(session: Session, table: Any, fields: Sequence[str], pg_stmt: Any,
+                 counts: Counter[tuple]) -> None:
+    # Sorted, so concurrent folds lock shared rows in the same order and cannot deadlock.
+    items = sorted(counts.items())
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # One statement with one array per column: thousands of keys in one round trip,
+        # instead of one server-side execution per key.
+        arrays = [list(col) for col in zip(*(k + (n,) for k, n in items), strict=True)]
+        conn.execute(pg_stmt, dict(zip([*fields, "count"], arrays, strict=True)))
+        return
+    stmt = sqlite_insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(fields),
+        set_={"count": table.c.count + stmt.excluded["count"]},
+    )
+    conn.execute(stmt, [{**dict(zip(fields, k, strict=True)), "count": n} for k, n in items])
 
 
 def _upsert(session: Session, counts: Counter[Key]) -> None:
+    """Add `counts` to the aggregates and to their totals (same transaction: they agree)."""
     if not counts:
         return
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = insert(Aggregate)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(Key._fields),
-        set_={"count": Aggregate.count + stmt.excluded["count"]},
-    )
-    # Sorted, so concurrent folds lock shared rows in the same order and cannot deadlock.
-    params = [{**key._asdict(), "count": n} for key, n in sorted(counts.items())]
-    session.execute(stmt, params)
+    _upsert_rows(session, Aggregate.__table__, Key._fields, _PG_UPSERT, counts)
+    _upsert_rows(session, AggregateTotal.__table__, TOTAL_FIELDS, _PG_UPSERT_TOTALS,
+                 totals_of(counts))
 
 
 def _definitions(session: Session, survey_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -89,16 +140,17 @@ def _definitions(session: Session, survey_ids: Iterable[int]) -> dict[int, dict[
     return dict(session.execute(stmt).all())
 
 
+_COLUMNS = (Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
+            Response.answers)
+
+
 def _load_rows(session: Session, response_ids: Sequence[Any]) -> list[Row]:
-    stmt = select(
-        Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
-        Response.answers,
-    ).where(Response.id.in_(response_ids))
-    return [Row(*r) for r in session.execute(stmt)]
+    stmt = select(*_COLUMNS).where(Response.id.in_(response_ids))
+    return [Row(*r) for r in session.connection().execute(stmt)]
 
 
-def fold_batch(session: Session, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
-    """Fold up to `batch_size` pending responses; the caller commits. Returns how many."""
+def _claim_batch(session: Session, batch_size: int) -> list[Row]:
+    """Delete up to `batch_size` outbox events (oldest first) and return their responses."""
     claim = (
         select(OutboxEvent.id)
         .order_by(OutboxEvent.id)
@@ -106,14 +158,26 @@ def fold_batch(session: Session, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    response_ids = session.scalars(
-        delete(OutboxEvent).where(OutboxEvent.id.in_(claim)).returning(OutboxEvent.response_id)
-    ).all()
-    if not response_ids:
+    deleted = delete(OutboxEvent).where(OutboxEvent.id.in_(claim)).returning(
+        OutboxEvent.response_id)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # Claim and load in one statement (a data-modifying CTE): no ids travel to the client
+        # and back. Still one transaction with the upsert, so a crash undoes the claim.
+        claimed = deleted.cte("claimed")
+        stmt = select(*_COLUMNS).join(claimed, Response.id == claimed.c.response_id)
+        return [Row(*r) for r in conn.execute(stmt)]
+    response_ids = conn.execute(deleted).scalars().all()
+    return _load_rows(session, response_ids) if response_ids else []
+
+
+def fold_batch(session: Session, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """Fold up to `batch_size` pending responses; the caller commits. Returns how many."""
+    rows = _claim_batch(session, batch_size)
+    if not rows:
         return 0
-    rows = _load_rows(session, response_ids)
     _upsert(session, count_rows(rows, _definitions(session, {r.survey_id for r in rows})))
-    return len(response_ids)
+    return len(rows)
 
 
 def fold_pending(session_factory: Callable[[], Session], batch_size: int = DEFAULT_BATCH_SIZE,
@@ -149,6 +213,7 @@ def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
     # Claim pending events first: a concurrent fold holding them finishes before we go on.
     session.execute(delete(OutboxEvent).where(OutboxEvent.response_id.in_(pending)))
     session.execute(delete(Aggregate).where(Aggregate.survey_id.in_(survey_ids)))
+    session.execute(delete(AggregateTotal).where(AggregateTotal.survey_id.in_(survey_ids)))
     definitions = _definitions(session, survey_ids)
     stmt = select(
         Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
@@ -184,3 +249,11 @@ def stored_counts(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
         Aggregate.question_id, Aggregate.option, Aggregate.count,
     ).where(Aggregate.survey_id.in_(survey_ids), Aggregate.count > 0)
     return Counter({Key(*r[:6]): r[6] for r in session.execute(stmt)})
+
+
+def stored_totals(session: Session, survey_ids: Sequence[int]) -> Counter[tuple]:
+    stmt = select(
+        AggregateTotal.survey_id, AggregateTotal.region_code, AggregateTotal.question_id,
+        AggregateTotal.option, AggregateTotal.count,
+    ).where(AggregateTotal.survey_id.in_(survey_ids), AggregateTotal.count > 0)
+    return Counter({tuple(r[:4]): r[4] for r in session.execute(stmt)})

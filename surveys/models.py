@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -149,6 +150,10 @@ class Aggregate(Base):
             name="uq_aggregates_key",
         ),
         CheckConstraint("count >= 0", name="count_nonnegative"),
+        # Covers the small-group suppression table (answered counts per question x region x
+        # month, read on every results request) without scanning every option's row.
+        Index("ix_aggregates_answered", "survey_id", "question_id", "region_code", "month",
+              "count", postgresql_where=text("option = '*'"), sqlite_where=text("option = '*'")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
@@ -157,6 +162,25 @@ class Aggregate(Base):
     lang: Mapped[str] = mapped_column(String(3))
     question_id: Mapped[str] = mapped_column(String(64))
     option: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AggregateTotal(Base):
+    """The aggregates summed over months and languages: what a results page shows by default.
+
+    Kept by the same fold transaction as `aggregates`, so the two always agree. A whole-country
+    results query then sums a few thousand rows (regions x options) however many months and
+    languages have been collected, instead of every row of `aggregates`.
+    """
+
+    __tablename__ = "aggregate_totals"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_nonnegative"),)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    option: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 

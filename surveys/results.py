@@ -1,6 +1,6 @@
 """Read aggregated results for a scope, applying the small-group suppression rule.
 
-Results come only from the aggregates table (never from raw responses). Free text is not
+Results come only from the aggregates tables (never from raw responses). Free text is not
 aggregated and so can never appear here.
 """
 
@@ -9,25 +9,26 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from .aggregation import ANSWERED
 from .definition import options_for
 from .disclosure import ALL_MONTHS, COUNTRY, Cell, area_place, hidden_cells
-from .models import RESPONDENTS, Aggregate, Region, Survey
+from .models import RESPONDENTS, Aggregate, AggregateTotal, Region, Survey
 
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 
 def _sums(session: Session, survey_id: int,
           region_codes: list[str] | None) -> dict[str, dict[str, int]]:
-    stmt = select(Aggregate.question_id, Aggregate.option, func.sum(Aggregate.count)).where(
-        Aggregate.survey_id == survey_id
-    )
+    # The totals table (already summed over months and languages) is enough here: a few rows
+    # per region and option, however long the survey has been collecting (docs/performance.md).
+    stmt = select(AggregateTotal.question_id, AggregateTotal.option,
+                  func.sum(AggregateTotal.count)).where(AggregateTotal.survey_id == survey_id)
     if region_codes is not None:
-        stmt = stmt.where(Aggregate.region_code.in_(region_codes))
-    stmt = stmt.group_by(Aggregate.question_id, Aggregate.option)
+        stmt = stmt.where(AggregateTotal.region_code.in_(region_codes))
+    stmt = stmt.group_by(AggregateTotal.question_id, AggregateTotal.option)
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for qid, option, total in session.execute(stmt):
         out[qid][option] = int(total or 0)
@@ -36,11 +37,30 @@ def _sums(session: Session, survey_id: int,
 
 def hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
     """For each count ("*" for respondents, else a question id) the cells of the place × month
-    table that must be hidden: the threshold plus secondary suppression (surveys.disclosure)."""
+    table that must be hidden: the threshold plus secondary suppression (surveys.disclosure).
+
+    Computed once per survey and database transaction: a results page asks for three scopes,
+    and all three must be suppressed from the same table anyway.
+    """
+    session.connection()  # begins the transaction if none has begun yet
+    txn = session.get_transaction()
+    memo = session.info.get("hidden_tables")
+    if txn is None or memo is None or memo[0] is not txn:
+        memo = session.info["hidden_tables"] = (txn, {})
+    key = (survey.id, survey.min_group_size)
+    if key not in memo[1]:
+        memo[1][key] = _hidden_table(session, survey)
+    return memo[1][key]
+
+
+def _hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
     stmt = (
         select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
                func.sum(Aggregate.count))
-        .where(Aggregate.survey_id == survey.id, Aggregate.option == ANSWERED)
+        # The "*" inline, not a bound parameter: only then can the planner (SQLite, or a
+        # PostgreSQL generic plan) tell that the partial index ix_aggregates_answered applies.
+        .where(Aggregate.survey_id == survey.id,
+               Aggregate.option == literal(ANSWERED, literal_execute=True))
         .group_by(Aggregate.question_id, Aggregate.region_code, Aggregate.month)
     )
     per_key: dict[str, dict[Cell, int]] = defaultdict(dict)

@@ -219,9 +219,16 @@ def aggregates_verify(slug: str | None) -> None:
         ids = _survey_ids(session, slug)
         expected = aggregation.recount(session, ids)
         stored = aggregation.stored_counts(session, ids)
-    diffs = sorted(k for k in set(expected) | set(stored) if expected[k] != stored[k])
-    for key in diffs[:50]:
-        click.echo(f"{key}: aggregates {stored[key]}, recount {expected[key]}", err=True)
+        expected_totals = aggregation.totals_of(expected)
+        stored_totals = aggregation.stored_totals(session, ids)
+    diffs = [(k, stored[k], expected[k]) for k in sorted(set(expected) | set(stored))
+             if expected[k] != stored[k]]
+    # The totals table must equal the recount summed over months and languages.
+    diffs += [(k, stored_totals[k], expected_totals[k])
+              for k in sorted(set(expected_totals) | set(stored_totals))
+              if expected_totals[k] != stored_totals[k]]
+    for key, got, want in diffs[:50]:
+        click.echo(f"{key}: stored {got}, recount {want}", err=True)
     if diffs:
         raise click.ClickException(f"{len(diffs)} aggregate(s) differ from the recount")
     click.echo(f"aggregates match the recount ({sum(expected.values())} counts)")

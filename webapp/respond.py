@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from types import SimpleNamespace
 from typing import Any
@@ -27,7 +28,7 @@ from surveys.answers import check_submission
 from surveys.config import LANGUAGES
 from surveys.definition import REGION_FIELD, localized, options_for
 from surveys.models import Region, Survey
-from surveys.regions import all_regions, county_languages, name_in
+from surveys.regions import county_languages, name_in
 
 from .app import get_db, get_redis
 from .i18n import negotiate
@@ -73,8 +74,10 @@ def _published(slug: str) -> Survey:
 
 def _regions() -> list[SimpleNamespace]:
     global _last_regions
+    # Plain rows, not ORM objects: this runs for every form view, cached or not.
+    rows = get_db().execute(select(Region.code, Region.name_fi, Region.name_sv, Region.name_en))
     _last_regions = [SimpleNamespace(code=r.code, name_fi=r.name_fi, name_sv=r.name_sv,
-                                     name_en=r.name_en) for r in all_regions(get_db())]
+                                     name_en=r.name_en) for r in rows]
     return _last_regions
 
 
@@ -142,13 +145,35 @@ def _view_model(survey: Survey, lang: str, regions: list[SimpleNamespace] | None
     }
 
 
+# Blank forms as rendered, keyed by everything they depend on. A blank form is the same page for
+# every respondent except for its two tokens, and rendering it was the largest single cost of a
+# response (docs/performance.md); forms with answers or errors are always rendered.
+_BLANK_FORMS: dict[tuple, str] = {}
+_BLANK_FORMS_MAX = 256
+_CSRF_MARK, _TOKEN_MARK = "\x00csrf\x00", "\x00submission\x00"
+
+
 def _render_form(survey: Survey, form: SubmitForm, values: MultiDict, errors: dict[str, str],
                  status: int = 200, token: str | None = None,
                  regions: list[SimpleNamespace] | None = None):
     # A fresh one-time token on every render: only a form that was rendered can be sent once.
     form.submission_token.data = token or _new_token()
-    return render_template("survey.html", form=form, values=values, errors=errors,
-                           **_view_model(survey, g.lang, regions)), status
+    view = _view_model(survey, g.lang, regions)
+    if values or errors or token:
+        return render_template("survey.html", form=form, values=values, errors=errors,
+                               **view), status
+    csrf, token = form.csrf_token.current_token, form.submission_token.data
+    key = (survey.id, survey.status, g.lang, request.host_url, tuple(view["regions"]),
+           json.dumps(survey.definition, sort_keys=True))
+    cached = _BLANK_FORMS.get(key)
+    if cached is not None:
+        return cached.replace(_CSRF_MARK, csrf).replace(_TOKEN_MARK, token), status
+    html = render_template("survey.html", form=form, values=values, errors=errors, **view)
+    if html.count(csrf) == 1 and html.count(token) == 1:
+        if len(_BLANK_FORMS) >= _BLANK_FORMS_MAX:
+            _BLANK_FORMS.clear()
+        _BLANK_FORMS[key] = html.replace(csrf, _CSRF_MARK).replace(token, _TOKEN_MARK)
+    return html, status
 
 
 def _valid_token(raw: str | None) -> str | None:

@@ -1,0 +1,1 @@
+"""Load benchmark of the whole stack (`make bench`); see docs/performance.md."""

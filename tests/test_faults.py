@@ -175,7 +175,7 @@ def test_worker_killed_inside_a_fold_transaction(database_url, redis_server, dem
                 with engine.connect() as c:
                     return bool(c.scalar(text(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND query ILIKE 'INSERT INTO aggregates%'")))
+                        "AND ltrim(query, E' \\n') ILIKE 'INSERT INTO aggregates%'")))
 
             wait_until(fold_waiting, 30, 0.05, "the fold to block inside its transaction")
             worker.kill(signal.SIGKILL)

@@ -108,13 +108,23 @@ def _published(slug: str) -> Survey:
     return survey
 
 
+# The county list per database, per process: reference data, changed only by a migration.
+_REGIONS: dict[str, list[SimpleNamespace]] = {}
+
+
 def _regions() -> list[SimpleNamespace]:
     global _last_regions
-    # Plain rows, not ORM objects: this runs for every form view, cached or not.
-    rows = get_db().execute(select(Region.code, Region.name_fi, Region.name_sv, Region.name_en))
-    _last_regions = [SimpleNamespace(code=r.code, name_fi=r.name_fi, name_sv=r.name_sv,
-                                     name_en=r.name_en) for r in rows]
-    return _last_regions
+    db = get_db()
+    url = db.get_bind().url.render_as_string(hide_password=True)
+    regions = _REGIONS.get(url)
+    if regions is None:
+        # Plain rows, not ORM objects.
+        rows = db.execute(select(Region.code, Region.name_fi, Region.name_sv, Region.name_en))
+        regions = _REGIONS[url] = [SimpleNamespace(code=r.code, name_fi=r.name_fi,
+                                                   name_sv=r.name_sv, name_en=r.name_en)
+                                   for r in rows]
+    _last_regions = regions
+    return regions
 
 
 # County codes per database, per process: reference data, changed only by a migration (0002),

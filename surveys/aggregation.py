@@ -8,12 +8,13 @@ for the next fold; a job that runs twice finds nothing left to claim.
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -130,6 +131,18 @@ def _upsert(session: Session, counts: Counter[Key]) -> None:
     _upsert_rows(session, Aggregate.__table__, Key._fields, _PG_UPSERT, counts)
     _upsert_rows(session, AggregateTotal.__table__, TOTAL_FIELDS, _PG_UPSERT_TOTALS,
                  totals_of(counts))
+    new_stamp(session, {k[0] for k in counts})
+
+
+def new_stamp(session: Session, survey_ids: Iterable[int]) -> None:
+    """Mark the surveys' aggregates as changed, in the transaction that changes them: results
+    keep their suppression table per stamp, so the next request after the commit recomputes it.
+    Random, not a counter, so no two databases or rebuilds ever share a stamp."""
+    # Last, and in id order, so concurrent folds take these row locks in the same order.
+    for survey_id in sorted(set(survey_ids)):
+        session.connection().execute(
+            update(Survey.__table__).where(Survey.__table__.c.id == survey_id)
+            .values(results_stamp=uuid.uuid4().hex))
 
 
 def _definitions(session: Session, survey_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -227,6 +240,7 @@ def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
         if progress:
             progress(len(part))
     _upsert(session, total)
+    new_stamp(session, survey_ids)  # also when nothing was left to count
     return done
 
 

@@ -97,6 +97,10 @@ class Survey(Base):
     retention_months: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Set once raw responses were deleted: aggregates can no longer be recounted or rebuilt.
     responses_purged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # A fresh random value written by every transaction that changes this survey's aggregates
+    # (fold, rebuild); "" while it has none. Results cache their suppression table under it
+    # (surveys.results.hidden_table), so a new fold can never be served a stale table.
+    results_stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class Response(Base):

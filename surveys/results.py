@@ -35,28 +35,54 @@ def _sums(session: Session, survey_id: int,
     return out
 
 
-def hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
+# Per process: {(database URL, survey id): (results stamp, threshold, table)}, the latest only.
+_HIDDEN_CACHE: dict[tuple[str, int], tuple[str, int, dict[str, frozenset[Cell]]]] = {}
+
+
+def hidden_table(session: Session, survey: Survey) -> dict[str, frozenset[Cell]]:
     """For each count ("*" for respondents, else a question id) the cells of the place × month
     table that must be hidden: the threshold plus secondary suppression (surveys.disclosure).
 
-    Computed once per survey and database transaction: a results page asks for three scopes,
-    and all three must be suppressed from the same table anyway.
+    Kept per process under the survey's results stamp, which every transaction that changes the
+    survey's aggregates replaces (surveys.aggregation.new_stamp). The stamp is read afresh here,
+    one primary-key lookup, not taken from the already loaded survey; on a miss the table and
+    the stamp it is stored under come from one statement (one snapshot), so a table is never
+    served for data newer than it was computed from. Within a transaction it is computed once:
+    a results page asks for three scopes, all suppressed from the same table.
     """
-    session.connection()  # begins the transaction if none has begun yet
+    conn = session.connection()  # begins the transaction if none has begun yet
     txn = session.get_transaction()
     memo = session.info.get("hidden_tables")
     if txn is None or memo is None or memo[0] is not txn:
         memo = session.info["hidden_tables"] = (txn, {})
     key = (survey.id, survey.min_group_size)
-    if key not in memo[1]:
-        memo[1][key] = _hidden_table(session, survey)
-    return memo[1][key]
+    if key in memo[1]:
+        return memo[1][key]
+    cache_key = (conn.engine.url.render_as_string(hide_password=True), survey.id)
+    stamp = conn.execute(select(Survey.results_stamp).where(Survey.id == survey.id)).scalar()
+    cached = _HIDDEN_CACHE.get(cache_key)
+    if stamp and cached is not None and cached[:2] == (stamp, survey.min_group_size) \
+            and table_keys(survey) <= cached[2].keys():
+        table = cached[2]
+    else:
+        table, data_stamp = _hidden_table(session, survey)
+        if data_stamp:
+            _HIDDEN_CACHE[cache_key] = (data_stamp, survey.min_group_size, table)
+    memo[1][key] = table
+    return table
 
 
-def _hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
+def table_keys(survey: Survey) -> set[str]:
+    return {RESPONDENTS} | {q["id"] for q in survey.definition["questions"]}
+
+
+def _hidden_table(session: Session,
+                  survey: Survey) -> tuple[dict[str, frozenset[Cell]], str | None]:
+    """The table and the results stamp of the data it was computed from (None: no data)."""
+    stamp = select(Survey.results_stamp).where(Survey.id == survey.id).scalar_subquery()
     stmt = (
         select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
-               func.sum(Aggregate.count))
+               func.sum(Aggregate.count), stamp)
         # The "*" inline, not a bound parameter: only then can the planner (SQLite, or a
         # PostgreSQL generic plan) tell that the partial index ix_aggregates_answered applies.
         .where(Aggregate.survey_id == survey.id,
@@ -64,12 +90,14 @@ def _hidden_table(session: Session, survey: Survey) -> dict[str, set[Cell]]:
         .group_by(Aggregate.question_id, Aggregate.region_code, Aggregate.month)
     )
     per_key: dict[str, dict[Cell, int]] = defaultdict(dict)
-    for qid, region, month, total in session.execute(stmt):
+    data_stamp = None
+    for qid, region, month, total, row_stamp in session.execute(stmt):
         per_key[qid][(region, month)] = int(total or 0)
+        data_stamp = row_stamp
     area_of = dict(session.execute(select(Region.code, Region.collaboration_area)).all())
-    keys = [RESPONDENTS] + [q["id"] for q in survey.definition["questions"]]
-    return {key: hidden_cells(per_key.get(key, {}), area_of, survey.min_group_size)
-            for key in keys}
+    table = {key: frozenset(hidden_cells(per_key.get(key, {}), area_of, survey.min_group_size))
+             for key in table_keys(survey)}
+    return table, data_stamp
 
 
 def place_of(scope: dict[str, Any]) -> str:

@@ -63,3 +63,29 @@ def test_api_applies_secondary_suppression(client, demo_survey):
     assert get(area="pohjois")["respondents"] == 13
     assert get(region="17")["respondents"] == 6
     assert get()["respondents"] == 19
+
+
+def test_kept_suppression_table_never_outlives_new_data(client, demo_survey):
+    """The table is kept between requests (docs/performance.md), but under the results stamp
+    that every fold replaces: a region shown at one moment is hidden again as soon as new data
+    make it subtractable, and the reverse."""
+    def get(**params):
+        return client.get(f"/api/v1/surveys/{demo_survey}/results",
+                          query_string=params).get_json()
+
+    def add(region, n):
+        for _ in range(n):
+            assert submit(client, demo_survey, "fi", {**VALID_ANSWERS, "region": region}
+                          ).status_code == 303
+        jobs.fold_pending()
+
+    add("19", 10)
+    assert get(region="19")["respondents"] == 10  # the area is 19 alone: nothing to subtract
+    assert get(region="19")["respondents"] == 10  # served from the kept table
+    add("21", 3)
+    # Lapland (3) is hidden; 19 beside its area (13) would reveal it: both hidden at once.
+    assert get(region="21")["suppressed"] is True
+    assert get(region="19")["suppressed"] is True
+    add("21", 2)
+    assert get(region="21")["respondents"] == 5
+    assert get(region="19")["respondents"] == 10

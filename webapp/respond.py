@@ -7,6 +7,7 @@ import secrets
 from types import SimpleNamespace
 from typing import Any
 
+from babel import support
 from flask import (
     Blueprint,
     abort,
@@ -17,11 +18,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField
+from wtforms.i18n import messages_path
 
 from surveys import events, retention, service
 from surveys.answers import check_submission
@@ -39,11 +42,44 @@ bp = Blueprint("respond", __name__)
 TOKEN_MAX_AGE_S = 2 * 24 * 3600
 
 
+# WTForms' own message catalogues, loaded once per process and locale. Flask-WTF loads and
+# parses the .mo file again for every request that builds a form (~0.2 ms, about a tenth of a
+# respondent's CPU: docs/performance.md); the files only change with a new install.
+_WTFORMS_TRANSLATIONS: dict[str, support.Translations] = {}
+
+
+class _KeptTranslations:
+    @staticmethod
+    def _catalog() -> support.Translations:
+        locale = get_locale()
+        key = str(locale)
+        catalog = _WTFORMS_TRANSLATIONS.get(key)
+        if catalog is None:
+            catalog = _WTFORMS_TRANSLATIONS[key] = support.Translations.load(
+                messages_path(), [locale], domain="wtforms")
+        return catalog
+
+    def gettext(self, string: str) -> str:
+        return self._catalog().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog().ungettext(singular, plural, n)
+
+
+_KEPT_TRANSLATIONS = _KeptTranslations()
+
+
 class SubmitForm(FlaskForm):
     """Only the CSRF token and the one-time submission token: questions are rendered from the
     survey definition and checked by the domain (`surveys.answers`)."""
 
     submission_token = HiddenField()
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _KEPT_TRANSLATIONS
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -72,13 +108,36 @@ def _published(slug: str) -> Survey:
     return survey
 
 
+# The county list per database, per process: reference data, changed only by a migration.
+_REGIONS: dict[str, list[SimpleNamespace]] = {}
+
+
 def _regions() -> list[SimpleNamespace]:
     global _last_regions
-    # Plain rows, not ORM objects: this runs for every form view, cached or not.
-    rows = get_db().execute(select(Region.code, Region.name_fi, Region.name_sv, Region.name_en))
-    _last_regions = [SimpleNamespace(code=r.code, name_fi=r.name_fi, name_sv=r.name_sv,
-                                     name_en=r.name_en) for r in rows]
-    return _last_regions
+    db = get_db()
+    url = db.get_bind().url.render_as_string(hide_password=True)
+    regions = _REGIONS.get(url)
+    if regions is None:
+        # Plain rows, not ORM objects.
+        rows = db.execute(select(Region.code, Region.name_fi, Region.name_sv, Region.name_en))
+        regions = _REGIONS[url] = [SimpleNamespace(code=r.code, name_fi=r.name_fi,
+                                                   name_sv=r.name_sv, name_en=r.name_en)
+                                   for r in rows]
+    _last_regions = regions
+    return regions
+
+
+# County codes per database, per process: reference data, changed only by a migration (0002),
+# and checked on every POST. A code missing here is looked up again before it is refused.
+_REGION_CODES: dict[str, frozenset[str]] = {}
+
+
+def _region_codes(db, wanted: str | None = None) -> frozenset[str]:
+    url = db.get_bind().url.render_as_string(hide_password=True)
+    codes = _REGION_CODES.get(url)
+    if codes is None or (wanted and wanted not in codes):
+        codes = _REGION_CODES[url] = frozenset(c for c, in db.execute(select(Region.code)))
+    return codes
 
 
 @bp.get("/")
@@ -227,7 +286,7 @@ def survey(slug: str):
         return _render_form(survey, form, values, {"_form": error_message("expired", {})}, 400)
 
     db = get_db()
-    codes = {code for code, in db.execute(select(Region.code))}
+    codes = _region_codes(db, values.get(REGION_FIELD))
     answers = {k: values.getlist(k) for k in values}
     checked = check_submission(survey.definition, answers, codes)
     if not checked.ok:

@@ -6,7 +6,8 @@ One run measures, on the same machine and minutes apart:
   3. freshness: acknowledgement -> visible in the results API, at a target rate;
   4. results latency (region page and API) at 10,000 and at 1,000,000 stored responses -> ratio;
   5. peak RSS of web and worker processes, sampled with psutil, and whether the worker stays flat.
-Writes bench/results/<date>-<db>.json, .md and .png. See docs/performance.md.
+Writes bench/results/<date>-<db>.json, .md and .png, and the same as <date>.* (the day's latest
+run). See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -815,6 +816,10 @@ def main(argv: list[str] | None = None) -> dict:
         stem = f"{datetime.now(UTC):%Y-%m-%d}-{db}" + ("-smoke" if args.smoke else "")
         paths = write_reports(r, bench.timeline, bench.sampler.samples, Path(args.out_dir), stem,
                               plot=not args.no_plot)
+        if not args.smoke:
+            # bench/results/<date>.json is the name other tools read: the day's latest run.
+            paths += write_reports(r, bench.timeline, bench.sampler.samples, Path(args.out_dir),
+                                   f"{datetime.now(UTC):%Y-%m-%d}", plot=not args.no_plot)
         print(markdown(r))
         log("wrote " + ", ".join(str(p) for p in paths))
         return r

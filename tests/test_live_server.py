@@ -76,3 +76,34 @@ def test_answers_over_http_reach_the_results_within_seconds(live_server, demo_su
         time.sleep(0.2)
     assert data["respondents"] == 5, data
     assert data["questions"]["service"]["counts"]["dental"] == 5
+
+
+def test_sigterm_to_serve_alone_stops_every_process(database_url, redis_url, redis_conn, tmp_path):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "PORT": str(port), "WEB_CONCURRENCY": "1"}
+    palaute = Path(sys.executable).parent / "palaute"
+    proc = subprocess.Popen([str(palaute), "serve"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)  # to `palaute serve` only, as a supervisor would
+        proc.wait(30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            except requests.RequestException:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the web server outlived `palaute serve`")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -309,9 +310,17 @@ def serve(procfile: str) -> None:
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     click.echo(f"Palaute on http://127.0.0.1:{env['PORT']}/")
+    honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", procfile,
+                               "-d", str(config.PROJECT_ROOT), "start"], env=env)
+
+    def forward(signum, _frame):
+        # A supervisor's SIGTERM to this process alone must still stop every process honcho runs.
+        honcho.send_signal(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, forward)
     try:
-        code = subprocess.call([sys.executable, "-m", "honcho", "-f", procfile,
-                                "-d", str(config.PROJECT_ROOT), "start"], env=env)
+        code = honcho.wait()
     finally:
         if embedded:
             embedded.stop()

@@ -228,10 +228,7 @@ def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
     session.execute(delete(Aggregate).where(Aggregate.survey_id.in_(survey_ids)))
     session.execute(delete(AggregateTotal).where(AggregateTotal.survey_id.in_(survey_ids)))
     definitions = _definitions(session, survey_ids)
-    stmt = select(
-        Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
-        Response.answers,
-    ).where(Response.survey_id.in_(survey_ids))
+    stmt = select(*_COLUMNS).where(Response.survey_id.in_(survey_ids))
     total: Counter[Key] = Counter()
     done = 0
     for part in session.execute(stmt.execution_options(yield_per=chunk)).partitions():
@@ -239,18 +236,17 @@ def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
         done += len(part)
         if progress:
             progress(len(part))
-    _upsert(session, total)
-    new_stamp(session, survey_ids)  # also when nothing was left to count
+    if total:
+        _upsert(session, total)  # stamps the surveys it counted
+    # Surveys left with nothing to count changed too (their aggregates were deleted).
+    new_stamp(session, set(survey_ids) - {k.survey_id for k in total})
     return done
 
 
 def recount(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
     """What the aggregates should hold: a recount of the folded (not pending) raw responses."""
     definitions = _definitions(session, survey_ids)
-    stmt = select(
-        Response.survey_id, Response.region_code, Response.lang, Response.submitted_on,
-        Response.answers,
-    ).where(
+    stmt = select(*_COLUMNS).where(
         Response.survey_id.in_(survey_ids),
         Response.id.not_in(select(OutboxEvent.response_id)),
     )

@@ -146,13 +146,9 @@ def survey_results(session: Session, survey: Survey, region_codes: list[str] | N
     suppressed = respondents < min_group or RESPONDENTS in hidden
     questions: dict[str, Any] = {}
     for q in definition["questions"]:
-        if suppressed:
-            questions[q["id"]] = {"type": q["type"], "n": None, "counts": None, "mean": None,
-                                  "nps": None, "suppressed": True}
-        else:
-            counts = sums.get(q["id"], {})
-            is_hidden = q["id"] in hidden or counts.get(ANSWERED, 0) < min_group
-            questions[q["id"]] = _question_figures(q, counts, is_hidden, lang)
+        counts = sums.get(q["id"], {})
+        is_hidden = suppressed or q["id"] in hidden or counts.get(ANSWERED, 0) < min_group
+        questions[q["id"]] = _question_figures(q, counts, is_hidden, lang)
     return {
         "survey": survey.slug,
         "scope": scope,

@@ -5,29 +5,21 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 
-from surveys import service
 from surveys.config import LANGUAGES
 from surveys.models import Survey
 from surveys.results import monthly_results, survey_results
 
-from .app import get_db
+from .app import get_db, visible_survey
 from .scopes import ScopeError, resolve
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _visible_survey(slug: str) -> Survey:
-    survey = service.get_survey(get_db(), slug)
-    if survey is None or survey.status == "draft":
-        abort(404)
-    return survey
-
-
 def _scoped(slug: str, build):
-    survey = _visible_survey(slug)
+    survey = visible_survey(slug)
     lang = request.args.get("lang", "fi")
     if lang not in LANGUAGES:
         return jsonify({"error": "Bad Request", "detail": f"unknown language {lang!r}"}), 400

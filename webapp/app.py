@@ -196,6 +196,16 @@ def get_db():
     return g.db
 
 
+def visible_survey(slug: str):
+    """The survey named `slug` if it is open or closed; a draft or unknown one is a 404."""
+    from surveys import service
+
+    survey = service.get_survey(get_db(), slug)
+    if survey is None or survey.status == "draft":
+        abort(404)
+    return survey
+
+
 def get_redis():
     from flask import current_app
 

@@ -33,7 +33,7 @@ from surveys.definition import REGION_FIELD, localized, options_for
 from surveys.models import Region, Survey
 from surveys.regions import county_languages, name_in
 
-from .app import get_db, get_redis
+from .app import get_db, get_redis, visible_survey
 from .i18n import negotiate
 from .messages import error_message
 
@@ -90,17 +90,14 @@ def _new_token() -> str:
     return _serializer().dumps(secrets.token_urlsafe(18))
 
 
-# Last seen state of each survey and the county list, per process: if the database becomes
-# unreachable between showing a form and receiving it, the form can still be shown again with
-# the respondent's answers in it (see `unavailable`). Never used while the database answers.
+# Last seen state of each survey, per process: if the database becomes unreachable between
+# showing a form and receiving it, the form can still be shown again with the respondent's
+# answers in it (see `unavailable`). Never used while the database answers.
 _last_seen: dict[str, SimpleNamespace] = {}
-_last_regions: list[SimpleNamespace] = []
 
 
 def _published(slug: str) -> Survey:
-    survey = service.get_survey(get_db(), slug)
-    if survey is None or survey.status == "draft":
-        abort(404)
+    survey = visible_survey(slug)
     _last_seen[slug] = SimpleNamespace(
         id=survey.id, slug=survey.slug, status=survey.status, scope=survey.scope,
         definition=survey.definition, closed_on=survey.closed_on,
@@ -108,35 +105,34 @@ def _published(slug: str) -> Survey:
     return survey
 
 
-# The county list per database, per process: reference data, changed only by a migration.
+# The county list per database, per process: reference data, changed only by a migration
+# (0002). Also what `unavailable` shows the form with when the database has gone away.
 _REGIONS: dict[str, list[SimpleNamespace]] = {}
 
 
-def _regions() -> list[SimpleNamespace]:
-    global _last_regions
-    db = get_db()
-    url = db.get_bind().url.render_as_string(hide_password=True)
-    regions = _REGIONS.get(url)
-    if regions is None:
+def _db_key() -> str:
+    return get_db().get_bind().url.render_as_string(hide_password=True)
+
+
+def _regions(refresh: bool = False) -> list[SimpleNamespace]:
+    key = _db_key()
+    regions = _REGIONS.get(key)
+    if regions is None or refresh:
         # Plain rows, not ORM objects.
-        rows = db.execute(select(Region.code, Region.name_fi, Region.name_sv, Region.name_en))
-        regions = _REGIONS[url] = [SimpleNamespace(code=r.code, name_fi=r.name_fi,
+        rows = get_db().execute(select(Region.code, Region.name_fi, Region.name_sv,
+                                       Region.name_en))
+        regions = _REGIONS[key] = [SimpleNamespace(code=r.code, name_fi=r.name_fi,
                                                    name_sv=r.name_sv, name_en=r.name_en)
                                    for r in rows]
-    _last_regions = regions
     return regions
 
 
-# County codes per database, per process: reference data, changed only by a migration (0002),
-# and checked on every POST. A code missing here is looked up again before it is refused.
-_REGION_CODES: dict[str, frozenset[str]] = {}
-
-
-def _region_codes(db, wanted: str | None = None) -> frozenset[str]:
-    url = db.get_bind().url.render_as_string(hide_password=True)
-    codes = _REGION_CODES.get(url)
-    if codes is None or (wanted and wanted not in codes):
-        codes = _REGION_CODES[url] = frozenset(c for c, in db.execute(select(Region.code)))
+def _region_codes(wanted: str | None = None) -> set[str]:
+    """County codes, checked on every POST; a code missing here is looked up again before it
+    is refused."""
+    codes = {r.code for r in _regions()}
+    if wanted and wanted not in codes:
+        codes = {r.code for r in _regions(refresh=True)}
     return codes
 
 
@@ -251,14 +247,15 @@ def unavailable(_exc: Exception):
     """
     slug = (request.view_args or {}).get("slug")
     known = _last_seen.get(slug or "")
+    last_regions = _REGIONS.get(_db_key(), [])
     if request.endpoint == "respond.survey" and request.method == "POST" and known \
             and g.get("lang") in known.definition["languages"] \
-            and (known.scope != "national" or _last_regions):
+            and (known.scope != "national" or last_regions):
         raw_token = request.form.get("submission_token")
         token = raw_token if _valid_token(raw_token) else None
         return _render_form(known, SubmitForm(), request.form,  # type: ignore[arg-type]
                             {"_form": error_message("unavailable", {})}, 503, token=token,
-                            regions=_last_regions)
+                            regions=last_regions)
     kept = []
     if request.method == "POST":
         kept = [(k, v) for k, vs in request.form.lists() for v in vs]
@@ -286,7 +283,7 @@ def survey(slug: str):
         return _render_form(survey, form, values, {"_form": error_message("expired", {})}, 400)
 
     db = get_db()
-    codes = _region_codes(db, values.get(REGION_FIELD))
+    codes = _region_codes(values.get(REGION_FIELD))
     answers = {k: values.getlist(k) for k in values}
     checked = check_submission(survey.definition, answers, codes)
     if not checked.ok:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request
 
-from surveys import service
 from surveys.definition import localized, options_for
+from surveys.regions import all_regions, name_in
 from surveys.results import survey_results
 
-from .app import get_db
+from .app import get_db, visible_survey
 from .scopes import ScopeError, resolve
 
 bp = Blueprint("results", __name__)
@@ -17,9 +17,7 @@ bp = Blueprint("results", __name__)
 @bp.get("/<lang>/results/<slug>")
 def page(slug: str):
     db = get_db()
-    survey = service.get_survey(db, slug)
-    if survey is None or survey.status == "draft":
-        abort(404)
+    survey = visible_survey(slug)
     region = request.args.get("region") or None
     try:
         columns = []
@@ -32,8 +30,6 @@ def page(slug: str):
             columns.append(survey_results(db, survey, c_codes, c_scope, g.lang))
     except ScopeError:
         abort(404)
-    from surveys.regions import all_regions, name_in
-
     questions = [
         {"id": q["id"], "type": q["type"], "text": localized(q["text"], g.lang),
          "options": options_for(q, g.lang)}

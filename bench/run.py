@@ -324,13 +324,16 @@ class Bench:
         log(f"bulk-loaded {n} responses in {time.monotonic() - start:.1f} s")
         return ids
 
-    def submit_figures(self, data: dict) -> dict:
-        submits = [r for r in data["requests"] if r[0] == "submit"]
-        forms = [r for r in data["requests"] if r[0] == "form"]
+    def submit_figures(self, rounds: list[dict]) -> dict:
+        """Throughput over the rounds' summed windows; latencies pooled."""
+        requests = [r for data in rounds for r in data["requests"]]
+        submits = [r for r in requests if r[0] == "submit"]
+        forms = [r for r in requests if r[0] == "form"]
         acked = [r for r in submits if r[3] == 303]
-        if not data["requests"]:
+        if not requests:
             return {"rps": 0.0}
-        window = max(r[2] for r in data["requests"]) - min(r[1] for r in data["requests"])
+        window = sum(max(r[2] for r in data["requests"]) - min(r[1] for r in data["requests"])
+                     for data in rounds if data["requests"])
         lat = [(r[2] - r[1]) * 1000 for r in acked]
         flat = [(r[2] - r[1]) * 1000 for r in forms if r[3] == 200]
         return {
@@ -340,21 +343,34 @@ class Bench:
             "window_s": window,
             "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "p99_ms": pct(lat, 99),
             "form_p50_ms": pct(flat, 50), "form_p95_ms": pct(flat, 95),
+            "rounds": len(rounds),
         }
 
-    def measure_submit(self, label: str, base: str) -> dict:
+    def measure_submit(self, bases: dict[str, str]) -> dict[str, dict]:
+        """The same closed-loop load against each app (Palaute, the ceiling), in alternating
+        rounds: A B, then B A, and so on (--submit-rounds), for --submit-duration in all per app.
+        A machine whose speed drifts during the run (one shared with other work does) then
+        slows both sides alike, instead of whichever happened to run second."""
         a = self.args
-        # Warm-up: templates compiled, pools filled, every gunicorn worker has served requests.
-        self.sampler.phase = f"warmup-{label}"
-        self.load(f"{label}-warmup", "submit", base, "--concurrency", str(a.concurrency),
-                  "--duration", str(a.warmup), timeout=a.warmup + 60)
-        self.phase(f"submit-{label}")
-        data = self.load(label, "submit", base, "--concurrency", str(a.concurrency),
-                         "--duration", str(a.submit_duration),
-                         "--max-responses", str(a.max_responses),
-                         timeout=a.submit_duration + 60)
-        self.sampler.phase = f"after-{label}"
-        return self.submit_figures(data)
+        for label, base in bases.items():
+            # Warm-up: templates compiled, pools filled, every gunicorn worker has served.
+            self.sampler.phase = f"warmup-{label}"
+            self.load(f"{label}-warmup", "submit", base, "--concurrency", str(a.concurrency),
+                      "--duration", str(a.warmup), timeout=a.warmup + 60)
+        duration = a.submit_duration / a.submit_rounds
+        collected: dict[str, list[dict]] = {label: [] for label in bases}
+        labels = list(bases)
+        for i in range(a.submit_rounds):
+            for label in labels if i % 2 == 0 else reversed(labels):
+                self.phase(f"submit-{label}-{i + 1}")
+                collected[label].append(self.load(
+                    f"{label}-{i + 1}", "submit", bases[label],
+                    "--concurrency", str(a.concurrency), "--duration", str(duration),
+                    "--max-responses", str(a.max_responses), timeout=duration + 60))
+                self.sampler.phase = f"after-{label}-{i + 1}"
+                if label == "palaute":
+                    self.wait_folded(120)  # each round starts with an empty outbox
+        return {label: self.submit_figures(rounds) for label, rounds in collected.items()}
 
     def measure_results(self, label: str, base: str) -> dict:
         a = self.args
@@ -441,11 +457,11 @@ class Bench:
             self.phase("results-10k")
             results_small = self.measure_results("10k", base)
 
-            # 2. Submit throughput: Palaute, then the ceiling app, same load and settings.
-            sub = self.measure_submit("palaute", base)
-            self.wait_folded(120)
+            # 2. Submit throughput: Palaute and the ceiling app, same load and settings, in
+            #    alternating rounds.
             ceiling_base = self.start_web("ceiling", "bench.ceiling:create_app()")
-            ceil = self.measure_submit("ceiling", ceiling_base)
+            measured = self.measure_submit({"palaute": base, "ceiling": ceiling_base})
+            sub, ceil = measured["palaute"], measured["ceiling"]
             self.sampler.unwatch("ceiling")
             self.procs.stop("ceiling")
 
@@ -509,7 +525,7 @@ class Bench:
             if j == len(polls):
                 break
             lags.append(max(0.0, polls[j][0] - ack))
-        sub = self.submit_figures(data)
+        sub = self.submit_figures([data])
         return {"target_rate": self.args.fresh_rate, "rate": len(acks) / window if window else 0,
                 "acked": len(acks), "seen": len(lags), "p50_s": pct(lags, 50),
                 "p95_s": pct(lags, 95) if len(lags) == len(acks) else None,
@@ -581,8 +597,14 @@ class Bench:
             "worker_root_rss_end_mb": rnd(roots[-1] if roots else None),
             "worker_memory_flat": flat,
         }
-        cpu = r["cpu_s_by_phase"] = self.cpu_by_phase(("submit-palaute", "submit-ceiling",
-                                                       "freshness", "fold-1m"))
+        rounds = range(1, self.args.submit_rounds + 1)
+        cpu = self.cpu_by_phase(tuple(f"submit-{app}-{i}" for app in ("palaute", "ceiling")
+                                      for i in rounds) + ("freshness", "fold-1m"))
+        for app in ("palaute", "ceiling"):  # the rounds of each app, summed
+            parts = [cpu.pop(f"submit-{app}-{i}") for i in rounds]
+            cpu[f"submit-{app}"] = {key: round(sum(p.get(key, 0.0) for p in parts), 2)
+                                    for key in {k for p in parts for k in p}}
+        r["cpu_s_by_phase"] = cpu
 
         def per_cpu(count: float | None, phase: str, role: str) -> float | None:
             used = cpu.get(phase, {}).get(role)
@@ -780,7 +802,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--n-large", type=int, default=1_000_000)
     p.add_argument("--concurrency", type=int, default=16, help="closed-loop virtual users")
     p.add_argument("--warmup", type=float, default=3.0)
-    p.add_argument("--submit-duration", type=float, default=20.0)
+    p.add_argument("--submit-duration", type=float, default=20.0,
+                   help="seconds of submit load per app, split over the rounds")
+    p.add_argument("--submit-rounds", type=int, default=4,
+                   help="alternating rounds (A B B A ...) of the submit comparison")
     p.add_argument("--max-responses", type=int, default=1_000_000)
     p.add_argument("--fresh-rate", type=float, default=500.0)
     p.add_argument("--fresh-concurrency", type=int, default=64)
@@ -800,7 +825,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.smoke:
         for k, v in dict(n_small=200, n_large=2000, concurrency=4, warmup=0.5,
-                         submit_duration=1.5, fresh_rate=50, fresh_concurrency=8,
+                         submit_duration=1.5, submit_rounds=2, fresh_rate=50, fresh_concurrency=8,
                          fresh_duration=1.5, results_requests=10, per_response_jobs=20,
                          web_concurrency=args.web_concurrency or 2, max_seconds=240).items():
             setattr(args, k, v)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import config
@@ -36,9 +39,59 @@ def get_engine(url: str | None = None) -> Engine:
 
         return engine
     # A database that doesn't answer fails the request fast (503) instead of hanging a worker.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         pool_timeout=10, hide_parameters=True,
-                         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_timeout=10,
+                           hide_parameters=True,
+                           connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection that has rested longer than this is checked before it is handed out.
+IDLE_PING_S = float(os.environ.get("PALAUTE_DB_IDLE_PING_S", "1"))
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pessimistic disconnect handling, minus a round trip per request.
+
+    SQLAlchemy's pool_pre_ping pings every connection at every checkout: one more statement per
+    request, for the web process and for the database server (docs/performance.md). Here a
+    connection is pinged only if it rested in the pool for IDLE_PING_S or more, or if the server
+    has sent it something while it was idle (its socket is readable: a backend terminated by a
+    restart, a failover or an administrator says so before it closes); a dead one is replaced by
+    the pool (DisconnectionError from a checkout listener). Checking the socket is one
+    non-blocking poll(). What it can't see is a connection lost without a word (a network
+    path gone) while in constant use: that request fails with 503 (a respondent's answers are
+    kept: webapp.respond.unavailable), and SQLAlchemy then invalidates the whole pool.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn, record) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _rest(_dbapi_conn, record) -> None:
+        if record is not None:
+            record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_rested_or_told(dbapi_conn, record, _proxy) -> None:
+        rested = time.monotonic() - record.info.get("rested_since", 0.0) >= IDLE_PING_S
+        if not rested and not _has_unread_data(dbapi_conn):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means "don't use this one"
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+
+def _has_unread_data(dbapi_conn) -> bool:
+    """Has the server written to this idle connection (or closed it)?"""
+    try:
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(dbapi_conn.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):  # already closed on our side
+        return True
 
 
 @lru_cache(maxsize=8)

@@ -101,6 +101,13 @@ class Survey(Base):
     # (fold, rebuild); "" while it has none. Results cache their suppression table under it
     # (surveys.results.hidden_table), so a new fold can never be served a stale table.
     results_stamp: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Raised by the ORM on every UPDATE of the row through it (version_id_col, below): web
+    # processes keep a survey between requests (surveys.snapshots) and a submission's INSERT
+    # checks that the revision it was validated against is still current. The fold's Core
+    # UPDATE of results_stamp does not touch it: new results don't change the form.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class Response(Base):

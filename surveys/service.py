@@ -6,19 +6,18 @@ import hashlib
 import re
 import uuid
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from babel.messages.catalog import Catalog
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Date, Uuid, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from . import definition as defs
 from . import language_rights as rights
-from . import pii
+from . import pii, snapshots  # noqa: F401 (snapshots: forget changed surveys on commit)
 from .answers import Checked
 from .content_po import PoImportError, apply_po
-from .models import Municipality, OutboxEvent, Region, Response, SubmissionReceipt, Survey
+from .models import Municipality, OutboxEvent, Region, Response, Survey
 from .regions import region_codes
 
 RECEIPT_DAYS = 3
@@ -43,11 +42,11 @@ class LanguageRightsError(PublishError):
 
 # The schema's slug pattern: anything else can't name a survey (and a NUL byte would make
 # PostgreSQL refuse the query).
-_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def get_survey(session: Session, slug: str) -> Survey | None:
-    if len(slug) > 100 or not _SLUG.fullmatch(slug):
+    if len(slug) > 100 or not SLUG_RE.fullmatch(slug):
         return None
     return session.scalar(select(Survey).where(Survey.slug == slug))
 
@@ -197,33 +196,94 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def store_response(session: Session, survey: Survey, lang: str, checked: Checked,
+class SurveyChanged(Exception):
+    """The survey was closed or revised after the response was validated: nothing was stored.
+    Load the survey again (surveys.snapshots.load) and decide again."""
+
+
+# One statement on PostgreSQL: guard, receipt, response and outbox row in a single round trip.
+# The guard is the survey still published at the revision the answers were checked against; the
+# receipt is the one-time token (a conflict means a replay); each INSERT feeds the next, so a
+# failed guard or a replay stores nothing. Returns (survey still open, rows stored).
+_STORE_PG = text("""
+WITH open_survey AS (
+    SELECT id FROM surveys
+    WHERE id = :survey_id AND revision = :revision AND status = 'published'),
+receipt AS (
+    INSERT INTO submission_receipts (token_hash, expires_on)
+    SELECT :token_hash, :expires_on FROM open_survey
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
+response AS (
+    INSERT INTO responses (id, survey_id, region_code, lang, submitted_on, answers)
+    SELECT :response_id, :survey_id, :region_code, :lang, :submitted_on, :answers FROM receipt
+    RETURNING id),
+outbox AS (
+    INSERT INTO outbox_events (response_id) SELECT id FROM response
+    RETURNING 1)
+SELECT (SELECT count(*) FROM open_survey) AS open, (SELECT count(*) FROM outbox) AS stored
+""")
+# SQLite: the guarded receipt first (its upsert needs the WHERE), then the two plain INSERTs.
+_RECEIPT_SQLITE = text("""
+INSERT INTO submission_receipts (token_hash, expires_on)
+SELECT :token_hash, :expires_on WHERE EXISTS (
+    SELECT 1 FROM surveys WHERE id = :survey_id AND revision = :revision AND status = 'published')
+ON CONFLICT DO NOTHING
+""")
+_STILL_OPEN = text(
+    "SELECT 1 FROM surveys WHERE id = :survey_id AND revision = :revision AND status = 'published'")
+_TYPES = (bindparam("response_id", type_=Uuid()), bindparam("submitted_on", type_=Date()),
+          bindparam("expires_on", type_=Date()),
+          bindparam("answers", type_=Response.__table__.c.answers.type))
+_STORE_PG = _STORE_PG.bindparams(*_TYPES)
+# Built once: a statement built per call (.values()) cost a fifth of store_response on SQLite.
+_INSERT_RESPONSE = insert(Response.__table__)
+_INSERT_OUTBOX = insert(OutboxEvent.__table__)
+_RECEIPT_SQLITE = _RECEIPT_SQLITE.bindparams(bindparam("expires_on", type_=Date()))
+
+
+class _SurveyLike(Protocol):
+    id: int
+    revision: int
+    definition: dict[str, Any]
+
+
+def store_response(session: Session, survey: _SurveyLike, lang: str, checked: Checked,
                    token: str, today: date | None = None) -> bool:
     """Store a valid response and its outbox event in one transaction, then commit.
 
     Returns False (storing nothing) when this form's token was already used: a double click or
     a replayed POST. The receipt is not linked to the response, so it can't identify it.
+    Raises SurveyChanged (storing nothing) unless the survey is still published at
+    `survey.revision`, checked inside the same transaction, so `survey` may be a kept snapshot.
     Free text is scrubbed of personal data here, so no caller can store the original.
     """
     assert checked.ok and checked.region
     today = today or date.today()
-    # Core INSERTs on the session's connection and transaction: three rows whose values are all
-    # known here need no unit of work (no ORM objects, flushes or identity map).
+    params = {
+        "survey_id": survey.id, "revision": survey.revision, "token_hash": token_hash(token),
+        "expires_on": today + timedelta(days=RECEIPT_DAYS),
+        "response_id": uuid.uuid4(),  # random, so ids reveal nothing about submission order
+        "region_code": checked.region, "lang": lang, "submitted_on": today,
+        "answers": scrub_answers(survey.definition, checked.answers),
+    }
     conn = session.connection()
-    try:
-        conn.execute(insert(SubmissionReceipt.__table__).values(
-            token_hash=token_hash(token), expires_on=today + timedelta(days=RECEIPT_DAYS)))
-    except IntegrityError:
+    if conn.dialect.name == "postgresql":
+        still_open, stored = conn.execute(_STORE_PG, params).one()
+    else:
+        stored = conn.execute(_RECEIPT_SQLITE, params).rowcount
+        still_open = stored or conn.execute(_STILL_OPEN, params).first() is not None
+        if stored:
+            conn.execute(_INSERT_RESPONSE, {
+                "id": params["response_id"], "survey_id": survey.id,
+                "region_code": checked.region, "lang": lang, "submitted_on": today,
+                "answers": params["answers"]})
+            conn.execute(_INSERT_OUTBOX, {"response_id": params["response_id"]})
+    if not still_open:
+        session.rollback()
+        raise SurveyChanged(survey.id)
+    if not stored:
         session.rollback()
         return False
-    response_id = uuid.uuid4()  # random, so ids reveal nothing about submission order
-    conn.execute(insert(Response.__table__).values(
-        id=response_id, survey_id=survey.id, region_code=checked.region, lang=lang,
-        submitted_on=today, answers=scrub_answers(survey.definition, checked.answers)))
-    conn.execute(insert(OutboxEvent.__table__).values(response_id=response_id))
-    try:
-        session.commit()
-    except IntegrityError:  # a concurrent replay of the same token won the race
-        session.rollback()
-        return False
+    session.commit()
     return True

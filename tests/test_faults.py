@@ -356,7 +356,8 @@ def _wait_for_blocked_post(database_url: str) -> None:
             with engine.connect() as c:
                 return bool(c.scalar(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query ILIKE 'INSERT INTO submission_receipts%'")))
+                    "AND query ILIKE '%INSERT INTO submission_receipts%' "
+                    "AND pid <> pg_backend_pid()")))
 
         wait_until(blocked, 30, 0.05, "the POST to wait inside its transaction")
     finally:

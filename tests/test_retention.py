@@ -16,15 +16,24 @@ from webapp.cli import main as cli
 from workers import jobs
 
 
-def make_survey(session, slug: str, closed_on: date | None, months: int = 24) -> Survey:
+def make_survey(session, slug: str, closed_on: date | None, months: int = 24,
+                answered: tuple[int, date] | None = None) -> Survey:
+    """A published survey, answered `answered` = (n, day) times, then closed on `closed_on`."""
     text = demo.definitions()[0].replace("slug: asiakaskokemus-2026", f"slug: {slug}")
     text += f"\nretention_months: {months}\n"
     survey, _ = service.import_survey(session, text)
     service.publish(session, slug)
-    if closed_on:
-        service.close(session, slug, today=closed_on)
     session.commit()
+    if answered:
+        answer(session, survey, *answered)
+    if closed_on:
+        close(session, slug, closed_on)
     return survey
+
+
+def close(session, slug: str, day: date) -> None:
+    service.close(session, slug, today=day)
+    session.commit()
 
 
 def answer(session, survey: Survey, n: int, day: date) -> None:
@@ -51,23 +60,23 @@ def test_add_months_clamps_to_month_end():
 def test_purge_deletes_exactly_what_is_past_its_date(database_url, session_factory):
     today = date(2026, 6, 15)
     with session_factory() as s:
-        # Expires today (24 months after 2024-06-15): deleted.
-        due = make_survey(s, "due-today", date(2024, 6, 15))
+        six = (6, date(2024, 3, 1))
+        # Expires today (24 months after 2024-06-15): deleted. Closed below.
+        due = make_survey(s, "due-today", None, answered=six)
         # Expires tomorrow: kept.
-        tomorrow = make_survey(s, "due-tomorrow", date(2024, 6, 16))
+        tomorrow = make_survey(s, "due-tomorrow", date(2024, 6, 16), answered=six)
         # A short retention, long past: deleted.
-        short = make_survey(s, "short", date(2026, 1, 10), months=3)
+        short = make_survey(s, "short", date(2026, 1, 10), months=3, answered=six)
         # Still open: kept whatever the age of its responses.
-        still_open = make_survey(s, "open", None)
-        for survey in (due, tomorrow, short, still_open):
-            answer(s, survey, 6, date(2024, 3, 1))
+        still_open = make_survey(s, "open", None, answered=six)
         ids = {sv.slug: sv.id for sv in (due, tomorrow, short, still_open)}
     assert aggregation.fold_pending(session_factory) == 24
     with session_factory() as s:
         before = aggregation.stored_counts(s, list(ids.values()))
-        # One more response for "due" arrives pending in the outbox (closed after it was sent).
+        # One more response for "due" is still pending in the outbox when the survey closes.
         late = s.get(Survey, ids["due-today"])
         answer(s, late, 1, date(2024, 6, 15))
+        close(s, "due-today", date(2024, 6, 15))
         s.add(SubmissionReceipt(token_hash="old", expires_on=date(2026, 6, 1)))
         s.add(SubmissionReceipt(token_hash="new", expires_on=date(2026, 6, 16)))
         s.commit()
@@ -98,9 +107,7 @@ def test_purge_deletes_exactly_what_is_past_its_date(database_url, session_facto
 
 def test_purge_job_and_cli(database_url, session_factory):
     with session_factory() as s:
-        make_survey(s, "old-survey", date(2020, 1, 1))
-        answer(s, s.scalar(select(Survey).where(Survey.slug == "old-survey")), 5,
-               date(2019, 12, 1))
+        make_survey(s, "old-survey", date(2020, 1, 1), answered=(5, date(2019, 12, 1)))
     assert jobs.purge_expired("2022-01-01") == {"old-survey": 5}
     runner = CliRunner()
     result = runner.invoke(cli, ["retention", "purge", "--today", "2022-01-02"])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import time
-from datetime import UTC, date, datetime
+from datetime import date
 
 from rq import get_current_job
 
@@ -19,32 +18,14 @@ def _batch_size() -> int:
     return int(os.environ.get("PALAUTE_FOLD_BATCH_SIZE", aggregation.DEFAULT_BATCH_SIZE))
 
 
-# A fold job waits until it is this old before it starts claiming. Submissions meanwhile find
-# the fold already scheduled and enqueue nothing, so under load one job folds half a second of
-# responses instead of each job forking a work horse for a handful (the benchmark measured ~13
-# jobs/s taking CPU from the web tier on two cores). Costs at most this much freshness.
-FOLD_COALESCE_S = 0.5
-
-
-def _wait_to_coalesce(job) -> None:
-    enqueued = job.enqueued_at
-    if enqueued is None:
-        return
-    if enqueued.tzinfo is None:  # RQ stores UTC
-        enqueued = enqueued.replace(tzinfo=UTC)
-    age = (datetime.now(UTC) - enqueued).total_seconds()
-    if 0 <= age < FOLD_COALESCE_S:
-        time.sleep(FOLD_COALESCE_S - age)
-
-
 def fold_pending(batch_size: int | None = None) -> int:
     """Fold every pending response into the aggregates. Returns how many were folded."""
     batch_size = batch_size or _batch_size()
     job = get_current_job()
     if job is not None:
-        _wait_to_coalesce(job)
-        # Cleared before claiming: a response committed from now on schedules a new job.
-        job.connection.delete(events.FOLD_SCHEDULED_KEY)
+        # Waits until the fold has been scheduled for events.FOLD_COALESCE_S, then clears the
+        # flag before claiming: a response committed from now on schedules a new job.
+        events.clear_fold_flag(job.connection)
     folded = aggregation.fold_pending(db.new_session, batch_size)
     if folded:
         log.info("folded %d responses", folded)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import definition as defs
 from . import language_rights as rights
-from . import pii, snapshots  # noqa: F401 (snapshots: forget changed surveys on commit)
+from . import pii
 from .answers import Checked
 from .content_po import PoImportError, apply_po
 from .models import Municipality, OutboxEvent, Region, Response, Survey
@@ -42,11 +42,15 @@ class LanguageRightsError(PublishError):
 
 # The schema's slug pattern: anything else can't name a survey (and a NUL byte would make
 # PostgreSQL refuse the query).
-SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def valid_slug(slug: str) -> bool:
+    return len(slug) <= 100 and _SLUG.fullmatch(slug) is not None
 
 
 def get_survey(session: Session, slug: str) -> Survey | None:
-    if len(slug) > 100 or not SLUG_RE.fullmatch(slug):
+    if not valid_slug(slug):
         return None
     return session.scalar(select(Survey).where(Survey.slug == slug))
 
@@ -201,14 +205,15 @@ class SurveyChanged(Exception):
     Load the survey again (surveys.snapshots.load) and decide again."""
 
 
+# The guard every way of storing a response checks in its own transaction.
+_OPEN_AT_REVISION = "id = :survey_id AND revision = :revision AND status = 'published'"
 # One statement on PostgreSQL: guard, receipt, response and outbox row in a single round trip.
 # The guard is the survey still published at the revision the answers were checked against; the
 # receipt is the one-time token (a conflict means a replay); each INSERT feeds the next, so a
 # failed guard or a replay stores nothing. Returns (survey still open, rows stored).
-_STORE_PG = text("""
+_STORE_PG = text(f"""
 WITH open_survey AS (
-    SELECT id FROM surveys
-    WHERE id = :survey_id AND revision = :revision AND status = 'published'),
+    SELECT id FROM surveys WHERE {_OPEN_AT_REVISION}),
 receipt AS (
     INSERT INTO submission_receipts (token_hash, expires_on)
     SELECT :token_hash, :expires_on FROM open_survey
@@ -224,14 +229,12 @@ outbox AS (
 SELECT (SELECT count(*) FROM open_survey) AS open, (SELECT count(*) FROM outbox) AS stored
 """)
 # SQLite: the guarded receipt first (its upsert needs the WHERE), then the two plain INSERTs.
-_RECEIPT_SQLITE = text("""
+_RECEIPT_SQLITE = text(f"""
 INSERT INTO submission_receipts (token_hash, expires_on)
-SELECT :token_hash, :expires_on WHERE EXISTS (
-    SELECT 1 FROM surveys WHERE id = :survey_id AND revision = :revision AND status = 'published')
+SELECT :token_hash, :expires_on WHERE EXISTS (SELECT 1 FROM surveys WHERE {_OPEN_AT_REVISION})
 ON CONFLICT DO NOTHING
 """)
-_STILL_OPEN = text(
-    "SELECT 1 FROM surveys WHERE id = :survey_id AND revision = :revision AND status = 'published'")
+_STILL_OPEN = text(f"SELECT 1 FROM surveys WHERE {_OPEN_AT_REVISION}")
 _TYPES = (bindparam("response_id", type_=Uuid()), bindparam("submitted_on", type_=Date()),
           bindparam("expires_on", type_=Date()),
           bindparam("answers", type_=Response.__table__.c.answers.type))

@@ -162,7 +162,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                              if name.lower() not in present])
         return resp
 
-
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if request.path.startswith("/api/") or request.path == "/healthz":

@@ -35,7 +35,7 @@ bp = Blueprint("respond", __name__)
 def _published(slug: str, fresh: bool = False) -> SurveySnapshot:
     """The survey named `slug` if open or closed (a draft or unknown one is a 404), as kept by
     this process for up to a second (surveys.snapshots; `fresh` reads it again)."""
-    if len(slug) > 100 or not service.SLUG_RE.fullmatch(slug):
+    if not service.valid_slug(slug):
         abort(404)
     survey = snapshots.get(get_db(), slug, max_age_s=0 if fresh else None)
     if survey is None or survey.status == "draft":

@@ -1,4 +1,5 @@
-"""Bulk-load synthetic responses (with their outbox rows) straight into the database.
+"""Bulk-load synthetic responses into the holding table, waiting to be folded, straight into the
+database.
 
 Used to reach 10,000 and 1,000,000 stored responses without a million HTTP requests; the real
 fold code then folds them. PostgreSQL gets COPY, SQLite executemany; one transaction either way,
@@ -15,7 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, insert
 
-from surveys.models import OutboxEvent, Response
+from surveys.models import PendingResponse
 
 REGIONS = [f"{i:02d}" for i in range(1, 22)] + ["90"]
 LANGS = ["fi", "fi", "fi", "sv", "se"]
@@ -60,15 +61,12 @@ def load(engine: Engine, survey_id: int, n: int, seed: int = 1) -> list[uuid.UUI
     if engine.dialect.name == "postgresql":
         raw = engine.raw_connection()
         try:
-            with raw.cursor() as cur:
-                with cur.copy("COPY responses (id, survey_id, region_code, lang, submitted_on, "
-                              "answers) FROM STDIN") as copy:
-                    for rid, sid, region, lang, day, answers in rows(survey_id, n, seed):
-                        ids.append(rid)
-                        copy.write_row((rid, sid, region, lang, day, json.dumps(answers)))
-                with cur.copy("COPY outbox_events (response_id) FROM STDIN") as copy:
-                    for rid in ids:
-                        copy.write_row((rid,))
+            with raw.cursor() as cur, cur.copy(
+                    "COPY pending_responses (id, survey_id, region_code, lang, submitted_on, "
+                    "answers) FROM STDIN") as copy:
+                for rid, sid, region, lang, day, answers in rows(survey_id, n, seed):
+                    ids.append(rid)
+                    copy.write_row((rid, sid, region, lang, day, json.dumps(answers)))
             raw.commit()
         finally:
             raw.close()
@@ -81,10 +79,8 @@ def load(engine: Engine, survey_id: int, n: int, seed: int = 1) -> list[uuid.UUI
             batch.append({"id": rid, "survey_id": sid, "region_code": region, "lang": lang,
                           "submitted_on": day, "answers": answers})
             if len(batch) == chunk:
-                conn.execute(insert(Response), batch)
+                conn.execute(insert(PendingResponse), batch)
                 batch = []
         if batch:
-            conn.execute(insert(Response), batch)
-        for i in range(0, len(ids), chunk):
-            conn.execute(insert(OutboxEvent), [{"response_id": r} for r in ids[i:i + chunk]])
+            conn.execute(insert(PendingResponse), batch)
     return ids

@@ -14,7 +14,8 @@ import secrets
 from flask import Flask, redirect, request
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 
-from surveys import config, db, events
+from surveys.infra import db, queue
+from surveys.infra.settings import Settings
 
 metadata = MetaData()
 ceiling = Table("bench_ceiling", metadata, Column("id", Integer, primary_key=True),
@@ -28,8 +29,9 @@ FORM = ('<!doctype html><form method="post">'
 
 def create_app() -> Flask:
     app = Flask(__name__)
-    engine = db.get_engine(config.database_url())
-    conn = events.connect()
+    settings = Settings.from_env()
+    engine = db.engine_for(settings)
+    conn = queue.connect(queue.redis_url(settings))
     insert = ceiling.insert()
 
     @app.get("/<lang>/s/<slug>")

@@ -146,17 +146,37 @@ async def run_submit(args: argparse.Namespace, rec: Recorder) -> None:
             await s.close()
 
 
+def _aggregated_respondents(engine, slug: str) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return conn.scalar(text(
+            "SELECT coalesce(sum(t.count), 0) FROM aggregate_totals t JOIN surveys s "
+            "ON s.id = t.survey_id WHERE s.slug = :slug AND t.question_id = '*' "
+            "AND t.option = '*'"), {"slug": slug}) or 0
+
+
 async def poll(args: argparse.Namespace, rec: Recorder, deadline: float) -> None:
-    """Poll the results API: (time, respondents) samples. Polls end once all acks are visible."""
+    """Poll the respondents counted: (time, respondents) samples. Polls end once all acks are
+    visible. With --poll-db, the aggregates themselves (what the fold makes real-time; results
+    views show releases of them, docs/privacy.md), else the results API."""
     url = f"{args.base}/api/v1/surveys/{args.slug}/results"
+    engine = None
+    if args.poll_db:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(args.poll_db, pool_size=1)
     async with new_session(args.timeout) as http:
         baseline = None
         while True:
             t0 = time.monotonic()
             try:
-                async with http.get(url) as r:
-                    data = await r.json()
-                n = data.get("respondents") or 0
+                if engine is not None:
+                    n = await asyncio.to_thread(_aggregated_respondents, engine, args.slug)
+                else:
+                    async with http.get(url) as r:
+                        data = await r.json()
+                    n = data.get("respondents") or 0
                 if baseline is None:
                     baseline = n
                 rec.polls.append((time.monotonic(), n - baseline))
@@ -203,6 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-responses", type=int, default=1_000_000)
     p.add_argument("--rate", type=float, default=0.0, help="open loop: respondents/s")
     p.add_argument("--poll", action="store_true", help="poll the results API (freshness)")
+    p.add_argument("--poll-db", default="",
+                   help="poll the aggregates in this database instead of the results API")
     p.add_argument("--poll-interval", type=float, default=0.05)
     p.add_argument("--poll-grace", type=float, default=20.0)
     p.add_argument("--urls", nargs="*", default=[])

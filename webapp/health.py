@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from .app import get_db, get_redis
+from .extensions import get_db, get_redis
 
 bp = Blueprint("health", __name__)
 

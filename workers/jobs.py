@@ -1,51 +1,280 @@
-"""Jobs run by `rq worker`. Each is idempotent: running it twice has the effect of running once."""
+"""Jobs run by `rq worker`. Each takes ids (or nothing), never objects, and is idempotent:
+running it twice has the effect of running once. Each job owns its transactions."""
 
 from __future__ import annotations
 
 import logging
-import os
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from rq import get_current_job
 
-from surveys import aggregation, db, events, retention
+from surveys.accounts import audit, links, mails, sessions
+from surveys.definitions import lifecycle, lookup
+from surveys.fold import aggregation, retention
+from surveys.infra import db, export_status, mail, queue, task_status
+from surveys.models import AccountLink, User
+from surveys.report import bulk_export, releases
+from surveys.staff import mailing
+
+from .context import settings
 
 log = logging.getLogger(__name__)
 
 
-def _batch_size() -> int:
-    # Smaller batches shorten each transaction (and what a killed worker has to redo).
-    return int(os.environ.get("PALAUTE_FOLD_BATCH_SIZE", aggregation.DEFAULT_BATCH_SIZE))
+def _redis(config):
+    """The running job's Redis connection, or one of its own when called outside a job (the
+    CLI, tests)."""
+    job = get_current_job()
+    return job.connection if job else queue.connect(queue.redis_url(config))
 
 
 def fold_pending(batch_size: int | None = None) -> int:
     """Fold every pending response into the aggregates. Returns how many were folded."""
-    batch_size = batch_size or _batch_size()
+    config = settings()
+    # Smaller batches shorten each transaction (and what a killed worker has to redo).
+    batch_size = batch_size or config.fold_batch_size
     job = get_current_job()
     if job is not None:
-        # Waits until the fold has been scheduled for events.FOLD_COALESCE_S, then clears the
+        # Waits until the fold has been scheduled for queue.FOLD_COALESCE_S, then clears the
         # flag before claiming: a response committed from now on schedules a new job.
-        events.clear_fold_flag(job.connection)
-    folded = aggregation.fold_pending(db.new_session, batch_size)
+        queue.clear_fold_flag(job.connection)
+    folded = aggregation.fold_pending(lambda: db.new_session(config), batch_size)
     if folded:
         log.info("folded %d responses", folded)
     return folded
 
 
 def sweep_outbox() -> int:
-    """Periodic safety net: schedule a fold if responses are waiting (e.g. Redis was down)."""
-    with db.session_scope() as session:
+    """Periodic safety net: schedule a fold if responses are waiting (e.g. Redis was down), or
+    if a closed survey's responses still wait in the holding table to be moved."""
+    config = settings()
+    with db.session_scope(config) as session:
         pending = aggregation.pending_count(session)
-    if pending:
-        job = get_current_job()
-        events.enqueue_fold(job.connection if job else events.connect())
+        to_move = aggregation.waiting_to_move(session)
+    if pending or to_move:
+        queue.enqueue_fold(_redis(config))
+        log.info("sweep found %d responses waiting, %d closed surveys to move", pending, to_move)
+    else:
+        log.debug("sweep: nothing waiting")
     return pending
+
+
+def cut_releases(now: str | None = None) -> dict[str, int | None]:
+    """Hourly: cut the results release of every visible survey whose release is due
+    (RESULTS_RELEASE hourly or daily; nothing under live). Returns {slug: release id or None}.
+
+    Safe to run twice: a second run finds no release due, or no figure that may change."""
+    config = settings()
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC).replace(tzinfo=None)
+    cut: dict[str, int | None] = {}
+    if config.results_release == "live":
+        return cut
+    with db.session_scope(config) as session:
+        for survey in lookup.listing(session):
+            if releases.due(session, survey, config.results_release, moment):
+                release = releases.cut(session, survey, moment)
+                cut[survey.slug] = release.id if release else None
+    for slug, release_id in cut.items():
+        log.info("results release %s", "cut" if release_id else "unchanged",
+                 extra={"survey": slug})
+    return cut
 
 
 def purge_expired(today: str | None = None) -> dict[str, int]:
     """Daily: delete raw responses past their survey's retention period (aggregates stay)."""
+    config = settings()
     day = date.fromisoformat(today) if today else date.today()
-    deleted = retention.purge_expired(db.new_session, day)
+    deleted = retention.purge_expired(lambda: db.new_session(config), day)
     for slug, n in deleted.items():
         log.info("retention: deleted raw responses", extra={"survey": slug, "deleted": n})
     return deleted
+
+
+def export_all(export_id: str, fmt: str, lang: str) -> str:
+    """Every visible survey × place × month as one CSV or XLSX in Settings.exports_path, with
+    its progress (percent) in Redis for the page that shows it. Safe to run twice: a file
+    already made is kept."""
+    config = settings()
+    conn = _redis(config)
+    target = bulk_export.path_of(config.exports_path, export_id, fmt)
+    if bulk_export.fresh(target):
+        export_status.update(conn, export_id, state="done", percent=100)
+        return target.name
+    export_status.update(conn, export_id, state="running", percent=0)
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = min(99, done * 100 // max(total, 1))  # 100 only when the file is there
+        if percent != last[0]:
+            last[0] = percent
+            export_status.update(conn, export_id, percent=percent)
+
+    try:
+        with db.session_scope(config) as session:
+            surveys = lookup.listing(session)
+            sheet = bulk_export.build(session, surveys, lang, config.results_release, progress)
+        bulk_export.write(sheet, fmt, lang, target)
+    except Exception:
+        export_status.update(conn, export_id, state="failed")
+        raise
+    export_status.update(conn, export_id, state="done", percent=100)
+    log.info("export %s made: %d rows", export_id, len(sheet.rows))
+    return target.name
+
+
+def rebuild_aggregates(task_id: str) -> int:
+    """Recount every survey's aggregates from its stored responses (what `palaute aggregates
+    rebuild` does), reporting its progress in Redis for the admin page (surveys.infra.
+    task_status). Safe to run twice: a rebuild recounts from scratch in one transaction."""
+    config = settings()
+    conn = _redis(config)
+    task_status.update(conn, task_id, state="running", percent=0)
+    try:
+        with db.session_scope(config) as session:
+            ids = aggregation.rebuildable_ids(session)
+            total = aggregation.stored_count(session, ids)
+            seen = [0, -1]  # responses counted, last percent reported
+
+            def progress(n: int) -> None:
+                seen[0] += n
+                percent = min(99, seen[0] * 100 // max(total, 1))  # 100 once committed
+                if percent != seen[1]:
+                    seen[1] = percent
+                    task_status.update(conn, task_id, percent=percent)
+
+            done = aggregation.rebuild(session, ids, progress=progress)
+    except Exception:
+        task_status.update(conn, task_id, state="failed")
+        raise
+    task_status.update(conn, task_id, state="done", percent=100, responses=done,
+                       surveys=len(ids))
+    log.info("aggregates rebuilt from %d responses", done)
+    return done
+
+
+def purge_exports(now: float | None = None) -> int:
+    """Daily: delete the large exports older than 24 hours."""
+    deleted = bulk_export.purge(settings().exports_path, now)
+    if deleted:
+        log.info("exports: deleted expired files", extra={"deleted": deleted})
+    return deleted
+
+
+def purge_audit_log(now: str | None = None) -> int:
+    """Daily: delete audit events older than Settings.audit_retention_days (the audit log's
+    only delete), and admin sessions past their timeouts."""
+    config = settings()
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
+    timeouts = sessions.Timeouts(idle=timedelta(minutes=config.admin_idle_timeout_min),
+                                 absolute=timedelta(hours=config.admin_absolute_timeout_h))
+    with db.session_scope(config) as session:
+        deleted = audit.purge_expired(session, moment, config.audit_retention_days)
+        ended = sessions.purge_expired(session, moment, timeouts)
+    log.info("audit retention: deleted old events",
+             extra={"deleted": deleted, "sessions_ended": ended})
+    return deleted
+
+
+def send_account_mail(link_id: int) -> bool:
+    """Mail an invitation or password-reset link (surveys.accounts.links). Returns whether a
+    mail was sent.
+
+    Safe to run twice: a link already mailed, used or expired is left alone. The token is
+    drawn and its hash committed before the mail is sent, then `mailed_at` is set; if the job
+    dies between the two, the retry draws a new token, so of two mails only the latest link
+    works. Nothing of the mail (address, link) is logged."""
+    config = settings()
+    moment = datetime.now(UTC)
+    with db.session_scope(config) as session:
+        link = session.get(AccountLink, link_id)
+        if link is None or link.mailed_at is not None or not links.usable(link, moment):
+            return False
+        user = session.get(User, link.user_id)
+        raw = links.issue(session, link)
+        url = link.base_url + links.path(link, raw)
+        ttl = links._aware(link.expires_at) - links._aware(link.created_at)
+        subject, body = mails.compose(link.purpose, link.lang, email=user.email, link=url,
+                                      hours=round(ttl.total_seconds() / 3600),
+                                      minutes=round(ttl.total_seconds() / 60))
+        to = user.email
+        purpose = link.purpose
+    mail.send(config, mail.message(config, to, subject, body))
+    with db.session_scope(config) as session:
+        link = session.get(AccountLink, link_id)
+        link.mailed_at = datetime.now(UTC)
+    log.info("account mail sent", extra={"purpose": purpose, "link_id": link_id})
+    return True
+
+
+def sweep_account_mail() -> int:
+    """Periodic: enqueue the mail of links not yet mailed (Redis was down when they were
+    made, or the job failed for good)."""
+    config = settings()
+    with db.session_scope(config) as session:
+        ids = links.unsent(session, datetime.now(UTC))
+    if ids:
+        conn = _redis(config)
+        for link_id in ids:
+            queue.enqueue_account_mail(conn, link_id)
+    return len(ids)
+def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
+    """Daily (and after midnight): open scheduled surveys on their opens_on and close published
+    ones on their closes_on, each change in the audit log (via "job"). Idempotent: a second
+    run on the same day changes nothing and records nothing."""
+    config = settings()
+    day = date.fromisoformat(today) if today else date.today()
+    with db.session_scope(config) as session:
+        done = lifecycle.run_schedule(session, day)
+        for slug, action in done:
+            audit.record(session, action=action, at=datetime.now(UTC), via="job",
+                         object_kind="survey", object_id=slug)
+    for slug, action in done:
+        log.info("schedule: %s", action, extra={"survey": slug})
+    return done
+
+
+def send_invitation_mails(survey_id: int, unit_id: int | None = None) -> int:
+    """Mail a staff survey's queued invitations and reminders (surveys.staff.mailing), each
+    person its own link. Returns how many mails were tried.
+
+    Safe to run twice, or two at once: each row is claimed (committed as "sending") before its
+    mail goes out and marked sent after, so no one gets the same round twice; a job that dies
+    between the two leaves the row "sending" rather than risk a second mail. A refused
+    recipient counts as bounced, any other failure as failed (HR may queue those again).
+    Nothing of a mail (address, link) is logged, nor how many reminders went out (that would
+    count respondents)."""
+    config = settings()
+    secret = config.secret()
+    with db.session_scope(config) as session:
+        ids = mailing.queued(session, survey_id, unit_id)
+    tried, problems = 0, {"failed": 0, "bounced": 0}
+    for mail_id in ids:
+        with db.session_scope(config) as session:
+            outgoing = mailing.claim(session, mail_id, secret)
+        if outgoing is None:
+            continue
+        tried += 1
+        try:
+            mail.send(config, mail.message(config, outgoing.to, outgoing.subject, outgoing.body))
+            outcome = "sent"
+        except OSError as exc:  # smtplib's errors included
+            outcome = mail.outcome_of(exc)
+            problems[outcome] += 1
+        with db.session_scope(config) as session:
+            mailing.record(session, mail_id, outgoing.round, outcome)
+    if any(problems.values()):
+        log.warning("invitation mails not delivered", extra={"survey_id": survey_id, **problems})
+    return tried
+
+
+def sweep_invitation_mail() -> int:
+    """Periodic: enqueue the mail job of open staff surveys with queued invitation mails
+    (Redis was down when they were queued, or a job was lost)."""
+    config = settings()
+    with db.session_scope(config) as session:
+        survey_ids = mailing.surveys_with_queued(session)
+    if survey_ids:
+        conn = _redis(config)
+        for survey_id in survey_ids:
+            queue.enqueue_invitation_mail(conn, survey_id)
+    return len(survey_ids)

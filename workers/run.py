@@ -12,22 +12,26 @@ import time
 
 import redis
 
-from surveys import events, logs
+from surveys.infra import logs, queue
+from surveys.infra.settings import Settings
+from workers import context
 from workers.worker import PalauteWorker, stop_requested
 
 log = logging.getLogger("workers.run")
 
 
 def main() -> None:
+    settings = Settings.from_env()
+    context.use(settings)
     logs.capture_stray_output("worker")
-    logs.configure("worker")
-    url = events.redis_url()
+    logs.configure("worker", level=settings.log_level)
+    url = queue.redis_url(settings)
     while not stop_requested.is_set():
         connection = redis.Redis.from_url(url)
         try:
             # Maintenance every minute: it also restarts RQ's scheduler process if it died with
             # Redis (RQ's default is every ten minutes).
-            worker = PalauteWorker([events.queue(connection)], connection=connection,
+            worker = PalauteWorker([queue.queue(connection)], connection=connection,
                                    maintenance_interval=60)
             # The scheduler moves retries (RQ Retry with intervals) back to the queue when due.
             worker.work(with_scheduler=True)

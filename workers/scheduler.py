@@ -10,7 +10,9 @@ import redis
 from rq.cron import CronScheduler
 from rq.exceptions import SchedulerNotFound
 
-from surveys import events, logs
+from surveys.infra import logs, queue
+from surveys.infra.settings import Settings
+from workers import context
 
 log = logging.getLogger("workers.scheduler")
 
@@ -24,9 +26,11 @@ class PalauteCronScheduler(CronScheduler):
 
 
 def main() -> None:
+    settings = Settings.from_env()
+    context.use(settings)
     logs.capture_stray_output("cron")
-    logs.configure("cron")
-    scheduler = PalauteCronScheduler(connection=events.connect())
+    logs.configure("cron", level=settings.log_level)
+    scheduler = PalauteCronScheduler(connection=queue.connect(queue.redis_url(settings)))
     scheduler.load_config_from_file("workers.cron")
     while not scheduler.stopping:
         try:

@@ -10,7 +10,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from surveys.regions import COLLABORATION_AREAS, read_csv
+from surveys.reference.regions import COLLABORATION_AREAS, read_csv
 
 revision = "0002"
 down_revision = "0001"

@@ -1,0 +1,1 @@
+"""Collecting a response: check the answers, scrub personal data, hold it for the fold."""

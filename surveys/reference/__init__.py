@@ -1,0 +1,1 @@
+"""Reference data: wellbeing services counties, collaboration areas, municipalities."""

@@ -1,0 +1,1 @@
+"""Reporting: scopes (country, area, county), small-group suppression and results documents."""

@@ -1,0 +1,242 @@
+"""The cross-time audit: a release and the figures of earlier times, as one system of sums.
+
+Pure (no database). A release mixes times: a block that takes new figures at a cut shows
+today's sums, a block that carries shows the sums of the release that last changed it
+(surveys.report.releases), and the release before it was public too. Each block's figures were
+audited when they were computed, but not the mixture: a carried county total from last week
+beside this week's area and sibling totals may pin a group that is small today.
+
+So every time whose figures are public is a *layer* of unknowns, the same cells as today's
+(county × month × respondents' language), and
+
+- each figure (and published reason) shown for a time constrains that time's layer exactly as
+  today's figures constrain today's cells (sums; means and NPS within their rounding);
+- aggregates only grow, which every reader knows: a layer's unknowns are at least 0 and at most
+  the same unknowns of the next newer layer, the newest at most today's (responses are only
+  added: a cell's respondents, a question's n and each option count never fall). Where that
+  fails (a rebuild that quarantines responses, an operator deleting rows), the auditor finds the
+  earlier figures above today's and audits that system without the earlier times (the result's
+  `contradicted`, docs/privacy.md);
+- the protected figures are those of today's true table under today's rules (size, positive,
+  unanimous, exact); a group shown at an earlier time counts as shown. The true values of
+  earlier times are not needed: only what was published constrains their layers.
+
+Which times: every time a figure of the audited release, or of the release before it, was
+computed at (`AUDITED_RELEASES` = 2), each with everything published at that time (the release
+cut then shows all of it). Older releases are audited only through the times still public in
+these two (docs/privacy.md, "Earlier releases and the audit").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from .audit import (
+    ALL_MONTHS,
+    LANG,
+    MEAN,
+    NPS,
+    RESPONDENTS,
+    AuditResult,
+    Figure,
+    N,
+    Range,
+    Table,
+    audit,
+    count_of,
+    lang_period,
+)
+
+# The release being audited and the one before it.
+AUDITED_RELEASES = 2
+# Above this many finest cells × times, a system with months takes minutes per linear program
+# (22 counties × 12 months × 3 languages × 2 times: 10–30 s each on the test machine), too long
+# for a cut: the months are then left out of the cross-time audit (docs/privacy.md).
+MAX_MONTHLY_CELLS = 800
+
+Block = tuple[str, str]  # (place, measure): measure "*" (respondents) or a question id
+Reasons = dict[tuple[str, str, str], str]
+Figures = dict[Figure, float]
+T = TypeVar("T")
+
+
+def _groups(data: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any] | None]]:
+    """(period, figures) of a block's data: the whole period, each month, each language."""
+    yield ALL_MONTHS, data.get("total")
+    for month, figures in (data.get("months") or {}).items():
+        yield month, figures
+    for lang, figures in (data.get("langs") or {}).items():
+        yield lang_period(lang), figures
+
+
+def _head(head: Mapping[str, Any] | None, period: str) -> Mapping[str, Any] | None:
+    """The respondents' figures of the same group in the respondents' block."""
+    if head is None:
+        return None
+    if period == ALL_MONTHS:
+        return head.get("total")
+    if period.startswith(LANG):
+        return (head.get("langs") or {}).get(period[len(LANG):])
+    return (head.get("months") or {}).get(period)
+
+
+def block_figures(place: str, measure: str, data: Mapping[str, Any],
+                  head: Mapping[str, Any] | None) -> tuple[Figures, Reasons]:
+    """The figures and reasons a block's data shows, as the auditor's figures.
+
+    A block holds exactly what was served: `total`, `months` and `langs` each in the shape of
+    the results documents (surveys.report.results). `head`: the data of the same place's
+    respondents block in the same release; where it hides a group, the question's figures of
+    that group are not served (surveys.report.releases.released_results), so they show nothing.
+    """
+    figures: Figures = {}
+    reasons: Reasons = {}
+    for period, doc in _groups(data):
+        if not doc:
+            continue
+        if measure == RESPONDENTS:
+            if doc.get("suppressed", True) or doc.get("respondents") is None:
+                if doc.get("reason"):
+                    reasons[(place, period, RESPONDENTS)] = doc["reason"]
+                continue
+            figures[(place, period, RESPONDENTS, N)] = doc["respondents"]
+            continue
+        own = _head(head, period)
+        if not own or own.get("suppressed", True):
+            continue
+        if doc.get("n") is None:
+            if doc.get("reason"):
+                reasons[(place, period, measure)] = doc["reason"]
+            continue
+        figures[(place, period, measure, N)] = doc["n"]
+        for option, count in (doc.get("counts") or {}).items():
+            if count is not None:
+                figures[(place, period, measure, count_of(option))] = count
+        for m in (MEAN, NPS):
+            if doc.get(m) is not None:
+                figures[(place, period, measure, m)] = doc[m]
+    return figures, reasons
+
+
+def served(blocks: Mapping[Block, tuple[Mapping[str, Any], T]]) -> dict[T, tuple[Figures, Reasons]]:
+    """What one release shows, per time: {time: (figures, reasons)} from its blocks, each
+    {block: (data, the time its figures were computed at)}."""
+    out: dict[T, tuple[Figures, Reasons]] = {}
+    for (place, measure), (data, time) in blocks.items():
+        head = blocks.get((place, RESPONDENTS))
+        figures, reasons = block_figures(place, measure, data, head[0] if head else None)
+        layer = out.setdefault(time, ({}, {}))
+        layer[0].update(figures)
+        layer[1].update(reasons)
+    return out
+
+
+def merge(into: dict[T, tuple[Figures, Reasons]], more: Mapping[T, tuple[Figures, Reasons]],
+          times: Iterable[T] | None = None) -> None:
+    """Add `more`'s figures to `into`, time by time (only `times`, if given)."""
+    keep = None if times is None else set(times)
+    for time, (figures, reasons) in more.items():
+        if keep is not None and time not in keep:
+            continue
+        layer = into.setdefault(time, ({}, {}))
+        layer[0].update(figures)
+        layer[1].update(reasons)
+
+
+def _monthly(layers: Iterable[tuple[Figures, Reasons]]) -> bool:
+    return any(not (period == ALL_MONTHS or period.startswith(LANG))
+               for figures, reasons in layers
+               for period in {*(f[1] for f in figures), *(g[1] for g in reasons)})
+
+
+def audit_release(table: Table, current: tuple[Figures, Reasons],
+                  earlier: Mapping[Any, tuple[Figures, Reasons]], *, full_ranges: bool = False,
+                  cache: dict | None = None) -> AuditResult:
+    """Audit the figures of the current time (`current`: figures and reasons) together with
+    those of earlier times (`earlier`: {time: (figures, reasons)}, times ordered as they were
+    cut), against today's true `table` (module docstring).
+
+    Where no time publishes any month, the table summed over months is audited (as
+    surveys.report.disclosure.publish_without_months argues: a county's month then appears in
+    nothing but its totals, at every time alike, so the totals' ranges cover the months)."""
+    from .disclosure import collapsed
+
+    # A group today's table does not have (a month or a language without data today) had
+    # none at any earlier time either, unless the aggregates shrank: its figures can't be
+    # placed and are left out (docs/privacy.md, "Earlier releases and the audit").
+    groups = set(table.groups())
+    history = [_within(groups, earlier[t]) for t in sorted(earlier, reverse=True)]
+    figures, reasons = _within(groups, current)
+    months_dropped = False
+    if _monthly([(figures, reasons), *history]) and \
+            table.size * (1 + len(history)) > MAX_MONTHLY_CELLS:
+        # Too large to solve in a cut: the whole-period and language figures only (their
+        # months across time are left to the release rule's per-month increments).
+        whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
+        history = [_within(whole, layer) for layer in history]
+        figures, reasons = _within(whole, (figures, reasons))
+        months_dropped = True
+    if not _monthly([(figures, reasons), *history]) and len(table.months) > 1:
+        table = collapsed(table)
+    result = audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
+                   cache=cache)
+    result.months_dropped = months_dropped
+    return result
+
+
+def _within(groups: set[tuple[str, str]],
+            layer: tuple[Figures, Reasons]) -> tuple[Figures, Reasons]:
+    figures, reasons = layer
+    return ({f: v for f, v in figures.items() if f[:2] in groups},
+            {g: r for g, r in reasons.items() if g[:2] in groups})
+
+
+def neighbours(place: str, sums: Iterable[tuple[str, Sequence[str]]]) -> set[str]:
+    """The place and every place that shares a sum with it (its sum, its parts, its
+    siblings)."""
+    out = {place}
+    for parent, parts in sums:
+        if place == parent or place in parts:
+            out |= {parent, *parts}
+    return out
+
+
+def blocks_to_carry(exposed: Iterable[Range], changing: set[Block],
+                    sums: Sequence[tuple[str, Sequence[str]]]) -> set[Block]:
+    """The changing blocks to hold back (carry their previous figures, or show none) after the
+    cross-time audit found `exposed`: per exposed figure, the changing blocks of its measure
+    that share a sum with its place; failing that, of its measure anywhere; then any changing
+    block sharing a sum with it; then all. Never empty while anything changes, so the cut's
+    loop ends."""
+    out: set[Block] = set()
+    for r in exposed:
+        place, _period, key, _measure = r.figure
+        near = neighbours(place, sums)
+        pick = {b for b in changing if b[1] == key and b[0] in near}
+        if not pick:
+            pick = {b for b in changing if b[1] == key}
+        if not pick:
+            pick = {b for b in changing if b[0] in near}
+        out |= pick or set(changing)
+    return out
+
+
+def settle(changing: set[Block], audit_of: Callable[[set[Block]], AuditResult],
+           rule: Callable[[set[Block]], set[Block]],
+           sums: Sequence[tuple[str, Sequence[str]]]) -> tuple[set[Block], AuditResult]:
+    """The blocks that may change at a cut once the cross-time audit passes.
+
+    `audit_of(changing)` audits the release those changes would make; `rule(carry)` is the
+    release rule with the blocks `carry` held back (surveys.report.releases.changing_blocks).
+    While the audit exposes a figure, the changing blocks near it are held back
+    (`blocks_to_carry`) and the audit runs again. Each round holds back at least one more
+    block, so it ends: with a release that passes, or with nothing left to change (then the
+    last release stands) and the failing result."""
+    carry: set[Block] = set()
+    while True:
+        result = audit_of(changing)
+        if result.passed or not changing:
+            return changing, result
+        carry |= blocks_to_carry(result.exposed, changing, sums)
+        changing = rule(carry)

@@ -1,0 +1,462 @@
+"""Releases: results views show figures cut on a schedule, then fixed, never live ones.
+
+Why: a reader polling live figures sees one submission arrive as a change of one respondent,
+with each changed option count: that person's answers (docs/privacy.md, "Watching it change").
+So every results view (page, JSON, CSV, monthly) is served from the latest release of its
+survey, and a release changes a figure only when enough people joined since it last changed.
+
+A release is made of *blocks*: one per place (county, collaboration area, the country) and
+measure (respondents, or one question's answers). A block holds its published figures (over
+the whole period and per month) and the sizes they were computed from (respondents or answers
+per month). At a cut, a block takes new figures only if
+
+1. its size grew since the release that last changed it by nobody or at least the threshold in
+   every month (`min_group_size`; a month that gained 1 would show that one answer as the
+   change of the month's figures), and by at least the threshold in all; and
+2. where it is a sum of other blocks (an area of its counties, the country of its areas), its
+   increment minus the increments its parts publish (each part that changes publishes its own;
+   a part that carries is looked into, down to the counties) is nobody or at least the
+   threshold in every month: else the new sum minus the published parts would show the few who
+   joined the parts that keep their old figures.
+
+Otherwise it carries its previous figures. Rule 2 is applied until nothing changes (carrying a
+sum can only make its own sum carry too). A block published for the first time has no earlier
+figures to subtract: the threshold and secondary suppression of the figures themselves protect
+it, as they protect every release (surveys.report.results).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from surveys.definitions.format import reported_questions
+from surveys.definitions.snapshots import SurveySnapshot
+from surveys.fold.aggregation import ANSWERED
+from surveys.models import (
+    RESPONDENTS,
+    Aggregate,
+    CollaborationArea,
+    Region,
+    ReleasedBlock,
+    ResultRelease,
+)
+from surveys.reference.regions import name_in
+
+from . import history, results
+from .audit import LANG, AuditResult, Table, lang_period
+from .disclosure import COUNTRY
+from .scopes import COUNTRY_NAMES, Scope
+
+log = logging.getLogger(__name__)
+
+Block = tuple[str, str]  # (place, measure)
+Sizes = Mapping[str, int]  # month -> respondents or answers
+# How old the latest release may be before the schedule cuts another (a little less than the
+# period, so a job that runs a minute early still cuts).
+DUE_AFTER = {"hourly": 55 * 60, "daily": 23 * 3600}
+
+
+# --- the rule (pure) ----------------------------------------------------------------------------
+def _increments(before: Sizes | None, now: Sizes) -> dict[str, int]:
+    before = before or {}
+    return {m: now.get(m, 0) - before.get(m, 0) for m in set(now) | set(before)}
+
+
+def _protected(increments: Iterable[int], threshold: int) -> bool:
+    return all(v == 0 or abs(v) >= threshold for v in increments)
+
+
+def changing_blocks(previous: Mapping[Block, Sizes], now: Mapping[Block, Sizes],
+                    sums: Iterable[tuple[str, list[str]]], threshold: int,
+                    carry: Iterable[Block] = ()) -> set[Block]:
+    """The blocks that take new figures at this cut (module docstring); the rest carry theirs.
+
+    `previous`: each published block's sizes when its figures last changed; `now`: the sizes
+    today; `sums`: (place, [its parts]) for every place that is a sum of others; `carry`: blocks
+    held back whatever their sizes (by the cross-time audit, see `cut`), which rule 2 then
+    treats like any other block that carries.
+    """
+    changing: set[Block] = set()
+    increments: dict[Block, dict[str, int]] = {}
+    for block in set(previous) | set(now):
+        inc = increments[block] = _increments(previous.get(block), now.get(block, {}))
+        if block not in previous:
+            if any(now.get(block, {}).values()):
+                changing.add(block)  # first publication: nothing earlier to subtract
+        elif any(inc.values()) and _protected(inc.values(), threshold) \
+                and abs(sum(v for m, v in inc.items() if not m.startswith(LANG))) >= threshold:
+            changing.add(block)
+    changing -= set(carry)
+    children = {place: parts for place, parts in sums}
+    measures = {measure for _place, measure in increments}
+
+    def covered(place: str, measure: str) -> dict[str, int]:
+        """What the attacker can attribute below `place`: the increments of its highest
+        changing blocks (a changing block publishes its own increment)."""
+        if (place, measure) in changing:
+            return increments.get((place, measure), {})
+        out: dict[str, int] = defaultdict(int)
+        for part in children.get(place, ()):
+            for month, v in covered(part, measure).items():
+                out[month] += v
+        return out
+
+    changed = True
+    while changed:
+        changed = False
+        for measure in measures:
+            for place, parts in children.items():
+                block = (place, measure)
+                if block not in changing or block not in previous:
+                    continue
+                # The sum's increment minus what its parts publish: the few who joined the
+                # parts that keep their old figures, wherever they are below.
+                residual = dict(increments.get(block, {}))
+                for part in parts:
+                    for month, v in covered(part, measure).items():
+                        residual[month] = residual.get(month, 0) - v
+                if not _protected(residual.values(), threshold):
+                    changing.discard(block)
+                    changed = True
+    return changing
+
+
+# --- the database -------------------------------------------------------------------------------
+def scopes(session: Session, lang: str = "fi") -> list[Scope]:
+    """Every place results are published for: the country, the areas, the counties."""
+    regions = session.scalars(select(Region).order_by(Region.code)).all()
+    areas = session.scalars(select(CollaborationArea).order_by(CollaborationArea.code)).all()
+    by_area: dict[str, list[str]] = defaultdict(list)
+    for r in regions:
+        by_area[r.collaboration_area].append(r.code)
+    return ([Scope("country", COUNTRY, COUNTRY_NAMES.get(lang, "Suomi"), None)]
+            + [Scope("area", a.code, name_in(a, lang), tuple(by_area[a.code])) for a in areas]
+            + [Scope("region", r.code, name_in(r, lang), (r.code,), r.collaboration_area)
+               for r in regions])
+
+
+def _sums_of(all_scopes: list[Scope]) -> list[tuple[str, list[str]]]:
+    areas = [s for s in all_scopes if s.level == "area"]
+    return ([(COUNTRY, [a.place for a in areas])]
+            + [(a.place, list(a.region_codes or ())) for a in areas])
+
+
+def current_sizes(session: Session, survey: SurveySnapshot,
+                  all_scopes: list[Scope]) -> dict[Block, dict[str, int]]:
+    """Respondents and answers per question, per place and month, and per place and
+    respondents' language ("lang:<code>": the language breakdown is published too, so a
+    language group that gained one person must not change either), from the aggregates."""
+    stmt = (select(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
+                   Aggregate.lang, func.sum(Aggregate.count))
+            .where(Aggregate.survey_id == survey.id,
+                   Aggregate.option == literal(ANSWERED, literal_execute=True))
+            .group_by(Aggregate.question_id, Aggregate.region_code, Aggregate.month,
+                      Aggregate.lang))
+    county: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for measure, region, month, lang, n in session.execute(stmt):
+        if n:
+            county[(region, measure)][month] += int(n)
+            county[(region, measure)][lang_period(lang)] += int(n)
+    sizes: dict[Block, dict[str, int]] = {}
+    for scope in all_scopes:
+        codes = scope.region_codes
+        for (region, measure), months in county.items():
+            if codes is None or region in codes:
+                target = sizes.setdefault((scope.place, measure), {})
+                for month, n in months.items():
+                    target[month] = target.get(month, 0) + n
+    return sizes
+
+
+def latest(session: Session, survey_id: int) -> ResultRelease | None:
+    return session.scalars(select(ResultRelease).where(ResultRelease.survey_id == survey_id)
+                           .order_by(ResultRelease.id.desc()).limit(1)).first()
+
+
+def _blocks(session: Session, release_id: int,
+            place: str | None = None) -> dict[Block, ReleasedBlock]:
+    """The release's blocks; with `place`, only that place's (what one results document
+    reads: a page's three columns then load three places' blocks, not every place's three
+    times over)."""
+    stmt = select(ReleasedBlock).where(ReleasedBlock.release_id == release_id)
+    if place is not None:
+        stmt = stmt.where(ReleasedBlock.place == place)
+    return {(b.place, b.measure): b for b in session.scalars(stmt)}
+
+
+def _block_data(survey: SurveySnapshot, measure: str, sizes: Sizes, total: dict[str, Any],
+                monthly: dict[str, Any]) -> dict[str, Any]:
+    head = ("respondents", "suppressed", "reason")
+    if measure == RESPONDENTS:
+        figures = {k: total[k] for k in head if k in total}
+        months = {m["month"]: {k: m[k] for k in head if k in m} for m in monthly["months"]}
+        langs = {lg: {k: f[k] for k in head if k in f}
+                 for lg, f in total.get("languages", {}).items()}
+    else:
+        figures = total["questions"][measure]
+        months = {m["month"]: m["questions"][measure] for m in monthly["months"]}
+        langs = {lg: f["questions"][measure] for lg, f in total.get("languages", {}).items()}
+    return {"sizes": dict(sizes), "total": figures, "months": months, "langs": langs}
+
+
+# The time of the figures computed at the cut being made (release ids are the times of earlier
+# ones: a release's id is larger than every earlier release's).
+NOW = math.inf
+Timed = dict[Block, tuple[dict[str, Any], float]]  # {block: (data, time computed)}
+
+
+def _earlier_layers(session: Session, views: list[Timed]) -> dict[float, Any]:
+    """Everything public for each earlier time the `views` (the audited release and the one
+    before it, each {block: (data, time)}) show figures of: what each view shows, and what the
+    release cut at that time showed of its own figures (surveys.report.history)."""
+    times = {t for view in views for _data, t in view.values()} - {NOW}
+    layers: dict[float, Any] = {}
+    for view in views:
+        history.merge(layers, history.served(view), times)
+    if times:
+        rows = session.scalars(select(ReleasedBlock).where(
+            ReleasedBlock.release_id.in_(sorted(int(t) for t in times))))
+        by_release: dict[int, Timed] = defaultdict(dict)
+        for b in rows:
+            by_release[b.release_id][(b.place, b.measure)] = (b.data, b.computed_in)
+        for release_id, view in by_release.items():
+            history.merge(layers, history.served(view), [release_id])
+    return layers
+
+
+def _timed(blocks: Mapping[Block, ReleasedBlock]) -> Timed:
+    return {b: (blk.data, blk.computed_in) for b, blk in blocks.items()}
+
+
+def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
+        audit_history: bool = True) -> ResultRelease | None:
+    """Cut a release of `survey` now; None if no figure would change (nothing is stored).
+
+    The blocks that may change (`changing_blocks`) take today's audited figures, the rest carry
+    theirs. Then the release about to be stored is audited with the figures of every earlier
+    time still public in it and in the release before it (surveys.report.history): while a
+    protected figure of today's table is exposed, the changing blocks that share a sum with it
+    carry their previous figures (or, published for the first time, show none), and the audit
+    runs again. A release that fails is never stored. `audit_history=False` skips that audit
+    (what a cut did before it existed: for tests that show what it prevents, never for
+    publishing)."""
+    all_scopes = scopes(session)
+    previous_release = latest(session, survey.id)
+    previous = _blocks(session, previous_release.id) if previous_release else {}
+    sizes = current_sizes(session, survey, all_scopes)
+    measures = {RESPONDENTS} | {q["id"] for q in reported_questions(survey.definition)}
+    for scope in all_scopes:  # every block exists, with or without answers
+        for measure in measures:
+            sizes.setdefault((scope.place, measure), {})
+    sums = _sums_of(all_scopes)
+    before = {b: blk.data["sizes"] for b, blk in previous.items()}
+    changing = changing_blocks(before, sizes, sums, survey.min_group_size)
+    if previous_release is not None and not changing:
+        return None
+    fresh: dict[Block, dict[str, Any]] = {}
+    pub = results.publication(session, survey)
+    for scope in all_scopes:
+        if not any((scope.place, m) in changing for m in measures):
+            continue
+        total = results.survey_results(session, survey, scope)
+        monthly = results.monthly_results(session, survey, scope)
+        for measure in measures:
+            block = (scope.place, measure)
+            if block in changing:
+                fresh[block] = _block_data(survey, measure, sizes[block], total, monthly)
+                fresh[block]["stamp"] = pub.stamp
+
+    def assemble(changing: set[Block]) -> Timed:
+        out: Timed = {}
+        for scope in all_scopes:
+            for measure in measures:
+                block = (scope.place, measure)
+                if block in changing:
+                    out[block] = (fresh[block], NOW)
+                elif block in previous:
+                    out[block] = (previous[block].data, previous[block].computed_in)
+        return out
+
+    if previous_release is not None and audit_history:
+        table = pub.source or pub.table
+        earlier = _earlier_layers(session, [_timed(previous)])
+        cache: dict = {}
+
+        def audit_of(changing: set[Block]) -> AuditResult:
+            shown = history.served(assemble(changing))
+            layers = dict(earlier)
+            history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
+            result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
+                                           cache=cache)
+            if result.contradicted or result.truth_outside:
+                log.warning("release audit: earlier figures do not all lie under today's "
+                            "(aggregates rebuilt or responses removed?)",
+                            extra={"survey": survey.slug})
+            return result
+
+        wanted = set(changing)
+        changing, result = history.settle(
+            changing, audit_of,
+            lambda carry: changing_blocks(before, sizes, sums, survey.min_group_size, carry),
+            sums)
+        if wanted - changing:
+            log.info("release audit held back %d of %d changing blocks", len(wanted - changing),
+                     len(wanted), extra={"survey": survey.slug})
+        if not changing:
+            log.warning("release audit: no figure can change without exposing a small group; "
+                        "the last release stands", extra={"survey": survey.slug})
+            return None
+    release = ResultRelease(survey_id=survey.id, released_at=now.replace(second=0,
+                                                                         microsecond=0))
+    session.add(release)
+    session.flush()
+    for block, (data, time) in assemble(changing).items():
+        session.add(ReleasedBlock(release_id=release.id, place=block[0], measure=block[1],
+                                  data=data,
+                                  computed_in=release.id if time == NOW else int(time)))
+    session.flush()
+    return release
+
+
+@dataclass
+class ReleaseAudit:
+    """The cross-time audit of a survey's latest release (`audit_latest`)."""
+
+    release: ResultRelease
+    result: AuditResult
+    releases: int  # how many releases it was audited with (itself and the one before it)
+    times: int  # how many earlier times' figures are in the system
+    # Whether today's aggregates are those the release was cut from (its results stamp): if
+    # not, today's table stands in for the one at the cut (docs/privacy.md).
+    current: bool
+
+
+def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: str | None, *,
+                 full_ranges: bool = True) -> ReleaseAudit | None:
+    """Audit the latest release of `survey` as a whole: the figures computed at its cut are the
+    current time, against `table` (today's true table, read under results `stamp`); every
+    block it carries and every figure of the release before it (`history.AUDITED_RELEASES`)
+    is a figure of its earlier time. None if nothing was released yet."""
+    rows = session.scalars(select(ResultRelease).where(ResultRelease.survey_id == survey.id)
+                           .order_by(ResultRelease.id.desc())
+                           .limit(history.AUDITED_RELEASES)).all()
+    if not rows:
+        return None
+    newest = rows[0]
+    views = [_timed(_blocks(session, r.id)) for r in rows]
+    own: Timed = {b: (d, NOW if t == newest.id else t) for b, (d, t) in views[0].items()}
+    layers = _earlier_layers(session, [own, *views[1:]])
+    shown = history.served(own)
+    history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
+    result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
+                                   full_ranges=full_ranges)
+    stamps = {d.get("stamp") for d, t in own.values() if t == NOW}
+    return ReleaseAudit(newest, result, len(rows), len(layers),
+                        stamp is not None and stamps == {stamp})
+
+
+def due(session: Session, survey: SurveySnapshot, mode: str, now: datetime) -> bool:
+    """Is a scheduled release of `survey` due (RESULTS_RELEASE hourly or daily)?"""
+    if mode not in DUE_AFTER:
+        return False
+    last = latest(session, survey.id)
+    return last is None or (now - last.released_at).total_seconds() >= DUE_AFTER[mode]
+
+
+# --- reading a release --------------------------------------------------------------------------
+def _suppressed_question(question: dict[str, Any]) -> dict[str, Any]:
+    return {"type": question["type"], "n": None, "counts": None, "mean": None, "nps": None,
+            "suppressed": True}
+
+
+def _release_info(release: ResultRelease | None) -> dict[str, Any] | None:
+    if release is None:
+        return None
+    return {"released_at": release.released_at.strftime("%Y-%m-%dT%H:%MZ")}
+
+
+def released_results(session: Session, survey: SurveySnapshot, scope: Scope) -> dict[str, Any]:
+    """The results document (surveys.report.results.survey_results) as last released."""
+    release = latest(session, survey.id)
+    blocks = _blocks(session, release.id, scope.place) if release else {}
+    own = blocks.get((scope.place, RESPONDENTS))
+    suppressed = own is None or own.data["total"]["suppressed"]
+    questions = {}
+    for q in reported_questions(survey.definition):
+        block = blocks.get((scope.place, q["id"]))
+        questions[q["id"]] = _suppressed_question(q) if suppressed or block is None \
+            else block.data["total"]
+    doc = {
+        "survey": survey.slug,
+        "scope": scope.as_dict(),
+        "min_group_size": survey.min_group_size,
+        "respondents": None if suppressed else own.data["total"]["respondents"],
+        "suppressed": suppressed,
+        "questions": questions,
+        "languages": _released_languages(survey, blocks, scope.place),
+        "release": _release_info(release),
+    }
+    if suppressed:
+        doc["reason"] = own.data["total"].get("reason") if own else None
+    return doc
+
+
+def _released_languages(survey: SurveySnapshot, blocks: Mapping[Block, ReleasedBlock],
+                        place: str) -> dict[str, Any]:
+    """The language breakdown as released (each block keeps its own, cut with its figures)."""
+    own = blocks.get((place, RESPONDENTS))
+    own_langs = own.data.get("langs", {}) if own else {}
+    offered = list(survey.definition.get("languages") or [])
+    hidden_q = {"n": None, "mean": None, "nps": None, "suppressed": True, "reason": None}
+    out: dict[str, Any] = {}
+    reported = reported_questions(survey.definition)
+    for lg in offered + [lg for lg in own_langs if lg not in offered]:
+        head = own_langs.get(lg) or {"respondents": None, "suppressed": True, "reason": None}
+        questions = {}
+        for q in reported:
+            block = blocks.get((place, q["id"]))
+            figures = block.data.get("langs", {}).get(lg) if block else None
+            questions[q["id"]] = hidden_q if head["suppressed"] or figures is None else figures
+        out[lg] = {"respondents": head["respondents"], "suppressed": head["suppressed"],
+                   "questions": questions}
+        if head["suppressed"]:
+            out[lg]["reason"] = head.get("reason")
+    return out
+
+
+def released_monthly(session: Session, survey: SurveySnapshot, scope: Scope) -> dict[str, Any]:
+    """The monthly document (surveys.report.results.monthly_results) as last released."""
+    release = latest(session, survey.id)
+    blocks = _blocks(session, release.id, scope.place) if release else {}
+    own = blocks.get((scope.place, RESPONDENTS))
+    month_names = sorted({m for (place, _measure), b in blocks.items() if place == scope.place
+                          for m in b.data["months"]})
+    hidden_q = {"n": None, "mean": None, "nps": None, "suppressed": True}
+    months = []
+    reported = reported_questions(survey.definition)
+    for month in month_names:
+        head = (own.data["months"].get(month) if own else None) or \
+            {"respondents": None, "suppressed": True}
+        questions = {}
+        for q in reported:
+            block = blocks.get((scope.place, q["id"]))
+            figures = block.data["months"].get(month) if block else None
+            questions[q["id"]] = hidden_q if head["suppressed"] or figures is None else figures
+        entry = {"month": month, "respondents": head["respondents"],
+                 "suppressed": head["suppressed"], "questions": questions}
+        if head["suppressed"]:
+            entry["reason"] = head.get("reason")
+        months.append(entry)
+    return {"survey": survey.slug, "scope": scope.as_dict(),
+            "min_group_size": survey.min_group_size,
+            "goals": survey.definition.get("goals", []), "months": months,
+            "release": _release_info(release)}

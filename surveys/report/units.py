@@ -1,0 +1,459 @@
+"""Staff surveys' results per unit of the organisation tree, and per breakdown value.
+
+Read from the unit aggregates only (surveys.fold.units), never from raw responses. A unit's
+figures are its own respondents' and all its descendants'. What may be shown is decided by the
+same machinery as every other result (docs/privacy.md, "Disclosure rules"): the threshold, the
+differencing heuristic (surveys.report.disclosure.secondary, per sum), the attribute rules, and
+the linear-programming auditor (surveys.report.audit) with its extra suppression
+(surveys.report.disclosure.publish). Only the shape of the table differs:
+
+- places are the units (any depth), and the finest cells an attacker could want are the leaf
+  units and, for a unit with sub-units that has respondents of its own, its own part
+  (`<code>/own`, never published: a unit's figures always include its sub-units);
+- periods are the values of one breakdown question (and "*", the unit's total); the value ""
+  (no answer) is never published but is a part of the total like any other. The breakdown
+  questions are dimensions, not questions, of unit results: their answers per unit are the
+  sizes of the value groups (a value holding all of a unit's respondents is hidden, as a
+  unanimous answer is);
+- sums: a unit = its sub-units + its own part, per value; a unit's total = its values.
+
+One table per breakdown (and one without), each audited with the unit totals. The totals must be
+the same figures in every view, so the publications are recomputed with every total that any of
+them hides hidden in all of them, until they agree; then each total figure is published only if
+every publication publishes it (hiding a figure more never exposes another: it only widens the
+auditor's ranges). Breakdowns are audited one at a time with the totals, not against each other
+(a respondent's profession and age group together are no published figure, and a table per pair
+would be too large to audit per request): see docs/privacy.md.
+
+Unit results are for signed-in roles (surveys.accounts.policy `view_results` of the staff
+survey). Under RESULTS_RELEASE `daily`/`hourly` they are published once the survey has closed
+(no releases of unit figures yet: a reader who polls an open survey's live unit figures could see
+one answer arrive); under `live` (development, tests) as folded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from surveys.definitions.format import localized, reported_questions
+from surveys.definitions.snapshots import SurveySnapshot
+from surveys.fold.aggregation import ANSWERED
+from surveys.fold.units import NO_ANSWER, UNIT_TOTAL, breakdowns
+from surveys.models import ENDED_STATUSES, RESPONDENTS, Survey, Unit, UnitAggregate
+from surveys.staff import invitations, suppression
+from surveys.staff import units as org_units
+
+from .audit import ALL_MONTHS, Group, N, QuestionModel, Table
+from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
+from .results import _question_figures, band_of, question_model, result_options
+
+OWN = "/own"  # a unit code never holds "/": the own part of a unit with sub-units
+WHOLE = ALL_MONTHS + "all"  # the one pseudo-value of the table without a breakdown
+
+
+class UnitScopeError(ValueError):
+    pass
+
+
+@dataclass
+class UnitTable(Table):
+    """True counts per (leaf, value): `cells[(leaf, value)][key][measure]`, leaves being the
+    units without sub-units and the own parts of the others; `months` holds the breakdown's
+    values (or WHOLE). `parent_of` maps every unit code and own part to its parent."""
+
+    parent_of: Mapping[str, str | None] = field(default_factory=dict)
+    units: tuple[str, ...] = ()  # the publishable places, tree order
+    shown_values: tuple[str, ...] = ()  # values published (not "", not WHOLE)
+
+    def __post_init__(self) -> None:
+        kids: dict[str, list[str]] = defaultdict(list)
+        for place, parent in self.parent_of.items():
+            if parent is not None:
+                kids[parent].append(place)
+        self.children = {p: sorted(c) for p, c in kids.items()}
+        self.counties = sorted(p for p in self.parent_of if p not in self.children)
+        self.areas = []
+        self._index = {(c, m): i for i, (c, m) in
+                       enumerate((c, m) for c in self.counties for m in self.months)}
+        self.question = {q.id: q for q in self.questions}
+        self._leaves: dict[str, list[str]] = {}
+        for place in self.parent_of:
+            leaves, stack = [], [place]
+            while stack:
+                node = stack.pop()
+                if node in self.children:
+                    stack.extend(self.children[node])
+                else:
+                    leaves.append(node)
+            self._leaves[place] = sorted(leaves)
+
+    @property
+    def breakdown(self) -> bool:
+        return self.months != (WHOLE,)
+
+    def places(self) -> list[str]:
+        return [*self.units, *sorted(p for p in self.parent_of if p.endswith(OWN))]
+
+    def periods(self) -> list[str]:
+        return [*self.months, ALL_MONTHS] if self.breakdown else [ALL_MONTHS]
+
+    def counties_of(self, place: str) -> list[str]:
+        return self._leaves[place]
+
+    def relations(self) -> list[tuple[Group, list[Group]]]:
+        """A unit = its sub-units and own part (per value, and in total); a unit's total = its
+        values."""
+        out: list[tuple[Group, list[Group]]] = []
+        for period in self.periods():
+            for parent, kids in self.children.items():
+                out.append(((parent, period), [(c, period) for c in kids]))
+        if self.breakdown:
+            for place in self.places():
+                out.append(((place, ALL_MONTHS), [(place, v) for v in self.months]))
+        return out
+
+
+def _settle(values: Mapping[Group, float], relations: list[tuple[Group, list[Group]]],
+            hidden: set[Group], threshold: int) -> set[Group]:
+    """The differencing heuristic of surveys.report.disclosure.hidden_cells on any table: in
+    every shown sum the hidden parts hold nobody or at least the threshold, a hidden sum hides
+    its parts; until nothing changes."""
+    changed = True
+    while changed:
+        changed = False
+        for parent, parts in relations:
+            if parent in hidden:
+                newly = set(parts) - hidden
+            else:
+                newly = secondary({p: int(values[p]) for p in parts},
+                                  {p for p in parts if p in hidden}, threshold)
+            if newly:
+                hidden |= newly
+                changed = True
+    return hidden
+
+
+class _UnitSuppression(_Suppression):
+    """surveys.report.disclosure's suppression, started on the unit tree: positions are the
+    units × shown values (and totals); `forced` hides more groups from the start (totals that
+    another breakdown's publication hides)."""
+
+    def __init__(self, table: UnitTable, forced: Mapping[str, set[Group]]) -> None:
+        self.table = table
+        periods = [*table.shown_values, ALL_MONTHS] if table.breakdown else [ALL_MONTHS]
+        self.positions = [(u, p) for u in table.units for p in periods]
+        self.position_set = set(self.positions)
+        self.relations = table.relations()
+        k = table.threshold
+        groups = table.groups()
+        never = {g for g in groups if g not in self.position_set}
+        # A breakdown value holding all of a unit's respondents would show that everyone in it
+        # gave that answer to the breakdown question (no answer is unanimous when shown).
+        unanimous = {(u, v) for u in table.units for v in table.shown_values
+                     if table.value((u, v, RESPONDENTS, N))
+                     == table.value((u, ALL_MONTHS, RESPONDENTS, N)) > 0}
+        self.hidden = {}
+        for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+            values = {g: table.value((*g, key, N)) or 0 for g in groups}
+            start = ({g for g, n in values.items() if n < k} | never | unanimous
+                     | set(forced.get(key, ())))
+            self.hidden[key] = _settle(values, self.relations, start, k)
+        self.withheld = set()
+        self.published = {}
+        for group in self.positions:
+            for q in table.questions:
+                self._attribute_rules(group, q)
+
+    def measures(self, q: QuestionModel, period: str) -> list[str]:
+        # A breakdown value is a group like a unit's total: option counts, mean, NPS.
+        return measures(q, ALL_MONTHS)
+
+
+@dataclass
+class UnitPublication:
+    """The audited figures of each table ("*": without a breakdown, else a breakdown question's
+    id), their unit totals equal in all of them."""
+
+    tables: dict[str, UnitTable]
+    pubs: dict[str, Publication]
+
+    def get(self, breakdown: str, place: str, period: str, key: str,
+            measure: str) -> float | None:
+        return self.pubs[breakdown].figures.get((place, period, key, measure))
+
+
+def publish_units(tables: Mapping[str, UnitTable]) -> UnitPublication:
+    """Each table published and audited (surveys.report.disclosure.publish), with the totals any
+    of them hides hidden in all of them, then each total figure kept only where all publish it."""
+    keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
+    forced: dict[str, set[Group]] = {key: set() for key in keys}
+    # First the totals the heuristic alone hides in any table (cheap, no linear program), so
+    # that the audited round below seldom has to be repeated.
+    grew = True
+    while grew:
+        grew = False
+        for t in tables.values():
+            state = _UnitSuppression(t, forced)
+            for key in keys:
+                more = {g for g in state.hidden[key] if g[1] == ALL_MONTHS} - forced[key]
+                if more:
+                    forced[key] |= more
+                    grew = True
+    pubs: dict[str, Publication] = {}
+    for _round in range(MAX_ROUNDS):
+        pubs = {b: publish(t, state=_UnitSuppression(t, forced)) for b, t in tables.items()}
+        grew = False
+        for key in keys:
+            for b, t in tables.items():
+                for u in t.units:
+                    g = (u, ALL_MONTHS)
+                    if (u, ALL_MONTHS, key, N) not in pubs[b].figures and g not in forced[key]:
+                        forced[key].add(g)
+                        grew = True
+        if not grew:
+            break
+    common = set.intersection(*({f for f in p.figures if f[1] == ALL_MONTHS}
+                                for p in pubs.values()))
+    for p in pubs.values():
+        p.figures = {f: v for f, v in p.figures.items() if f[1] != ALL_MONTHS or f in common}
+    return UnitPublication(dict(tables), pubs)
+
+
+# -- tables from the unit aggregates --------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tree:
+    root: Unit
+    rows: list[tuple[int, Unit]]  # (depth, unit), depth first
+
+    @property
+    def by_code(self) -> dict[str, Unit]:
+        return {u.code: u for _d, u in self.rows}
+
+    def signature(self) -> tuple:
+        codes = {u.id: u.code for _d, u in self.rows}
+        return tuple((u.code, codes.get(u.parent_id)) for _d, u in self.rows)
+
+
+def _measure(questions: Mapping[str, dict[str, Any]], qid: str, option: str) -> str | None:
+    """The table's measure of an aggregate's option (surveys.report.results.survey_table)."""
+    if qid == RESPONDENTS or option == ANSWERED:
+        return N
+    if qid not in questions:
+        return None  # a question removed from the definition since
+    if questions[qid]["type"] == "number":
+        return band_of(questions[qid], int(option)) or ""
+    return option
+
+
+def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
+              definition: dict[str, Any], threshold: int) -> dict[str, UnitTable]:
+    """The unit tables ("*" and one per breakdown question) from unit aggregates' rows
+    (unit id, breakdown, value, question id, option, count)."""
+    code_of = {u.id: u.code for _d, u in tree.rows}
+    has_kids = {u.parent_id for _d, u in tree.rows}
+    parent_of: dict[str, str | None] = {u.code: code_of.get(u.parent_id) if u is not tree.root
+                                        else None for _d, u in tree.rows}
+    questions = {q["id"]: q for q in reported_questions(definition)}
+    dims = [b for b in breakdowns(definition) if b in questions]
+    # A breakdown question is a dimension of unit results, not one of their questions: its
+    # answers per unit are the sizes of its values' groups, published (or not) as those.
+    models = tuple(question_model(q) for q in reported_questions(definition) if q["id"] not in dims)
+    cells: dict[str, dict] = {b: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+                              for b in [UNIT_TOTAL, *dims]}
+    owns: set[str] = set()
+    for unit_id, breakdown, value, qid, option, count in rows:
+        code = code_of.get(unit_id)
+        if code is None or breakdown not in cells:
+            continue  # a unit outside the organisation; a breakdown no longer in the survey
+        measure = _measure(questions, qid, option)
+        if measure is None:
+            continue
+        leaf = code
+        if unit_id in has_kids:
+            leaf = code + OWN
+            owns.add(code)
+        period = WHOLE if breakdown == UNIT_TOTAL else value
+        cells[breakdown][(leaf, period)][qid][measure] += int(count)
+    places = dict(parent_of)
+    for code in owns:
+        places[code + OWN] = code
+    units = tuple(u.code for _d, u in tree.rows)
+    out: dict[str, UnitTable] = {
+        UNIT_TOTAL: UnitTable({}, (WHOLE,), models, threshold, cells[UNIT_TOTAL],
+                              parent_of=places, units=units)}
+    for b in dims:
+        shown = tuple(o.value for o in result_options(questions[b], "fi"))
+        out[b] = UnitTable({}, (*shown, NO_ANSWER), models, threshold, cells[b],
+                           parent_of=places, units=units, shown_values=shown)
+    return out
+
+
+# Per process: {(database URL, survey id): (stamp, threshold, tree signature, publication)}.
+_CACHE: dict[tuple[str, int], tuple[str, int, tuple, UnitPublication]] = {}
+
+
+def forget_cached() -> None:
+    _CACHE.clear()
+
+
+def tree_of(session: Session, survey: SurveySnapshot) -> Tree:
+    """The survey's organisation tree, or UnitScopeError (not a staff survey, or its
+    organisation is not imported)."""
+    if survey.audience != "staff":
+        raise UnitScopeError("units are for staff surveys")
+    root = invitations.organisation_of(session, survey)
+    if root is None:
+        raise UnitScopeError("the survey's organisation is not imported")
+    return Tree(root, org_units.tree(session, root))
+
+
+def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> UnitPublication:
+    """The audited unit publication, kept per process under the survey's results stamp (every
+    fold and rebuild replaces it), its threshold and the shape of the tree."""
+    conn = session.connection()
+    cache_key = (conn.engine.url.render_as_string(hide_password=True), survey.id)
+    stamp = conn.execute(select(Survey.results_stamp).where(Survey.id == survey.id)).scalar()
+    signature = tree.signature()
+    cached = _CACHE.get(cache_key)
+    if stamp and cached is not None and cached[:3] == (stamp, survey.min_group_size, signature):
+        return cached[3]
+    rows = session.execute(select(UnitAggregate.unit_id, UnitAggregate.breakdown,
+                                  UnitAggregate.value, UnitAggregate.question_id,
+                                  UnitAggregate.option, UnitAggregate.count)
+                           .where(UnitAggregate.survey_id == survey.id))
+    pub = publish_units(tables_of(rows, tree, survey.definition, survey.min_group_size))
+    if stamp:
+        _CACHE[cache_key] = (stamp, survey.min_group_size, signature, pub)
+    return pub
+
+
+# -- the documents --------------------------------------------------------------------------
+
+@dataclass
+class _View:
+    """One table of the unit publication, as surveys.report.results reads a Publication."""
+
+    pub: UnitPublication | None
+    breakdown: str
+
+    def get(self, place: str, period: str, key: str, measure: str) -> float | None:
+        if self.pub is None:
+            return None
+        return self.pub.get(self.breakdown, place, period, key, measure)
+
+    def reason(self, place: str, period: str, key: str) -> str | None:
+        """Why a hidden figure is hidden, as this table's audit let it be said (the reasons are
+        facts of each table's audit, read from the same true counts in every table)."""
+        if self.pub is None:
+            return None
+        return self.pub.pubs[self.breakdown].reason(place, period, key)
+
+
+def unit_name(unit: Unit, lang: str) -> str:
+    return unit.name_sv if lang == "sv" else unit.name_fi
+
+
+def _block(view: Any, code: str, period: str, survey: SurveySnapshot,
+           lang: str) -> dict[str, Any]:
+    respondents = view.get(code, period, RESPONDENTS, N)
+    return {
+        "respondents": None if respondents is None else int(respondents),
+        "suppressed": respondents is None,
+        "questions": {q["id"]: _question_figures(view, code, period, q, lang)
+                      for q in reported_questions(survey.definition)},
+    }
+
+
+def published(survey: SurveySnapshot, mode: str) -> bool:
+    """Whether unit figures are published now: as folded under `live`, else once closed."""
+    return mode == "live" or survey.status in ENDED_STATUSES
+
+
+def _rates(session: Session, survey: SurveySnapshot, tree: Tree,
+           pub: UnitPublication | None) -> dict[str, dict[str, Any]]:
+    """Per unit: invitations issued, headcount, and the response rate (spent ÷ issued, ÷
+    headcount) only where the unit's respondents are published and surveys.staff.suppression
+    shows its spent invitations (both decide on the same threshold)."""
+    out = {}
+    for rate in suppression.response_rates(session, survey, tree.root):
+        shown = (pub is not None and rate.respondents is not None
+                 and pub.get(UNIT_TOTAL, rate.code, ALL_MONTHS, RESPONDENTS, N) is not None)
+        out[rate.code] = {
+            "issued": rate.issued, "headcount": rate.headcount,
+            "of_issued": round(rate.of_issued, 3) if shown and rate.of_issued is not None
+            else None,
+            "of_headcount": round(rate.of_headcount, 3)
+            if shown and rate.of_headcount is not None else None,
+            "suppressed": not shown,
+        }
+    return out
+
+
+def unit_results(session: Session, survey: SurveySnapshot, unit_code: str | None,
+                 breakdown: str | None, lang: str, mode: str) -> dict[str, Any]:
+    """The results document of the API for a unit (default: the organisation) with its
+    descendants, the shape of a region's plus `response_rate`, and with `breakdown` one block
+    per value of that breakdown question. UnitScopeError for an unknown unit or breakdown."""
+    tree = tree_of(session, survey)
+    unit = tree.by_code.get(unit_code) if unit_code else tree.root
+    if unit is None:
+        raise UnitScopeError(f"unknown unit {unit_code!r}")
+    questions = {q["id"]: q for q in reported_questions(survey.definition)}
+    if breakdown is not None and breakdown not in breakdowns(survey.definition):
+        raise UnitScopeError(f"{breakdown!r} is not a breakdown question of the survey")
+    pub = unit_publication(session, survey, tree) if published(survey, mode) else None
+    doc: dict[str, Any] = {
+        "survey": survey.slug,
+        "scope": {"level": "unit", "code": unit.code, "name": unit_name(unit, lang)},
+        "min_group_size": survey.min_group_size,
+        **_block(_View(pub, UNIT_TOTAL), unit.code, ALL_MONTHS, survey, lang),
+        "unit": {"code": unit.code, "name": unit_name(unit, lang),
+                 "parent": next((u.code for _d, u in tree.rows if u.id == unit.parent_id),
+                                None),
+                 "headcount": unit.headcount, "retired": unit.retired_on is not None},
+        "response_rate": _rates(session, survey, tree, pub)[unit.code],
+        "published": pub is not None,
+    }
+    if breakdown is not None:
+        labels = {o.value: o.label for o in result_options(questions[breakdown], lang)}
+        view = _View(pub, breakdown)
+        doc["breakdown"] = {
+            "question": breakdown,
+            "text": localized(questions[breakdown]["text"], lang),
+            "values": [{"value": v, "label": labels[v], **_block(view, unit.code, v, survey,
+                                                                  lang)}
+                       for v in labels],
+        }
+    return doc
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    depth: int
+    code: str
+    name: str
+    retired: bool
+    respondents: int | None  # None: suppressed (or not published yet)
+    rate: dict[str, Any]
+
+
+def unit_tree(session: Session, survey: SurveySnapshot, lang: str,
+              mode: str) -> tuple[list[TreeRow], bool]:
+    """Every unit of the organisation with its respondents and response rate, as published;
+    and whether unit figures are published at all yet."""
+    tree = tree_of(session, survey)
+    pub = unit_publication(session, survey, tree) if published(survey, mode) else None
+    rates = _rates(session, survey, tree, pub)
+    rows = []
+    for depth, unit in tree.rows:
+        n = pub.get(UNIT_TOTAL, unit.code, ALL_MONTHS, RESPONDENTS, N) if pub else None
+        rows.append(TreeRow(depth, unit.code, unit_name(unit, lang), unit.retired_on is not None,
+                            None if n is None else int(n), rates[unit.code]))
+    return rows, pub is not None

@@ -1,0 +1,496 @@
+"""Staff-survey invitations by e-mail, and reminders (issue 12).
+
+HR hands in a list of addresses for one unit (`parse_addresses`, then `add`): every address
+gets an invitation of its own (surveys.staff.invitations) and a row in `invitation_mails`, its
+outbox entry. The job workers.jobs.send_invitation_mails mails each queued row its link
+`/<lang>/i/<token>` (one section per language of the survey that has mail texts);
+`remind` queues a new round for the rows whose invitation is not yet spent, and the job checks
+again just before sending. When the survey closes, `forget` deletes its rows (the address list).
+
+What is stored, and why (docs/privacy.md, "Invitations by e-mail"):
+- the address and its invitation's token only sealed together (AES-GCM, a key derived from
+  SECRET_KEY, bound to the row's survey, unit and address key): reminders must send the same
+  link (a second token would be a second vote), so the token is kept until the survey closes,
+  but nothing in the database says which invitation is an address's, nor whether that person
+  has answered, to anyone without the key (HR, a database administrator);
+- `address_key`, a keyed hash of the address, to merge duplicates across uploads;
+- rows are inserted in a random order, and invitations in the order of their hashes, so
+  neither physical order nor ids pair a row with its invitation (all are written in one
+  transaction, so they share its transaction id: that pairs nothing either).
+
+HR sees counts only (`progress`): per unit with its sub-units, how many addresses, mails queued,
+sent, failed and bounced; the latest reminder's counts say how many mailed people had not
+answered, so they are figures about respondents and shown only where the unit's respondent
+figures are (surveys.staff.suppression) and the mailed group's own figure passes the same rule.
+Nothing here logs an address or a token.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from babel.dates import format_date
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from surveys.accounts.mails import N_, translations
+from surveys.definitions.format import localized
+from surveys.infra import sealing
+from surveys.models import Invitation, InvitationMail, Survey, Unit
+
+from . import invitations, suppression, units
+from .invitations import InvitationError
+
+MAX_ADDRESSES = 100_000
+MAX_ADDRESS_LENGTH = 254
+# Languages with mail texts (the Sámi languages fall back to Finnish: they get the Finnish text).
+MAIL_LANGUAGES = ("fi", "sv", "en")
+HEADER_WORDS = {"email", "e-mail", "sähköposti", "e-post", "address", "osoite", "adress"}
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_TLD = re.compile(r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})")
+
+TEXTS = {
+    0: (
+        N_("Invitation to the staff survey: %(title)s"),
+        N_("You are invited to answer the staff survey “%(title)s”.\n\n"
+           "Answer at this address (the link is yours and works once):\n\n%(link)s\n\n"
+           "The survey closes on %(closes)s. Your answers are anonymous: nothing ties them "
+           "to you or to this link, and nobody sees which link was sent to you. Your e-mail "
+           "address is used only for this invitation and its reminders, stored encrypted and "
+           "deleted when the survey closes. Please do not forward this mail."),
+    ),
+    1: (
+        N_("Reminder: the staff survey %(title)s"),
+        N_("This is a reminder of the staff survey “%(title)s”: your link has not been used "
+           "yet.\n\n"
+           "Answer at this address (the same link as before; it works once):\n\n%(link)s\n\n"
+           "The survey closes on %(closes)s. Your answers are anonymous: nothing ties them "
+           "to you or to this link, and nobody sees which link was sent to you. Your e-mail "
+           "address is deleted when the survey closes."),
+    ),
+}
+
+
+class AddressListError(ValueError):
+    """Problems of an address list: (line, code, value); nothing was stored."""
+
+    def __init__(self, problems: list[tuple[int, str, str]]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
+
+
+PROBLEM_TEXTS = {
+    "not_utf8": "the file is not UTF-8 text",
+    "empty": "no addresses",
+    "too_many": "more than 100000 addresses",
+    "bad_address": "not an e-mail address: {value}",
+}
+
+
+def describe(problem: tuple[int, str, str]) -> str:
+    line, code, value = problem
+    text = PROBLEM_TEXTS[code].format(value=value)
+    return f"line {line}: {text}" if line else text
+
+
+@dataclass(frozen=True)
+class AddressList:
+    addresses: list[str]  # in the file's order, duplicates merged
+    merged: int  # lines that repeated an earlier address
+
+
+def normalise_address(text: str) -> str | None:
+    """The address with its domain in lower-case ASCII (IDNA), or None if it is not one."""
+    if len(text) > MAX_ADDRESS_LENGTH or text.count("@") != 1:
+        return None
+    local, domain = text.split("@")
+    if not _LOCAL.fullmatch(local) or local.startswith(".") or local.endswith(".") \
+            or ".." in local:
+        return None
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels) \
+            or not _TLD.fullmatch(labels[-1]):
+        return None
+    address = f"{local}@{domain}"
+    return address if len(address) <= MAX_ADDRESS_LENGTH else None
+
+
+def parse_addresses(data: bytes | str) -> AddressList:
+    """One address per line (a text file, or a CSV of one column; blank lines, `#` comments and
+    a header line such as `email` are skipped). Raises AddressListError naming every bad line;
+    duplicates (case-insensitive) are merged and counted."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise AddressListError([(0, "not_utf8", "")]) from exc
+    problems: list[tuple[int, str, str]] = []
+    seen: dict[str, str] = {}
+    merged = 0
+    first = True
+    for number, raw in enumerate(data.splitlines(), 1):
+        line = raw.strip().rstrip(",;").strip().strip('"').strip()
+        if not line or line.startswith("#"):
+            continue
+        if first and line.casefold() in HEADER_WORDS:
+            first = False
+            continue
+        first = False
+        address = normalise_address(line)
+        if address is None:
+            problems.append((number, "bad_address", line[:80]))
+            continue
+        if address.casefold() in seen:
+            merged += 1
+            continue
+        seen[address.casefold()] = address
+    if problems:
+        raise AddressListError(problems)
+    if not seen:
+        raise AddressListError([(0, "empty", "")])
+    if len(seen) > MAX_ADDRESSES:
+        raise AddressListError([(0, "too_many", "")])
+    return AddressList(list(seen.values()), merged)
+
+
+def _keys(secret: str) -> tuple[bytes, bytes]:
+    return (sealing.key(secret, "invitation mail: seal v1"),
+            sealing.key(secret, "invitation mail: address v1"))
+
+
+def address_key(secret: str, address: str) -> str:
+    return sealing.keyed_hash(_keys(secret)[1], address.casefold())
+
+
+def _context(survey_id: int, unit_id: int, key: str) -> bytes:
+    return f"invitation-mail:{survey_id}:{unit_id}:{key}".encode()
+
+
+def _seal(secret: str, survey_id: int, unit_id: int, key: str, address: str,
+          token: str) -> bytes:
+    plain = json.dumps({"a": address, "t": token}).encode()
+    return sealing.seal(_keys(secret)[0], plain, _context(survey_id, unit_id, key))
+
+
+def unseal(secret: str, row: InvitationMail) -> tuple[str, str]:
+    """(address, token) of a row; sealing.Unreadable if SECRET_KEY changed since."""
+    plain = sealing.open_sealed(_keys(secret)[0], row.sealed,
+                                _context(row.survey_id, row.unit_id, row.address_key))
+    values = json.loads(plain)
+    return values["a"], values["t"]
+
+
+@dataclass(frozen=True)
+class Added:
+    added: int  # new invitations, queued for mailing
+    merged: int  # repeated lines of the list
+    already: int  # addresses already invited to this survey (any unit): not invited again
+    unit_id: int
+
+
+def _require_open(survey: Survey) -> None:
+    if survey.audience != "staff":
+        raise InvitationError("not_staff", survey.slug)
+    if survey.status == "closed":
+        raise InvitationError("not_open", survey.slug)
+    if survey.status != "published":
+        raise InvitationError("not_published", survey.slug)
+
+
+def _chunks(values: list, size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def add(session: Session, survey: Survey, unit_code: str, addresses: AddressList, secret: str,
+        base_url: str, today: date | None = None) -> Added:
+    """Invite each new address of the list to `survey` for the unit `unit_code`: one invitation
+    each, its row queued for the mail job. Flushes only (the caller commits everything or
+    nothing)."""
+    _require_open(survey)
+    unit = invitations.unit_of_survey(session, survey, unit_code)
+    by_key = {address_key(secret, a): a for a in addresses.addresses}
+    existing: set[str] = set()
+    for chunk in _chunks(list(by_key)):
+        existing |= set(session.scalars(select(InvitationMail.address_key).where(
+            InvitationMail.survey_id == survey.id, InvitationMail.address_key.in_(chunk))))
+    new = [(k, a) for k, a in by_key.items() if k not in existing]
+    if new:
+        tokens = invitations.create(session, survey, unit_code, len(new), today)
+        # A random order of rows, independent of the file's and of the invitations' (which
+        # are inserted in the order of their hashes).
+        secrets.SystemRandom().shuffle(new)
+        session.execute(insert(InvitationMail), [
+            {"survey_id": survey.id, "unit_id": unit.id, "address_key": key,
+             "sealed": _seal(secret, survey.id, unit.id, key, address, token),
+             "base_url": base_url.rstrip("/")[:200], "round": 0, "sent_round": -1,
+             "status": "queued"}
+            for (key, address), token in zip(new, tokens, strict=True)])
+        session.flush()
+    return Added(len(new), addresses.merged, len(existing), unit.id)
+
+
+def _unit_filter(session: Session, survey: Survey, unit_code: str | None):
+    if not unit_code:
+        return InvitationMail.survey_id == survey.id
+    unit = invitations.unit_of_survey(session, survey, unit_code)
+    return (InvitationMail.survey_id == survey.id) & (InvitationMail.unit_id == unit.id)
+
+
+def _spent(session: Session, hashes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(hashes):
+        found |= set(session.scalars(select(Invitation.token_hash).where(
+            Invitation.token_hash.in_(chunk), Invitation.spent.is_(True))))
+    return found
+
+
+def remind(session: Session, survey: Survey, secret: str, unit_code: str | None = None) -> int:
+    """Queue a reminder (a new round) for the mailed invitations of the survey (or of one unit)
+    not yet spent, whose previous mail went out and did not bounce. Returns the round number,
+    never how many: that would count respondents. Flushes only."""
+    _require_open(survey)
+    where = _unit_filter(session, survey, unit_code)
+    rows = session.scalars(select(InvitationMail).where(
+        where, InvitationMail.sent_round >= 0,
+        InvitationMail.status.in_(("sent", "failed", "skipped")))).all()
+    if not rows:
+        raise InvitationError("no_addresses", survey.slug)
+    new_round = (session.scalar(select(func.max(InvitationMail.round))
+                                .where(InvitationMail.survey_id == survey.id)) or 0) + 1
+    hashes: dict[int, str] = {}
+    for row in rows:
+        try:
+            hashes[row.id] = invitations.token_hash(unseal(secret, row)[1])
+        except sealing.Unreadable:
+            continue
+    spent = _spent(session, list(hashes.values()))
+    for row in rows:
+        if row.id in hashes and hashes[row.id] not in spent:
+            row.round, row.status = new_round, "queued"
+    session.flush()
+    return new_round
+
+
+def retry_failed(session: Session, survey: Survey, unit_code: str | None = None) -> None:
+    """Queue again the mails that failed (not those that bounced). Flushes only."""
+    _require_open(survey)
+    session.execute(update(InvitationMail).where(
+        _unit_filter(session, survey, unit_code), InvitationMail.status == "failed")
+        .values(status="queued").execution_options(synchronize_session=False))
+    session.flush()
+
+
+def forget(session: Session, survey_id: int) -> int:
+    """Delete the survey's address list (when it closes). Returns how many rows."""
+    result = session.execute(delete(InvitationMail).where(InvitationMail.survey_id == survey_id)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def forget_closed(session: Session) -> int:
+    """Delete the address lists of every closed or archived survey (the daily safety net)."""
+    closed = select(Survey.id).where(Survey.status.in_(("closed", "archived")))
+    result = session.execute(delete(InvitationMail).where(InvitationMail.survey_id.in_(closed))
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+# The mail job's steps (workers.jobs.send_invitation_mails owns the transactions).
+
+def queued(session: Session, survey_id: int, unit_id: int | None = None) -> list[int]:
+    where = [InvitationMail.survey_id == survey_id, InvitationMail.status == "queued"]
+    if unit_id is not None:
+        where.append(InvitationMail.unit_id == unit_id)
+    return list(session.scalars(select(InvitationMail.id).where(*where)
+                                .order_by(InvitationMail.id)))
+
+
+def surveys_with_queued(session: Session) -> list[int]:
+    return list(session.scalars(
+        select(InvitationMail.survey_id).join(Survey, Survey.id == InvitationMail.survey_id)
+        .where(InvitationMail.status == "queued", Survey.status == "published").distinct()))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str
+    subject: str
+    body: str
+    round: int
+
+
+def claim(session: Session, mail_id: int, secret: str) -> Outgoing | None:
+    """Claim a queued row for sending (status "sending"; the caller commits before it sends,
+    so two jobs never both send it) and compose its mail. None if it is not queued any more,
+    its survey is not open, or (a reminder) its invitation was spent meanwhile ("skipped")."""
+    row = session.get(InvitationMail, mail_id)
+    if row is None or row.status != "queued":
+        return None
+    survey = session.get(Survey, row.survey_id)
+    if survey is None or survey.status != "published":
+        return None
+    claimed = session.execute(
+        update(InvitationMail).where(InvitationMail.id == mail_id,
+                                     InvitationMail.status == "queued")
+        .values(status="sending").execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return None
+    session.refresh(row)
+    try:
+        address, token = unseal(secret, row)
+    except sealing.Unreadable:
+        row.status = "failed"
+        return None
+    if row.round > 0 and _spent(session, [invitations.token_hash(token)]):
+        row.status = "skipped"
+        return None
+    subject, body = compose(survey, row.round, row.base_url, token)
+    return Outgoing(address, subject, body, row.round)
+
+
+def record(session: Session, mail_id: int, round_: int, outcome: str) -> None:
+    """After sending: "sent", "failed" or "bounced"."""
+    values: dict = {"status": outcome}
+    if outcome == "sent":
+        values["sent_round"] = round_
+    session.execute(update(InvitationMail).where(InvitationMail.id == mail_id,
+                                                 InvitationMail.status == "sending")
+                    .values(**values).execution_options(synchronize_session=False))
+
+
+def mail_languages(survey: Survey) -> list[str]:
+    offered = survey.definition["languages"]
+    return [lang for lang in offered if lang in MAIL_LANGUAGES] or offered[:1]
+
+
+def compose(survey: Survey, round_: int, base_url: str, token: str) -> tuple[str, str]:
+    """(subject, body): a section per language of the survey that has mail texts, each with
+    the link in its language, the first language's subject first."""
+    subject_id, body_id = TEXTS[min(round_, 1)]
+    subjects, bodies = [], []
+    for lang in mail_languages(survey):
+        t = translations(lang)
+        title = localized(survey.definition["title"], lang)
+        closes = format_date(survey.closes_on, format="long", locale=_locale(lang)) \
+            if survey.closes_on else "–"
+        link = invitations.links(base_url, lang, [token])[0]
+        subjects.append(t.gettext(subject_id) % {"title": title})
+        bodies.append(t.gettext(body_id) % {"title": title, "link": link, "closes": closes})
+    subject = " ".join(" / ".join(dict.fromkeys(subjects)).split())  # one line, whatever the title
+    return subject, "\n\n-----\n\n".join(bodies) + "\n"
+
+
+def _locale(lang: str) -> str:
+    return {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}.get(lang, "fi_FI")
+
+
+# What HR sees: counts per unit with its sub-units, never per person.
+
+@dataclass(frozen=True)
+class UnitMail:
+    depth: int
+    code: str
+    name_fi: str
+    name_sv: str
+    retired: bool
+    addresses: int
+    queued: int
+    sent: int
+    failed: int
+    bounced: int
+    reminded: bool  # a reminder was queued in this unit or below
+    # The latest reminder's counts; None where hidden (figures about respondents).
+    reminder_queued: int | None
+    reminder_sent: int | None
+    reminder_failed: int | None
+
+
+_FIELDS = ("addresses", "queued", "sent", "failed", "bounced", "r_queued", "r_sent",
+           "r_failed", "reminded", "unanswered")
+
+
+def _own_counts(session: Session, survey_id: int) -> dict[int, dict[str, int]]:
+    rows = session.execute(
+        select(InvitationMail.unit_id, InvitationMail.round, InvitationMail.sent_round,
+               InvitationMail.status, func.count())
+        .where(InvitationMail.survey_id == survey_id)
+        .group_by(InvitationMail.unit_id, InvitationMail.round, InvitationMail.sent_round,
+                  InvitationMail.status)).all()
+    latest: dict[int, int] = defaultdict(int)
+    for unit_id, round_, _sent, _status, _n in rows:
+        latest[unit_id] = max(latest[unit_id], round_)
+    own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0))
+    for unit_id, round_, sent_round, status, n in rows:
+        c = own[unit_id]
+        c["addresses"] += n
+        if sent_round >= 0:
+            c["sent"] += n
+        if status == "bounced":
+            c["bounced"] += n
+        if round_ == 0 and status in ("queued", "sending"):
+            c["queued"] += n
+        if round_ == 0 and status == "failed":
+            c["failed"] += n
+        latest_round = latest[unit_id]
+        if latest_round > 0 and round_ == latest_round:
+            c["reminded"] = 1
+            if status in ("queued", "sending"):
+                c["r_queued"] += n
+            elif sent_round == latest_round:
+                c["r_sent"] += n
+            elif status == "failed":
+                c["r_failed"] += n
+    for c in own.values():
+        # What HR could work out from the shown figures: the mailed people not reminded
+        # (answered, or answered meanwhile): a figure about respondents.
+        c["unanswered"] = c["r_queued"] + c["r_sent"] + c["r_failed"]
+    return own
+
+
+def progress(session: Session, survey: Survey, root: Unit) -> list[UnitMail]:
+    """Per unit of the organisation (with its sub-units): the mail counts, and the latest
+    reminder's counts where they reveal no small group of respondents."""
+    tree = units.tree(session, root)
+    children: dict[int | None, list[int]] = {}
+    for _depth, unit in tree:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    own = _own_counts(session, survey.id)
+    if not own:
+        return []
+    rolled = {name: suppression.rolled_up(children, {u: c[name] for u, c in own.items()},
+                                          root.id) for name in _FIELDS}
+    threshold = survey.min_group_size
+    issued = invitations.counts(session, survey.id)
+    spent_own = {u: c[1] for u, c in issued.items()}
+    spent = suppression.rolled_up(children, spent_own, root.id)
+    hidden = suppression.hidden_units(children, spent_own, root.id, threshold)
+    # The mailed people who got no reminder (not bounced): treated as respondents, with the
+    # same rule; and what they leave of all respondents (those invited otherwise) too.
+    answered_own = {u: c["addresses"] - c["bounced"] - c["unanswered"] for u, c in own.items()}
+    answered = suppression.rolled_up(children, answered_own, root.id)
+    hidden |= suppression.hidden_units(children, answered_own, root.id, threshold)
+    out = []
+    for depth, unit in tree:
+        r = {name: rolled[name][unit.id] for name in _FIELDS}
+        if not r["addresses"]:
+            continue
+        rest = spent[unit.id] - answered[unit.id]
+        shown = r["reminded"] > 0 and unit.id not in hidden and not 0 < rest < threshold
+        out.append(UnitMail(
+            depth, unit.code, unit.name_fi, unit.name_sv, unit.retired_on is not None,
+            r["addresses"], r["queued"], r["sent"], r["failed"], r["bounced"],
+            r["reminded"] > 0,
+            r["r_queued"] if shown else None, r["r_sent"] if shown else None,
+            r["r_failed"] if shown else None))
+    return out

@@ -1,0 +1,402 @@
+"""Staff-survey invitations by e-mail (surveys.staff.mailing): HR's list of addresses per unit,
+each person mailed its own working link through a real SMTP server (aiosmtpd, in this process)
+by the real RQ job; reminders only to invitations not yet spent; failures and bounces counted;
+the address list deleted when the survey closes; nothing on HR's side (page, audit log, logs)
+ties an address to its invitation, nor does the database without the key."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import literal_column, select, update
+
+from surveys.definitions import lookup
+from surveys.infra import db
+from surveys.models import AuditEvent, Invitation, InvitationMail, Survey, Unit
+from surveys.staff import invitations, mailing
+from tests.conftest import TestCli, admin_csrf, free_port, mails, make_user, run_worker, sign_in
+from tests.integration.test_staff_invitations import staff_survey  # noqa: F401 - a fixture
+from tests.unit.staff.test_staff_format import SLUG
+from webapp.cli import main
+
+PEOPLE = [f"hoitaja{i}@example.fi" for i in range(1, 7)]
+
+
+@pytest.fixture
+def hr(app, database_url):
+    make_user(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    client = app.test_client()
+    assert sign_in(client, "hr@example.fi").status_code == 303
+    return client
+
+
+def links_in(msg) -> list[str]:
+    return re.findall(r"http://localhost(/\w\w/i/[A-Za-z0-9_-]{43})", msg.get_content())
+
+
+def token_of(msg) -> str:
+    tokens = {link.rsplit("/", 1)[1] for link in links_in(msg)}
+    assert len(tokens) == 1
+    return tokens.pop()
+
+
+def page_of(client) -> str:
+    return client.get(f"/fi/admin/surveys/{SLUG}/invitations").get_data(as_text=True)
+
+
+def invite(client, addresses: str | bytes, unit: str = "WARD1", lang: str = "fi",
+           file: bool = False):
+    data = {"csrf_token": admin_csrf(client, lang), "do": "mail", "unit": unit}
+    if file:
+        raw = addresses.encode() if isinstance(addresses, str) else addresses
+        data["addresses_file"] = (io.BytesIO(raw), "osoitteet.csv")
+        data["addresses"] = ""
+    else:
+        data["addresses"] = addresses
+    return client.post(f"/{lang}/admin/surveys/{SLUG}/invitations", data=data,
+                       content_type="multipart/form-data")
+
+
+def act(client, what: str, unit: str = ""):
+    return client.post(f"/fi/admin/surveys/{SLUG}/invitations", data={
+        "csrf_token": admin_csrf(client), "do": what, "unit": unit})
+
+
+def answer_link(client, path: str):
+    page = client.get(path)
+    assert page.status_code == 200, path
+    html = page.get_data(as_text=True)
+    tokens = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1)
+              for name in ("csrf_token", "submission_token")}
+    return client.post(path, data={**tokens, "workload": "4", "profession": "nurse"})
+
+
+def mail_row(html: str, code: str) -> list[str]:
+    """The cells of unit `code`'s row in the table of mails per unit."""
+    table = html.split("<h3>", 1)[1].split("</table>", 1)[0]
+    for row in table.split("<tr>")[2:]:
+        if f"({code})" in row:
+            return re.findall(r"<td>([^<]*)</td>", row)
+    raise AssertionError(f"no row for {code}")
+
+
+def test_each_address_gets_its_own_working_link(hr, client, staff_survey, smtp, redis_conn,  # noqa: F811
+                                                database_url, log_stream):
+    listing = "\n".join(PEOPLE[:5]) + "\n\nHOITAJA1@Example.fi\n" + PEOPLE[5] + "\n"
+    response = invite(hr, listing)
+    assert response.status_code == 303
+    shown = hr.get(response.headers["Location"]).get_data(as_text=True)
+    assert "6 uutta osoitetta" in shown and "yhdistetty: 1" in shown
+    assert mail_row(shown, "WARD1")[:5] == ["6", "6", "0", "0", "0"]  # all queued
+    run_worker(redis_conn)
+    received = mails(smtp)
+    assert sorted(m["To"] for m in received) == sorted(PEOPLE)
+    assert all(m["From"] == "palaute@example.fi" for m in received)
+    first = received[0]
+    assert first["Subject"] == ("Kutsu henkilöstökyselyyn: Henkilöstökysely / "
+                                "Inbjudan till personalenkäten: Personalenkät")
+    body = first.get_content()
+    assert "Sinut kutsutaan vastaamaan" in body and "Du är inbjuden att svara" in body
+    # One link per language of the survey, the same token in both.
+    assert [p.split("/")[1] for p in links_in(first)] == ["fi", "sv"]
+    tokens = [token_of(m) for m in received]
+    assert len(set(tokens)) == 6
+    with db.session_scope(database_url) as s:
+        ward1 = s.scalar(select(Unit.id).where(Unit.code == "WARD1"))
+        issued = s.execute(select(Invitation.token_hash, Invitation.unit_id)).all()
+        assert sorted(issued) == sorted((invitations.token_hash(t), ward1) for t in tokens)
+        rows = s.execute(select(InvitationMail.__table__)).all()
+    # Neither an address nor a token (nor its hash) is in the clear in the database.
+    stored = " ".join(str(v) for row in rows for v in row)
+    for secret in PEOPLE + tokens + [invitations.token_hash(t) for t in tokens]:
+        assert secret not in stored
+        assert all(secret.encode() not in row.sealed for row in rows)
+    page = page_of(hr)
+    assert mail_row(page, "WARD1")[:5] == ["6", "0", "6", "0", "0"]
+    assert mail_row(page, "ORG1")[:5] == ["6", "0", "6", "0", "0"]
+    # The link opens the survey for the unit; the answer spends it; the link then answers 410.
+    path = links_in(received[0])[1]  # Swedish
+    assert answer_link(client, path).status_code == 303
+    assert client.get(path).status_code == 410
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(Invitation.spent).where(
+            Invitation.token_hash == invitations.token_hash(tokens[0])))
+    # The job again (or its sweep) sends nothing twice.
+    from workers import jobs
+
+    with db.session_scope(database_url) as s:
+        survey_id = lookup.find(s, SLUG).id
+    assert jobs.send_invitation_mails(survey_id) == 0
+    assert jobs.sweep_invitation_mail() == 0
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 6
+    # HR's page, the audit log and the logs name no address and no link.
+    logged = log_stream.getvalue()
+    with db.session_scope(database_url) as s:
+        audit = " ".join(f"{e.action} {e.object_id}" for e in s.scalars(select(AuditEvent)))
+    assert "invitations.mail" in audit
+    for text in (page, audit, logged):
+        assert not any(p in text.lower() for p in PEOPLE)
+        assert not any(t in text for t in tokens)
+
+
+def test_bad_lines_are_reported_by_number_and_nothing_is_stored(hr, staff_survey, smtp,  # noqa: F811
+                                                                redis_conn, database_url):
+    listing = f"{PEOPLE[0]}\nei-osoite\n{PEOPLE[1]}\nmatti@@example.fi\n"
+    response = invite(hr, listing, file=True)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Ketään ei kutsuttu" in page
+    assert "Rivi 2:" in page and "Ei ole sähköpostiosoite: ”ei-osoite”" in page
+    assert "Rivi 4:" in page and "Rivi 1:" not in page
+    sv = invite(hr, b"a@example.fi\n\xff\xfe\n", lang="sv", file=True)
+    assert sv.status_code == 400 and "Filen är inte UTF-8-text." in sv.get_data(as_text=True)
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(InvitationMail)).all() == []
+        assert s.scalars(select(Invitation)).all() == []
+    run_worker(redis_conn)
+    assert mails(smtp) == []
+    # Unknown unit: refused, nothing stored.
+    assert invite(hr, PEOPLE[0], unit="NOPE").status_code == 400
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(Invitation)).all() == []
+
+
+def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_conn,  # noqa: F811
+                                          database_url):
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    # Five of six answer: the reminder goes to the sixth only, with the same link.
+    for person in PEOPLE[:5]:
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    assert act(hr, "remind").status_code == 303
+    run_worker(redis_conn)
+    reminders = mails(smtp)[6:]
+    assert [m["To"] for m in reminders] == [PEOPLE[5]]
+    assert reminders[0]["Subject"].startswith("Muistutus: henkilöstökysely Henkilöstökysely")
+    assert "linkkiäsi ei ole vielä käytetty" in reminders[0].get_content()
+    assert token_of(reminders[0]) == first[PEOPLE[5]]
+    # 5 respondents in WARD1 reach the threshold: the reminder's counts are shown.
+    assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", "1", "0"]
+    # A second reminder, for the one unit: still only the unspent; the job twice sends once.
+    assert act(hr, "remind", "WARD1").status_code == 303
+    run_worker(redis_conn)
+    from workers import jobs
+
+    with db.session_scope(database_url) as s:
+        survey_id = lookup.find(s, SLUG).id
+    assert jobs.send_invitation_mails(survey_id) == 0
+    assert [m["To"] for m in mails(smtp)[7:]] == [PEOPLE[5]]
+    # Whoever answers between the reminder and its mail gets none.
+    assert act(hr, "remind").status_code == 303
+    assert answer_link(client, f"/fi/i/{first[PEOPLE[5]]}").status_code == 303
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 8
+    # Nobody is left: a reminder now queues nothing, and says so by no count.
+    assert act(hr, "remind").status_code == 303
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 8
+
+
+def test_reminder_counts_are_hidden_where_respondents_are(hr, client, staff_survey, smtp,  # noqa: F811
+                                                          redis_conn):
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    for person in PEOPLE[:2]:  # 2 respondents: below the threshold of 5
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    assert act(hr, "remind").status_code == 303
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[2:])
+    page = page_of(hr)
+    # 4 reminders would tell that 2 answered: hidden, in every unit up to the organisation.
+    for code in ("WARD1", "CARE", "ORG1"):
+        assert mail_row(page, code)[5:] == ["piilotettu"] * 3, code
+        assert mail_row(page, code)[:5] == ["6", "0", "6", "0", "0"]
+    assert ">4<" not in page.split("<h3>", 1)[1]
+
+
+class _Refusing:
+    """An SMTP handler that refuses recipients at bounce.example.fi for good (550) and stores
+    the rest like the development server."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.endswith("@bounce.example.fi"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        return await self.inner.handle_DATA(server, session, envelope)
+
+
+def test_failures_and_bounces_are_counted(hr, staff_survey, smtp, redis_conn, database_url,  # noqa: F811
+                                          settings, tmp_path):
+    from aiosmtpd.controller import Controller
+
+    from surveys.infra.mail import _Handler
+    from workers import context
+
+    refusing = Controller(_Refusing(_Handler(tmp_path / "refusing")), hostname="127.0.0.1",
+                          port=free_port())
+    (tmp_path / "refusing").mkdir()
+    refusing.start()
+    try:
+        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=refusing.port))
+        listing = "\n".join(PEOPLE[:3] + ["poissa@bounce.example.fi", "x@bounce.example.fi"])
+        assert invite(hr, listing).status_code == 303
+        run_worker(redis_conn)
+        assert len(list((tmp_path / "refusing").glob("*.eml"))) == 3
+        # Then the mail server is down: every mail fails.
+        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port()))
+        assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
+        run_worker(redis_conn)
+        page = page_of(hr)
+        assert mail_row(page, "WARD1")[:5] == ["5", "0", "3", "0", "2"]  # 2 bounced
+        assert mail_row(page, "WARD2")[:5] == ["3", "0", "0", "3", "0"]  # 3 failed
+        assert mail_row(page, "CARE")[:5] == ["8", "0", "3", "3", "2"]
+        # Sent again once the server is back: the failed ones only, not the bounced.
+        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=smtp.port))
+        assert act(hr, "retry").status_code == 303
+        run_worker(redis_conn)
+        assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE[3:])
+        assert mail_row(page_of(hr), "CARE")[:5] == ["8", "0", "6", "0", "2"]
+    finally:
+        context.use(settings)
+        refusing.stop()
+
+
+def test_the_address_list_is_deleted_when_the_survey_closes(hr, staff_survey, smtp,  # noqa: F811
+                                                            redis_conn, database_url,
+                                                            admin_client):
+    assert invite(hr, "\n".join(PEOPLE[:3])).status_code == 303
+    run_worker(redis_conn)
+    with db.session_scope(database_url) as s:
+        assert len(s.scalars(select(InvitationMail)).all()) == 3
+    result = TestCli().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(InvitationMail)).all() == []
+        assert len(s.scalars(select(Invitation)).all()) == 3  # the invitations stay (counts)
+    # A closed survey takes no new list and sends no reminder.
+    assert invite(hr, PEOPLE[4]).status_code == 400
+    assert act(hr, "remind").status_code == 400
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 3
+    # Reopening keeps the mailed links working, without the addresses: the page says so.
+    page = admin_client.get(f"/fi/admin/surveys/{SLUG}/reopen").get_data(as_text=True)
+    assert "Älä lähetä kutsuja uudelleen henkilöille, jotka ovat jo saaneet kutsun" in page
+
+
+def test_the_schedule_and_the_retention_job_delete_it_too(hr, staff_survey, smtp, redis_conn,  # noqa: F811
+                                                          database_url):
+    from workers import jobs
+
+    assert invite(hr, "\n".join(PEOPLE[:3])).status_code == 303
+    with db.session_scope(database_url) as s:
+        closes = lookup.find(s, SLUG).closes_on
+    # Closed by its date (the scheduled job): the rows go in the same transaction.
+    jobs.apply_schedule(closes.isoformat())
+    with db.session_scope(database_url) as s:
+        assert lookup.find(s, SLUG).status == "closed"
+        assert s.scalars(select(InvitationMail)).all() == []
+    run_worker(redis_conn)
+    assert mails(smtp) == []  # the queued job finds nothing to send
+    # A survey closed some other way: the daily retention job deletes its list.
+    with db.session_scope(database_url) as s:
+        s.execute(update(Survey).where(Survey.slug == SLUG).values(status="published",
+                                                                   closed_on=None))
+    lookup.forget()
+    assert invite(hr, "\n".join(PEOPLE[:2])).status_code == 303
+    with db.session_scope(database_url) as s:
+        s.execute(update(Survey).where(Survey.slug == SLUG).values(
+            status="closed", closed_on=date.today() - timedelta(days=1)))
+    jobs.purge_expired()
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(InvitationMail)).all() == []
+
+
+def test_cli_sends_and_reminds(staff_survey, smtp, redis_conn, database_url, tmp_path,  # noqa: F811
+                               client):
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"{PEOPLE[0]}\nei osoite\n", encoding="utf-8")
+    result = TestCli().invoke(main, ["invitations", "send", SLUG, "--unit", "WARD2",
+                                     "--addresses", str(bad)])
+    assert result.exit_code == 1 and "line 2: not an e-mail address: ei osoite" in result.output
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(Invitation)).all() == []
+    good = tmp_path / "osoitteet.txt"
+    good.write_text("\n".join(PEOPLE[:3] + [PEOPLE[0].upper()]) + "\n", encoding="utf-8")
+    result = TestCli().invoke(main, ["invitations", "send", SLUG, "--unit", "WARD2",
+                                     "--addresses", str(good), "--base-url",
+                                     "https://palaute.example.fi"])
+    assert result.exit_code == 0, result.output
+    assert "3 invitation(s)" in result.output and "1 repeated" in result.output
+    again = TestCli().invoke(main, ["invitations", "send", SLUG, "--unit", "WARD2",
+                                    "--addresses", str(good)])
+    assert "0 invitation(s)" in again.output and "3 address(es) already" in again.output
+    run_worker(redis_conn)
+    sent = mails(smtp)
+    assert sorted(m["To"] for m in sent) == sorted(PEOPLE[:3])
+    links = re.findall(r"https://palaute\.example\.fi(/fi/i/\S+)", sent[0].get_content())
+    assert answer_link(client, links[0]).status_code == 303
+    result = TestCli().invoke(main, ["invitations", "remind", SLUG, "--unit", "WARD2"])
+    assert result.exit_code == 0, result.output
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[3:]) == \
+        sorted(p for p in PEOPLE[:3] if p != sent[0]["To"])
+    with db.session_scope(database_url) as s:
+        events = [e.object_id for e in s.scalars(select(AuditEvent))]
+    assert f"{SLUG}:WARD2:3" in events and f"{SLUG}:WARD2:round 1" in events
+
+
+def test_only_the_organisations_hr_and_national_admins_may(app, database_url, staff_survey):  # noqa: F811
+    for email_, role, kw in (("hr2@example.fi", "hr_admin", {"org": "ORG2"}),
+                             ("r@example.fi", "region_admin", {"region": "17"}),
+                             ("a@example.fi", "analyst", {"grants": ["17", "org:ORG1"]})):
+        make_user(database_url, email_, role, **kw)
+        other = app.test_client()
+        assert sign_in(other, email_).status_code == 303
+        assert other.get(f"/fi/admin/surveys/{SLUG}/invitations").status_code == 404
+        assert invite(other, PEOPLE[0]).status_code == 404
+        assert act(other, "remind").status_code == 404
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(InvitationMail)).all() == []
+    make_user(database_url, "n@example.fi", "national_admin")
+    national = app.test_client()
+    assert sign_in(national, "n@example.fi").status_code == 303
+    assert invite(national, PEOPLE[0]).status_code == 303
+
+
+def test_rows_and_invitations_share_no_order(database_url, staff_survey, settings):  # noqa: F811
+    """Inserted in one transaction: the rows in a random order, the invitations in the order of
+    their hashes, so neither ids nor physical order pair an address with its invitation."""
+    addresses = [f"henkilo{i:03d}@example.fi" for i in range(60)]
+    with db.session_scope(database_url) as s:
+        mailing.add(s, lookup.find(s, SLUG), "WARD1", mailing.AddressList(addresses, 0),
+                    settings.secret(), "http://localhost")
+    with db.session_scope(database_url) as s:
+        rows = s.scalars(select(InvitationMail).order_by(InvitationMail.id)).all()
+        opened = [mailing.unseal(settings.secret(), r) for r in rows]
+        order = [a for a, _t in opened]
+        assert sorted(order) == addresses and order != addresses  # shuffled (1 in 60!)
+        if s.bind.dialect.name == "postgresql":
+            by_ctid = list(s.scalars(select(Invitation.token_hash)
+                                     .order_by(literal_column("ctid"))))
+            assert by_ctid == sorted(by_ctid)  # heap order = hash order
+        hashes = [invitations.token_hash(t) for _a, t in opened]
+        assert hashes != sorted(hashes)
+        # A sealed value moved to another row does not open.
+        a, b = rows[0], rows[1]
+        a.sealed, b.sealed = b.sealed, a.sealed
+        with pytest.raises(Exception, match="does not open"):
+            mailing.unseal(settings.secret(), a)
+        s.rollback()
+

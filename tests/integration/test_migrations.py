@@ -1,0 +1,199 @@
+"""Migrations upgrade on PostgreSQL and SQLite, downgrade cleanly, and match the models."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, select, text
+
+from surveys.infra import migrate
+from surveys.models import Base, Region
+from tests.conftest import SETTINGS
+
+
+def _fresh_postgres_url() -> tuple[str, str]:
+    base = SETTINGS.database_url
+    name = f"palaute_mig_{uuid.uuid4().hex[:8]}"
+    return base.rsplit("/", 1)[0] + f"/{name}", name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mig.db'}"
+        return
+    if not SETTINGS.database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL migrations run in CI, where DATABASE_URL points to PostgreSQL")
+    url, name = _fresh_postgres_url()
+    admin = create_engine(SETTINGS.database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_downgrade_and_models_match(fresh_url):
+    migrate.upgrade(fresh_url)
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Region)) == 22
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                Base.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+    migrate.downgrade(fresh_url, "base")
+    with engine.connect() as conn:
+        assert "regions" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url)
+    engine.dispose()
+
+
+def test_quarantine_migration_up_and_down(fresh_url):
+    """0008_quarantine adds the dead-letter table (without a rowid on SQLite: nothing in it
+    follows arrival) and removes it again."""
+    migrate.upgrade(fresh_url, "0007")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert "quarantined_responses" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url, "0008_quarantine")
+    with engine.connect() as conn:
+        assert "quarantined_responses" in engine.dialect.get_table_names(conn)
+        if engine.dialect.name == "sqlite":
+            sql = conn.scalar(text("SELECT sql FROM sqlite_master "
+                                   "WHERE name = 'quarantined_responses'"))
+            assert "WITHOUT ROWID" in sql
+    migrate.downgrade(fresh_url, "0007")
+    with engine.connect() as conn:
+        assert "quarantined_responses" not in engine.dialect.get_table_names(conn)
+
+
+def test_holding_table_migration_keeps_every_response(fresh_url):
+    """0008_holding: responses waiting in the outbox move to the holding table, not yet folded;
+    folded ones stay. Down again: every held response back in `responses`, the unfolded ones
+    with their outbox row."""
+    migrate.upgrade(fresh_url, "0007")
+    engine = create_engine(fresh_url)
+    ids = [uuid.uuid4() for _ in range(4)]
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
+            "retention_months, results_stamp, revision) VALUES "
+            "(1, 's', 'citizen', 'national', 'published', 5, '{}', 24, '', 1)"))
+        for i, rid in enumerate(ids):
+            conn.execute(text(
+                "INSERT INTO responses (id, survey_id, region_code, lang, submitted_on, answers) "
+                "VALUES (:id, 1, '17', 'fi', '2026-11-30', :answers)"),
+                {"id": rid.hex if fresh_url.startswith("sqlite") else rid,
+                 "answers": f'{{"recommend": {i}}}'})
+        for rid in ids[:2]:  # two of them not yet folded
+            conn.execute(text("INSERT INTO outbox_events (response_id) VALUES (:id)"),
+                         {"id": rid.hex if fresh_url.startswith("sqlite") else rid})
+    migrate.upgrade(fresh_url)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM responses")) == 2
+        held = conn.execute(text("SELECT answers, folded FROM pending_responses")).all()
+        assert len(held) == 2 and not any(folded for _, folded in held)
+        assert "outbox_events" not in engine.dialect.get_table_names(conn)
+    with engine.begin() as conn:  # a folded response waiting for its batch
+        conn.execute(text("UPDATE pending_responses SET folded = true WHERE answers = "
+                          + ("'{\"recommend\": 0}'" if fresh_url.startswith("sqlite")
+                             else "'{\"recommend\": 0}'::jsonb")))
+    migrate.downgrade(fresh_url, "0007")
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM responses")) == 4
+        assert conn.scalar(text("SELECT count(*) FROM outbox_events")) == 1
+        assert "pending_responses" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM pending_responses")) == 1
+        assert conn.scalar(text("SELECT count(*) FROM responses")) == 3
+
+
+def test_feedback_tables_up_and_down(fresh_url):
+    """0011_feedback adds the two feedback tables and removes only them."""
+    migrate.upgrade(fresh_url, "0011_feedback")
+    engine = create_engine(fresh_url)
+    feedback_tables = {"translation_reports", "accessibility_feedback"}
+    with engine.connect() as conn:
+        assert feedback_tables <= set(engine.dialect.get_table_names(conn))
+    migrate.downgrade(fresh_url, "-1")
+    with engine.connect() as conn:
+        tables = set(engine.dialect.get_table_names(conn))
+        assert not feedback_tables & tables and "regions" in tables
+    migrate.upgrade(fresh_url)
+    engine.dispose()
+
+
+def test_mail_tokens_migration_up_and_down(fresh_url):
+    """0013_mail_tokens adds the mailed links and the API tokens (hashes only, one token hash
+    once) and removes them again, leaving the accounts."""
+    migrate.upgrade(fresh_url, "0010_accounts")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        names = set(engine.dialect.get_table_names(conn))
+        assert "account_links" not in names and "api_tokens" not in names
+    migrate.upgrade(fresh_url, "0013_mail_tokens")
+    with engine.begin() as conn:
+        assert {"account_links", "api_tokens"} <= set(engine.dialect.get_table_names(conn))
+        conn.execute(text("INSERT INTO users (email, password_hash, role, active, created_on) "
+                          "VALUES ('m@example.fi', '!invited', 'national_admin', true, "
+                          "'2026-01-01')"))
+        user_id = conn.scalar(text("SELECT id FROM users"))
+        insert = text("INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) "
+                      "VALUES (:u, 'x', :h, 'plt_abcd', '2026-01-01 00:00:00+00')")
+        conn.execute(insert, {"u": user_id, "h": "a" * 64})
+    with pytest.raises(Exception, match="(?i)unique"), engine.begin() as conn:
+        conn.execute(insert, {"u": user_id, "h": "a" * 64})
+    migrate.downgrade(fresh_url, "0010_accounts")
+    with engine.connect() as conn:
+        names = set(engine.dialect.get_table_names(conn))
+        assert "account_links" not in names and "api_tokens" not in names
+        assert conn.scalar(text("SELECT count(*) FROM users")) == 1
+    engine.dispose()
+
+
+def test_staff_migration_up_and_down(fresh_url):
+    """0014_staff adds units, invitations (no rowid on SQLite) and responses.unit_id, and
+    removes them again."""
+    migrate.upgrade(fresh_url, "0010_accounts")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert "units" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url, "0014_staff")
+    with engine.connect() as conn:
+        names = engine.dialect.get_table_names(conn)
+        assert {"units", "invitations"} <= set(names)
+        columns = {c["name"] for c in engine.dialect.get_columns(conn, "responses")}
+        assert "unit_id" in columns
+        if engine.dialect.name == "sqlite":
+            sql = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'invitations'"))
+            assert "WITHOUT ROWID" in sql
+    migrate.downgrade(fresh_url, "0010_accounts")
+    with engine.connect() as conn:
+        assert "invitations" not in engine.dialect.get_table_names(conn)
+        assert "unit_id" not in {c["name"] for c in engine.dialect.get_columns(conn, "responses")}
+    engine.dispose()
+
+
+def test_invitation_mail_migration_up_and_down(fresh_url):
+    """0018_invitation_mail adds the sealed address list of mailed invitations (no address,
+    token or invitation column in the clear) and removes it again."""
+    migrate.upgrade(fresh_url, "0017_comment_tags")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert "invitation_mails" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url, "0018_invitation_mail")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in engine.dialect.get_columns(conn, "invitation_mails")}
+        assert columns == {"id", "survey_id", "unit_id", "address_key", "sealed", "base_url",
+                           "round", "sent_round", "status"}
+        keys = engine.dialect.get_foreign_keys(conn, "invitation_mails")
+        assert {k["referred_table"] for k in keys} == {"surveys", "units"}
+    migrate.downgrade(fresh_url, "0017_comment_tags")
+    with engine.connect() as conn:
+        assert "invitation_mails" not in engine.dialect.get_table_names(conn)
+    engine.dispose()

@@ -1,0 +1,149 @@
+"""Results views serve releases: a poller sees nothing of one submission (issue 10, finding 2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from surveys.definitions import lookup
+from surveys.infra import db
+from surveys.report import releases
+from tests.conftest import VALID_ANSWERS, TestCli, run_worker, submit
+
+URL = "/api/v1/surveys/{slug}/results?region=19"
+
+
+@pytest.fixture
+def released_app(settings, redis_conn):
+    from webapp import create_app
+
+    return create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+
+
+def answer(client, slug: str, n: int, region: str = "19", **changes) -> None:
+    for _ in range(n):
+        resp = submit(client, slug, "fi", {**VALID_ANSWERS, "region": region, **changes})
+        assert resp.status_code == 303
+
+
+def figures(resp) -> dict:
+    """The document without the release date (which names the latest release)."""
+    return {k: v for k, v in resp.get_json().items() if k != "release"}
+
+
+def cut(settings, slug: str, when: str = "2026-06-01T04:00") -> bool:
+    with db.session_scope(settings) as s:
+        return releases.cut(s, lookup.visible(s, slug), datetime.fromisoformat(when)) is not None
+
+
+def test_nothing_is_shown_before_the_first_release(released_app, demo_survey, redis_conn):
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    doc = client.get(URL.format(slug=demo_survey)).get_json()
+    assert doc["suppressed"] is True and doc["respondents"] is None and doc["release"] is None
+    assert all(q["suppressed"] for q in doc["questions"].values())
+
+
+def test_one_submission_is_not_seen_as_a_change(released_app, settings, demo_survey,
+                                                redis_conn):
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    assert cut(settings, demo_survey)
+    first = client.get(URL.format(slug=demo_survey)).get_json()
+    country = client.get(f"/api/v1/surveys/{demo_survey}/results").get_json()
+    assert first["respondents"] == 6 and first["release"] is not None
+
+    # One more person answers, with answers nobody else gave: polling shows nothing of it.
+    answer(client, demo_survey, 1, recommend="0", got_help="1")
+    run_worker(redis_conn)
+    assert not cut(settings, demo_survey, "2026-06-02T04:00")  # nothing may change: no release
+    assert client.get(URL.format(slug=demo_survey)).get_json() == first
+    assert client.get(f"/api/v1/surveys/{demo_survey}/results").get_json() == country
+
+    # Four more (five since the last change): now the county and the country change.
+    answer(client, demo_survey, 4)
+    run_worker(redis_conn)
+    assert cut(settings, demo_survey, "2026-06-03T04:00")
+    later = client.get(URL.format(slug=demo_survey)).get_json()
+    assert later["respondents"] == 11
+    # That one answer of 0 is now among eleven, and as a count of one it stays withheld.
+    assert later["questions"]["recommend"]["counts"]["0"] is None
+
+
+def test_a_small_county_cannot_be_recovered_from_a_changing_sum(released_app, settings,
+                                                                demo_survey, redis_conn):
+    """County 19 gains 6 and county 18 (both in the northern collaboration area) gains 1: the
+    area and the country must not change, or their change minus county 19's would be that one
+    person."""
+    client = released_app.test_client()
+    answer(client, demo_survey, 6, region="19")
+    answer(client, demo_survey, 6, region="18")
+    run_worker(redis_conn)
+    assert cut(settings, demo_survey)
+    area = client.get(f"/api/v1/surveys/{demo_survey}/results?area=pohjois")
+    country = client.get(f"/api/v1/surveys/{demo_survey}/results")
+    answer(client, demo_survey, 6, region="19")
+    answer(client, demo_survey, 1, region="18", recommend="0")
+    run_worker(redis_conn)
+    assert cut(settings, demo_survey, "2026-06-02T04:00")
+    assert client.get(URL.format(slug=demo_survey)).get_json()["respondents"] == 12
+    assert client.get(f"/api/v1/surveys/{demo_survey}/results?region=18").get_json()[
+        "respondents"] == 6
+    assert figures(client.get(f"/api/v1/surveys/{demo_survey}/results?area=pohjois")) == \
+        figures(area)
+    assert figures(client.get(f"/api/v1/surveys/{demo_survey}/results")) == figures(country)
+
+
+def test_monthly_csv_and_page_are_served_from_the_release(released_app, settings, demo_survey,
+                                                          redis_conn):
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    assert cut(settings, demo_survey)
+    answer(client, demo_survey, 2)
+    run_worker(redis_conn)
+    monthly = client.get(f"/api/v1/surveys/{demo_survey}/results/monthly?area=pohjois"
+                         ).get_json()
+    assert [m["respondents"] for m in monthly["months"]] == [6]
+    csv = client.get(f"/api/v1/surveys/{demo_survey}/results.csv?region=19").get_data(
+        as_text=True)
+    assert ",respondents,6" in csv
+    page = client.get(f"/fi/results/{demo_survey}?region=19").get_data(as_text=True)
+    assert "Luvut julkaistu" in page
+
+
+def test_live_mode_shows_figures_as_folded(client, demo_survey, redis_conn):
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    assert client.get(URL.format(slug=demo_survey)).get_json()["respondents"] == 6
+
+
+def test_cli_and_the_scheduled_job_cut_releases(released_app, settings, demo_survey,
+                                                redis_conn):
+    from surveys.infra import queue
+
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    result = TestCli().invoke(__import__("webapp.cli", fromlist=["main"]).main,
+                              ["results", "release", demo_survey])
+    assert result.exit_code == 0, result.output
+    assert "released at" in result.output
+    again = TestCli().invoke(__import__("webapp.cli", fromlist=["main"]).main,
+                             ["results", "release", demo_survey])
+    assert "no figure may change yet" in again.output
+    # The hourly job: nothing due an hour later (daily), due a day later.
+    from workers import context
+
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        answer(client, demo_survey, 5)
+        run_worker(redis_conn)
+        queue.enqueue(redis_conn, "workers.jobs.cut_releases", "2099-01-01T04:07")
+        run_worker(redis_conn)
+        assert client.get(URL.format(slug=demo_survey)).get_json()["respondents"] == 11
+    finally:
+        context.use(settings)

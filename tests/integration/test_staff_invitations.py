@@ -1,0 +1,257 @@
+"""One-time anonymous invitations: 256-bit tokens stored only as hashes, a link that opens the
+survey for its unit and is spent by the answer, 410 on reuse, 404 for unknown tokens, nothing
+in the logs, and nothing in the schema (no column, key, sequence, row order or transaction id)
+that joins a response to its invitation."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import re
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from surveys.collect.answers import check_submission
+from surveys.collect.store import SurveyChanged, store_response
+from surveys.definitions import lifecycle, lookup
+from surveys.infra import db
+from surveys.models import Invitation, PendingResponse, Response, Unit
+from surveys.staff import invitations
+from tests.conftest import TestCli, form_tokens
+from tests.integration.test_staff_units import import_units
+from tests.unit.staff.test_staff_format import SLUG, staff_yaml
+from webapp.cli import main
+
+
+@pytest.fixture
+
+def staff_survey(database_url):
+    import_units(database_url)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml())
+        lifecycle.publish(s, SLUG)
+    return SLUG
+
+
+def create(database_url, unit: str = "WARD1", count: int = 3) -> list[str]:
+    with db.session_scope(database_url) as s:
+        return invitations.create(s, lookup.find(s, SLUG), unit, count)
+
+
+def answer(client, token: str, lang: str = "fi", extra: dict | None = None):
+    page = client.get(f"/{lang}/i/{token}")
+    assert page.status_code == 200, page.status_code
+    data = {**form_tokens(page.get_data(as_text=True)), "workload": "4", "profession": "nurse",
+            **(extra or {})}
+    return client.post(f"/{lang}/i/{token}", data=data)
+
+
+def test_tokens_are_256_random_bits_and_only_their_hashes_are_stored(database_url,
+                                                                      staff_survey):
+    tokens = create(database_url, count=200)
+    assert len(set(tokens)) == 200
+    raw = [base64.urlsafe_b64decode(t + "=") for t in tokens]
+    assert {len(r) for r in raw} == {32}  # ≥ 128 bits required; 256 given
+    ones = sum(bin(b).count("1") for r in raw for b in r)
+    assert 0.47 < ones / (200 * 256) < 0.53
+    with db.session_scope(database_url) as s:
+        rows = s.execute(select(Invitation.__table__)).all()
+        stored = {str(v) for row in rows for v in row}
+        assert {r.token_hash for r in rows} == {invitations.token_hash(t) for t in tokens}
+    assert not any(t in value for t in tokens for value in stored)
+
+
+def test_cli_writes_the_links_and_stores_hashes(database_url, staff_survey, tmp_path):
+    out = tmp_path / "links.csv"
+    result = TestCli().invoke(main, ["invitations", "create", SLUG, "--unit", "WARD2",
+                                     "--count", "4", "--out", str(out), "--lang", "sv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 4 and {r["unit"] for r in rows} == {"WARD2"}
+    tokens = [re.fullmatch(r"http://127\.0\.0\.1:5000/sv/i/([A-Za-z0-9_-]{43})", r["link"])[1]
+              for r in rows]
+    with db.session_scope(database_url) as s:
+        ward2 = s.scalar(select(Unit.id).where(Unit.code == "WARD2"))
+        stored = s.execute(select(Invitation.token_hash, Invitation.unit_id)).all()
+    assert sorted(stored) == sorted((invitations.token_hash(t), ward2) for t in tokens)
+
+
+def test_cli_refuses_unknown_units_and_citizen_surveys(database_url, staff_survey, demo_survey,
+                                                       tmp_path):
+    out = str(tmp_path / "x.csv")
+    result = TestCli().invoke(main, ["invitations", "create", SLUG, "--unit", "NOPE",
+                                     "--count", "1", "--out", out])
+    assert result.exit_code != 0 and "no unit NOPE" in result.output
+    result = TestCli().invoke(main, ["invitations", "create", demo_survey, "--unit", "WARD1",
+                                     "--count", "1", "--out", out])
+    assert result.exit_code != 0 and "not a staff survey" in result.output
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(Invitation)).all() == []
+
+
+def test_link_answers_once_for_its_unit_then_410(client, database_url, staff_survey):
+    token, other = create(database_url, count=2)
+    # The unit is the invitation's, not a field of the form; a unit field sent is refused.
+    shown = client.get(f"/fi/i/{token}")
+    # Not kept by caches, and the link is not sent on as a Referer.
+    assert shown.headers["Cache-Control"] == "no-store"
+    assert shown.headers["Referrer-Policy"] == "no-referrer"
+    page = shown.get_data(as_text=True)
+    assert f'action="/fi/i/{token}"' in page
+    assert 'name="unit' not in page and "WARD1" not in page
+    assert answer(client, token, extra={"unit": "WARD2"}).status_code == 400
+    response = answer(client, token)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/fi/s/{SLUG}/thanks")
+    with db.session_scope(database_url) as s:
+        ward1 = s.scalar(select(Unit.id).where(Unit.code == "WARD1"))
+        assert stored_units_and_answers(s) == [
+            (ward1, {"workload": 4, "profession": "nurse"})]
+        spent = dict(s.execute(select(Invitation.token_hash, Invitation.spent)).all())
+    assert spent == {invitations.token_hash(token): True, invitations.token_hash(other): False}
+    again = client.get(f"/fi/i/{token}")
+    assert again.status_code == 410
+    assert "Tätä linkkiä on jo käytetty" in again.get_data(as_text=True)
+    assert client.get(f"/sv/i/{token}").status_code == 410
+    assert "Den här länken har redan använts" in client.get(f"/sv/i/{token}").get_data(
+        as_text=True)
+    assert client.post(f"/fi/i/{token}", data={"workload": "1"}).status_code == 410
+    assert answer(client, other, lang="sv").status_code == 303
+    with db.session_scope(database_url) as s:
+        assert len(stored_units_and_answers(s)) == 2
+
+
+def test_a_replayed_post_is_refused_with_410(client, database_url, staff_survey):
+    (token,) = create(database_url, count=1)
+    page = client.get(f"/fi/i/{token}")
+    data = {**form_tokens(page.get_data(as_text=True)), "workload": "2"}
+    assert client.post(f"/fi/i/{token}", data=data).status_code == 303
+    assert client.post(f"/fi/i/{token}", data=data).status_code == 410
+    with db.session_scope(database_url) as s:
+        assert len(stored_units_and_answers(s)) == 1
+
+
+def test_unknown_and_malformed_tokens_are_404(client, database_url, staff_survey):
+    create(database_url, count=1)
+    for token in (invitations.new_token(), "short", "x" * 43 + "!", "a" * 200):
+        response = client.get(f"/fi/i/{token}")
+        assert response.status_code == 404, token
+    assert client.post(f"/fi/i/{invitations.new_token()}").status_code == 404
+
+
+def test_invalid_answers_keep_the_invitation_unspent(client, database_url, staff_survey):
+    (token,) = create(database_url, count=1)
+    page = client.get(f"/fi/i/{token}")
+    data = form_tokens(page.get_data(as_text=True))  # the required question unanswered
+    assert client.post(f"/fi/i/{token}", data=data).status_code == 400
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(Invitation.spent)) is False
+    assert answer(client, token).status_code == 303
+
+
+def test_spend_is_rolled_back_with_a_response_that_is_not_stored(database_url, staff_survey):
+    (token,) = create(database_url, count=1)
+    with db.session_scope(database_url) as s:
+        snapshot = lookup.visible(s, SLUG)
+        unit_id = s.scalar(select(Invitation.unit_id))
+    stale = type("Stale", (), {"id": snapshot.id, "revision": snapshot.revision + 1,
+                               "definition": snapshot.definition})()
+    checked = check_submission(snapshot.definition, {"workload": ["3"]}, {"17"})
+    s = db.new_session(database_url)
+    try:
+        assert invitations.spend(s, invitations.token_hash(token))
+        with pytest.raises(SurveyChanged):
+            store_response(s, stale, "fi", checked, "one-time", unit_id=unit_id)
+    finally:
+        s.close()
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(Invitation.spent)) is False
+        assert stored_units_and_answers(s) == []
+
+
+def test_staff_survey_is_not_open_by_its_plain_link(client, staff_survey):
+    assert client.get(f"/fi/s/{SLUG}").status_code == 404
+
+
+def test_tokens_never_reach_the_logs(client, database_url, staff_survey, log_stream):
+    token, _ = create(database_url, count=2)
+    answer(client, token)
+    client.get(f"/fi/i/{token}")
+    client.get(f"/fi/i/{invitations.new_token()}")
+    logged = log_stream.getvalue()
+    assert '"route": "/<lang>/i/<token>"' in logged
+    assert token not in logged and invitations.token_hash(token) not in logged
+
+
+def test_no_column_key_or_sequence_joins_a_response_to_an_invitation(database_url):
+    engine = db.get_engine(database_url)
+    schema = inspect(engine)
+    response_columns = {c["name"] for c in schema.get_columns("responses")}
+    assert response_columns == {"id", "survey_id", "region_code", "lang", "submitted_on",
+                                "answers", "unit_id"}
+    assert not {fk["referred_table"] for fk in schema.get_foreign_keys("responses")} & \
+        {"invitations"}
+    assert not {fk["referred_table"] for fk in schema.get_foreign_keys("invitations")} & \
+        {"responses", "outbox_events"}
+    invitation_columns = {c["name"]: c for c in schema.get_columns("invitations")}
+    assert set(invitation_columns) == {"token_hash", "survey_id", "unit_id", "issued_on",
+                                       "spent"}
+    # No time finer than a day, and no generated key.
+    assert str(invitation_columns["issued_on"]["type"]) == "DATE"
+    assert schema.get_pk_constraint("invitations")["constrained_columns"] == ["token_hash"]
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            owned = conn.execute(text(
+                "SELECT count(*) FROM pg_depend d JOIN pg_class c ON c.oid = d.objid "
+                "WHERE c.relkind = 'S' AND d.refobjid = 'invitations'::regclass")).scalar()
+            assert owned == 0
+            assert invitation_columns["token_hash"]["default"] is None
+        else:
+            sql = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'invitations'"))
+            assert "WITHOUT ROWID" in sql
+            with pytest.raises(Exception, match="rowid"):
+                conn.execute(text("SELECT rowid FROM invitations"))
+
+
+def _holding_table_merged(engine) -> bool:
+    """The parallel change that stores a response in a holding table first and lets the fold
+    move it into `responses` in shuffled batches (surveys/collect/store.py)."""
+    return "pending_responses" in inspect(engine).get_table_names()
+
+
+def test_transaction_ids_and_row_order_do_not_join_them(client, database_url, staff_survey,
+                                                       redis_conn):
+    """A spent invitation and the response stored with it share a transaction. Neither its
+    PostgreSQL xmin nor (on SQLite) a rowid may then join them: responses must not be written
+    to `responses` in that transaction (the holding table + shuffled fold does this)."""
+    from tests.conftest import run_worker
+
+    tokens = create(database_url, count=6)
+    for token in tokens:
+        assert answer(client, token).status_code == 303
+    run_worker(redis_conn)
+    engine = db.get_engine(database_url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # No rowid: the spent rows' order in the table is their random hash's.
+            stored = [r[0] for r in conn.execute(text("SELECT token_hash FROM invitations"))]
+            assert stored == sorted(stored)
+            return
+        spent_xmins = {r[0] for r in conn.execute(text(
+            "SELECT xmin::text FROM invitations WHERE spent"))}
+        # Stored responses: moved into `responses`, or held (marked folded by the fold: a new
+        # row version, with the fold's xmin, not the submission's).
+        response_xmins = {r[0] for r in conn.execute(text(
+            "SELECT xmin::text FROM responses UNION ALL "
+            "SELECT xmin::text FROM pending_responses"))}
+    assert _holding_table_merged(engine)
+    assert len(response_xmins) >= 1
+    assert len(spent_xmins) == 6
+    assert not spent_xmins & response_xmins
+
+
+def stored_units_and_answers(s):
+    """(unit, answers) of every stored response: moved into `responses` or still held."""
+    return [row for table in (Response, PendingResponse)
+            for row in s.execute(select(table.unit_id, table.answers)).all()]

@@ -1,0 +1,309 @@
+"""The cross-time audit (surveys/report/history.py): a release mixes blocks computed at different
+cuts, and the release before it was public too. A pure simulation of the cut
+(surveys.report.releases.cut without the database): each cut publishes today's audited figures
+(surveys.report.disclosure.publish), the release rule decides which blocks change, the rest
+carry, and — unless switched off — the cross-time audit holds back changing blocks until the
+release passes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from surveys.report.audit import (
+    ALL_MONTHS,
+    COUNTRY,
+    POSITIVE,
+    SIZE,
+    QuestionModel,
+    Table,
+    area_place,
+    audit,
+)
+from surveys.report.disclosure import publish
+from surveys.report.history import (
+    AUDITED_RELEASES,
+    audit_release,
+    block_figures,
+    served,
+    settle,
+)
+from surveys.report.releases import changing_blocks
+
+Q = QuestionModel("q", "one", ("1", "2", "3"), (1, 2, 3))
+J, F = "2026-01", "2026-02"
+
+
+class Simulation:
+    """Releases of one survey, cut from a growing table as surveys.report.releases.cut does:
+    each block (place × measure) takes today's figures if the release rule lets it change,
+    else carries the figures of the time it last changed."""
+
+    def __init__(self, area_of: dict[str, str], questions: tuple[QuestionModel, ...], k: int):
+        self.area_of, self.questions, self.k = area_of, questions, k
+        areas = sorted(set(area_of.values()))
+        self.places = [*sorted(area_of), *(area_place(a) for a in areas), COUNTRY]
+        self.sums = [(COUNTRY, [area_place(a) for a in areas])] + [
+            (area_place(a), [c for c in sorted(area_of) if area_of[c] == a]) for a in areas]
+        self.measures = ["*", *(q.id for q in questions)]
+        # Each release: {block: (figures, reasons, time)}; sizes: each block's sizes when its
+        # figures last changed; at[time]: everything published at that time.
+        self.releases: list[dict] = []
+        self.sizes: dict = {}
+        self.at: dict[int, tuple[dict, dict]] = {}
+
+    def table(self, cells: dict) -> Table:
+        months = tuple(sorted({m for _c, m in cells})) or (J,)
+        return Table(self.area_of, months, self.questions, self.k, cells)
+
+    def block_sizes(self, t: Table) -> dict:
+        return {(p, key): {m: t._sum((p, m), key, "n") for m in t.months
+                           if t._sum((p, m), key, "n")}
+                for p in self.places for key in self.measures}
+
+    def layers(self, release: dict, time: int, window: list[dict]) -> tuple[tuple, dict]:
+        """The current time's figures and every earlier time's (those of `window`, the
+        releases audited with it, and everything published at each of their times)."""
+        current: tuple[dict, dict] = ({}, {})
+        earlier: dict[int, tuple[dict, dict]] = {}
+        for view in [release, *window]:
+            for figures, reasons, t in view.values():
+                target = current if t == time else earlier.setdefault(t, ({}, {}))
+                target[0].update(figures)
+                target[1].update(reasons)
+        for t, (figures, reasons) in earlier.items():
+            figures.update(self.at[t][0])
+            reasons.update(self.at[t][1])
+        return current, earlier
+
+    def cut(self, cells: dict, time: int, audited: bool = True) -> dict | None:
+        t = self.table(cells)
+        pub = publish(t)
+        fresh: dict = {}
+        for f, v in pub.figures.items():
+            fresh.setdefault((f[0], f[2]), ({}, {}))[0][f] = v
+        for g, r in pub.reasons.items():
+            fresh.setdefault((g[0], g[2]), ({}, {}))[1][g] = r
+        sizes = self.block_sizes(t)
+        previous = self.releases[-1] if self.releases else {}
+        before = {b: self.sizes[b] for b in previous}
+
+        def rule(carry=()):
+            return changing_blocks(before, sizes, self.sums, self.k, carry)
+
+        def assemble(changing):
+            out = {}
+            for b in sizes:
+                if b in changing:
+                    out[b] = (*fresh.get(b, ({}, {})), time)
+                elif b in previous:
+                    out[b] = previous[b]
+            return out
+
+        changing = rule()
+        if previous and not changing:
+            return None
+        if previous and audited:
+            def audit_of(changing):
+                current, earlier = self.layers(assemble(changing), time, [previous])
+                return audit_release(t, current, earlier)
+
+            changing, _result = settle(changing, audit_of, rule, self.sums)
+            if not changing:
+                return None
+        release = assemble(changing)
+        self.releases.append(release)
+        self.at[time] = ({}, {})
+        for b in changing:
+            self.sizes[b] = sizes[b]
+            self.at[time][0].update(release[b][0])
+            self.at[time][1].update(release[b][1])
+        return release
+
+    def audit_latest(self, cells: dict, every_release: bool = True, full: bool = True):
+        """The latest release with the releases before it (all of them, or the audited window),
+        against the table it was cut from."""
+        time = max(self.at)
+        window = self.releases[:-1] if every_release else \
+            self.releases[-AUDITED_RELEASES:-1]
+        current, earlier = self.layers(self.releases[-1], time, window)
+        return audit_release(self.table(cells), current, earlier, full_ranges=full)
+
+
+def respondents(n: int) -> dict:
+    return {"*": {"n": n}}
+
+
+# -- a carried county beside new figures pins a small one ----------------------------------------
+
+AREA = area_place("a")
+
+
+def test_a_carried_county_beside_changing_ones_pins_a_small_county():
+    """First cut: counties c1 and c2 with 10 each. Then c2 gains 6 and c3 gets its first 2.
+    Today's publication hides c3 (2) and, to protect it, c1 (10): 28 − 16 − 2. But c1 did not
+    change, so the release keeps its earlier figure, shown: 10. With c2 = 16 and the area = 28
+    changing, 28 − 16 − 10 = 2 is c3. Every figure was audited when it was computed; only the
+    mixture pins c3."""
+    area_of = {"c1": "a", "c2": "a", "c3": "a"}
+    first = {("c1", J): respondents(10), ("c2", J): respondents(10)}
+    second = {**first, ("c2", J): respondents(16), ("c3", J): respondents(2)}
+
+    old = Simulation(area_of, (), 5)
+    old.cut(first, 1)
+    release = old.cut(second, 2, audited=False)  # the release rule alone
+    shown = {f: v for figures, _r, _t in release.values() for f, v in figures.items()}
+    assert shown[("c1", ALL_MONTHS, "*", "n")] == 10  # carried from the first cut
+    assert shown[("c2", ALL_MONTHS, "*", "n")] == 16 and shown[(AREA, ALL_MONTHS, "*", "n")] == 28
+    # Each time's figures pass the audit on their own...
+    t = old.table(second)
+    today = {f: v for figures, _r, time in release.values() if time == 2
+             for f, v in figures.items()}
+    assert audit(t, today, full_ranges=True).passed
+    assert publish(t).result.passed
+    # ...together they pin c3 to at most 2 (a size must be free over k, or over 0 … k − 1).
+    result = old.audit_latest(second)
+    assert not result.passed
+    c3 = [r for r in result.exposed if r.figure == ("c3", ALL_MONTHS, "*", "n")]
+    assert c3 and c3[0].rule == SIZE and c3[0].high <= 2
+
+    # With the cross-time audit the cut holds back the changing blocks beside c3 instead.
+    new = Simulation(area_of, (), 5)
+    new.cut(first, 1)
+    release = new.cut(second, 2)
+    assert new.audit_latest(second).passed
+    shown = {f: v for figures, _r, _t in release.values() for f, v in figures.items()}
+    assert ("c3", ALL_MONTHS, "*", "n") not in shown
+    assert shown.get((AREA, ALL_MONTHS, "*", "n")) != 28 or \
+        shown.get(("c2", ALL_MONTHS, "*", "n")) != 16
+
+
+@pytest.mark.parametrize(("shown_before", "passes"), [(10, True), (11, True), (12, False)])
+def test_an_earlier_figure_bounds_a_hidden_group_of_today(shown_before, passes):
+    """Aggregates only grow: c1 shown with m last time has at least m today, so today's area
+    total (15, c1 and c2 hidden) leaves c2 (3 today) at most 15 − m. For m = 11 that is
+    still all of 0 … k − 1; for m = 12 it is 0 … 3, and c2 is exposed."""
+    area_of = {"c1": "a", "c2": "a"}
+    t = Table(area_of, (J,), (), 5, {("c1", J): respondents(12), ("c2", J): respondents(3)})
+    current = ({(AREA, ALL_MONTHS, "*", "n"): 15, (COUNTRY, ALL_MONTHS, "*", "n"): 15}, {})
+    earlier = {1: ({("c1", ALL_MONTHS, "*", "n"): shown_before}, {})}
+    result = audit_release(t, current, earlier, full_ranges=True)
+    c2 = next(r for r in result.ranges if r.figure == ("c2", ALL_MONTHS, "*", "n"))
+    assert (c2.low, c2.high) == (0, pytest.approx(15 - shown_before))
+    assert result.passed is passes
+    assert not result.contradicted and not result.truth_outside
+    # Today's figures alone leave c2 anywhere in 0 … 15.
+    assert audit(t, current[0]).passed
+
+
+def test_figures_that_shrank_are_reported_not_trusted():
+    """If an earlier time shows more than today has (a rebuild that quarantined responses),
+    'only grows' is false; the system of that key is audited without the earlier times."""
+    area_of = {"c1": "a", "c2": "a"}
+    t = Table(area_of, (J,), (), 5, {("c1", J): respondents(10), ("c2", J): respondents(3)})
+    current = ({(AREA, ALL_MONTHS, "*", "n"): 13, ("c1", ALL_MONTHS, "*", "n"): 10}, {})
+    earlier = {1: ({(AREA, ALL_MONTHS, "*", "n"): 20, ("c1", ALL_MONTHS, "*", "n"): 20}, {})}
+    result = audit_release(t, current, earlier, full_ranges=True)
+    assert result.contradicted == ["*"]
+    assert not result.passed  # 13 − 10 = 3 today, whatever happened before
+
+
+def test_block_figures_read_what_the_documents_show():
+    """A block's data hold the served documents; a question's figures of a group that the
+    respondents' block hides are not served, so they are not figures."""
+    head = {"total": {"respondents": 12, "suppressed": False},
+            "months": {J: {"respondents": None, "suppressed": True, "reason": "threshold"},
+                       F: {"respondents": 9, "suppressed": False}},
+            "langs": {"fi": {"respondents": 12, "suppressed": False}}}
+    q = {"total": {"type": "likert5", "n": 12, "counts": {"1": None, "2": 5, "3": 7},
+                   "mean": 2.6, "nps": None, "suppressed": False, "withheld": ["1"]},
+         "months": {J: {"n": 3, "mean": 1.0, "nps": None, "suppressed": False},
+                    F: {"n": None, "mean": None, "nps": None, "suppressed": True,
+                        "reason": "secondary"}},
+         "langs": {"fi": {"n": 12, "mean": 2.6, "nps": None, "suppressed": False}}}
+    figures, reasons = block_figures("19", "*", head, head)
+    assert figures == {("19", ALL_MONTHS, "*", "n"): 12, ("19", F, "*", "n"): 9,
+                       ("19", "lang:fi", "*", "n"): 12}
+    assert reasons == {("19", J, "*"): "threshold"}
+    figures, reasons = block_figures("19", "q", q, head)
+    assert ("19", J, "q", "n") not in figures  # its month is hidden by the respondents' block
+    assert figures[("19", ALL_MONTHS, "q", "count:2")] == 5
+    assert ("19", ALL_MONTHS, "q", "count:1") not in figures
+    assert figures[("19", ALL_MONTHS, "q", "mean")] == 2.6
+    assert reasons == {("19", F, "q"): "secondary"}
+    by_time = served({("19", "*"): (head, 3), ("19", "q"): (q, 1)})
+    assert set(by_time) == {1, 3} and ("19", ALL_MONTHS, "q", "n") in by_time[1][0]
+
+
+# -- property: no release, with the releases before it, pins a small group of today -----------
+
+COUNTIES = {"a1": "A", "a2": "A", "a3": "A", "b1": "B"}
+
+
+@st.composite
+def histories(draw):
+    """Responses arriving in batches (county, answer), January then February, a cut after
+    each batch: per county in each batch none, a few (below the threshold) or many, so that
+    some blocks carry while others change, and small counties appear beside shown ones."""
+    k = draw(st.sampled_from([3, 5]))
+    answers = st.sampled_from("123")
+    batches = []
+    for _ in range(draw(st.integers(2, 4))):
+        batch = []
+        for county in sorted(COUNTIES):
+            size = draw(st.sampled_from([0, 0, 1, 2, k - 1, k, k + 3, 2 * k]))
+            batch += [(county, a) for a in draw(st.lists(answers, min_size=size,
+                                                         max_size=size))]
+        batches.append(batch)
+    february_from = draw(st.integers(1, len(batches)))
+    return k, batches, february_from
+
+
+def add(cells: dict, batch, month: str) -> dict:
+    cells = {c: {key: dict(v) for key, v in m.items()} for c, m in cells.items()}
+    for county, answer in batch:
+        cell = cells.setdefault((county, month), {"*": {"n": 0}, "q": {"n": 0}})
+        cell["*"]["n"] += 1
+        cell["q"]["n"] += 1
+        cell["q"][answer] = cell["q"].get(answer, 0) + 1
+    return cells
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(histories())
+def test_no_release_with_the_ones_before_it_pins_a_small_group(history):
+    """After every cut, the latest release with *every* release before it (not just the one
+    the cut audits with) and everything published at their times leaves each group small
+    today — and each of its answers — as free as the rules require (full ranges)."""
+    k, batches, february_from = history
+    sim = Simulation(COUNTIES, (Q,), k)
+    cells: dict = {}
+    for time, batch in enumerate(batches, start=1):
+        cells = add(cells, batch, F if time > february_from else J)
+        if sim.cut(cells, time) is None:
+            continue
+        result = sim.audit_latest(cells)
+        assert result.passed, (time, [(r.figure, r.rule, r.low, r.high)
+                                      for r in result.exposed][:4])
+        assert not result.contradicted and not result.truth_outside
+        assert not [r for r in result.ranges if r.rule == POSITIVE and r.low > 0]
+
+
+def test_months_are_left_out_where_the_system_is_too_large(monkeypatch):
+    """Above MAX_MONTHLY_CELLS (cells × times) the month figures leave the cross-time audit;
+    the whole-period ones stay in it."""
+    import surveys.report.history as history
+
+    area_of = {"c1": "a", "c2": "a"}
+    t = Table(area_of, (J, F), (), 5, {("c1", J): respondents(12), ("c2", F): respondents(3)})
+    current = ({(AREA, ALL_MONTHS, "*", "n"): 15, (AREA, F, "*", "n"): 3}, {})
+    earlier = {1: ({("c1", ALL_MONTHS, "*", "n"): 12, (AREA, J, "*", "n"): 12}, {})}
+    exact = audit_release(t, current, earlier, full_ranges=True)
+    assert not exact.months_dropped and not exact.passed  # the area's February is c2's
+    monkeypatch.setattr(history, "MAX_MONTHLY_CELLS", 4)
+    coarse = audit_release(t, current, earlier, full_ranges=True)
+    assert coarse.months_dropped
+    c2 = next(r for r in coarse.ranges if r.figure == ("c2", ALL_MONTHS, "*", "n"))
+    assert (c2.low, c2.high) == (0, pytest.approx(3))  # still bounded by the carried 12

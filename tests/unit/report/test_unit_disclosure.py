@@ -1,0 +1,138 @@
+"""Unit results: generated organisation trees, breakdowns and responses, counted as the fold
+counts them (surveys.fold.units), published as results publish them (surveys.report.units), and
+then every table's published figures — unit totals, every breakdown value — given to the
+disclosure auditor (surveys.report.audit): no group below the threshold (a unit, a unit's own
+part, a breakdown value of a unit, "no answer") can be derived from them, nor its answers.
+An independent check besides the auditor: no combination of published respondent counts
+(exact rational span) gives a group of one or two cells below the threshold."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import combinations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from surveys.fold.aggregation import Row, count_rows
+from surveys.fold.units import UNIT_TOTAL, count_unit_rows
+from surveys.models import Unit
+from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit
+from surveys.report.units import OWN, Tree, publish_units, tables_of
+from tests.unit.staff.test_suppression import _in_span
+
+SURVEY = 1
+DEFINITION = {"questions": [
+    {"id": "workload", "type": "likert5", "text": {"fi": "Työmäärä"}},
+    {"id": "profession", "type": "single", "breakdown": True, "text": {"fi": "Ammatti"},
+     "choices": [{"id": "nurse", "label": {"fi": "Hoitaja"}},
+                 {"id": "doctor", "label": {"fi": "Lääkäri"}}]},
+    {"id": "age", "type": "single", "breakdown": True, "text": {"fi": "Ikä"},
+     "choices": [{"id": "young", "label": {"fi": "Alle 40"}},
+                 {"id": "old", "label": {"fi": "40 tai yli"}}]},
+    {"id": "comment", "type": "text", "text": {"fi": "Kommentti"}},
+]}
+
+
+def make_tree(parents: list[int]) -> Tree:
+    units = [Unit(id=1, code="ORG", parent_id=None, kind="organisation", name_fi="O",
+                  name_sv="O", headcount=None)]
+    for i, p in enumerate(parents):
+        units.append(Unit(id=i + 2, code=f"U{i}", parent_id=p + 1, kind="unit",
+                          name_fi=f"U{i}", name_sv=f"U{i}", headcount=None))
+    kids: dict[int | None, list[Unit]] = {}
+    for u in units:
+        kids.setdefault(u.parent_id, []).append(u)
+    rows: list[tuple[int, Unit]] = []
+
+    def walk(u: Unit, d: int) -> None:
+        rows.append((d, u))
+        for c in kids.get(u.id, []):
+            walk(c, d + 1)
+
+    walk(units[0], 0)
+    return Tree(units[0], rows)
+
+
+@st.composite
+def cases(draw):
+    n = draw(st.integers(1, 4))
+    parents = [draw(st.integers(0, i)) for i in range(n)]  # parent index among earlier units
+    k = draw(st.sampled_from([3, 5]))
+    response = st.tuples(
+        st.integers(1, n + 1),  # unit id (1 is the organisation itself)
+        st.sampled_from([None, "nurse", "doctor", "doctor"]),
+        st.sampled_from([None, "young", "old"]),
+        st.sampled_from(["1", "2", "4", "4", "5"]),
+        st.booleans())
+    responses = draw(st.lists(response, max_size=30))
+    return parents, k, responses
+
+
+def counted(responses) -> list[tuple]:
+    rows = []
+    for unit_id, profession, age, workload, comment in responses:
+        answers = {"workload": int(workload)}
+        if profession:
+            answers["profession"] = profession
+        if age:
+            answers["age"] = age
+        if comment:
+            answers["comment"] = "x"
+        rows.append((unit_id, Row(SURVEY, "15", "fi", date(2026, 11, 2), answers)))
+    counts = count_unit_rows(rows, {SURVEY: DEFINITION}, count_rows)
+    return [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, n)
+            for k, n in counts.items()]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
+    parents, k, responses = case
+    tree = make_tree(parents)
+    tables = tables_of(counted(responses), tree, DEFINITION, k)
+    assert set(tables) == {UNIT_TOTAL, "profession", "age"}
+    pub = publish_units(tables)
+    totals = None
+    for b, table in tables.items():
+        figures = pub.pubs[b].figures
+        # The auditor over everything this view publishes: passes.
+        result = audit(table, figures)
+        assert result.passed, (b, result.exposed)
+        for (place, period, key, measure), value in figures.items():
+            assert not place.endswith(OWN) and period != ""  # never an own part, never "none"
+            if measure == N:
+                assert value >= k, (place, period, key, value)
+        # The unit totals are the same figures in every view.
+        mine = {f: v for f, v in figures.items() if f[1] == ALL_MONTHS}
+        assert totals is None or mine == totals
+        totals = mine
+        # Independently: no one or two cells below the threshold in the span of the
+        # published respondent counts.
+        cells = list(table._index)
+        rows = [[1 if i in table.cells_of(f[:2]) else 0 for i in range(len(cells))]
+                for f in figures if f[2] == RESPONDENTS and f[3] == N]
+        for size in (1, 2):
+            for group in combinations(range(len(cells)), size):
+                n = sum(table.cells.get(cells[i], {}).get(RESPONDENTS, {}).get(N, 0)
+                        for i in group)
+                if 0 < n < k:
+                    target = [1 if i in group else 0 for i in range(len(cells))]
+                    assert not _in_span(rows, target), (b, [cells[i] for i in group], n)
+
+
+def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():
+    # ORG: U0 (2 people), U1 (10), U2 (12); in U1, 2 doctors and 8 nurses.
+    tree = make_tree([0, 0, 0])
+    responses = ([(2, "nurse", None, "4", False)] * 2 + [(3, "nurse", None, "4", False)] * 8
+                 + [(3, "doctor", None, "2", False)] * 2 + [(4, "doctor", None, "5", False)] * 12)
+    tables = tables_of(counted(responses), tree, DEFINITION, 5)
+    pub = publish_units(tables)
+    shown = {place for (place, period, key, measure) in pub.pubs[UNIT_TOTAL].figures
+             if key == RESPONDENTS and measure == N}
+    assert "ORG" in shown and "U0" not in shown
+    assert len({"U1", "U2"} - shown) >= 1  # ORG − U1 − U2 would give U0 back
+    assert pub.get("profession", "U1", "doctor", RESPONDENTS, N) is None
+    assert pub.get("profession", "U1", "nurse", RESPONDENTS, N) is None  # U1 − nurses = doctors
+    for b, table in tables.items():
+        assert audit(table, pub.pubs[b].figures).passed

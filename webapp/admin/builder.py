@@ -1,0 +1,509 @@
+"""The survey builder: create and edit a survey definition in the browser, preview it as
+respondents see it, and import or export it as YAML. No JavaScript needed (webapp.admin.
+builder_form); every check is the YAML import's own (surveys.definitions.lifecycle.
+import_survey, which validates with surveys.definitions.format.validate), every page goes
+through `access.requires`, and every change is in the audit log.
+
+A draft can be changed freely; a published or closed survey's texts only (the life cycle
+refuses shape changes and says which question changed).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import force_locale, lazy_gettext
+from flask_babel import gettext as _
+from markupsafe import escape
+from werkzeug.datastructures import MultiDict
+
+from surveys.accounts import policy
+from surveys.definitions import content_po, lifecycle, lookup, starting_points
+from surveys.definitions import format as defs
+from surveys.languages import LANGUAGES
+from surveys.models import Region
+from surveys.reference.regions import name_in
+from surveys.staff import units
+
+from ..extensions import get_db, now
+from ..respond import form_tokens
+from ..respond.views import _view_model
+from . import auth, builder_form
+from .access import allowed, requires
+from .blueprints import bp
+from .views import RULE_TEXTS
+
+MAX_UPLOAD_BYTES = 512 * 1024
+
+# The validator's messages (English, for the command line) in the user's language: the
+# pattern of each message the builder can meet, and its translation.
+_MESSAGES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(r"'(\w+)' is a required property"),
+     lambda m: _("Required field %(field)s is missing.", field=m[1])),
+    (re.compile(r"missing text in the default language '(\w+)'"),
+     lambda m: _("Write this text in the source language (%(lang)s).", lang=m[1])),
+    (re.compile(r"duplicate question id '(.*)'"),
+     lambda m: _("Two questions have the id %(id)s; each needs its own.", id=m[1])),
+    (re.compile(r"duplicate choice '(.*)'"),
+     lambda m: _("Two choices have the id %(id)s; each needs its own.", id=m[1])),
+    (re.compile(r"'(.*)' is reserved"),
+     lambda m: _("The id %(id)s is reserved; choose another.", id=m[1])),
+    (re.compile(r"a (\w+) question needs choices"),
+     lambda m: _("This question needs at least two choices.")),
+    (re.compile(r"a number question needs min and max"),
+     lambda m: _("A number question needs a smallest and a largest value.")),
+    (re.compile(r"min is greater than max"),
+     lambda m: _("The smallest value is greater than the largest.")),
+    (re.compile(r"a number range may span at most 1000 values"),
+     lambda m: _("A number range may span at most 1000 values.")),
+    (re.compile(r"a staff survey needs organisation"),
+     lambda m: _("A staff survey needs its organisation.")),
+    (re.compile(r"only staff surveys name an organisation"),
+     lambda m: _("Only a staff survey names an organisation.")),
+    (re.compile(r"no organisation '(.*)' in county"),
+     lambda m: _("The organisation %(code)s is not in the survey's county; choose the "
+                 "county's organisation.", code=m[1])),
+    (re.compile(r"a staff survey's scope is its organisation's county code"),
+     lambda m: _("A staff survey's area is its organisation's county.")),
+    (re.compile(r"unknown county code"),
+     lambda m: _("Unknown county.")),
+    (re.compile(r"does not match '\^\[a-z\]"),
+     lambda m: _("An id starts with a lowercase letter a–z and has only lowercase letters, "
+                 "digits and underscores.")),
+    (re.compile(r"does not match '\^\[a-z0-9\]\+"),
+     lambda m: _("The address name has only lowercase letters a–z, digits and single "
+                 "hyphens.")),
+    (re.compile(r"should be non-empty|does not have enough properties|is too short"),
+     lambda m: _("This is empty; fill it in.")),
+    (re.compile(r"is less than the minimum of (\d+)"),
+     lambda m: _("The smallest allowed value is %(n)s.", n=m[1])),
+    (re.compile(r"is greater than the maximum of (\d+)"),
+     lambda m: _("The largest allowed value is %(n)s.", n=m[1])),
+    (re.compile(r"is too long"),
+     lambda m: _("This has too many items.")),
+    (re.compile(r"the close date must be after the open date"),
+     lambda m: _("The close date must be after the open date.")),
+    (re.compile(r"is not a date|does not match '\^\[0-9\]\{4\}"),
+     lambda m: _("Write the date as YYYY-MM-DD.")),
+    (re.compile(r"^" + builder_form.NOT_A_NUMBER + "$"),
+     lambda m: _("Write a whole number.")),
+    (re.compile(r"the survey is already published; only texts may change: (.*)"),
+     lambda m: _("The survey is already published; only its texts may change (%(what)s).",
+                 what=m[1])),
+    (re.compile(r"the survey is already published; the threshold may be raised"),
+     lambda m: _("The survey is already published; its threshold may be raised but not "
+                 "lowered.")),
+    (re.compile(r"^(\w+): texts missing \((.*)\); the survey is open"),
+     lambda m: _("The survey is open, so every text is needed in %(lang)s.", lang=m[1])),
+]
+
+TYPE_NAMES = {
+    "nps": lazy_gettext("Recommendation 0–10"),
+    "likert5": lazy_gettext("Agreement 1–5"),
+    "single": lazy_gettext("One choice"),
+    "multi": lazy_gettext("Several choices"),
+    "text": lazy_gettext("Free text"),
+    "number": lazy_gettext("Number"),
+}
+PRIVACY_NAMES = {
+    "controller": lazy_gettext("Controller"),
+    "purpose": lazy_gettext("Purpose of the processing"),
+    "contact": lazy_gettext("Contact for questions about the data"),
+}
+
+
+def message_in_user_language(message: str) -> str:
+    for pattern, translate in _MESSAGES:
+        m = pattern.search(message)
+        if m:
+            return translate(m)
+    return message
+
+
+def _without_repeats(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An empty text is reported twice by the validator (the schema's "empty" and the rule's
+    "no text in the default language"): the page says it once."""
+    default_missing = {p for p, m in errors if "missing text in the default language" in m}
+    return [(p, m) for p, m in errors
+            if not (p in default_missing and "should be non-empty" in m)]
+
+
+def _errors_by_place(errors: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for path, message in errors:
+        text = message_in_user_language(message)
+        where = builder_form.place(path)
+        if text not in out.setdefault(where, []):
+            out[where].append(text)
+    return out
+
+
+def _scopes(audience: str) -> list[tuple[str, str]]:
+    """The areas the signed-in account may build a survey for: the policy decides."""
+    actor = auth.actor()
+    out = []
+    candidates = [("national", str(lazy_gettext("Whole country")))]
+    candidates += sorted(((r.code, name_in(r, g.lang)) for r in get_db().query(Region)),
+                         key=lambda pair: pair[0])
+    if audience == "staff":
+        # A staff survey's area is its organisation's county: the counties of the
+        # organisations the account may build for (never the whole country).
+        counties = {root.region_code for root in units.organisations(get_db())
+                    if policy.can(actor, "edit", policy.SurveyObject(
+                        "", root.region_code, "staff", root.code))}
+        candidates = [(code, name) for code, name in candidates if code in counties]
+    for code, name in candidates:
+        obj = policy.SurveyObject("", code, audience, actor.org)
+        if policy.can(actor, "edit", obj):
+            out.append((code, name))
+    return out
+
+
+def _organisations() -> list[tuple[str, str]]:
+    """(code, label) of the organisations (root units, surveys.staff.units) the signed-in
+    account may build a staff survey for: the policy decides."""
+    actor = auth.actor()
+    db = get_db()
+    names = {r.code: name_in(r, g.lang) for r in db.query(Region)}
+    return [(root.code, f"{root.name_sv if g.lang == 'sv' else root.name_fi} ({root.code}, "
+                        f"{names.get(root.region_code, root.region_code)})")
+            for root in units.organisations(db)
+            if policy.can(actor, "edit", policy.SurveyObject("", root.region_code, "staff",
+                                                             root.code))]
+
+
+def _analysis(d: dict[str, Any], survey) -> dict[str, Any]:
+    """What the page shows beside the form: missing translations per language and the
+    language-rights check, on a definition that passes the validator (else nothing)."""
+    try:
+        valid = defs.validate(d, {r for r, _n in _scopes(d["audience"])} | {d["scope"]})
+    except defs.DefinitionError:
+        return {"missing": None, "violations": None}
+    missing = {lang: defs.missing_texts(valid, lang) for lang in valid["languages"]}
+    violations = lifecycle.language_rights_violations(get_db(), survey, valid)
+    return {"missing": missing, "violations": [v.as_dict() for v in violations]}
+
+
+def _render(d: dict[str, Any], *, survey=None, errors=None, status: int = 200,
+            override_needed: bool = False, notice: str | None = None,
+            starting_points: dict[str, list] | None = None):
+    analysis = _analysis(d, survey)
+    d = {**d, "questions": [dict(q) for q in d["questions"]]}
+    errors = _without_repeats(errors or [])
+    editable_shape = survey is None or survey.status == "draft"
+    fresh = builder_form.new_versions(d, None if editable_shape else survey.definition)
+    for i, q in enumerate(d["questions"]):
+        # The id without its version suffix; a new version's type, choices and range are open.
+        q["base_id"], q["new_version"] = defs.base_id(q), i in fresh
+    may_publish = survey is not None and survey.status == "draft" and \
+        allowed("publish", policy.survey_object(survey))
+    return render_template(
+        "admin_builder.html", d=d, survey=survey, errors=_errors_by_place(errors),
+        error_list=[(builder_form.place(p), message_in_user_language(m)) for p, m in errors],
+        anchor=builder_form.anchor, scopes=_scopes(d.get("audience", "citizen")),
+        organisations=_organisations(),
+        all_languages=LANGUAGES, types=TYPE_NAMES, privacy_names=PRIVACY_NAMES,
+        privacy_fields=defs.PRIVACY_FIELDS, choice_types=defs.CHOICE_TYPES,
+        editable_shape=editable_shape, may_publish=may_publish,
+        override_needed=override_needed, notice=notice, rule_texts=RULE_TEXTS,
+        starting_points=starting_points,
+        minimum=defs.DEFAULT_MIN_GROUP_SIZE, **analysis,
+    ), status
+
+
+def _check_own(d: dict[str, Any], survey) -> list[tuple[str, str]]:
+    """The builder's checks beyond the validator's: the national minimum threshold, an
+    unused address name, an area the account may manage."""
+    errors = []
+    size = d.get("min_group_size", defs.DEFAULT_MIN_GROUP_SIZE)
+    if isinstance(size, int) and size < defs.DEFAULT_MIN_GROUP_SIZE:
+        errors.append(("min_group_size", f"is less than the minimum of "
+                                         f"{defs.DEFAULT_MIN_GROUP_SIZE}"))
+    if survey is None and d["slug"] and lookup.find(get_db(), d["slug"]) is not None:
+        errors.append(("slug", "taken"))
+    actor = auth.actor()
+    org = d.get("organisation", actor.org)  # a staff survey's own organisation decides
+    if not policy.can(actor, "edit", policy.SurveyObject(d["slug"], d["scope"], d["audience"],
+                                                         org)):
+        errors.append(("scope", "not yours"))
+    return errors
+
+
+def _save(d: dict[str, Any], survey, store: bool = True
+          ) -> tuple[Any, list[tuple[str, str]]]:
+    """Validate and store `d` through the YAML import's own path. Returns (survey, errors).
+    With `store` False (the form has other errors) it only validates: every problem at once."""
+    db = get_db()
+    if survey is not None:
+        # Parts of the stored definition the builder does not show are kept as they are.
+        kept = {k: v for k, v in survey.definition.items()
+                if k not in ("description", "privacy", "organisation") and k not in d}
+        d = {**kept, **d, "slug": survey.slug}
+    errors = _check_own(d, survey)
+    try:
+        defs.validate(d, {r.code for r in db.query(Region)})
+    except defs.DefinitionError as exc:
+        errors = exc.errors + errors
+    if errors or not store:
+        return None, errors
+    d = content_po.edited_sami_as_drafts(survey.definition if survey is not None else None, d)
+    try:
+        import yaml  # only where a definition is written (not at the web tier's start)
+
+        saved, created = lifecycle.import_survey(db, yaml.safe_dump(d, allow_unicode=True))
+    except defs.DefinitionError as exc:
+        db.rollback()
+        return None, exc.errors
+    auth.record("surveys.create" if created else "surveys.edit", object_kind="survey",
+                object_id=saved.slug)
+    return saved, []
+
+
+_OWN_MESSAGES = {
+    "taken": lazy_gettext("A survey with this address name exists already."),
+    "not yours": lazy_gettext("You may not build surveys for this area."),
+}
+
+
+def _own(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(p, str(_OWN_MESSAGES.get(m, m))) for p, m in errors]
+
+
+def _handle(survey):
+    """One POST of the builder form: a shape button, save, or publish."""
+    d, errors = builder_form.parse(request.form)
+    if survey is not None:
+        d["slug"] = survey.slug
+        if survey.status != "draft":
+            # Only texts: the shape stays the stored one whatever the form says.
+            d["scope"], d["audience"] = survey.scope, survey.audience
+            d.pop("organisation", None)
+            if "organisation" in survey.definition:
+                d["organisation"] = survey.definition["organisation"]
+    op = request.form.get("op", "save")
+    if op.split(":")[0] in builder_form.SHAPE_OPS:
+        if survey is None or survey.status == "draft" or \
+                builder_form.allowed_on_published(d, op, survey.definition):
+            builder_form.apply_op(d, op)
+        builder_form.ensure_choices(d)
+        return _render(d, survey=survey, errors=errors)
+    builder_form.ensure_choices(d)
+    if op not in ("save", "publish"):
+        return _render(d, survey=survey, errors=errors)
+    saved, problems = _save(d, survey, store=not errors)
+    errors = errors + problems
+    if errors:
+        get_db().rollback()
+        return _render(d, survey=survey, errors=_own(errors), status=422)
+    db = get_db()
+    if op == "publish":
+        if not allowed("publish", policy.survey_object(saved)):
+            db.commit()
+            abort(404)
+        reason = (request.form.get("override_reason") or "").strip()
+        try:
+            lifecycle.publish(db, saved.slug, reason or None)
+        except lifecycle.LanguageRightsError:
+            db.commit()  # the texts are saved; the survey stays a draft
+            return _render(d, survey=saved, override_needed=True, status=422, errors=[
+                ("languages", _("The language-rights check refuses publishing; add the missing "
+                                "languages, or for a pilot give a reason to publish "
+                                "anyway."))])
+        except lifecycle.PublishError as exc:
+            db.commit()
+            if "would close on" in str(exc):
+                return _render(d, survey=saved, status=422, errors=[
+                    ("closes_on", _("The close date has passed; change it to publish."))])
+            return _render(d, survey=saved, status=422, errors=[
+                ("languages", _("Texts are missing, so the survey can't be published."))])
+        auth.record("surveys.publish_override" if saved.language_rights_override
+                    else "surveys.publish", object_kind="survey", object_id=saved.slug)
+    db.commit()
+    return redirect(url_for("admin.survey_edit", slug=saved.slug, saved=1), code=303)
+
+
+@bp.route("/surveys/new", methods=["GET", "POST"])
+@requires("create_survey", "site")
+def survey_new():
+    if request.method == "POST":
+        return _handle(None)
+    start = request.args.get("start")
+    if start:
+        d = _starting_point(start)
+        if d is None:
+            abort(404)
+    else:
+        d = builder_form.blank()
+        if not _scopes("citizen") and _scopes("staff"):
+            d["audience"] = "staff"  # an HR admin builds staff surveys only
+    scopes = [code for code, _name in _scopes(d.get("audience", "citizen"))]
+    if scopes and d.get("scope") not in scopes:
+        d["scope"] = scopes[0]
+    return _render(d, starting_points=None if start else _starting_points())
+
+
+def _starting_points() -> dict[str, list[starting_points.StartingPoint]]:
+    """The shipped templates, and the surveys the account may edit (its area's own)."""
+    own = [starting_points.StartingPoint(f"{starting_points.SURVEY_PREFIX}{s.slug}",
+                                         defs.localized(s.definition["title"], g.lang),
+                                         s.audience, s.slug)
+           for s in lookup.listing(get_db(), statuses=None)
+           if allowed("edit", policy.survey_object(s))]
+    return {"templates": starting_points.shipped(g.lang), "own": own}
+
+
+def _starting_point(key: str) -> dict[str, Any] | None:
+    """A new draft's definition from a template or from a survey the account may edit."""
+    if key.startswith(starting_points.SURVEY_PREFIX):
+        survey = lookup.find(get_db(), key.removeprefix(starting_points.SURVEY_PREFIX))
+        if survey is None or not allowed("edit", policy.survey_object(survey)):
+            return None
+        return starting_points.as_new(survey.definition)
+    return starting_points.template_definition(key)
+
+
+@bp.route("/surveys/<slug>/edit", methods=["GET", "POST"])
+@requires("edit", "survey")
+def survey_edit(slug: str):
+    survey = g.admin_object
+    if request.method == "POST":
+        return _handle(survey)
+    notice = _("Saved.") if request.args.get("saved") else None
+    return _render(survey.definition, survey=survey, notice=notice)
+
+
+@bp.route("/surveys/<slug>/preview", methods=["GET", "POST"])
+@requires("view", "survey")
+def survey_preview(slug: str):
+    """The survey exactly as respondents see it (the real template) in ?lang=, marked as a
+    preview. Its form posts back here, which only re-renders with the validation messages:
+    nothing is stored."""
+    survey = g.admin_object
+    d = survey.definition
+    lang = request.args.get("lang") or d["languages"][0]
+    if lang not in d["languages"]:
+        abort(404)
+    admin_lang = g.lang
+    banner = render_template("admin_preview_banner.html", slug=slug, lang=lang)
+    preview_action = url_for("admin.survey_preview", slug=slug, lang=admin_lang) + \
+        f"?lang={lang}"
+    form = form_tokens.SubmitForm(meta={"csrf": False})
+    form.submission_token.data = "preview"
+    values = request.form if request.method == "POST" else MultiDict()
+    errors = _preview_errors(d, values) if request.method == "POST" else {}
+    g.lang = lang
+    try:
+        with force_locale(lang):
+            html = render_template("survey.html", form=form, values=values, errors=errors,
+                                   **_view_model(survey, lang, ()))
+            respond_action = url_for("respond.survey", lang=lang, slug=slug)
+    finally:
+        g.lang = admin_lang
+    html = re.sub(r"(<main[^>]*>)", lambda m: m[1] + banner, html, count=1)
+    # The form posts back to the preview (which stores nothing), with the admin side's CSRF
+    # token: the respondents' template itself is not changed.
+    html = re.sub(rf'(<form [^>]*)action="{re.escape(respond_action)}"([^>]*>)',
+                  lambda m: f'{m[1]}action="{escape(preview_action)}"{m[2]}'
+                            f'<input type="hidden" name="csrf_token" '
+                            f'value="{auth.csrf_token()}">', html, count=1)
+    return Response(html, mimetype="text/html")
+
+
+def _preview_errors(d: dict[str, Any], values) -> dict[str, str]:
+    errors = {}
+    for q in d["questions"]:
+        if q.get("required") and not any(v.strip() for v in values.getlist(q["id"])):
+            errors[q["id"]] = _("Please answer this question.")
+    return errors
+
+
+@bp.get("/surveys/<slug>/definition.yaml")
+@requires("view", "survey")
+def survey_yaml(slug: str):
+    survey = g.admin_object
+    auth.record("surveys.export_yaml", object_kind="survey", object_id=slug)
+    get_db().commit()
+    import yaml  # only where a definition is written (not at the web tier's start)
+
+    text = yaml.safe_dump(survey.definition, allow_unicode=True, sort_keys=False)
+    return Response(text, mimetype="application/yaml", headers={
+        "Content-Disposition": f'attachment; filename="{slug}.yaml"'})
+
+
+@bp.route("/surveys/import", methods=["GET", "POST"])
+@requires("create_survey", "site")
+def survey_import():
+    """Upload a YAML definition: the same validation as `palaute surveys import`."""
+    if request.method == "GET":
+        return render_template("admin_builder_import.html", errors=[])
+    upload = request.files.get("definition")
+    raw = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+    if not raw:
+        return _import_page([("(file)", _("Choose a YAML file to upload."))])
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return _import_page([("(file)", _("The file is too large."))], 413)
+    try:
+        text = raw.decode("utf-8")
+        data = defs.parse_yaml(text)
+    except UnicodeDecodeError:
+        return _import_page([("(file)", _("The file is not UTF-8 text."))])
+    except defs.DefinitionError as exc:
+        return _import_page(exc.errors)
+    db = get_db()
+    existing = lookup.find(db, str(data.get("slug", "")))
+    actor = auth.actor()
+    target = policy.survey_object(existing) if existing is not None else policy.SurveyObject(
+        str(data.get("slug", "")), str(data.get("scope", "")), str(data.get("audience", "")),
+        actor.org)
+    if not policy.can(actor, "edit", target):
+        auth.record("surveys.import", "denied", object_kind="survey",
+                    object_id=str(data.get("slug", ""))[:100])
+        db.commit()
+        return _import_page([("scope", str(_OWN_MESSAGES["not yours"]))], 403)
+    try:
+        saved, created = lifecycle.import_survey(db, text)
+    except defs.DefinitionError as exc:
+        db.rollback()
+        return _import_page(exc.errors)
+    auth.record("surveys.import", object_kind="survey", object_id=saved.slug)
+    db.commit()
+    return redirect(url_for("admin.survey_edit", slug=saved.slug, saved=1), code=303)
+
+
+def _import_page(errors: list[tuple[str, str]], status: int = 422):
+    return render_template("admin_builder_import.html", errors=[
+        (path, message_in_user_language(message)) for path, message in errors]), status
+
+
+@bp.route("/surveys/<slug>/reopen", methods=["GET", "POST"])
+@requires("reopen", "survey")
+def survey_reopen(slug: str):
+    """Reopen a closed survey: a national admin only (the policy), with a reason, which is
+    recorded on the survey and in the audit log."""
+    survey = g.admin_object
+    error = None
+    if request.method == "POST" and survey.status == "closed":
+        db = get_db()
+        raw_day = (request.form.get("closes_on") or "").strip()
+        try:
+            closes = date.fromisoformat(raw_day) if raw_day else None
+        except ValueError:
+            closes, error = None, _("Write the date as YYYY-MM-DD.")
+        reason = (request.form.get("reason") or "").strip()
+        if error is None and not reason:
+            error = _("Give the reason for reopening the survey.")
+        if error is None:
+            try:
+                lifecycle.reopen(db, slug, reason, auth.actor().user_id, now().date(), closes)
+            except lifecycle.PublishError:
+                error = _("The new close date must be after today.")
+        if error is None:
+            auth.record("surveys.reopen", object_kind="survey", object_id=slug)
+            db.commit()
+            return redirect(url_for("admin.survey", slug=slug), code=303)
+    return render_template("admin_reopen.html", item=survey, error=error,
+                           title=defs.localized(survey.definition["title"], g.lang)
+                           ), 422 if error else 200

@@ -1,0 +1,103 @@
+"""`palaute disclosure audit SLUG`: the auditor's view of what a survey publishes."""
+
+from __future__ import annotations
+
+import math
+
+import click
+from flask.cli import AppGroup
+
+from surveys.definitions import snapshots
+from surveys.infra import db
+from surveys.report import releases
+from surveys.report.audit import audit
+from surveys.report.disclosure import publish
+from surveys.report.results import audited_publication, survey_table
+
+from ..extensions import settings
+
+
+@click.group("disclosure", cls=AppGroup)
+def group() -> None:
+    """Disclosure control of published results."""
+
+
+def _bound(x: float) -> str:
+    return "∞" if math.isinf(x) else f"{x:g}"
+
+
+def _print_ranges(result, k: int) -> None:
+    for r in result.ranges:
+        place, period, key, measure = r.figure
+        status = "ok" if r.ok(k) else "EXPOSED"
+        what = f"{measure} of {'respondents' if key == '*' else key}"
+        if r.rule == "unanimous":
+            what = f"n − {measure} of {key}"
+        click.echo(f"{status:8} {place:16} {period:8} {what:32} {r.rule:10} "
+                   f"[{_bound(r.low)}, {_bound(r.high)}]")
+    click.echo(f"{len(result.ranges)} protected figure(s), {len(result.exposed)} exposed, "
+               f"{result.programs} linear programs")
+
+
+@group.command("audit")
+@click.argument("slug")
+@click.option("--rules-only", is_flag=True,
+              help="Audit what the threshold, the differencing heuristic and the attribute rules "
+                   "alone would publish, with every county's months: shows what the auditor's "
+                   "extra suppression prevents.")
+def disclosure_audit(slug: str, rules_only: bool) -> None:
+    """Print every protected hidden figure of SLUG's results with its feasible range given
+    everything published (linear programs, HiGHS); exit 1 if any range is narrower than its
+    protection rule allows (docs/privacy.md).
+
+    Two audits: the figures today's data give (what the next release takes its new figures
+    from), and the latest release as a whole, with the earlier figures it carries and those of
+    the release before it (the cross-time audit)."""
+    with db.session_scope(settings()) as session:
+        survey = snapshots.load(session, slug)
+        if survey is None:
+            raise click.ClickException(f"no survey {slug!r}")
+        full, stamp = survey_table(session, survey)
+        table = full
+        if rules_only:
+            publication = publish(table, county_months=True, audited=False)
+        else:
+            publication = audited_publication(table)
+            table = publication.table  # summed over months when no month is published
+        result = audit(table, publication.figures, full_ranges=True)
+        k = table.threshold
+        mode = ("months published for areas and the country" if publication.monthly
+                else "no month published")
+        click.echo(f"{slug}: {len(publication.figures)} figures published, "
+                   f"{len(publication.months)} month(s) ({mode}), "
+                   f"protection interval {k} (min_group_size)")
+        _print_ranges(result, k)
+        failed = bool(result.exposed)
+        if not rules_only:
+            failed |= _audit_release(session, survey, full, stamp)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _audit_release(session, survey, table, stamp) -> bool:
+    """The cross-time audit of the latest release; True if it exposes anything."""
+    checked = releases.audit_latest(session, survey, table, stamp)
+    if checked is None:
+        click.echo("latest release: none yet (nothing is shown outside RESULTS_RELEASE=live)")
+        return False
+    result = checked.result
+    click.echo(f"latest release {checked.release.released_at:%Y-%m-%d %H:%M} UTC, audited "
+               f"with {checked.releases - 1} release(s) before it: its own figures and those "
+               f"of {checked.times} earlier time(s)")
+    if not checked.current:
+        click.echo("note: the aggregates changed since this release was cut; today's data "
+                   "stand in for the data at the cut (cut a release to audit it exactly)")
+    if result.months_dropped:
+        click.echo("note: with months the system is too large to solve here; months are left "
+                   "out of this audit (the release rule protects them per month)")
+    if result.contradicted:
+        click.echo("note: earlier figures cannot lie under today's data (aggregates rebuilt or "
+                   "responses removed?): audited without the earlier times for "
+                   + ", ".join(result.contradicted))
+    _print_ranges(result, table.threshold)
+    return bool(result.exposed)

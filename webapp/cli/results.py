@@ -1,0 +1,42 @@
+"""`palaute results`: cut a results release now (what the schedule does hourly or daily)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask.cli import AppGroup
+
+from surveys.definitions import lookup
+from surveys.infra import db
+from surveys.report import releases
+
+from ..extensions import settings
+
+
+@click.group("results", cls=AppGroup)
+def group() -> None:
+    """Results releases (docs/privacy.md)."""
+
+
+@group.command("release")
+@click.argument("slug", required=False)
+def release(slug: str | None) -> None:
+    """Cut a release of SLUG (default: every open or closed survey) now, e.g. at its close.
+
+    A county's figures change only if enough respondents joined it since they last changed."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with db.session_scope(settings()) as session:
+        if slug is None:
+            targets = lookup.listing(session)
+        else:
+            survey = lookup.visible(session, slug)
+            if survey is None:
+                raise click.ClickException(f"no open or closed survey {slug!r}")
+            targets = [survey]
+        for survey in targets:
+            cut = releases.cut(session, survey, now)
+            if cut is None:
+                click.echo(f"{survey.slug}: no figure may change yet; the last release stands")
+            else:
+                click.echo(f"{survey.slug}: released at {cut.released_at:%Y-%m-%d %H:%M} UTC")

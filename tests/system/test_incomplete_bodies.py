@@ -57,15 +57,21 @@ def raw_post(port: int, cookies: requests.cookies.RequestsCookieJar, headers: di
         "Content-Type": "application/x-www-form-urlencoded", "Connection": "close", **headers,
     }.items())
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"POST {PATH} HTTP/1.1\r\n{head}\r\n".encode() + body)
-        if close == "full":
-            return None
-        sock.shutdown(socket.SHUT_WR)
+        try:
+            sock.sendall(f"POST {PATH} HTTP/1.1\r\n{head}\r\n".encode() + body)
+            if close == "full":
+                return None
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            # The server may answer and close before the whole body is sent (a body over the
+            # limit): sending fails then (EPIPE, ECONNRESET, ENOTCONN), and what it answered, if
+            # anything, is still read below.
+            pass
         answer = b""
         try:
             while chunk := sock.recv(65536):
                 answer += chunk
-        except ConnectionResetError:
+        except OSError:
             pass
     m = re.match(rb"HTTP/1\.[01] (\d{3}) ", answer)
     return int(m.group(1)) if m else None

@@ -8,6 +8,11 @@ worker replaces when it folds responses). So:
 - the answer is kept per process under all of that, and served again without computing anything
   (a cached answer runs one statement, two if the survey's snapshot is re-read): it costs the
   same with a thousand or a million responses behind it;
+- one entry per view (survey, path, query, language): a newer answer of the same view replaces
+  the older one, whose figures are never served again (versions only move forward), and the
+  entries together are bounded in bytes. Keyed by version instead, a results API polled while
+  responses were folded every second kept one dead copy per fold, up to the entry bound: about
+  10 MB in each web worker (docs/performance.md, memory);
 - it carries an `ETag` made of the same key, and `Cache-Control: public, max-age=60`, so that a
   county's intranet proxy and browsers may keep it for a minute and then revalidate; a matching
   `If-None-Match` is answered `304 Not Modified` without a body.
@@ -34,33 +39,53 @@ from .extensions import get_db, settings
 
 CACHE_CONTROL = "public, max-age=60"
 MAX_ENTRIES = 512
+# Per web process: a results page with its charts is 20-60 kB, the API's JSON a few kB.
+MAX_BYTES = 8 * 1024 * 1024
+
+_Answer = tuple[bytes, int, list[tuple[str, str]]]
 
 
 class _Kept:
-    """A bounded LRU of finished answers: {key: (body, status, headers)}."""
+    """A bounded LRU of finished answers, one per view: {view: (version, answer)}, at most
+    `size` entries and `max_bytes` of bodies."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_bytes: int = MAX_BYTES) -> None:
         self.size = size
-        self._items: OrderedDict[str, tuple[bytes, int, list[tuple[str, str]]]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[str, tuple[str, _Answer]] = OrderedDict()
+        self._bytes = 0
         self._lock = Lock()
 
-    def get(self, key: str):
+    def get(self, view: str, version: str) -> _Answer | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+            item = self._items.get(view)
+            if item is None or item[0] != version:
+                return None
+            self._items.move_to_end(view)
+            return item[1]
 
-    def put(self, key: str, item) -> None:
+    def put(self, view: str, version: str, answer: _Answer) -> None:
+        size = len(answer[0])
+        if size > self.max_bytes:
+            return
         with self._lock:
-            self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            old = self._items.pop(view, None)
+            if old is not None:
+                self._bytes -= len(old[1][0])
+            self._items[view] = (version, answer)
+            self._bytes += size
+            while len(self._items) > self.size or self._bytes > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= len(dropped[0])
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._bytes = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -70,31 +95,39 @@ kept = _Kept(MAX_ENTRIES)
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
-def _key(surveys: Sequence[SurveySnapshot]) -> str:
+def _keys(surveys: Sequence[SurveySnapshot]) -> tuple[str, str]:
+    """(view, version): what is asked, and the texts and published figures it is answered
+    from. The ETag is both."""
     mode = settings().results_release
     found = versions(get_db(), list(surveys), mode)
-    parts = [settings().database_url, request.path, g.get("lang", ""), mode,
-             *sorted(f"{k}={v}" for k, v in request.args.items(multi=True))]
-    parts += [f"{s.id}:{s.fingerprint}:{found.get(s.id, '')}" for s in surveys]
+    view = [settings().database_url, request.path, g.get("lang", ""), mode,
+            *sorted(f"{k}={v}" for k, v in request.args.items(multi=True)),
+            *(str(s.id) for s in surveys)]
+    version = [f"{s.id}:{s.fingerprint}:{found.get(s.id, '')}" for s in surveys]
+    return _digest(view), _digest(version)
+
+
+def _digest(parts: list[str]) -> str:
     return hashlib.blake2b("\x00".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def public(surveys: Sequence[SurveySnapshot], build: Callable[[], object]) -> Response:
     """The answer `build()` makes, kept per (request, surveys and their published figures)."""
-    key = _key(surveys)
-    if request.if_none_match.contains(key):
+    view, version = _keys(surveys)
+    etag = view + version
+    if request.if_none_match.contains(etag):
         resp = Response(status=304)
     else:
-        item = kept.get(key)
+        item = kept.get(view, version)
         if item is None:
             resp = make_response(build())
             if resp.status_code != 200:
                 return resp
             headers = [(k, v) for k, v in resp.headers.items() if k in _KEPT_HEADERS]
-            kept.put(key, (resp.get_data(), resp.status_code, headers))
+            kept.put(view, version, (resp.get_data(), resp.status_code, headers))
         else:
             body, status, headers = item
             resp = Response(body, status=status, headers=headers)
-    resp.set_etag(key)
+    resp.set_etag(etag)
     resp.headers["Cache-Control"] = CACHE_CONTROL
     return resp

@@ -80,3 +80,20 @@ def test_the_answer_does_not_leak_between_surveys(client, demo_survey, redis_con
     b = client.get("/api/v1/surveys/osterbotten-halsostation-2026/results").get_json()
     assert a["survey"] == demo_survey and b["survey"] == "osterbotten-halsostation-2026"
     assert VALID_ANSWERS["region"] == "17"
+
+
+def test_a_view_keeps_one_answer_however_often_its_figures_change(client, demo_survey,
+                                                                   redis_conn):
+    """A newer answer replaces the view's older one (never served again), so a results API
+    polled while the worker folds keeps one copy, not one per fold."""
+    from webapp.results_cache import kept
+
+    kept.clear()
+    seen = set()
+    for _ in range(3):
+        _answer(client, demo_survey, 5, redis_conn)
+        resp = client.get(API.format(demo_survey))
+        seen.add(resp.headers["ETag"])
+        assert len(kept) == 1
+        assert kept.bytes == len(resp.get_data())
+    assert len(seen) == 3  # three versions of the figures, each answered afresh

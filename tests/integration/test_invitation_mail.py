@@ -400,3 +400,33 @@ def test_rows_and_invitations_share_no_order(database_url, staff_survey, setting
             mailing.unseal(settings.secret(), a)
         s.rollback()
 
+
+
+def test_the_same_list_uploaded_twice_at_once_is_invited_once(hr, staff_survey, smtp,  # noqa: F811
+                                                               redis_conn, database_url,
+                                                               settings, monkeypatch):
+    """Two HR tabs send the same list at the same moment: the second upload finds nothing new
+    only after the first has committed, so it meets the unique address key. It is retried once
+    and reports the addresses as already invited, instead of an error page."""
+    real_create = invitations.create
+    raced = []
+
+    def create_after_the_other_upload(session, survey, unit_code, count, today=None):
+        if not raced:
+            raced.append(True)
+            # The other tab's upload, complete and committed, between this upload's check for
+            # known addresses and its insert: the window the race happens in.
+            with db.session_scope(database_url) as other:
+                mailing.add(other, lookup.find(other, SLUG), "WARD1",
+                            mailing.parse_addresses("\n".join(PEOPLE[:3])), settings.secret(),
+                            "http://localhost/")
+        return real_create(session, survey, unit_code, count, today)
+
+    monkeypatch.setattr(invitations, "create", create_after_the_other_upload)
+    response = invite(hr, "\n".join(PEOPLE[:3]))
+    assert response.status_code == 303
+    shown = hr.get(response.headers["Location"]).get_data(as_text=True)
+    assert "0 uutta osoitetta" in shown
+    with db.session_scope(database_url) as s:
+        assert len(s.scalars(select(InvitationMail)).all()) == 3
+        assert len(s.scalars(select(Invitation)).all()) == 3  # none left over by the retry

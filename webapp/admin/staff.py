@@ -15,6 +15,7 @@ from datetime import date
 from flask import Response, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 from redis import exceptions as redis_exc
+from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts import policy
 from surveys.infra import queue
@@ -190,11 +191,21 @@ def _mail(survey):
         return [(line, ADDRESS_PROBLEMS[code] % {"value": value})
                 for line, code, value in exc.problems], None
     unit_code = request.form.get("unit", "")
-    added = mailing.add(db, survey, unit_code, parsed, settings().secret(),
-                        settings().public_url or request.host_url)
-    auth.record("invitations.mail", object_kind="survey",
-                object_id=f"{survey.slug}:{unit_code}:{added.added}")
-    db.commit()
+    for attempt in (1, 2):
+        try:
+            added = mailing.add(db, survey, unit_code, parsed, settings().secret(),
+                                settings().public_url or request.host_url)
+            auth.record("invitations.mail", object_kind="survey",
+                        object_id=f"{survey.slug}:{unit_code}:{added.added}")
+            db.commit()
+            break
+        except IntegrityError:
+            # The same addresses uploaded at the same moment (two tabs, a double click): the
+            # other upload committed first. Nothing of this one is kept; once more, its
+            # addresses are found as already invited.
+            db.rollback()
+            if attempt == 2:
+                raise
     if added.added:
         _enqueue(survey.id)
     return [], _done(survey.slug, "mail", added=added.added, merged=added.merged,

@@ -16,14 +16,11 @@ from surveys.infra import db
 from surveys.models import UnitRelease
 from surveys.staff import invitations
 from tests.conftest import TestCli, run_worker
-from tests.integration.test_unit_results import (  # noqa: F401 (a fixture)
-    ANSWERS,
-    SLUG,
-    answer,
-    answered,
-    token_for,
-)
+from tests.integration import test_unit_results as unit_results
+from tests.integration.test_unit_results import ANSWERS, SLUG, answer, token_for
 from webapp.cli import main
+
+answered = unit_results.answered  # the staff survey answered (a fixture)
 
 UNITS = ("ORG1", "HR", "CARE", "WARD1", "WARD2", "WARD3")
 K = 5  # the staff survey's min_group_size (the default)

@@ -11,7 +11,7 @@ from surveys.report.units import growth, publish_units, tables_of, unit_sizes
 from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree
 
 # ORG: U0 (under ORG), U1 (under ORG), U2 (under U1); unit ids 2, 3, 4.
-TREE = make_tree([0, 0, 1])
+TREE = make_tree([0, 0, 2])
 K = 5
 BASE = ([(2, "nurse", "young", "4", False)] * 6 + [(3, "doctor", "old", "2", False)] * 5
         + [(4, "nurse", "old", "5", False)] * 7)

@@ -228,8 +228,9 @@ def sweep_account_mail() -> int:
     return len(ids)
 def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
     """Daily (and after midnight): open scheduled surveys on their opens_on and close published
-    ones on their closes_on, each change in the audit log (via "job"). Idempotent: a second
-    run on the same day changes nothing and records nothing."""
+    ones on their closes_on, each change in the audit log (via "job"); a closed staff survey's
+    unit figures are released (surveys.report.units.cut). Idempotent: a second run on the same
+    day changes nothing and records nothing."""
     config = settings()
     day = date.fromisoformat(today) if today else date.today()
     with db.session_scope(config) as session:
@@ -237,6 +238,10 @@ def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
         for slug, action in done:
             audit.record(session, action=action, at=datetime.now(UTC), via="job",
                          object_kind="survey", object_id=slug)
+            survey = lookup.visible(session, slug) if action == "surveys.close" else None
+            if survey is not None:  # a staff survey's unit figures are released at its close
+                unit_report.cut_if_closed(session, survey, datetime.now(UTC).replace(tzinfo=None),
+                                          config.results_release)
     for slug, action in done:
         log.info("schedule: %s", action, extra={"survey": slug})
     return done

@@ -26,9 +26,18 @@ auditor's ranges). Breakdowns are audited one at a time with the totals, not aga
 would be too large to audit per request): see docs/privacy.md.
 
 Unit results are for signed-in roles (surveys.accounts.policy `view_results` of the staff
-survey). Under RESULTS_RELEASE `daily`/`hourly` they are published once the survey has closed
-(no releases of unit figures yet: a reader who polls an open survey's live unit figures could see
-one answer arrive); under `live` (development, tests) as folded.
+survey). Under RESULTS_RELEASE `daily`/`hourly` they are served from *unit releases* (`cut`,
+table unit_releases), never from the live aggregates: a release is cut when the survey closes
+(`palaute surveys close`, the scheduled release job, `palaute results release`), nothing is shown
+before the first, and the last one is shown while a reopened survey is open again. A later cut
+changes the figures only as a whole, and only if every finest cell (leaf or own part × total or
+breakdown value × respondents or a question's answers) grew by nobody or by at least the
+threshold since the last release (`growth`): otherwise the last release stands, so the figures
+shown after a second close minus those after the first never isolate one or two late
+respondents. A release that may change is published and audited with the previous release's
+figures as an earlier layer (surveys.report.history's system, `publish_units(history=...)`),
+hiding more until both together pass. Under `live` (development, tests) figures are read as
+folded. The argument: docs/privacy.md, "Releases of unit figures".
 """
 
 from __future__ import annotations

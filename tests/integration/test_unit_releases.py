@@ -190,3 +190,21 @@ def test_live_mode_keeps_reading_the_aggregates(answered, client, database_url, 
     doc = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"unit": "HR"},
                      headers={"Authorization": f"Bearer {hr}"}).get_json()
     assert doc["respondents"] == 11
+
+
+def test_the_schedule_closing_a_staff_survey_releases_its_unit_figures(
+        answered, released_app, settings, database_url):
+    from workers import context, jobs
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with db.session_scope(database_url) as s:
+        closes = lookup.find(s, SLUG).closes_on
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        assert (SLUG, "surveys.close") in jobs.apply_schedule(closes.isoformat())
+    finally:
+        context.use(settings)
+    assert releases(database_url) == 1
+    doc = shown(released_app, hr)[("ORG1", "profession")]
+    assert doc["published"] is True and doc["respondents"] == 25
+    assert doc["release"] is not None

@@ -5,10 +5,13 @@ more where the previous release's figures and today's together would pin a small
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from surveys.fold.units import UNIT_TOTAL
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit
 from surveys.report.units import growth, publish_units, tables_of, unit_sizes
-from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree
+from tests.unit.report.test_unit_disclosure import DEFINITION, cases, counted, make_tree
 
 # ORG: U0 (under ORG), U1 (under ORG), U2 (under U1); unit ids 2, 3, 4.
 TREE = make_tree([0, 0, 2])
@@ -80,3 +83,39 @@ def test_the_previous_release_is_audited_with_the_new_one_and_more_is_hidden():
     for b, table in tables.items():
         assert audit(table, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
                      history=history[b]).passed, b
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.data())
+def test_when_the_rule_allows_a_change_no_group_grew_by_a_few(case, data):
+    """An oracle independent of the sizes the rule compares: the true increment of every group
+    of every table (every unit, own part and breakdown value, "no answer" included, in
+    respondents and every question's answers) is nobody or at least the threshold whenever the
+    rule lets the figures change."""
+    parents, k, responses = case
+    tree = make_tree(parents)
+    n_units = len(parents) + 1
+    # A few kinds of late respondent (answering like an earlier one, maybe in the next unit),
+    # each one person or the threshold's worth of people alike.
+    kinds = data.draw(st.lists(st.sampled_from(responses), max_size=4)) if responses else []
+    late = []
+    for u, *rest in kinds:
+        late += [(min(u + data.draw(st.integers(0, 1)), n_units), *rest)] * \
+            data.draw(st.sampled_from([1, k]))
+    before = tables_of(counted(responses), tree, DEFINITION, k)
+    after = tables_of(counted(responses + late), tree, DEFINITION, k)
+    got = growth(unit_sizes(before), unit_sizes(after), k)
+    keys = [RESPONDENTS, *(q["id"] for q in DEFINITION["questions"])]
+    small = []
+    for b, table in after.items():
+        for place, period in table.groups():
+            for key in keys:
+                was = (before[b].value((place, period, key, N))
+                       if place in before[b].parent_of else 0)  # an own part new since
+                inc = table.value((place, period, key, N)) - was
+                if 0 < inc < k:
+                    small.append((b, place, period, key, inc))
+    # The finest cells are groups of the tables too: the rule allows exactly when no group
+    # grew by a few.
+    assert got.changed == (late != [])
+    assert got.allowed == (late != [] and small == [])

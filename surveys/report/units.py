@@ -56,7 +56,15 @@ from surveys.definitions.format import localized, reported_questions
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED
 from surveys.fold.units import NO_ANSWER, UNIT_TOTAL, breakdowns
-from surveys.models import ENDED_STATUSES, RESPONDENTS, Survey, Unit, UnitAggregate, UnitRelease
+from surveys.models import (
+    ENDED_STATUSES,
+    RESPONDENTS,
+    PendingResponse,
+    Survey,
+    Unit,
+    UnitAggregate,
+    UnitRelease,
+)
 from surveys.staff import invitations, suppression
 from surveys.staff import units as org_units
 
@@ -423,9 +431,11 @@ def releasable(survey: SurveySnapshot) -> bool:
     return survey.audience == "staff" and survey.status in ENDED_STATUSES
 
 
-def _latest_id(session: Session, survey_id: int) -> int | None:
-    return session.scalar(select(UnitRelease.id).where(UnitRelease.survey_id == survey_id)
-                          .order_by(UnitRelease.id.desc()).limit(1))
+def _latest(session: Session, survey_id: int) -> tuple[int, datetime] | None:
+    row = session.execute(select(UnitRelease.id, UnitRelease.released_at)
+                          .where(UnitRelease.survey_id == survey_id)
+                          .order_by(UnitRelease.id.desc()).limit(1)).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _layer(data: Mapping[str, Any], breakdown: str) -> Layer:
@@ -464,6 +474,15 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     figure of it changes, so no figure can be subtracted from another of a different time
     (docs/privacy.md, "Releases of unit figures")."""
     tree = tree_of(session, survey)
+    if session.scalar(select(PendingResponse.id).where(PendingResponse.survey_id == survey.id,
+                                                       PendingResponse.folded.is_(False))
+                      .limit(1)) is not None:
+        # Answers stored before the close and not yet counted: the release waits for them (the
+        # scheduled job cuts it once they are folded), else they could only ever show as a
+        # later change, which the rule may refuse for good.
+        log.info("unit release: waiting for answers not yet folded",
+                 extra={"survey": survey.slug})
+        return None
     tables = live_tables(session, survey, tree)
     sizes = unit_sizes(tables)
     signature = [list(pair) for pair in tree.signature()]
@@ -544,18 +563,21 @@ class ReleasedUnits:
         return {"released_at": self.released_at.strftime("%Y-%m-%dT%H:%MZ")}
 
 
-# Per process: {(database URL, release id): the release read} (a release never changes).
-_RELEASES: dict[tuple[str, int], ReleasedUnits] = {}
+# Per process: {(database URL, survey id, release id): the release read} (a release never
+# changes).
+_RELEASES: dict[tuple[str, int, int], ReleasedUnits] = {}
 
 
 def released(session: Session, survey_id: int) -> ReleasedUnits | None:
     """The latest unit release of the survey, or None (none cut yet)."""
-    release_id = _latest_id(session, survey_id)
-    if release_id is None:
+    latest = _latest(session, survey_id)
+    if latest is None:
         return None
-    key = (session.connection().engine.url.render_as_string(hide_password=True), release_id)
+    release_id, released_at = latest
+    key = (session.connection().engine.url.render_as_string(hide_password=True), survey_id,
+           release_id)
     got = _RELEASES.get(key)
-    if got is None:
+    if got is None or got.released_at != released_at:  # an id reused after a deletion
         row = session.get(UnitRelease, release_id)
         assert row is not None
         got = _RELEASES[key] = ReleasedUnits(row.id, row.released_at, row.data)

@@ -208,3 +208,22 @@ def test_the_schedule_closing_a_staff_survey_releases_its_unit_figures(
     doc = shown(released_app, hr)[("ORG1", "profession")]
     assert doc["published"] is True and doc["respondents"] == 25
     assert doc["release"] is not None
+
+
+def test_the_first_release_waits_for_answers_stored_before_the_close(
+        answered, released_app, database_url, session_factory):
+    from surveys.fold import aggregation
+    from surveys.models import PendingResponse, Unit
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with db.session_scope(database_url) as s:  # stored just before the close, not yet counted
+        ward3 = s.scalar(select(Unit.id).where(Unit.code == "WARD3"))
+        s.add(PendingResponse(survey_id=lookup.find(s, SLUG).id, region_code="17", lang="fi",
+                              submitted_on=date.today(), unit_id=ward3,
+                              answers={"workload": 3, "profession": "other"}))
+    close(released_app)
+    assert releases(database_url) == 0
+    aggregation.fold_pending(session_factory)
+    result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
+    assert "unit figures released at" in result.output, result.output
+    assert shown(released_app, hr)[("ORG1", None)]["respondents"] == 26

@@ -439,9 +439,11 @@ def _latest(session: Session, survey_id: int) -> tuple[int, datetime] | None:
 
 
 def _layer(data: Mapping[str, Any], breakdown: str) -> Layer:
-    figures = {tuple(f[:4]): float(f[4]) for f in data["figures"].get(breakdown, [])}
-    reasons = {tuple(r[:3]): r[3] for r in data["reasons"].get(breakdown, [])}
-    return figures, reasons  # type: ignore[return-value]
+    """A stored release's figures and reasons of one table, as the auditor reads a time's."""
+    figures = {(p, per, key, m): v
+               for p, per, key, m, v in data["figures"].get(breakdown, [])}
+    reasons = {(p, per, key): r for p, per, key, r in data["reasons"].get(breakdown, [])}
+    return figures, reasons
 
 
 def _release_rates(session: Session, survey: SurveySnapshot, tree: Tree,

@@ -157,6 +157,20 @@ def test_enough_new_respondents_update_the_unit_figures(answered, released_app, 
                  for v in third[("HR", "profession")]["breakdown"]["values"]}
     assert hr_values == {"nurse": 11, "other": 5}
     assert third[("HR", None)]["response_rate"]["of_issued"] == round(16 / 18, 3)
+    # Counts as the live figures give them (integers), the same figures the live view shows.
+    workload = third[("HR", None)]["questions"]["workload"]
+    assert workload["n"] == 16 and isinstance(workload["n"], int)
+    assert third[("ORG1", None)]["questions"]["workload"]["counts"]["2"] == 10  # 3 + 2 + 5
+    # Here the audit with the first release hid nothing more: the release shows what the
+    # live publication of the same answers shows.
+    from surveys.report import units as unit_report
+    with db.session_scope(database_url) as s:
+        survey = lookup.visible(s, SLUG)
+        for code in UNITS:
+            live = unit_report.unit_results(s, survey, code, "profession", "fi", "live")
+            got = dict(third[(code, "profession")])
+            assert {k: got[k] for k in ("respondents", "questions", "breakdown")} == \
+                {k: live[k] for k in ("respondents", "questions", "breakdown")}, code
     assert derivable(first, third) == []
 
 

@@ -502,9 +502,9 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         grew = growth(previous["sizes"], sizes, survey.min_group_size)
         if not grew.allowed:
-            if grew.changed:
-                log.info("unit release: %d cells grew by fewer than the threshold; the last "
-                         "release stands", len(grew.too_few), extra={"survey": survey.slug})
+            if grew.changed:  # (how many cells would count respondents: not logged)
+                log.info("unit release: some cells grew by fewer than the threshold; the last "
+                         "release stands", extra={"survey": survey.slug})
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     pub = publish_units(tables, history=layers)

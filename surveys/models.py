@@ -324,6 +324,23 @@ class ReleasedBlock(Base):
     computed_in: Mapped[int] = mapped_column(Integer)
 
 
+class UnitRelease(Base):
+    """A cut of a staff survey's results per unit (surveys.report.units): what the unit results
+    show under RESULTS_RELEASE daily/hourly until the next one. Cut when the survey closes; a
+    later close (after a reopen) cuts a new one only if every finest cell of the unit tables
+    grew by nobody or by at least the threshold, else this one stands as a whole."""
+
+    __tablename__ = "unit_releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
+                                           index=True)
+    released_at: Mapped[datetime] = mapped_column(DateTime)
+    # {"tree": [[code, parent code]], "threshold": k, "sizes": {leaf: {key: {period: n}}},
+    #  "figures": {breakdown: [[place, period, key, measure, value]]},
+    #  "reasons": {breakdown: [[place, period, key, reason]]}, "rates": {code: {...}}}
+    data: Mapped[dict] = mapped_column(JSONType)
+
+
 UNIT_KINDS = ("organisation", "unit", "service")
 
 

@@ -51,6 +51,7 @@ from surveys.models import (
     TranslatorLink,
     Unit,
     UnitAggregate,
+    UnitRelease,
     User,
     UserSession,
 )
@@ -85,7 +86,8 @@ def pytest_configure(config):
 
     passwords.use_cost(time_cost=1, memory_cost_kib=1024, parallelism=1)
 
-DATA_TABLES = (QuarantinedResponse, PendingResponse, Aggregate, UnitAggregate, Response,
+DATA_TABLES = (QuarantinedResponse, PendingResponse, Aggregate, UnitAggregate, UnitRelease,
+               Response,
                SubmissionReceipt,
                InvitationMail, Invitation, TranslatorLink, Survey, Unit, UserSession, AccountLink,
                ApiToken,

@@ -142,8 +142,10 @@ RESULTS = {
         "unit": UNIT,
         "response_rate": RESPONSE_RATE,
         "published": {"type": "boolean",
-                      "description": "unit results: false while an open survey's unit figures "
-                                     "wait for its close (every figure null)"},
+                      "description": "unit results: false until the survey's first unit "
+                                     "release, cut when it closes (every figure null); the "
+                                     "figures are then the latest unit release's, named in "
+                                     "`release` (docs/privacy.md)"},
         "breakdown": BREAKDOWN,
     },
 }

@@ -14,6 +14,7 @@ from surveys.fold import aggregation, retention
 from surveys.infra import db, export_status, mail, queue, task_status
 from surveys.models import AccountLink, User
 from surveys.report import bulk_export, releases
+from surveys.report import units as unit_report
 from surveys.staff import mailing
 
 from .context import settings
@@ -63,7 +64,10 @@ def cut_releases(now: str | None = None) -> dict[str, int | None]:
     """Hourly: cut the results release of every visible survey whose release is due
     (RESULTS_RELEASE hourly or daily; nothing under live). Returns {slug: release id or None}.
 
-    Safe to run twice: a second run finds no release due, or no figure that may change."""
+    Safe to run twice: a second run finds no release due, or no figure that may change.
+    A closed staff survey's unit figures are released on every run (surveys.report.units.cut:
+    a release only when figures may change; the first after its close, then only if enough
+    people's answers were folded since), reported as "<slug> units"."""
     config = settings()
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC).replace(tzinfo=None)
     cut: dict[str, int | None] = {}
@@ -74,6 +78,11 @@ def cut_releases(now: str | None = None) -> dict[str, int | None]:
             if releases.due(session, survey, config.results_release, moment):
                 release = releases.cut(session, survey, moment)
                 cut[survey.slug] = release.id if release else None
+            if unit_report.releasable(survey):
+                unit_release = unit_report.cut_if_closed(session, survey, moment,
+                                                         config.results_release)
+                if unit_release is not None:
+                    cut[f"{survey.slug} units"] = unit_release.id
     for slug, release_id in cut.items():
         log.info("results release %s", "cut" if release_id else "unchanged",
                  extra={"survey": slug})
@@ -219,8 +228,9 @@ def sweep_account_mail() -> int:
     return len(ids)
 def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
     """Daily (and after midnight): open scheduled surveys on their opens_on and close published
-    ones on their closes_on, each change in the audit log (via "job"). Idempotent: a second
-    run on the same day changes nothing and records nothing."""
+    ones on their closes_on, each change in the audit log (via "job"); a closed staff survey's
+    unit figures are released (surveys.report.units.cut). Idempotent: a second run on the same
+    day changes nothing and records nothing."""
     config = settings()
     day = date.fromisoformat(today) if today else date.today()
     with db.session_scope(config) as session:
@@ -228,6 +238,10 @@ def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
         for slug, action in done:
             audit.record(session, action=action, at=datetime.now(UTC), via="job",
                          object_kind="survey", object_id=slug)
+            survey = lookup.visible(session, slug) if action == "surveys.close" else None
+            if survey is not None:  # a staff survey's unit figures are released at its close
+                unit_report.cut_if_closed(session, survey, datetime.now(UTC).replace(tzinfo=None),
+                                          config.results_release)
     for slug, action in done:
         log.info("schedule: %s", action, extra={"survey": slug})
     return done

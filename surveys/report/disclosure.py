@@ -12,7 +12,7 @@ repeated until nothing changes. A hidden total hides all its parts.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .audit import (
@@ -30,6 +30,7 @@ from .audit import (
     AuditResult,
     Figure,
     Group,
+    Layer,
     N,
     QuestionModel,
     Reasons,
@@ -368,13 +369,16 @@ class _Suppression:
 
 
 def publish(table: Table, *, county_months: bool = False, audited: bool = True,
-            state: _Suppression | None = None) -> Publication:
+            state: _Suppression | None = None, history: Sequence[Layer] = ()) -> Publication:
     """The figures to publish: the threshold, the differencing heuristic, the attribute rules,
     then, while the auditor finds a protected figure exposed, one more hidden figure near it.
 
     `audited=False` stops before the auditor's rounds (what the rules alone would publish: for
     operators comparing, never for publishing). `state`: the starting suppression of another
-    table shape (the unit tree, surveys.report.units), audited the same way."""
+    table shape (the unit tree, surveys.report.units), audited the same way. `history`: the
+    figures and reasons of earlier times still public (newest first), audited with these as
+    surveys.report.history does (a release of unit figures, surveys.report.units): more is
+    hidden until the two together pass."""
     started = time.perf_counter()
     state = state or _Suppression(table, county_months)
     if not audited:
@@ -384,20 +388,21 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
     cache: dict = {}
     for rounds in range(1, MAX_ROUNDS + 1):
         figures = state.figures()
-        result = audit(table, figures, cache=cache)
+        result = audit(table, figures, cache=cache, history=history)
         if result.passed:
-            reasons, result = audited_reasons(table, figures, state.reasons(), cache)
+            reasons, result = audited_reasons(table, figures, state.reasons(), cache, history)
             return Publication(table, figures, result, county_months, rounds,
                                time.perf_counter() - started, reasons=reasons)
         if not state.fix_all(result.exposed):
             break
     # Nothing left to hide near the exposed figures: publish nothing at all (and no reasons).
-    return Publication(table, {}, audit(table, {}), county_months, rounds,
+    return Publication(table, {}, audit(table, {}, history=history), county_months, rounds,
                        time.perf_counter() - started)
 
 
 def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reasons,
-                    cache: dict) -> tuple[dict[tuple[str, str, str], str], AuditResult]:
+                    cache: dict, history: Sequence[Layer] = ()
+                    ) -> tuple[dict[tuple[str, str, str], str], AuditResult]:
     """The reasons that may be published with `figures` (which passed the audit alone).
 
     A reason is a fact about a hidden count: below the threshold says it is at most k − 1,
@@ -410,7 +415,7 @@ def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reas
     kept = dict(reasons)
     relations = table.relations()
     while True:
-        result = audit(table, figures, cache=cache, reasons=kept)
+        result = audit(table, figures, cache=cache, reasons=kept, history=history)
         if result.passed or not kept:
             return kept, result
         for r in result.exposed:

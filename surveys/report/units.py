@@ -26,16 +26,27 @@ auditor's ranges). Breakdowns are audited one at a time with the totals, not aga
 would be too large to audit per request): see docs/privacy.md.
 
 Unit results are for signed-in roles (surveys.accounts.policy `view_results` of the staff
-survey). Under RESULTS_RELEASE `daily`/`hourly` they are published once the survey has closed
-(no releases of unit figures yet: a reader who polls an open survey's live unit figures could see
-one answer arrive); under `live` (development, tests) as folded.
+survey). Under RESULTS_RELEASE `daily`/`hourly` they are served from *unit releases* (`cut`,
+table unit_releases), never from the live aggregates: a release is cut when the survey closes
+(`palaute surveys close`, the scheduled release job, `palaute results release`), nothing is shown
+before the first, and the last one is shown while a reopened survey is open again. A later cut
+changes the figures only as a whole, and only if every finest cell (leaf or own part × total or
+breakdown value × respondents or a question's answers) grew by nobody or by at least the
+threshold since the last release (`growth`): otherwise the last release stands, so the figures
+shown after a second close minus those after the first never isolate one or two late
+respondents. A release that may change is published and audited with the previous release's
+figures as an earlier layer (surveys.report.history's system, `publish_units(history=...)`),
+hiding more until both together pass. Under `live` (development, tests) figures are read as
+folded. The argument: docs/privacy.md, "Releases of unit figures".
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -45,13 +56,25 @@ from surveys.definitions.format import localized, reported_questions
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED
 from surveys.fold.units import NO_ANSWER, UNIT_TOTAL, breakdowns
-from surveys.models import ENDED_STATUSES, RESPONDENTS, Survey, Unit, UnitAggregate
+from surveys.models import (
+    ENDED_STATUSES,
+    RESPONDENTS,
+    PendingResponse,
+    Survey,
+    Unit,
+    UnitAggregate,
+    UnitRelease,
+)
 from surveys.staff import invitations, suppression
 from surveys.staff import units as org_units
 
-from .audit import ALL_MONTHS, Group, N, QuestionModel, Table
+from . import history
+from .audit import ALL_MONTHS, Group, Layer, N, QuestionModel, Table, audit
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
+from .releases import _increments, _protected
 from .results import _question_figures, band_of, question_model, result_options
+
+log = logging.getLogger(__name__)
 
 OWN = "/own"  # a unit code never holds "/": the own part of a unit with sub-units
 WHOLE = ALL_MONTHS + "all"  # the one pseudo-value of the table without a breakdown
@@ -187,10 +210,19 @@ class UnitPublication:
             measure: str) -> float | None:
         return self.pubs[breakdown].figures.get((place, period, key, measure))
 
+    def reason(self, breakdown: str, place: str, period: str, key: str) -> str | None:
+        return self.pubs[breakdown].reason(place, period, key)
 
-def publish_units(tables: Mapping[str, UnitTable]) -> UnitPublication:
+
+def publish_units(tables: Mapping[str, UnitTable],
+                  history: Mapping[str, Sequence[Layer]] | None = None) -> UnitPublication:
     """Each table published and audited (surveys.report.disclosure.publish), with the totals any
-    of them hides hidden in all of them, then each total figure kept only where all publish it."""
+    of them hides hidden in all of them, then each total figure kept only where all publish it.
+
+    `history`: per table, the figures and reasons of the earlier unit releases still public
+    (newest first): each table is then audited with them as surveys.report.history audits a
+    release with the one before it, hiding more until both together pass (`cut`)."""
+    history = history or {}
     keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
     forced: dict[str, set[Group]] = {key: set() for key in keys}
     # First the totals the heuristic alone hides in any table (cheap, no linear program), so
@@ -207,7 +239,8 @@ def publish_units(tables: Mapping[str, UnitTable]) -> UnitPublication:
                     grew = True
     pubs: dict[str, Publication] = {}
     for _round in range(MAX_ROUNDS):
-        pubs = {b: publish(t, state=_UnitSuppression(t, forced)) for b, t in tables.items()}
+        pubs = {b: publish(t, state=_UnitSuppression(t, forced), history=history.get(b, ()))
+                for b, t in tables.items()}
         grew = False
         for key in keys:
             for b, t in tables.items():
@@ -301,6 +334,7 @@ _CACHE: dict[tuple[str, int], tuple[str, int, tuple, UnitPublication]] = {}
 
 def forget_cached() -> None:
     _CACHE.clear()
+    _RELEASES.clear()
 
 
 def tree_of(session: Session, survey: SurveySnapshot) -> Tree:
@@ -314,6 +348,15 @@ def tree_of(session: Session, survey: SurveySnapshot) -> Tree:
     return Tree(root, org_units.tree(session, root))
 
 
+def live_tables(session: Session, survey: SurveySnapshot, tree: Tree) -> dict[str, UnitTable]:
+    """The unit tables of today's unit aggregates."""
+    rows = session.execute(select(UnitAggregate.unit_id, UnitAggregate.breakdown,
+                                  UnitAggregate.value, UnitAggregate.question_id,
+                                  UnitAggregate.option, UnitAggregate.count)
+                           .where(UnitAggregate.survey_id == survey.id))
+    return tables_of(rows, tree, survey.definition, survey.min_group_size)
+
+
 def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> UnitPublication:
     """The audited unit publication, kept per process under the survey's results stamp (every
     fold and rebuild replaces it), its threshold and the shape of the tree."""
@@ -324,23 +367,233 @@ def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> Un
     cached = _CACHE.get(cache_key)
     if stamp and cached is not None and cached[:3] == (stamp, survey.min_group_size, signature):
         return cached[3]
-    rows = session.execute(select(UnitAggregate.unit_id, UnitAggregate.breakdown,
-                                  UnitAggregate.value, UnitAggregate.question_id,
-                                  UnitAggregate.option, UnitAggregate.count)
-                           .where(UnitAggregate.survey_id == survey.id))
-    pub = publish_units(tables_of(rows, tree, survey.definition, survey.min_group_size))
+    pub = publish_units(live_tables(session, survey, tree))
     if stamp:
         _CACHE[cache_key] = (stamp, survey.min_group_size, signature, pub)
     return pub
+
+
+# -- releases of unit figures ---------------------------------------------------------------
+
+Sizes = dict[str, dict[str, dict[str, int]]]  # leaf -> key -> size label -> n
+
+
+def _size_label(breakdown: str, period: str) -> str:
+    return RESPONDENTS if breakdown == UNIT_TOTAL else f"{breakdown}={period}"
+
+
+def unit_sizes(tables: Mapping[str, UnitTable]) -> Sizes:
+    """The sizes of every finest cell of every table: per leaf (a unit without sub-units, or a
+    unit's own part), per key (respondents, or those who answered a question), per size label
+    ("*": the leaf's total; "<breakdown>=<value>": a breakdown value, "" for no answer)."""
+    out: Sizes = {}
+    for b, table in tables.items():
+        for (leaf, period), keys in table.cells.items():
+            for key, measures_ in keys.items():
+                n = int(measures_.get(N, 0))
+                if n:
+                    out.setdefault(leaf, {}).setdefault(key, {})[_size_label(b, period)] = n
+    return out
+
+
+@dataclass(frozen=True)
+class Growth:
+    """What changed since the last unit release: whether any cell did, and the cells that grew
+    by 1 … threshold − 1 (leaf, key, size label, increment)."""
+
+    changed: bool
+    too_few: list[tuple[str, str, str, int]]
+
+    @property
+    def allowed(self) -> bool:
+        """Whether a new release may change the figures (docs/privacy.md, "Releases of unit
+        figures"): something changed and no finest cell grew by fewer than the threshold."""
+        return self.changed and not self.too_few
+
+
+def growth(before: Sizes, now: Sizes, threshold: int) -> Growth:
+    """Compare every finest cell's sizes with those of the release that last changed the unit
+    figures (surveys.report.releases' rule, applied to every cell at once)."""
+    changed, too_few = False, []
+    for leaf in sorted(set(before) | set(now)):
+        was, got = before.get(leaf, {}), now.get(leaf, {})
+        for key in sorted(set(was) | set(got)):
+            increments = _increments(was.get(key), got.get(key, {}))
+            for label, v in sorted(increments.items()):
+                changed |= v != 0
+                if not _protected([v], threshold):
+                    too_few.append((leaf, key, label, v))
+    return Growth(changed, too_few)
+
+
+def releasable(survey: SurveySnapshot) -> bool:
+    """Whether unit releases are cut for `survey`: a staff survey that has closed."""
+    return survey.audience == "staff" and survey.status in ENDED_STATUSES
+
+
+def _latest(session: Session, survey_id: int) -> tuple[int, datetime] | None:
+    row = session.execute(select(UnitRelease.id, UnitRelease.released_at)
+                          .where(UnitRelease.survey_id == survey_id)
+                          .order_by(UnitRelease.id.desc()).limit(1)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _layer(data: Mapping[str, Any], breakdown: str) -> Layer:
+    """A stored release's figures and reasons of one table, as the auditor reads a time's."""
+    figures = {(p, per, key, m): v
+               for p, per, key, m, v in data["figures"].get(breakdown, [])}
+    reasons = {(p, per, key): r for p, per, key, r in data["reasons"].get(breakdown, [])}
+    return figures, reasons
+
+
+def _release_rates(session: Session, survey: SurveySnapshot, tree: Tree,
+                   pub: UnitPublication) -> dict[str, dict[str, Any]]:
+    """Per unit, the response rate a release shows: invitations issued and headcount at the cut,
+    and the released respondents ÷ those, only where the release shows the respondents (so a
+    rate tells nothing the released figures don't)."""
+    out = {}
+    for rate in suppression.response_rates(session, survey, tree.root):
+        n = pub.get(UNIT_TOTAL, rate.code, ALL_MONTHS, RESPONDENTS, N)
+        out[rate.code] = {
+            "issued": rate.issued, "headcount": rate.headcount,
+            "of_issued": round(n / rate.issued, 3) if n is not None and rate.issued else None,
+            "of_headcount": round(n / rate.headcount, 3)
+            if n is not None and rate.headcount else None,
+            "suppressed": n is None,
+        }
+    return out
+
+
+def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease | None:
+    """Cut a release of `survey`'s unit figures now (at its close: `releasable`); None if the
+    last release stands (nothing is stored).
+
+    The first release publishes today's unit tables as they are published live. A later one
+    (after a reopen) changes the figures only if every finest cell grew by nobody or by at least
+    the threshold since the last release (`growth`), and then its tables are published and
+    audited together with the figures of the releases before it (`history.AUDITED_RELEASES`),
+    hiding more until both together pass. Otherwise the last release stands as a whole: no
+    figure of it changes, so no figure can be subtracted from another of a different time
+    (docs/privacy.md, "Releases of unit figures")."""
+    tree = tree_of(session, survey)
+    if session.scalar(select(PendingResponse.id).where(PendingResponse.survey_id == survey.id,
+                                                       PendingResponse.folded.is_(False))
+                      .limit(1)) is not None:
+        # Answers stored before the close and not yet counted: the release waits for them (the
+        # scheduled job cuts it once they are folded), else they could only ever show as a
+        # later change, which the rule may refuse for good.
+        log.info("unit release: waiting for answers not yet folded",
+                 extra={"survey": survey.slug})
+        return None
+    tables = live_tables(session, survey, tree)
+    sizes = unit_sizes(tables)
+    signature = [list(pair) for pair in tree.signature()]
+    earlier = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
+                              .order_by(UnitRelease.id.desc())
+                              .limit(history.AUDITED_RELEASES - 1)).all()
+    layers: dict[str, list[Layer]] = {}
+    if earlier:
+        previous = earlier[0].data
+        if previous["tree"] != signature:
+            # Its figures are sums over another tree: today's would differ from them by whole
+            # units moved, not by respondents who joined. The last release stands.
+            log.warning("unit release: the organisation tree changed since the last release; "
+                        "the last release stands", extra={"survey": survey.slug})
+            return None
+        grew = growth(previous["sizes"], sizes, survey.min_group_size)
+        if not grew.allowed:
+            if grew.changed:  # (how many cells would count respondents: not logged)
+                log.info("unit release: some cells grew by fewer than the threshold; the last "
+                         "release stands", extra={"survey": survey.slug})
+            return None
+        layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
+    pub = publish_units(tables, history=layers)
+    if layers:
+        for b, table in tables.items():
+            result = audit(table, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
+                           history=layers[b])
+            if not result.passed:
+                log.warning("unit release: no publication passes the audit with the last "
+                            "release; it stands", extra={"survey": survey.slug})
+                return None
+    data = {
+        "tree": signature,
+        "threshold": survey.min_group_size,
+        "sizes": sizes,
+        "figures": {b: [[*f, v] for f, v in sorted(p.figures.items())]
+                    for b, p in pub.pubs.items()},
+        "reasons": {b: [[*g, r] for g, r in sorted(p.reasons.items())]
+                    for b, p in pub.pubs.items()},
+        "rates": _release_rates(session, survey, tree, pub),
+    }
+    release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
+                          data=data)
+    session.add(release)
+    session.flush()
+    return release
+
+
+def cut_if_closed(session: Session, survey: SurveySnapshot, now: datetime,
+                  mode: str) -> UnitRelease | None:
+    """`cut` for a closed staff survey under releases (RESULTS_RELEASE daily or hourly); None
+    for any other survey or mode, or when the survey's organisation is not imported."""
+    if mode == "live" or not releasable(survey):
+        return None
+    try:
+        return cut(session, survey, now)
+    except UnitScopeError:
+        return None
+
+
+class ReleasedUnits:
+    """A stored unit release, read as a UnitPublication is."""
+
+    def __init__(self, release_id: int, released_at: datetime, data: Mapping[str, Any]) -> None:
+        self.id, self.released_at = release_id, released_at
+        self.figures = {b: dict(_layer(data, b)[0]) for b in data["figures"]}
+        self.reasons = {b: dict(_layer(data, b)[1]) for b in data["reasons"]}
+        self.rates: dict[str, dict[str, Any]] = dict(data["rates"])
+
+    def get(self, breakdown: str, place: str, period: str, key: str,
+            measure: str) -> float | None:
+        return self.figures.get(breakdown, {}).get((place, period, key, measure))
+
+    def reason(self, breakdown: str, place: str, period: str, key: str) -> str | None:
+        return self.reasons.get(breakdown, {}).get((place, period, key))
+
+    def info(self) -> dict[str, str]:
+        return {"released_at": self.released_at.strftime("%Y-%m-%dT%H:%MZ")}
+
+
+# Per process: {(database URL, survey id, release id): the release read} (a release never
+# changes).
+_RELEASES: dict[tuple[str, int, int], ReleasedUnits] = {}
+
+
+def released(session: Session, survey_id: int) -> ReleasedUnits | None:
+    """The latest unit release of the survey, or None (none cut yet)."""
+    latest = _latest(session, survey_id)
+    if latest is None:
+        return None
+    release_id, released_at = latest
+    key = (session.connection().engine.url.render_as_string(hide_password=True), survey_id,
+           release_id)
+    got = _RELEASES.get(key)
+    if got is None or got.released_at != released_at:  # an id reused after a deletion
+        row = session.get(UnitRelease, release_id)
+        assert row is not None
+        got = _RELEASES[key] = ReleasedUnits(row.id, row.released_at, row.data)
+    return got
 
 
 # -- the documents --------------------------------------------------------------------------
 
 @dataclass
 class _View:
-    """One table of the unit publication, as surveys.report.results reads a Publication."""
+    """One table of the unit publication (or release), as surveys.report.results reads a
+    Publication."""
 
-    pub: UnitPublication | None
+    pub: Served | None
     breakdown: str
 
     def get(self, place: str, period: str, key: str, measure: str) -> float | None:
@@ -353,7 +606,7 @@ class _View:
         facts of each table's audit, read from the same true counts in every table)."""
         if self.pub is None:
             return None
-        return self.pub.pubs[self.breakdown].reason(place, period, key)
+        return self.pub.reason(self.breakdown, place, period, key)
 
 
 def unit_name(unit: Unit, lang: str) -> str:
@@ -372,8 +625,12 @@ def _block(view: Any, code: str, period: str, survey: SurveySnapshot,
 
 
 def published(survey: SurveySnapshot, mode: str) -> bool:
-    """Whether unit figures are published now: as folded under `live`, else once closed."""
-    return mode == "live" or survey.status in ENDED_STATUSES
+    """Whether unit figures are read as folded (`live`); under releases they are read from the
+    latest unit release (`released`), cut when the survey closes."""
+    return mode == "live"
+
+
+Served = UnitPublication | ReleasedUnits
 
 
 def _rates(session: Session, survey: SurveySnapshot, tree: Tree,
@@ -396,6 +653,23 @@ def _rates(session: Session, survey: SurveySnapshot, tree: Tree,
     return out
 
 
+def _served(session: Session, survey: SurveySnapshot, tree: Tree,
+            mode: str) -> tuple[Served | None, dict[str, dict[str, Any]]]:
+    """The figures unit results show, and the response rates shown with them: as folded under
+    `live`; else the latest unit release's (None before the first close)."""
+    if published(survey, mode):
+        pub = unit_publication(session, survey, tree)
+        return pub, _rates(session, survey, tree, pub)
+    release = released(session, survey.id)
+    if release is None:
+        return None, _rates(session, survey, tree, None)
+    rates = dict(release.rates)
+    if any(u.code not in rates for _d, u in tree.rows):  # a unit added since the cut
+        for code, rate in _rates(session, survey, tree, None).items():
+            rates.setdefault(code, rate)
+    return release, rates
+
+
 def unit_results(session: Session, survey: SurveySnapshot, unit_code: str | None,
                  breakdown: str | None, lang: str, mode: str) -> dict[str, Any]:
     """The results document of the API for a unit (default: the organisation) with its
@@ -408,7 +682,7 @@ def unit_results(session: Session, survey: SurveySnapshot, unit_code: str | None
     questions = {q["id"]: q for q in reported_questions(survey.definition)}
     if breakdown is not None and breakdown not in breakdowns(survey.definition):
         raise UnitScopeError(f"{breakdown!r} is not a breakdown question of the survey")
-    pub = unit_publication(session, survey, tree) if published(survey, mode) else None
+    pub, rates = _served(session, survey, tree, mode)
     doc: dict[str, Any] = {
         "survey": survey.slug,
         "scope": {"level": "unit", "code": unit.code, "name": unit_name(unit, lang)},
@@ -418,9 +692,11 @@ def unit_results(session: Session, survey: SurveySnapshot, unit_code: str | None
                  "parent": next((u.code for _d, u in tree.rows if u.id == unit.parent_id),
                                 None),
                  "headcount": unit.headcount, "retired": unit.retired_on is not None},
-        "response_rate": _rates(session, survey, tree, pub)[unit.code],
+        "response_rate": rates[unit.code],
         "published": pub is not None,
     }
+    if not published(survey, mode):
+        doc["release"] = pub.info() if isinstance(pub, ReleasedUnits) else None
     if breakdown is not None:
         labels = {o.value: o.label for o in result_options(questions[breakdown], lang)}
         view = _View(pub, breakdown)
@@ -449,8 +725,7 @@ def unit_tree(session: Session, survey: SurveySnapshot, lang: str,
     """Every unit of the organisation with its respondents and response rate, as published;
     and whether unit figures are published at all yet."""
     tree = tree_of(session, survey)
-    pub = unit_publication(session, survey, tree) if published(survey, mode) else None
-    rates = _rates(session, survey, tree, pub)
+    pub, rates = _served(session, survey, tree, mode)
     rows = []
     for depth, unit in tree.rows:
         n = pub.get(UNIT_TOTAL, unit.code, ALL_MONTHS, RESPONDENTS, N) if pub else None

@@ -197,3 +197,23 @@ def test_invitation_mail_migration_up_and_down(fresh_url):
     with engine.connect() as conn:
         assert "invitation_mails" not in engine.dialect.get_table_names(conn)
     engine.dispose()
+
+
+def test_unit_releases_migration_up_and_down(fresh_url):
+    """0020_unit_releases adds the table unit results are served from under releases (one row
+    per cut, its figures in `data`) and removes it again."""
+    migrate.upgrade(fresh_url, "0019_translator_links")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert "unit_releases" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url, "0020_unit_releases")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in engine.dialect.get_columns(conn, "unit_releases")}
+        assert columns == {"id", "survey_id", "released_at", "data"}
+        keys = engine.dialect.get_foreign_keys(conn, "unit_releases")
+        assert [(k["referred_table"], k["options"].get("ondelete")) for k in keys] == \
+            [("surveys", "CASCADE")]
+    migrate.downgrade(fresh_url, "0019_translator_links")
+    with engine.connect() as conn:
+        assert "unit_releases" not in engine.dialect.get_table_names(conn)
+    engine.dispose()

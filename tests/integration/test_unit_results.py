@@ -213,7 +213,7 @@ def test_breakdown_values_are_suppressed_each_on_their_own(answered, client, dat
     assert values == {"nurse": 13, "other": 12}
 
 
-def test_under_releases_an_open_survey_publishes_no_unit_figure_until_it_closes(
+def test_under_releases_no_unit_figure_is_published_until_a_unit_release_is_cut(
         answered, app, database_url):
     from surveys.report import units as unit_report
 
@@ -226,6 +226,12 @@ def test_under_releases_an_open_survey_publishes_no_unit_figure_until_it_closes(
         lifecycle.close(s, SLUG)
     lookup.forget()
     with db.session_scope(database_url) as s:
+        # Closed, but no unit release cut yet (the close path cuts one: test_unit_releases).
+        doc = unit_report.unit_results(s, lookup.visible(s, SLUG), "CARE", None, "fi", "daily")
+        assert doc["published"] is False and doc["respondents"] is None
+        assert unit_report.cut(s, lookup.visible(s, SLUG), datetime(2026, 12, 1)) is not None
+    with db.session_scope(database_url) as s:
         doc = unit_report.unit_results(s, lookup.visible(s, SLUG), "CARE", None, "fi", "daily")
         assert doc["published"] is True and doc["respondents"] == 15
+        assert doc["release"] == {"released_at": "2026-12-01T00:00Z"}
     assert hr

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from surveys.definitions import lookup
 from surveys.infra import db
-from surveys.report import releases
+from surveys.report import releases, units
 
 from ..extensions import settings
 
@@ -24,7 +24,9 @@ def group() -> None:
 def release(slug: str | None) -> None:
     """Cut a release of SLUG (default: every open or closed survey) now, e.g. at its close.
 
-    A county's figures change only if enough respondents joined it since they last changed."""
+    A county's figures change only if enough respondents joined it since they last changed.
+    A closed staff survey's unit figures are released too (surveys.report.units.cut): they
+    change only if every unit, own part and breakdown value gained nobody or enough people."""
     now = datetime.now(UTC).replace(tzinfo=None)
     with db.session_scope(settings()) as session:
         if slug is None:
@@ -40,3 +42,15 @@ def release(slug: str | None) -> None:
                 click.echo(f"{survey.slug}: no figure may change yet; the last release stands")
             else:
                 click.echo(f"{survey.slug}: released at {cut.released_at:%Y-%m-%d %H:%M} UTC")
+            if survey.audience == "staff" and units.releasable(survey):
+                try:
+                    unit_cut = units.cut(session, survey, now)
+                except units.UnitScopeError as exc:
+                    click.echo(f"{survey.slug}: unit figures: {exc}")
+                    continue
+                if unit_cut is None:
+                    click.echo(f"{survey.slug}: unit figures: no figure may change yet; the "
+                               "last release stands")
+                else:
+                    click.echo(f"{survey.slug}: unit figures released at "
+                               f"{unit_cut.released_at:%Y-%m-%d %H:%M} UTC")

@@ -16,6 +16,7 @@ from surveys.fold import retention
 from surveys.infra import db
 from surveys.languages import LANGUAGES
 from surveys.reference.regions import all_regions
+from surveys.report import units as unit_report
 
 from ..extensions import settings
 
@@ -144,12 +145,24 @@ def surveys_import_po(slug: str, file) -> None:
 @group.command("close")
 @click.argument("slug")
 def surveys_close(slug: str) -> None:
-    """Stop accepting answers to survey SLUG (results stay available)."""
+    """Stop accepting answers to survey SLUG (results stay available).
+
+    A staff survey's unit figures are released now (under RESULTS_RELEASE daily or hourly):
+    surveys.report.units.cut."""
+    released = None
     try:
         with db.session_scope(settings()) as session:
             survey = lifecycle.close(session, slug)
             expiry = retention.expires_on(survey.closed_on, survey.retention_months)
             _audit(session, "surveys.close", slug)
+            session.flush()
+            snapshot = lookup.visible(session, slug)
+            if snapshot is not None:
+                released = unit_report.cut_if_closed(
+                    session, snapshot, datetime.now(UTC).replace(tzinfo=None),
+                    settings().results_release)
     except lifecycle.PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"closed {slug}; raw responses will be deleted on {expiry}")
+    if released is not None:
+        click.echo(f"{slug}: unit figures released at {released.released_at:%Y-%m-%d %H:%M} UTC")

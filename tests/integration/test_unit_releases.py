@@ -1,0 +1,243 @@
+"""Staff surveys' unit results under RESULTS_RELEASE daily/hourly are served from unit releases
+cut when the survey closes (surveys.report.units), not from the live unit aggregates: a survey
+that is reopened and closed again shows figures that changed only where enough people joined,
+so the two sets of figures a reader saw never give away the answers of one or two late
+respondents (docs/privacy.md, "Releases of unit figures")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from surveys.definitions import lifecycle, lookup
+from surveys.infra import db
+from surveys.models import UnitRelease
+from surveys.staff import invitations
+from tests.conftest import TestCli, run_worker
+from tests.integration import test_unit_results as unit_results
+from tests.integration.test_unit_results import ANSWERS, SLUG, answer, token_for
+from webapp.cli import main
+
+answered = unit_results.answered  # the staff survey answered (a fixture)
+
+UNITS = ("ORG1", "HR", "CARE", "WARD1", "WARD2", "WARD3")
+K = 5  # the staff survey's min_group_size (the default)
+
+
+@pytest.fixture
+def released_app(settings, redis_conn):
+    from webapp import create_app
+
+    return create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+
+
+def shown(app, token: str) -> dict:
+    """Everything the API shows of the unit results: per unit, without and with the
+    breakdown."""
+    client = app.test_client()
+    out = {}
+    for code in UNITS:
+        for breakdown in (None, "profession"):
+            params = {"unit": code, **({"breakdown": breakdown} if breakdown else {})}
+            resp = client.get(f"/api/v1/surveys/{SLUG}/results", query_string=params,
+                              headers={"Authorization": f"Bearer {token}"})
+            assert resp.status_code == 200, resp.get_data(as_text=True)
+            out[(code, breakdown)] = resp.get_json()
+    return out
+
+
+def groups(docs: dict) -> dict[tuple, dict]:
+    """Each shown group (unit, breakdown value) with its respondents and workload figures,
+    and the unit's response rate."""
+    out = {}
+    for (code, breakdown), doc in docs.items():
+        out[(code, "*")] = {"respondents": doc["respondents"],
+                            "workload": doc["questions"]["workload"],
+                            "rate": doc["response_rate"]}
+        if breakdown:
+            for v in doc["breakdown"]["values"]:
+                out[(code, v["value"])] = {"respondents": v["respondents"],
+                                           "workload": v["questions"]["workload"]}
+    return out
+
+
+def derivable(before: dict, after: dict) -> list[tuple]:
+    """The groups whose shown figures changed by 1 … K−1 respondents or answers: the difference
+    of the two would be those few people's answers."""
+    out = []
+    for group, now in groups(after).items():
+        was = groups(before).get(group)
+        if was is None or was["respondents"] is None or now["respondents"] is None:
+            continue
+        for a, b in ((was["respondents"], now["respondents"]),
+                     (was["workload"]["n"], now["workload"]["n"])):
+            if a is not None and b is not None and 0 < abs(b - a) < K:
+                out.append((group, a, b))
+    return out
+
+
+def reopen_and_answer(client, database_url, late: dict[str, list[tuple[str, str]]]) -> None:
+    with db.session_scope(database_url) as s:
+        lifecycle.reopen(s, SLUG, "a unit was left out", None, date.today())
+    for unit, rows in late.items():
+        with db.session_scope(database_url) as s:
+            links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows))
+        for token, (workload, profession) in zip(links, rows, strict=True):
+            answer(client, token, workload, profession)
+
+
+def close(app) -> None:
+    """The close path: `palaute surveys close` (under the app's RESULTS_RELEASE)."""
+    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+
+
+def releases(database_url) -> int:
+    with db.session_scope(database_url) as s:
+        return s.scalar(select(func.count()).select_from(UnitRelease))
+
+
+def test_no_unit_figure_is_shown_before_the_first_close(answered, released_app,
+                                                        database_url):
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    docs = shown(released_app, hr)
+    assert all(d["published"] is False and d["respondents"] is None for d in docs.values())
+    assert all(d["response_rate"]["of_issued"] is None for d in docs.values())
+
+
+def test_one_or_two_late_respondents_are_not_derivable_after_a_reopen(
+        answered, released_app, client, database_url, redis_conn):
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    close(released_app)
+    first = shown(released_app, hr)
+    assert first[("HR", None)]["published"] is True
+    assert first[("HR", None)]["respondents"] == len(ANSWERS["HR"]) == 10
+    assert first[("HR", "profession")]["breakdown"]["values"][0]["respondents"] == 5
+    assert releases(database_url) == 1
+
+    # Reopened: one late nurse in HR with an answer nobody in HR gave, and one in WARD1.
+    reopen_and_answer(client, database_url, {"HR": [("1", "nurse")], "WARD1": [("1", "other")]})
+    run_worker(redis_conn)
+    # While it is open again, the first release is what is shown.
+    assert shown(released_app, hr) == first
+    close(released_app)
+    second = shown(released_app, hr)
+    assert derivable(first, second) == []
+    # Carried as a whole: the same figures and rates as after the first close.
+    assert second == first
+    assert releases(database_url) == 1
+
+    # The scheduled job and `palaute results release` keep it too (nothing new enough).
+    result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
+    assert result.exit_code == 0, result.output
+    assert "unit figures: no figure may change yet" in result.output
+    assert shown(released_app, hr) == first
+
+
+def test_enough_new_respondents_update_the_unit_figures(answered, released_app, client,
+                                                       database_url, redis_conn):
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    close(released_app)
+    first = shown(released_app, hr)
+    reopen_and_answer(client, database_url, {"HR": [("1", "nurse")]})
+    run_worker(redis_conn)
+    close(released_app)
+    assert shown(released_app, hr) == first
+    # Five more HR nurses: six joined HR since the release, all nurses who answered workload.
+    reopen_and_answer(client, database_url, {"HR": [("2", "nurse")] * 5})
+    run_worker(redis_conn)
+    close(released_app)
+    third = shown(released_app, hr)
+    assert releases(database_url) == 2
+    assert third[("HR", None)]["respondents"] == 16
+    assert third[("ORG1", None)]["respondents"] == 31
+    hr_values = {v["value"]: v["respondents"]
+                 for v in third[("HR", "profession")]["breakdown"]["values"]}
+    assert hr_values == {"nurse": 11, "other": 5}
+    assert third[("HR", None)]["response_rate"]["of_issued"] == round(16 / 18, 3)
+    # Counts as the live figures give them (integers), the same figures the live view shows.
+    workload = third[("HR", None)]["questions"]["workload"]
+    assert workload["n"] == 16 and isinstance(workload["n"], int)
+    assert third[("ORG1", None)]["questions"]["workload"]["counts"]["2"] == 10  # 3 + 2 + 5
+    # Here the audit with the first release hid nothing more: the release shows what the
+    # live publication of the same answers shows.
+    from surveys.report import units as unit_report
+    with db.session_scope(database_url) as s:
+        survey = lookup.visible(s, SLUG)
+        for code in UNITS:
+            live = unit_report.unit_results(s, survey, code, "profession", "fi", "live")
+            got = dict(third[(code, "profession")])
+            assert {k: got[k] for k in ("respondents", "questions", "breakdown")} == \
+                {k: live[k] for k in ("respondents", "questions", "breakdown")}, code
+    assert derivable(first, third) == []
+
+
+def test_the_scheduled_job_cuts_a_unit_release_for_a_closed_staff_survey(
+        answered, released_app, settings, database_url, redis_conn):
+    from surveys.infra import queue
+    from workers import context
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with db.session_scope(database_url) as s:  # closed without the CLI (no cut yet)
+        lifecycle.close(s, SLUG)
+    assert shown(released_app, hr)[("CARE", None)]["published"] is False
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        queue.enqueue(redis_conn, "workers.jobs.cut_releases",
+                      datetime(2099, 1, 1, 4, 7).isoformat())
+        run_worker(redis_conn)
+    finally:
+        context.use(settings)
+    doc = shown(released_app, hr)[("CARE", None)]
+    assert doc["published"] is True and doc["respondents"] == 15
+
+
+def test_live_mode_keeps_reading_the_aggregates(answered, client, database_url, redis_conn):
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    result = TestCli().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    assert releases(database_url) == 0
+    reopen_and_answer(client, database_url, {"HR": [("1", "nurse")]})
+    run_worker(redis_conn)
+    doc = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"unit": "HR"},
+                     headers={"Authorization": f"Bearer {hr}"}).get_json()
+    assert doc["respondents"] == 11
+
+
+def test_the_schedule_closing_a_staff_survey_releases_its_unit_figures(
+        answered, released_app, settings, database_url):
+    from workers import context, jobs
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with db.session_scope(database_url) as s:
+        closes = lookup.find(s, SLUG).closes_on
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        assert (SLUG, "surveys.close") in jobs.apply_schedule(closes.isoformat())
+    finally:
+        context.use(settings)
+    assert releases(database_url) == 1
+    doc = shown(released_app, hr)[("ORG1", "profession")]
+    assert doc["published"] is True and doc["respondents"] == 25
+    assert doc["release"] is not None
+
+
+def test_the_first_release_waits_for_answers_stored_before_the_close(
+        answered, released_app, database_url, session_factory):
+    from surveys.fold import aggregation
+    from surveys.models import PendingResponse, Unit
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with db.session_scope(database_url) as s:  # stored just before the close, not yet counted
+        ward3 = s.scalar(select(Unit.id).where(Unit.code == "WARD3"))
+        s.add(PendingResponse(survey_id=lookup.find(s, SLUG).id, region_code="17", lang="fi",
+                              submitted_on=date.today(), unit_id=ward3,
+                              answers={"workload": 3, "profession": "other"}))
+    close(released_app)
+    assert releases(database_url) == 0
+    aggregation.fold_pending(session_factory)
+    result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
+    assert "unit figures released at" in result.output, result.output
+    assert shown(released_app, hr)[("ORG1", None)]["respondents"] == 26

@@ -1,0 +1,121 @@
+"""Releases of unit figures (surveys.report.units): the rule that decides whether a new release
+may change the figures at all (every finest cell of every table grew by nobody or by at least
+the threshold since the release that last changed them), and the cross-time audit that hides
+more where the previous release's figures and today's together would pin a small group."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from surveys.fold.units import UNIT_TOTAL
+from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit
+from surveys.report.units import growth, publish_units, tables_of, unit_sizes
+from tests.unit.report.test_unit_disclosure import DEFINITION, cases, counted, make_tree
+
+# ORG: U0 (under ORG), U1 (under ORG), U2 (under U1); unit ids 2, 3, 4.
+TREE = make_tree([0, 0, 2])
+K = 5
+BASE = ([(2, "nurse", "young", "4", False)] * 6 + [(3, "doctor", "old", "2", False)] * 5
+        + [(4, "nurse", "old", "5", False)] * 7)
+
+
+def sizes(responses):
+    return unit_sizes(tables_of(counted(responses), TREE, DEFINITION, K))
+
+
+def test_nothing_new_changes_nothing():
+    got = growth(sizes(BASE), sizes(BASE), K)
+    assert not got.changed and not got.too_few and not got.allowed
+
+
+def test_one_late_respondent_in_a_leaf_holds_the_release_back():
+    got = growth(sizes(BASE), sizes(BASE + [(2, "nurse", "young", "1", False)]), K)
+    assert got.changed and not got.allowed
+    assert ("U0", RESPONDENTS, "*", 1) in got.too_few
+
+
+def test_enough_in_a_unit_but_few_in_a_breakdown_value_holds_it_back():
+    late = [(2, "nurse", "young", "1", False)] * 4 + [(2, "doctor", "young", "1", False)]
+    got = growth(sizes(BASE), sizes(BASE + late), K)
+    assert not got.allowed
+    assert ("U0", RESPONDENTS, "profession=doctor", 1) in got.too_few
+    assert ("U0", RESPONDENTS, "profession=nurse", 4) in got.too_few
+
+
+def test_a_few_in_a_units_own_part_hold_it_back_though_the_unit_grew_enough():
+    # U1 (with sub-unit U2) gets 5 in U2 and 1 of its own: U1 − U2 would give the one away.
+    late = [(4, "nurse", "old", "1", False)] * 5 + [(3, "doctor", "old", "1", False)]
+    got = growth(sizes(BASE), sizes(BASE + late), K)
+    assert not got.allowed
+    assert ("U1/own", RESPONDENTS, "*", 1) in got.too_few
+
+
+def test_a_question_few_answered_holds_it_back():
+    late = [(2, "nurse", "young", "1", True)] + [(2, "nurse", "young", "1", False)] * 4
+    got = growth(sizes(BASE), sizes(BASE + late), K)
+    assert not got.allowed
+    assert ("U0", "comment", "*", 1) in got.too_few
+
+
+def test_enough_new_respondents_alike_in_every_cell_allow_a_new_release():
+    late = [(2, "nurse", "young", "1", False)] * 5 + [(4, "nurse", "old", "3", False)] * 6
+    got = growth(sizes(BASE), sizes(BASE + late), K)
+    assert got.changed and got.allowed and got.too_few == []
+
+
+def test_the_previous_release_is_audited_with_the_new_one_and_more_is_hidden():
+    # ORG: U0 with 3 (hidden), U1 with 9 (hidden beside it), ORG 12 shown. Had an earlier
+    # release shown U1's 9 (its figures only grow), ORG's 12 would pin U0 to at most 3.
+    tree = make_tree([0, 0])
+    responses = ([(2, "nurse", "young", "4", False)] * 3
+                 + [(3, "doctor", "old", "2", False)] * 9)
+    tables = tables_of(counted(responses), tree, DEFINITION, K)
+    alone = publish_units(tables)
+    assert alone.get(UNIT_TOTAL, "ORG", ALL_MONTHS, RESPONDENTS, N) == 12
+    assert alone.get(UNIT_TOTAL, "U1", ALL_MONTHS, RESPONDENTS, N) is None
+    earlier = {("U1", ALL_MONTHS, RESPONDENTS, N): 9.0}
+    history = {b: [(earlier, {})] for b in tables}
+    pub = publish_units(tables, history=history)
+    assert pub.get(UNIT_TOTAL, "ORG", ALL_MONTHS, RESPONDENTS, N) is None
+    assert not audit(tables[UNIT_TOTAL], alone.pubs[UNIT_TOTAL].figures,
+                     history=history[UNIT_TOTAL]).passed
+    for b, table in tables.items():
+        assert audit(table, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
+                     history=history[b]).passed, b
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.data())
+def test_when_the_rule_allows_a_change_no_group_grew_by_a_few(case, data):
+    """An oracle independent of the sizes the rule compares: the true increment of every group
+    of every table (every unit, own part and breakdown value, "no answer" included, in
+    respondents and every question's answers) is nobody or at least the threshold whenever the
+    rule lets the figures change."""
+    parents, k, responses = case
+    tree = make_tree(parents)
+    n_units = len(parents) + 1
+    # A few kinds of late respondent (answering like an earlier one, maybe in the next unit),
+    # each one person or the threshold's worth of people alike.
+    kinds = data.draw(st.lists(st.sampled_from(responses), max_size=4)) if responses else []
+    late = []
+    for u, *rest in kinds:
+        late += [(min(u + data.draw(st.integers(0, 1)), n_units), *rest)] * \
+            data.draw(st.sampled_from([1, k]))
+    before = tables_of(counted(responses), tree, DEFINITION, k)
+    after = tables_of(counted(responses + late), tree, DEFINITION, k)
+    got = growth(unit_sizes(before), unit_sizes(after), k)
+    keys = [RESPONDENTS, *(q["id"] for q in DEFINITION["questions"])]
+    small = []
+    for b, table in after.items():
+        for place, period in table.groups():
+            for key in keys:
+                was = (before[b].value((place, period, key, N))
+                       if place in before[b].parent_of else 0)  # an own part new since
+                inc = table.value((place, period, key, N)) - was
+                if 0 < inc < k:
+                    small.append((b, place, period, key, inc))
+    # The finest cells are groups of the tables too: the rule allows exactly when no group
+    # grew by a few.
+    assert got.changed == (late != [])
+    assert got.allowed == (late != [] and small == [])

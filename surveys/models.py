@@ -402,7 +402,8 @@ class InvitationMail(Base):
     from it. `address_key` is a keyed hash (HMAC) of the address, to merge duplicates. Rows are
     inserted shuffled, independently of their invitations' order. `round` is the mail the row
     is due (0 the invitation, 1… reminders), `sent_round` the last one sent, `status` the state
-    of the mail of `round`. Deleted when the survey closes."""
+    of the mail of `round`, `claimed_at` when it was claimed while it is "sending". Deleted when
+    the survey closes."""
 
     __tablename__ = "invitation_mails"
     __table_args__ = (
@@ -421,6 +422,9 @@ class InvitationMail(Base):
     sent_round: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
     status: Mapped[str] = mapped_column(String(10), default="queued",
                                         server_default="queued")
+    # When the mail of `round` was claimed (UTC, to the minute), only while it is "sending":
+    # a row "sending" for long is a mail whose worker died (surveys.staff.mailing.STUCK_AFTER).
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 ROLES = ("national_admin", "region_admin", "hr_admin", "analyst")

@@ -253,7 +253,8 @@ def send_invitation_mails(survey_id: int, unit_id: int | None = None) -> int:
 
     Safe to run twice, or two at once: each row is claimed (committed as "sending") before its
     mail goes out and marked sent after, so no one gets the same round twice; a job that dies
-    between the two leaves the row "sending" rather than risk a second mail. A refused
+    between the two leaves the row "sending" rather than risk a second mail (HR sees it as
+    unknown after mailing.STUCK_AFTER and may queue it again, surveys.staff.mailing). A refused
     recipient counts as bounced, any other failure as failed (HR may queue those again).
     Nothing of a mail (address, link) is logged, nor how many reminders went out (that would
     count respondents)."""

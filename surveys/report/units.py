@@ -69,7 +69,21 @@ from surveys.staff import invitations, suppression
 from surveys.staff import units as org_units
 
 from . import history
-from .audit import ALL_MONTHS, Group, Layer, N, QuestionModel, Table, audit
+from .audit import (
+    ALL_MONTHS,
+    BELOW_THRESHOLD,
+    COUNT,
+    EXACT,
+    MIN_OPTION_COUNT,
+    AuditResult,
+    Figure,
+    Group,
+    Layer,
+    N,
+    QuestionModel,
+    Table,
+    audit,
+)
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import _increments, _protected
 from .results import _question_figures, band_of, question_model, result_options
@@ -584,6 +598,99 @@ def released(session: Session, survey_id: int) -> ReleasedUnits | None:
         assert row is not None
         got = _RELEASES[key] = ReleasedUnits(row.id, row.released_at, row.data)
     return got
+
+
+# -- auditing the latest unit release ------------------------------------------------------
+
+@dataclass
+class TableAudit:
+    """The audit of one table of a stored unit release: the auditor's result (None when the
+    stored figures have no solution under today's data: tampered, or the aggregates shrank),
+    and the stored figures that show a group below the threshold outright ("threshold": the
+    stored n, or today's, is 1 … k−1), or an option count below MIN_OPTION_COUNT ("exact")
+    (figure, rule): the linear-programming auditor takes a published figure as allowed by the
+    rules, so these are checked besides."""
+
+    result: AuditResult | None
+    shown_small: list[tuple[Figure, str]]
+
+    @property
+    def exposed(self) -> list[tuple[Figure, str]]:
+        ranges = [] if self.result is None else [(r.figure, r.rule) for r in self.result.exposed]
+        return [*self.shown_small, *ranges]
+
+    @property
+    def passed(self) -> bool:
+        return self.result is not None and not self.exposed
+
+
+@dataclass
+class UnitReleaseAudit:
+    release: UnitRelease
+    earlier: int  # unit releases audited as an earlier layer (0 or 1)
+    tree_changed: bool  # its tree is not today's: not audited (tables empty)
+    current: bool  # today's finest-cell sizes are those it was cut from
+    threshold_changed: bool  # cut under another min_group_size (today's is audited)
+    tables: dict[str, TableAudit]
+    left_out: int  # stored figures of groups today's tables do not have
+
+    @property
+    def passed(self) -> bool:
+        return not self.tree_changed and all(t.passed for t in self.tables.values())
+
+
+def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[Figure, str]]:
+    k = table.threshold
+    out = []
+    for fig, v in sorted(figures.items()):
+        measure = fig[3]
+        if measure == N:
+            true = table.value(fig) or 0
+            if 0 < v < k or 0 < true < k:
+                out.append((fig, BELOW_THRESHOLD))
+        elif measure.startswith(COUNT) and 0 < v < MIN_OPTION_COUNT:
+            out.append((fig, EXACT))
+    return out
+
+
+def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit | None:
+    """Audit the latest unit release of a staff survey as a whole, table by table: its stored
+    figures and reasons, with those of the unit release before it as an earlier layer
+    (`history.AUDITED_RELEASES`, as `cut` audits it), against the tables of today's unit
+    aggregates; and every stored figure against the threshold itself. None if no unit release
+    was cut. UnitScopeError if the survey's organisation is not imported."""
+    tree = tree_of(session, survey)
+    rows = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
+                           .order_by(UnitRelease.id.desc())
+                           .limit(history.AUDITED_RELEASES)).all()
+    if not rows:
+        return None
+    newest, earlier = rows[0], rows[1:]
+    data = newest.data
+    signature = [list(pair) for pair in tree.signature()]
+    tables = live_tables(session, survey, tree)
+    out = UnitReleaseAudit(newest, len(earlier), data["tree"] != signature,
+                           data["sizes"] == unit_sizes(tables),
+                           data["threshold"] != survey.min_group_size, {}, 0)
+    if out.tree_changed:  # its figures are sums over another tree
+        return out
+    for b, table in tables.items():
+        groups = set(table.groups())
+        figures, reasons = _layer(data, b)
+        kept = {f: v for f, v in figures.items() if f[:2] in groups}
+        out.left_out += len(figures) - len(kept)
+        reasons = {g: r for g, r in reasons.items() if g[:2] in groups}
+        layers = []
+        for r in earlier:
+            f, why = _layer(r.data, b)
+            layers.append(({x: v for x, v in f.items() if x[:2] in groups},
+                           {g: v for g, v in why.items() if g[:2] in groups}))
+        try:
+            result: AuditResult | None = audit(table, kept, reasons=reasons, history=layers)
+        except RuntimeError:  # no solution: the figures are not sums of today's counts
+            result = None
+        out.tables[b] = TableAudit(result, _shown_small(table, kept))
+    return out
 
 
 # -- the documents --------------------------------------------------------------------------

@@ -19,10 +19,19 @@ What is stored, and why (docs/privacy.md, "Invitations by e-mail"):
   transaction, so they share its transaction id: that pairs nothing either).
 
 HR sees counts only (`progress`): per unit with its sub-units, how many addresses, mails queued,
-sent, failed and bounced; the latest reminder's counts say how many mailed people had not
-answered, so they are figures about respondents and shown only where the unit's respondent
-figures are (surveys.staff.suppression) and the mailed group's own figure passes the same rule.
+sent, failed, bounced and unknown (claimed for sending more than STUCK_AFTER ago and never
+recorded: the worker died in between, so the mail may or may not have gone out); the latest
+reminder's counts (its unknown ones too) say how many mailed people had not answered, so they
+are figures about respondents and shown only where the unit's respondent figures are
+(surveys.staff.suppression) and the mailed group's own figure passes the same rule.
 Nothing here logs an address or a token.
+
+At most once: a row is claimed (committed as "sending", with the minute of the claim in
+`claimed_at`) before its mail goes out and recorded after, so a worker that dies in between
+never causes a second mail by itself; HR sees such a row as unknown once STUCK_AFTER has passed
+and may queue it again with the failed ones (`retry_failed`), knowing that person may then get
+the mail twice. `claimed_at` is cleared when the mail is recorded: no row keeps when its mail
+went out.
 """
 
 from __future__ import annotations
@@ -32,10 +41,10 @@ import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_date
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from surveys.accounts.mails import N_, translations
@@ -54,6 +63,25 @@ HEADER_WORDS = {"email", "e-mail", "sähköposti", "e-post", "address", "osoite"
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _TLD = re.compile(r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})")
+# A mail "sending" for longer than this was claimed by a worker that died before recording it
+# (one SMTP delivery takes at most surveys.infra.mail's timeout, seconds): its fate is unknown.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def _now(now: datetime | None = None) -> datetime:
+    """UTC, naive (the column's convention), to the minute."""
+    now = now or datetime.now(UTC)
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    return now.replace(second=0, microsecond=0)
+
+
+def _stuck(now: datetime | None = None):
+    """Rows "sending" since before STUCK_AFTER (or with no claim time: claimed before the
+    column existed)."""
+    cutoff = _now(now) - STUCK_AFTER
+    return and_(InvitationMail.status == "sending",
+                or_(InvitationMail.claimed_at.is_(None), InvitationMail.claimed_at < cutoff))
 
 TEXTS = {
     0: (
@@ -282,12 +310,15 @@ def remind(session: Session, survey: Survey, secret: str, unit_code: str | None 
     return new_round
 
 
-def retry_failed(session: Session, survey: Survey, unit_code: str | None = None) -> None:
-    """Queue again the mails that failed (not those that bounced). Flushes only."""
+def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
+                 now: datetime | None = None) -> None:
+    """Queue again the mails that failed (not those that bounced), and those whose fate is
+    unknown (stuck "sending": `_stuck`; those people may get the mail twice). Flushes only."""
     _require_open(survey)
     session.execute(update(InvitationMail).where(
-        _unit_filter(session, survey, unit_code), InvitationMail.status == "failed")
-        .values(status="queued").execution_options(synchronize_session=False))
+        _unit_filter(session, survey, unit_code),
+        or_(InvitationMail.status == "failed", _stuck(now)))
+        .values(status="queued", claimed_at=None).execution_options(synchronize_session=False))
     session.flush()
 
 
@@ -330,10 +361,12 @@ class Outgoing:
     round: int
 
 
-def claim(session: Session, mail_id: int, secret: str) -> Outgoing | None:
-    """Claim a queued row for sending (status "sending"; the caller commits before it sends,
-    so two jobs never both send it) and compose its mail. None if it is not queued any more,
-    its survey is not open, or (a reminder) its invitation was spent meanwhile ("skipped")."""
+def claim(session: Session, mail_id: int, secret: str,
+          now: datetime | None = None) -> Outgoing | None:
+    """Claim a queued row for sending (status "sending" since `now`, to the minute; the caller
+    commits before it sends, so two jobs never both send it) and compose its mail. None if it
+    is not queued any more, its survey is not open, or (a reminder) its invitation was spent
+    meanwhile ("skipped")."""
     row = session.get(InvitationMail, mail_id)
     if row is None or row.status != "queued":
         return None
@@ -343,25 +376,27 @@ def claim(session: Session, mail_id: int, secret: str) -> Outgoing | None:
     claimed = session.execute(
         update(InvitationMail).where(InvitationMail.id == mail_id,
                                      InvitationMail.status == "queued")
-        .values(status="sending").execution_options(synchronize_session=False))
+        .values(status="sending", claimed_at=_now(now))
+        .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         return None
     session.refresh(row)
     try:
         address, token = unseal(secret, row)
     except sealing.Unreadable:
-        row.status = "failed"
+        row.status, row.claimed_at = "failed", None
         return None
     if row.round > 0 and _spent(session, [invitations.token_hash(token)]):
-        row.status = "skipped"
+        row.status, row.claimed_at = "skipped", None
         return None
     subject, body = compose(survey, row.round, row.base_url, token)
     return Outgoing(address, subject, body, row.round)
 
 
 def record(session: Session, mail_id: int, round_: int, outcome: str) -> None:
-    """After sending: "sent", "failed" or "bounced"."""
-    values: dict = {"status": outcome}
+    """After sending: "sent", "failed" or "bounced" (the claim's time is forgotten). Nothing if
+    the row is no longer "sending" (HR queued it again as unknown meanwhile)."""
+    values: dict = {"status": outcome, "claimed_at": None}
     if outcome == "sent":
         values["sent_round"] = round_
     session.execute(update(InvitationMail).where(InvitationMail.id == mail_id,
@@ -409,44 +444,49 @@ class UnitMail:
     sent: int
     failed: int
     bounced: int
+    unknown: int  # stuck "sending": may or may not have been delivered
     reminded: bool  # a reminder was queued in this unit or below
     # The latest reminder's counts; None where hidden (figures about respondents).
     reminder_queued: int | None
     reminder_sent: int | None
     reminder_failed: int | None
+    reminder_unknown: int | None
 
 
-_FIELDS = ("addresses", "queued", "sent", "failed", "bounced", "r_queued", "r_sent",
-           "r_failed", "reminded", "unanswered")
+_FIELDS = ("addresses", "queued", "sent", "failed", "bounced", "unknown", "r_queued", "r_sent",
+           "r_failed", "r_unknown", "reminded", "unanswered")
 
 
-def _own_counts(session: Session, survey_id: int) -> dict[int, dict[str, int]]:
+def _own_counts(session: Session, survey_id: int,
+                now: datetime | None = None) -> dict[int, dict[str, int]]:
+    stuck = case((_stuck(now), 1), else_=0)
     rows = session.execute(
         select(InvitationMail.unit_id, InvitationMail.round, InvitationMail.sent_round,
-               InvitationMail.status, func.count())
+               InvitationMail.status, stuck, func.count())
         .where(InvitationMail.survey_id == survey_id)
         .group_by(InvitationMail.unit_id, InvitationMail.round, InvitationMail.sent_round,
-                  InvitationMail.status)).all()
+                  InvitationMail.status, stuck)).all()
     latest: dict[int, int] = defaultdict(int)
-    for unit_id, round_, _sent, _status, _n in rows:
-        latest[unit_id] = max(latest[unit_id], round_)
+    for row in rows:
+        latest[row[0]] = max(latest[row[0]], row[1])
     own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0))
-    for unit_id, round_, sent_round, status, n in rows:
+    for unit_id, round_, sent_round, status, is_stuck, n in rows:
         c = own[unit_id]
         c["addresses"] += n
         if sent_round >= 0:
             c["sent"] += n
         if status == "bounced":
             c["bounced"] += n
+        # A first mail stuck "sending" is a fact about mail, not respondents, as a failed one.
         if round_ == 0 and status in ("queued", "sending"):
-            c["queued"] += n
+            c["unknown" if is_stuck else "queued"] += n
         if round_ == 0 and status == "failed":
             c["failed"] += n
         latest_round = latest[unit_id]
         if latest_round > 0 and round_ == latest_round:
             c["reminded"] = 1
             if status in ("queued", "sending"):
-                c["r_queued"] += n
+                c["r_unknown" if is_stuck else "r_queued"] += n
             elif sent_round == latest_round:
                 c["r_sent"] += n
             elif status == "failed":
@@ -454,18 +494,21 @@ def _own_counts(session: Session, survey_id: int) -> dict[int, dict[str, int]]:
     for c in own.values():
         # What HR could work out from the shown figures: the mailed people not reminded
         # (answered, or answered meanwhile): a figure about respondents.
-        c["unanswered"] = c["r_queued"] + c["r_sent"] + c["r_failed"]
+        c["unanswered"] = c["r_queued"] + c["r_sent"] + c["r_failed"] + c["r_unknown"]
     return own
 
 
-def progress(session: Session, survey: Survey, root: Unit) -> list[UnitMail]:
+def progress(session: Session, survey: Survey, root: Unit,
+             now: datetime | None = None) -> list[UnitMail]:
     """Per unit of the organisation (with its sub-units): the mail counts, and the latest
-    reminder's counts where they reveal no small group of respondents."""
+    reminder's counts where they reveal no small group of respondents (the unknown ones of the
+    latest reminder among them). Rows "sending" since before STUCK_AFTER count as unknown, not
+    queued."""
     tree = units.tree(session, root)
     children: dict[int | None, list[int]] = {}
     for _depth, unit in tree:
         children.setdefault(unit.parent_id, []).append(unit.id)
-    own = _own_counts(session, survey.id)
+    own = _own_counts(session, survey.id, now)
     if not own:
         return []
     rolled = {name: suppression.rolled_up(children, {u: c[name] for u, c in own.items()},
@@ -489,8 +532,8 @@ def progress(session: Session, survey: Survey, root: Unit) -> list[UnitMail]:
         shown = r["reminded"] > 0 and unit.id not in hidden and not 0 < rest < threshold
         out.append(UnitMail(
             depth, unit.code, unit.name_fi, unit.name_sv, unit.retired_on is not None,
-            r["addresses"], r["queued"], r["sent"], r["failed"], r["bounced"],
+            r["addresses"], r["queued"], r["sent"], r["failed"], r["bounced"], r["unknown"],
             r["reminded"] > 0,
             r["r_queued"] if shown else None, r["r_sent"] if shown else None,
-            r["r_failed"] if shown else None))
+            r["r_failed"] if shown else None, r["r_unknown"] if shown else None))
     return out

@@ -181,7 +181,7 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     assert "linkkiäsi ei ole vielä käytetty" in reminders[0].get_content()
     assert token_of(reminders[0]) == first[PEOPLE[5]]
     # 5 respondents in WARD1 reach the threshold: the reminder's counts are shown.
-    assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", "1", "0"]
+    assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", "0", "1", "0", "0"]
     # A second reminder, for the one unit: still only the unspent; the job twice sends once.
     assert act(hr, "remind", "WARD1").status_code == 303
     run_worker(redis_conn)
@@ -215,8 +215,8 @@ def test_reminder_counts_are_hidden_where_respondents_are(hr, client, staff_surv
     page = page_of(hr)
     # 4 reminders would tell that 2 answered: hidden, in every unit up to the organisation.
     for code in ("WARD1", "CARE", "ORG1"):
-        assert mail_row(page, code)[5:] == ["piilotettu"] * 3, code
-        assert mail_row(page, code)[:5] == ["6", "0", "6", "0", "0"]
+        assert mail_row(page, code)[6:] == ["piilotettu"] * 4, code
+        assert mail_row(page, code)[:6] == ["6", "0", "6", "0", "0", "0"]
     assert ">4<" not in page.split("<h3>", 1)[1]
 
 
@@ -430,3 +430,107 @@ def test_the_same_list_uploaded_twice_at_once_is_invited_once(hr, staff_survey, 
     with db.session_scope(database_url) as s:
         assert len(s.scalars(select(InvitationMail)).all()) == 3
         assert len(s.scalars(select(Invitation)).all()) == 3  # none left over by the retry
+
+
+class Killed(BaseException):
+    """The worker killed (SIGKILL, out of memory) while a mail is on its way."""
+
+
+def killed_while_sending(monkeypatch, database_url, deliver: bool) -> None:
+    """The mail job claims a row (committed as "sending") and dies before recording it: after
+    handing the mail to the server (`deliver`) or before."""
+    from surveys.infra import mail
+    from workers import jobs
+
+    real = mail.send
+
+    def dies(config, message):
+        if deliver:
+            real(config, message)
+        raise Killed
+
+    monkeypatch.setattr(mail, "send", dies)
+    with db.session_scope(database_url) as s:
+        survey_id = lookup.find(s, SLUG).id
+    with pytest.raises(Killed):
+        jobs.send_invitation_mails(survey_id)
+    monkeypatch.setattr(mail, "send", real)
+
+
+def age_claims(database_url, minutes: int) -> None:
+    with db.session_scope(database_url) as s:
+        for row in s.scalars(select(InvitationMail).where(InvitationMail.status == "sending")):
+            row.claimed_at -= timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("delivered", [True, False])
+def test_a_mail_stuck_in_sending_shows_as_unknown_and_may_be_sent_again(
+        hr, staff_survey, smtp, redis_conn, database_url, monkeypatch, delivered):  # noqa: F811
+    assert invite(hr, "\n".join(PEOPLE[:3])).status_code == 303
+    killed_while_sending(monkeypatch, database_url, deliver=delivered)
+    run_worker(redis_conn)  # the job enqueued by the upload: the two others
+    assert len(mails(smtp)) == 2 + delivered
+    with db.session_scope(database_url) as s:
+        rows = s.scalars(select(InvitationMail)).all()
+        assert sorted(r.status for r in rows) == ["sending", "sent", "sent"]
+        # Only a claim in progress keeps its time (to the minute); a recorded mail none.
+        assert [r.claimed_at.second for r in rows if r.status == "sending"] == [0]
+        assert all(r.claimed_at is None for r in rows if r.status == "sent")
+    # A few minutes: still on its way, counted as queued.
+    page = page_of(hr)
+    assert mail_row(page, "WARD1")[:6] == ["3", "1", "2", "0", "0", "0"]
+    # Over 15 minutes: unknown, in its own column (a first mail: about mail, not respondents,
+    # shown as failed ones are, up to the organisation).
+    age_claims(database_url, 16)
+    page = page_of(hr)
+    for code in ("WARD1", "CARE", "ORG1"):
+        assert mail_row(page, code)[:6] == ["3", "0", "2", "0", "0", "1"], code
+    assert "Tuntematon" in page and "saattavat saada viestin kahdesti" in page
+    # The job does not touch it; HR queues it again with the failed ones.
+    run_worker(redis_conn)
+    with db.session_scope(database_url) as s:
+        survey_id = lookup.find(s, SLUG).id
+    from workers import jobs
+
+    assert jobs.send_invitation_mails(survey_id) == 0
+    assert act(hr, "retry").status_code == 303
+    run_worker(redis_conn)
+    received = sorted(m["To"] for m in mails(smtp))
+    # Everyone has the mail now; the one whose claim was lost got it twice if it had gone out.
+    assert sorted(set(received)) == sorted(PEOPLE[:3])
+    assert len(received) == 3 + delivered
+    assert mail_row(page_of(hr), "ORG1")[:6] == ["3", "0", "3", "0", "0", "0"]
+    with db.session_scope(database_url) as s:
+        assert all(r.claimed_at is None for r in s.scalars(select(InvitationMail)))
+    with db.session_scope(database_url) as s:
+        events = [e.action for e in s.scalars(select(AuditEvent))]
+    assert "invitations.retry" in events
+
+
+@pytest.mark.parametrize("answered", [5, 2])
+def test_a_stuck_reminder_is_a_figure_about_respondents(hr, client, staff_survey, smtp,  # noqa: F811
+                                                       redis_conn, database_url, monkeypatch,
+                                                       answered):
+    """Reminders go to those who have not answered: their unknown count is hidden with the
+    other reminder counts where those would reveal a small group of respondents."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    for person in PEOPLE[:answered]:  # 5 reach the threshold, 2 do not
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    assert act(hr, "remind").status_code == 303
+    killed_while_sending(monkeypatch, database_url, deliver=False)
+    age_claims(database_url, 16)
+    run_worker(redis_conn)
+    page = page_of(hr)
+    for code in ("WARD1", "CARE", "ORG1"):
+        if answered < 5:
+            assert mail_row(page, code)[6:] == ["piilotettu"] * 4, code
+        else:  # the reminder's counts are shown: the one reminder, lost, as unknown
+            assert mail_row(page, code)[6:] == ["0", "0", "0", "1"], code
+        assert mail_row(page, code)[:6] == ["6", "0", "6", "0", "0", "0"]
+    # Queued again with the failed ones: the claim checks the invitation again.
+    assert act(hr, "retry").status_code == 303
+    run_worker(redis_conn)
+    reminded = [m["To"] for m in mails(smtp)[6:]]
+    assert sorted(reminded) == sorted(PEOPLE[answered:])

@@ -217,3 +217,22 @@ def test_unit_releases_migration_up_and_down(fresh_url):
     with engine.connect() as conn:
         assert "unit_releases" not in engine.dialect.get_table_names(conn)
     engine.dispose()
+
+
+def test_mail_claims_migration_up_and_down(fresh_url):
+    """0021_mail_claims adds the time a mail was claimed for sending (kept only while it is
+    "sending"), so a mail whose worker died shows as unknown; a row left "sending" before the
+    migration has none and counts as unknown at once. Removed again on downgrade."""
+    migrate.upgrade(fresh_url, "0020_unit_releases")
+    engine = create_engine(fresh_url)
+
+    def columns():
+        with engine.connect() as conn:
+            return {c["name"]: c for c in engine.dialect.get_columns(conn, "invitation_mails")}
+
+    assert "claimed_at" not in columns()
+    migrate.upgrade(fresh_url, "0021_mail_claims")
+    assert columns()["claimed_at"]["nullable"] is True
+    migrate.downgrade(fresh_url, "0020_unit_releases")
+    assert "claimed_at" not in columns()
+    engine.dispose()

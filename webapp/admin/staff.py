@@ -156,6 +156,7 @@ def survey_invitations(slug: str):
     status = 400 if error or problems else 200
     return render_template("admin_invitations.html", item=survey, root=root, rows=rows,
                            mails=mails, error=error, problems=problems,
+                           stuck_minutes=int(mailing.STUCK_AFTER.total_seconds() // 60),
                            done=request.args.get("done"),
                            added=request.args.get("added", type=int),
                            merged=request.args.get("merged", type=int),

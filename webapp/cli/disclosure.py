@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from surveys.definitions import snapshots
 from surveys.infra import db
-from surveys.report import releases
+from surveys.report import releases, units
 from surveys.report.audit import audit
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
@@ -26,14 +26,18 @@ def _bound(x: float) -> str:
     return "∞" if math.isinf(x) else f"{x:g}"
 
 
+def _what(figure: tuple[str, str, str, str], rule: str) -> str:
+    _place, _period, key, measure = figure
+    if rule == "unanimous":
+        return f"n − {measure} of {key}"
+    return f"{measure} of {'respondents' if key == '*' else key}"
+
+
 def _print_ranges(result, k: int) -> None:
     for r in result.ranges:
-        place, period, key, measure = r.figure
+        place, period, _key, _measure = r.figure
         status = "ok" if r.ok(k) else "EXPOSED"
-        what = f"{measure} of {'respondents' if key == '*' else key}"
-        if r.rule == "unanimous":
-            what = f"n − {measure} of {key}"
-        click.echo(f"{status:8} {place:16} {period:8} {what:32} {r.rule:10} "
+        click.echo(f"{status:8} {place:16} {period:8} {_what(r.figure, r.rule):32} {r.rule:10} "
                    f"[{_bound(r.low)}, {_bound(r.high)}]")
     click.echo(f"{len(result.ranges)} protected figure(s), {len(result.exposed)} exposed, "
                f"{result.programs} linear programs")
@@ -52,7 +56,10 @@ def disclosure_audit(slug: str, rules_only: bool) -> None:
 
     Two audits: the figures today's data give (what the next release takes its new figures
     from), and the latest release as a whole, with the earlier figures it carries and those of
-    the release before it (the cross-time audit)."""
+    the release before it (the cross-time audit). For a staff survey, also its latest unit
+    release, table by table (each breakdown and the one without), with the unit release before
+    it: only the exposed figures are named, without their ranges (a unit's range may be a small
+    group's count)."""
     with db.session_scope(settings()) as session:
         survey = snapshots.load(session, slug)
         if survey is None:
@@ -75,6 +82,8 @@ def disclosure_audit(slug: str, rules_only: bool) -> None:
         failed = bool(result.exposed)
         if not rules_only:
             failed |= _audit_release(session, survey, full, stamp)
+            if survey.audience == "staff":
+                failed |= _audit_unit_release(session, survey)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -101,3 +110,53 @@ def _audit_release(session, survey, table, stamp) -> bool:
                    + ", ".join(result.contradicted))
     _print_ranges(result, table.threshold)
     return bool(result.exposed)
+
+
+def _audit_unit_release(session, survey) -> bool:
+    """The audit of a staff survey's latest unit release, per table; True if it fails. Prints
+    which groups and figures fail and the rule, never a figure or a range (docs/privacy.md,
+    "Releases of unit figures")."""
+    try:
+        checked = units.audit_latest(session, survey)
+    except units.UnitScopeError as e:
+        click.echo(f"latest unit release: not audited ({e})")
+        return False
+    if checked is None:
+        click.echo("latest unit release: none yet (unit figures are shown from the first close "
+                   "on, outside RESULTS_RELEASE=live)")
+        return False
+    click.echo(f"latest unit release {checked.release.released_at:%Y-%m-%d %H:%M} UTC, "
+               f"audited with {checked.earlier} release(s) before it, per table against "
+               f"today's unit aggregates")
+    if checked.tree_changed:
+        click.echo("FAILS: the organisation tree changed since this release was cut; its "
+                   "figures are sums over the old tree and cannot be audited against today's")
+        return True
+    if not checked.current:
+        click.echo("note: the unit aggregates changed since this release was cut; today's data "
+                   "stand in for the data at the cut")
+    if checked.threshold_changed:
+        click.echo(f"note: the release was cut under another min_group_size; audited with "
+                   f"today's ({survey.min_group_size})")
+    if checked.left_out:
+        click.echo(f"note: {checked.left_out} stored figure(s) of groups today's tables do not "
+                   f"have are left out")
+    for breakdown, table in checked.tables.items():
+        result = table.result
+        status = "passes" if table.passed else "FAILS"
+        if result is None:
+            summary = ("its figures have no solution under today's counts (altered, or the "
+                       "aggregates shrank)")
+        else:
+            summary = (f"{len(result.ranges)} protected figure(s), {len(result.exposed)} "
+                       f"exposed, {result.programs} linear programs")
+        if table.shown_small:
+            summary += f"; {len(table.shown_small)} figure(s) shown below the threshold"
+        click.echo(f"table {breakdown:14} {status:7} {summary}")
+        if result is not None and result.contradicted:
+            click.echo("note: the previous release's figures cannot lie under today's data: "
+                       "audited without it for " + ", ".join(result.contradicted))
+        for figure, rule in table.exposed:
+            place, period, _key, _measure = figure
+            click.echo(f"{'EXPOSED':8} {place:16} {period:8} {_what(figure, rule):32} {rule}")
+    return not checked.passed

@@ -107,11 +107,11 @@ def _option(qid: str, value: Any) -> str:
     return option
 
 
-# Counts of a batch, nested: {(survey_id, region_code, month, lang): Counter({(question_id,
-# option): n})}. The fold counts and upserts in this form (a key is a short tuple, and the
+# Counts of a batch, nested: {(survey_id, region_code, month, lang): {(question_id, option):
+# n}}. The fold counts and upserts in this form (a key is a short tuple, and the
 # (survey, region, month, language) part is made once per group, not once per answer); Key and
 # count_rows are the flat form, for everything else.
-Counts = dict[tuple, Counter]
+Counts = dict[tuple, dict[tuple[str, str], int]]
 
 
 class _Irregular(Exception):  # noqa: N818 - an internal signal, never raised out of this module
@@ -148,7 +148,7 @@ def _count_exact(answers: Sequence[Any], qtypes: dict[str, str]) -> Counter[tupl
     return counts
 
 
-def _count_answers(answers: list[Any], qtypes: dict[str, str]) -> Counter[tuple[str, str]]:
+def _count_answers(answers: list[Any], qtypes: dict[str, str]) -> dict[tuple[str, str], int]:
     """The (question, option) counts of these answers of one survey; Unfoldable as count_rows.
 
     The hot loop of every fold, a question at a time over all the answers: the values are
@@ -162,35 +162,41 @@ def _count_answers(answers: list[Any], qtypes: dict[str, str]) -> Counter[tuple[
         return _count_exact(answers, qtypes)
 
 
-def _count_fast(answers: list[Any], qtypes: dict[str, str]) -> Counter[tuple[str, str]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    counts[(RESPONDENTS, RESPONDENTS)] = len(answers)
+def _count_fast(answers: list[Any], qtypes: dict[str, str]) -> dict[tuple[str, str], int]:
+    counts = {(RESPONDENTS, RESPONDENTS): len(answers)}
     if {type(a) for a in answers} != {dict}:
         raise _Irregular
-    missing, scalars, option_max = _MISSING, _SCALARS, OPTION_MAX
+    scalars, option_max = _SCALARS, OPTION_MAX
     for qid, qtype in qtypes.items():
-        values = [v for a in answers if (v := a.get(qid, missing)) is not missing]
+        values = [a[qid] for a in answers if qid in a]
         if not values:
             continue
-        counts[(qid, ANSWERED)] += len(values)
+        key = (qid, ANSWERED)
+        counts[key] = counts.get(key, 0) + len(values)
         if qtype == "text":
             continue  # free text is never aggregated or shown
         if qtype == "multi":
             if set(map(type, values)) != {list}:
                 raise _Irregular
             values = list(chain.from_iterable(values))
-        if not scalars.issuperset(map(type, values)):
+        types = set(map(type, values))
+        if not scalars.issuperset(types):
             raise _Irregular
-        # str() first: 1, 1.0 and True are equal keys of a Counter, but three options.
-        for option, n in Counter(map(str, values)).items():
+        # Values of one type other than float are equal when their options are; else str()
+        # first: 1, 1.0 and True (and 0.0, -0.0) are equal keys of a Counter, but options apart.
+        by_value = (Counter(values) if len(types) == 1 and float not in types
+                    else Counter(map(str, values)))
+        for value, n in by_value.items():
+            option = str(value)
             if len(option) > option_max:
                 raise _Irregular
-            counts[(qid, option)] += n
+            key = (qid, option)
+            counts[key] = counts.get(key, 0) + n
     return counts
 
 
 def count_answers(survey_id: int, answers: list[Any], definitions: dict[int, dict[str, Any]]
-                  ) -> Counter[tuple[str, str]]:
+                  ) -> dict[tuple[str, str], int]:
     """{(question id, option): n} of these answer mappings of one survey (surveys.fold.units
     counts a unit's responses with it); Unfoldable as count_rows."""
     return _count_answers(answers, question_types(definitions[survey_id]))

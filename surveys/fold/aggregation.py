@@ -407,6 +407,14 @@ _PG_CLAIMED = ("id::text, survey_id, region_code, lang, to_char(submitted_on, 'Y
                "answers::text, unit_id")
 
 
+def _fetch(result: Any) -> list[tuple]:
+    """All rows of a statement run by exec_driver_sql, as the driver's tuples (no Row made)."""
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def _parse(claimed: Sequence[Claimed]) -> list[Any]:
     """The claimed rows' answers, parsed: one json.loads of them all as one array (a call per
     row costs a third more). Valid JSON texts (jsonb's, or checked by SQLite's json_valid) keep
@@ -445,7 +453,7 @@ def _claim_batch(session: Session, batch_size: int, only: uuid.UUID | None = Non
         result = conn.exec_driver_sql(
             "DELETE FROM pending_responses WHERE id IN (SELECT id FROM pending_responses"
             f" WHERE folded IS 0{only_sql} LIMIT ?) RETURNING {_SQLITE_CLAIMED}", params)
-    return list(map(tuple, result.fetchall()))
+    return _fetch(result)
 
 
 def _count_claimed(claimed: Sequence[Claimed], answers: Sequence[Any],
@@ -541,9 +549,9 @@ def _place_rows(session: Session, sid: int, new: Sequence[Claimed], k: int, is_o
         _shuffle(new, rng)
         _store(session, PendingResponse.__table__, new)
         return 0
-    pool = new + list(map(tuple, session.connection().exec_driver_sql(
+    pool = new + _fetch(session.connection().exec_driver_sql(
         f"DELETE FROM pending_responses WHERE survey_id = ? AND folded IS 1"
-        f" RETURNING {_SQLITE_HELD}", (sid,)).fetchall()))
+        f" RETURNING {_SQLITE_HELD}", (sid,)))
     _shuffle(pool, rng)
     keep = (pool if len(pool) < 2 * k else pool[:k]) if is_open else []
     move = pool[len(keep):]

@@ -118,9 +118,6 @@ class _Irregular(Exception):  # noqa: N818 - an internal signal, never raised ou
     """A value the fast count does not take: count the same answers the exact way instead."""
 
 
-_MISSING = object()
-
-
 def _count_exact(answers: Sequence[Any], qtypes: dict[str, str]) -> Counter[tuple[str, str]]:
     """The (question, option) counts of these answers of one survey, one answer at a time:
     what _count_answers does, and the precise Unfoldable (the first answer that can't be

@@ -495,17 +495,20 @@ def _store(session: Session, table: Any, rows: Sequence[Claimed]) -> None:
 
 
 # PostgreSQL moves inside the server: only ids travel, in the shuffled order, and the INSERT
-# writes the rows in that order (ORDER BY the position in the array). The ids go as one array
+# writes the rows in that order (ORDER BY the position in the array), taking them from the
+# DELETE that removes them from the holding table (one statement, one pass). The ids go as one array
 # literal ('{id,id,...}': the canonical text of a uuid needs no quoting), not as a list that
 # psycopg would quote element by element.
 _PG_MOVE = text("""
+    WITH moved AS (
+        DELETE FROM pending_responses WHERE id = ANY(CAST(:ids AS uuid[]))
+        RETURNING id, survey_id, region_code, lang, submitted_on, answers, unit_id)
     INSERT INTO responses (id, survey_id, region_code, lang, submitted_on, answers, unit_id)
-    SELECT p.id, p.survey_id, p.region_code, p.lang, p.submitted_on, p.answers, p.unit_id
+    SELECT m.id, m.survey_id, m.region_code, m.lang, m.submitted_on, m.answers, m.unit_id
     FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, ord)
-    JOIN pending_responses p ON p.id = u.id
+    JOIN moved m ON m.id = u.id
     ORDER BY u.ord
 """)
-_PG_FORGET = text("DELETE FROM pending_responses WHERE id = ANY(CAST(:ids AS uuid[]))")
 # A new version of each row: its xmin becomes this fold's, no longer its submission's.
 _PG_MARK = text("UPDATE pending_responses SET folded = true WHERE id = ANY(CAST(:ids AS uuid[]))")
 _PG_WAITING = text("SELECT id::text FROM pending_responses WHERE survey_id = :sid"
@@ -534,7 +537,6 @@ def _place_pg(session: Session, sid: int, new: Sequence[Claimed], k: int, is_ope
         conn.execute(_PG_MARK, _pg_ids(mark))
     if move:
         conn.execute(_PG_MOVE, _pg_ids(move))
-        conn.execute(_PG_FORGET, _pg_ids(move))
     return len(move)
 
 

@@ -326,7 +326,7 @@ def _upsert_rows(session: Session, table: Any, fields: Sequence[str], counts: Co
             stmt = _PG_UPSERTS[table.name] = _pg_upsert(table, fields)
         conn.execute(stmt, {"rows": json.dumps(rows)})
         return
-    # SQLite: through the driver (see _SQLITE_HELD); the statement SQLAlchemy built before.
+    # SQLite: through the driver (as the claim, below); the statement SQLAlchemy built before.
     columns = ", ".join(fields)
     conn.exec_driver_sql(
         f"INSERT INTO {table.name} ({columns}, count) VALUES ({', '.join('?' * (len(fields) + 1))})"

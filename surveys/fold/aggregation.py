@@ -390,18 +390,18 @@ class Held(NamedTuple):
 # day's first seven characters. On SQLite the rows are written back exactly as read (the id as
 # its 32 hex digits, as SQLAlchemy stores it); on PostgreSQL only the ids travel back. A Held is
 # made only for a batch that has to be counted row by row (`_fold_isolated`).
-Claimed = tuple  # (id text, survey_id, region_code, lang, day text, answers text, unit_id)
+Claimed = tuple  # (id text, survey_id, region_code, lang, day text, answers text, unit_id, ok)
 _SQLITE_HELD = "id, survey_id, region_code, lang, submitted_on, answers, unit_id"
-# json_valid: _parse joins the texts into one JSON array, which only valid texts keep aligned.
-_SQLITE_CLAIMED = ("id, survey_id, region_code, lang, submitted_on, "
-                   "CASE WHEN json_valid(answers) THEN answers END, unit_id")
+# Last, whether the answers are strict JSON: _parse joins the texts into one JSON array, which
+# only such texts keep aligned with the rows (jsonb always is; SQLite checks with json_valid).
+_SQLITE_CLAIMED = f"{_SQLITE_HELD}, json_valid(answers)"
 _SQLITE_STORE = {
     "responses": f"INSERT INTO responses ({_SQLITE_HELD}) VALUES (?, ?, ?, ?, ?, ?, ?)",
     "pending_responses": f"INSERT INTO pending_responses ({_SQLITE_HELD}, folded)"
                          " VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
 }
 _PG_CLAIMED = ("id::text, survey_id, region_code, lang, to_char(submitted_on, 'YYYY-MM-DD'), "
-               "answers::text, unit_id")
+               "answers::text, unit_id, true")
 
 
 def _fetch(result: Any) -> list[tuple]:
@@ -414,15 +414,15 @@ def _fetch(result: Any) -> list[tuple]:
 
 def _parse(claimed: Sequence[Claimed]) -> list[Any]:
     """The claimed rows' answers, parsed: one json.loads of them all as one array (a call per
-    row costs a third more). Valid JSON texts (jsonb's, or checked by SQLite's json_valid) keep
-    the array aligned with the rows."""
+    row costs a third more), if every text is strict JSON (which keeps the array aligned with
+    the rows); else one by one, as stored answers always were (Python's json also reads NaN,
+    and a text that is not JSON at all fails the fold, as it did)."""
     texts = [c[5] for c in claimed]
-    if None in texts:
-        raise ValueError("a held response's answers are not valid JSON")
-    parsed = json.loads("[" + ",".join(texts) + "]") if texts else []
-    if len(parsed) != len(texts):  # cannot happen with valid texts; never count misaligned
-        raise ValueError("the held responses' answers did not parse one for one")
-    return parsed
+    if all(c[7] for c in claimed):
+        parsed = json.loads("[" + ",".join(texts) + "]") if texts else []
+        if len(parsed) == len(texts):  # cannot differ with strict texts; never count misaligned
+            return parsed
+    return [json.loads(t) for t in texts]
 
 
 def _held(claimed: Sequence[Claimed], answers: Sequence[Any]) -> list[Held]:
@@ -488,10 +488,12 @@ def _shuffle(items: list, rng: random.Random | None) -> None:
 
 
 def _store(session: Session, table: Any, rows: Sequence[Claimed]) -> None:
-    """SQLite: INSERT the rows as read, in the order given (executemany runs them in that
+    """SQLite: INSERT the rows as read (their first seven fields: a claimed row's eighth says
+    whether its answers are strict JSON), in the order given (executemany runs them in that
     order); into the holding table marked folded."""
     if rows:
-        session.connection().exec_driver_sql(_SQLITE_STORE[table.name], rows)
+        session.connection().exec_driver_sql(_SQLITE_STORE[table.name],
+                                             [r[:7] for r in rows])
 
 
 # PostgreSQL moves inside the server: only ids travel, in the shuffled order, and the INSERT

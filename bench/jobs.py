@@ -17,13 +17,14 @@ from surveys.infra.settings import Settings
 
 def fold_one(response_id: str) -> int:
     with db.session_scope(Settings.from_env()) as session:
-        held = aggregation._claim_batch(session, 1, only=uuid.UUID(response_id))
-        if not held:
+        claimed = aggregation._claim_batch(session, 1, only=uuid.UUID(response_id))
+        if not claimed:
             return 0
-        rows = [h.row for h in held]
-        definitions = aggregation._definitions(session, {r.survey_id for r in rows})
-        aggregation._upsert(session, aggregation.count_rows(rows, definitions))
-        aggregation.place(session, held)
+        definitions = aggregation._definitions(session, {c[1] for c in claimed})
+        counts, _ = aggregation._count_claimed(claimed, aggregation._parse(claimed),
+                                               definitions)
+        aggregation._upsert(session, counts)
+        aggregation.place(session, claimed)
         return 1
 
 

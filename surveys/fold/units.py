@@ -15,14 +15,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.models import UnitAggregate
 
 # Called by surveys.fold.aggregation, which hands in its counting and upsert (this module does
 # not import it: no import cycle).
-CountRows = Callable[[list[Any], dict[int, dict[str, Any]]], Counter]
+CountAnswers = Callable[[int, list[Any], dict[int, dict[str, Any]]], Counter]
 UpsertRows = Callable[..., None]
 
 UNIT_TOTAL = "*"
@@ -39,16 +39,9 @@ class UnitKey(NamedTuple):
 
 
 FIELDS = UnitKey._fields
-
-_PG_UPSERT = text("""
-    INSERT INTO unit_aggregates (survey_id, unit_id, breakdown, value, question_id, option, count)
-    SELECT * FROM unnest(CAST(:survey_id AS integer[]), CAST(:unit_id AS integer[]),
-                         CAST(:breakdown AS varchar[]), CAST(:value AS varchar[]),
-                         CAST(:question_id AS varchar[]), CAST(:option AS varchar[]),
-                         CAST(:count AS integer[]))
-    ON CONFLICT (survey_id, unit_id, breakdown, value, question_id, option)
-    DO UPDATE SET count = unit_aggregates.count + excluded.count
-""")
+# {(survey_id, unit_id, breakdown, value): Counter({(question_id, option): n})}: the nested
+# form the fold counts and upserts in (surveys.fold.aggregation.Counts).
+UnitCounts = dict[tuple, Counter]
 
 
 def breakdowns(definition: dict[str, Any]) -> list[str]:
@@ -57,38 +50,58 @@ def breakdowns(definition: dict[str, Any]) -> list[str]:
             if isinstance(q, dict) and q.get("breakdown") is True]
 
 
-def count_unit_rows(rows: Iterable[tuple[int | None, Any]],
-                    definitions: dict[int, dict[str, Any]],
-                    count_rows: CountRows) -> Counter[UnitKey]:
-    """The unit increments of these (unit id, response) pairs; rows without a unit count
-    nothing. Raises Unfoldable as aggregation.count_rows does (it counts each row)."""
-    out: Counter[UnitKey] = Counter()
+def tally(rows: Iterable[tuple[int | None, int, Any]], definitions: dict[int, dict[str, Any]],
+          count_answers: CountAnswers) -> UnitCounts:
+    """The unit increments of these (unit id, survey id, answers); rows without a unit count
+    nothing. Raises Unfoldable as aggregation.count_rows does.
+
+    The responses of one survey and unit that answered the breakdown questions alike count into
+    the same keys: they are counted together, once (`count_answers`), and the counts added to
+    the unit's total and to each breakdown's value."""
+    groups: dict[tuple, list[Any]] = {}
     dims: dict[int, list[str]] = {}
-    for unit_id, row in rows:
+    for unit_id, survey_id, answers in rows:
         if unit_id is None:
             continue
-        counts = count_rows([row], definitions)
-        by = dims.get(row.survey_id)
+        if type(answers) is not dict:
+            count_answers(survey_id, [answers], definitions)  # raises Unfoldable
+        by = dims.get(survey_id)
         if by is None:
-            by = dims[row.survey_id] = breakdowns(definitions[row.survey_id])
-        answers = row.answers
-        splits = [(UNIT_TOTAL, UNIT_TOTAL)]
-        for qid in by:
-            value = answers.get(qid)
-            splits.append((qid, NO_ANSWER if value is None else str(value)))
-        for key, n in counts.items():
-            for breakdown, value in splits:
-                out[UnitKey(row.survey_id, unit_id, breakdown, value, key.question_id,
-                            key.option)] += n
+            by = dims[survey_id] = breakdowns(definitions[survey_id])
+        values = tuple(NO_ANSWER if (v := answers.get(qid)) is None else str(v) for qid in by)
+        group = groups.get((survey_id, unit_id, values))
+        if group is None:
+            groups[(survey_id, unit_id, values)] = [answers]
+        else:
+            group.append(answers)
+    out: UnitCounts = {}
+    for (survey_id, unit_id, values), answers in groups.items():
+        counts = count_answers(survey_id, answers, definitions)
+        for breakdown, value in ((UNIT_TOTAL, UNIT_TOTAL), *zip(dims[survey_id], values,
+                                                                 strict=True)):
+            had = out.get((survey_id, unit_id, breakdown, value))
+            if had is None:
+                out[(survey_id, unit_id, breakdown, value)] = Counter(counts)
+            else:
+                had.update(counts)
     return out
 
 
-def upsert(session: Session, counts: Counter[UnitKey], upsert_rows: UpsertRows) -> None:
+def count_unit_rows(rows: Iterable[tuple[int | None, Any]],
+                    definitions: dict[int, dict[str, Any]],
+                    count_answers: CountAnswers) -> Counter[UnitKey]:
+    """The unit increments of these (unit id, response) pairs (`tally`, as UnitKeys)."""
+    counts = tally(((unit_id, row.survey_id, row.answers) for unit_id, row in rows),
+                   definitions, count_answers)
+    return Counter({UnitKey(*head, q, o): n for head, inner in counts.items()
+                    for (q, o), n in inner.items()})
+
+
+def upsert(session: Session, counts: UnitCounts, upsert_rows: UpsertRows) -> None:
     """Add `counts` to the unit aggregates (the caller stamps the survey: the same fold
     counted the response into `aggregates`)."""
     if counts:
-        upsert_rows(session, UnitAggregate.__table__, FIELDS, _PG_UPSERT,
-                                 Counter({tuple(k): n for k, n in counts.items()}))
+        upsert_rows(session, UnitAggregate.__table__, FIELDS, counts)
 
 
 def stored(session: Session, survey_ids: Sequence[int]) -> Counter[UnitKey]:

@@ -14,7 +14,7 @@ from itertools import combinations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.fold.aggregation import Row, count_rows
+from surveys.fold.aggregation import Row, count_answers
 from surveys.fold.units import UNIT_TOTAL, count_unit_rows
 from surveys.models import Unit
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit
@@ -80,7 +80,7 @@ def counted(responses) -> list[tuple]:
         if comment:
             answers["comment"] = "x"
         rows.append((unit_id, Row(SURVEY, "15", "fi", date(2026, 11, 2), answers)))
-    counts = count_unit_rows(rows, {SURVEY: DEFINITION}, count_rows)
+    counts = count_unit_rows(rows, {SURVEY: DEFINITION}, count_answers)
     return [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, n)
             for k, n in counts.items()]
 

@@ -415,14 +415,24 @@ def _fetch(result: Any) -> list[tuple]:
 def _parse(claimed: Sequence[Claimed]) -> list[Any]:
     """The claimed rows' answers, parsed: one json.loads of them all as one array (a call per
     row costs a third more), if every text is strict JSON (which keeps the array aligned with
-    the rows); else one by one, as stored answers always were (Python's json also reads NaN,
-    and a text that is not JSON at all fails the fold, as it did)."""
+    the rows); else one by one (Python's json also reads NaN; a text that is not JSON at all is
+    left as text, see _loads)."""
     texts = [c[5] for c in claimed]
     if all(c[7] for c in claimed):
         parsed = json.loads("[" + ",".join(texts) + "]") if texts else []
         if len(parsed) == len(texts):  # cannot differ with strict texts; never count misaligned
             return parsed
-    return [json.loads(t) for t in texts]
+    return [_loads(t) for t in texts]
+
+
+def _loads(stored: str) -> Any:
+    """Stored answers, parsed; a text that is not JSON at all (SQLite keeps text: a row edited
+    by hand) stays the text it is, which the count refuses as answers that are not a mapping,
+    so it is quarantined like any other malformed response and stops nothing else."""
+    try:
+        return json.loads(stored)
+    except ValueError:
+        return stored
 
 
 def _held(claimed: Sequence[Claimed], answers: Sequence[Any]) -> list[Held]:

@@ -117,6 +117,35 @@ def test_malformed_response_is_quarantined_and_the_others_fold_once(
     assert respondents(client, OTHER) == 6
 
 
+def test_stored_answers_that_are_not_json_at_all_are_quarantined(client, demo_survey,
+                                                                  redis_conn):
+    """SQLite keeps the answers as text: a row edited by hand into something that is not JSON
+    must stop only itself, as any other malformed response does (PostgreSQL's jsonb can't hold
+    such a text)."""
+    if not SETTINGS.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's jsonb refuses a text that is not JSON")
+    from sqlalchemy import text
+
+    submit_many(client, demo_survey, 6)
+    submit_other(client, 5)
+    with db.session_scope(SETTINGS.database_url) as s:
+        bad = s.scalar(select(PendingResponse.id).where(PendingResponse.folded.is_(False))
+                       .limit(1))
+        s.execute(text("UPDATE pending_responses SET answers = :t WHERE id = :id"),
+                  {"t": "{" + SECRET, "id": bad.hex})
+
+    run_worker(redis_conn)
+
+    assert counted(demo_survey) + counted(OTHER) == 10
+    rows = quarantined()
+    assert [r[0] for r in rows] == [bad]
+    assert rows[0][1] == "Unfoldable" and SECRET not in rows[0][2]
+    with db.session_scope(SETTINGS.database_url) as s:
+        assert aggregation.pending_count(s) == 0
+    submit_other(client, 1)
+    assert jobs.fold_pending() == 1
+
+
 def test_verify_reports_quarantine_and_requeue_after_the_fix_folds_once(
         client, demo_survey, redis_conn):
     submit_many(client, demo_survey, 6)

@@ -40,6 +40,7 @@ respondents, linked through n ≤ R); the respondents' system includes every que
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -72,6 +73,8 @@ SIZE, POSITIVE, UNANIMOUS, EXACT = "size", "positive", "unanimous", "exact"
 BELOW_THRESHOLD, PROTECTS_OTHER = "threshold", "secondary"
 Reasons = Mapping[tuple[str, str, str], str]  # (place, period, key) -> reason
 _TOL = 1e-6
+# A list to append each system's size and times to (bench/audit_cpu.py), or None.
+PROFILE: list[dict] | None = None
 
 
 def area_place(area: str) -> str:
@@ -334,6 +337,7 @@ class _System:
         self.a_eq, self.b_eq = self._matrix(self.eq_rows), np.array(self.eq_rhs)
         self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
         self.solved = 0
+        self.solve_s = 0.0
         # Feasible points seen so far, the truth first: a rule they already satisfy needs no
         # linear program of its own (their range lies inside the feasible one).
         truth = np.zeros(self.width)
@@ -463,9 +467,11 @@ class _System:
         the system has no solution."""
         from scipy.optimize import linprog
         self.solved += 1
+        started = time.process_time()
         res = linprog(obj, A_ub=self.a_ub, b_ub=self.b_ub if self.a_ub is not None
                       else None, A_eq=self.a_eq, b_eq=self.b_eq if self.a_eq is not None else None,
                       bounds=bounds, method="highs")
+        self.solve_s += time.process_time() - started
         if res.status == 3:
             return -math.inf
         if res.status == 2:
@@ -561,6 +567,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 truth_outside += [key] if "truth_outside" in flags else []
                 continue
         flags = set()
+        started = time.process_time()
         try:
             system = _System(table, published, key, reasons, history)
         except Contradiction:
@@ -573,6 +580,13 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             truth_outside.append(key)
         key_ranges = _audit_system(system, table, figs, full_ranges)
         programs += system.solved
+        if PROFILE is not None:
+            PROFILE.append({"key": key, "vars": system.nvar, "rows": (
+                (system.a_eq.shape[0] if system.a_eq is not None else 0)
+                + (system.a_ub.shape[0] if system.a_ub is not None else 0)),
+                "figures": len(figs), "programs": system.solved,
+                "cpu_s": round(time.process_time() - started, 2),
+                "solve_s": round(system.solve_s, 2)})
         if cache is not None:
             cache[signature] = (key_ranges, flags)
         ranges += key_ranges

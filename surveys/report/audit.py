@@ -75,6 +75,23 @@ Reasons = Mapping[tuple[str, str, str], str]  # (place, period, key) -> reason
 _TOL = 1e-6
 # A list to append each system's size and times to (bench/audit_cpu.py), or None.
 PROFILE: list[dict] | None = None
+# "highs": one HiGHS model per system, warm-started from program to program (_System
+# ._solve_highs); "linprog": scipy's linprog for each program from scratch, the reference path
+# (and the fallback where neither highspy nor scipy's own copy of its bindings is there).
+SOLVER = "highs"
+
+
+def _highs_core():
+    """HiGHS's Python bindings: highspy if installed, else the copy scipy (>= 1.15) ships for
+    its own linprog; None without either."""
+    try:
+        from highspy import _core  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+    return _core
 
 
 def area_place(area: str) -> str:
@@ -338,6 +355,8 @@ class _System:
         self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
         self.solved = 0
         self.solve_s = 0.0
+        self._highs = None
+        self._fixed = False
         # Feasible points seen so far, the truth first: a rule they already satisfy needs no
         # linear program of its own (their range lies inside the feasible one).
         truth = np.zeros(self.width)
@@ -464,22 +483,96 @@ class _System:
 
     def _solve(self, obj: np.ndarray, bounds: object) -> float | None:
         """The minimum of obj·x (−inf if unbounded), its optimum kept as a seen point; None if
-        the system has no solution."""
-        from scipy.optimize import linprog
+        the system has no solution. `bounds`: (0, None) for every unknown, or a list of (low,
+        high) per unknown."""
         self.solved += 1
         started = time.process_time()
+        core = _highs_core() if SOLVER == "highs" else None
+        got = self._solve_highs(core, obj, bounds) if core is not None \
+            else self._solve_linprog(obj, bounds)
+        self.solve_s += time.process_time() - started
+        if got is None or got[1] is None:
+            return None if got is None else got[0]
+        self.points.append(got[1])
+        return got[0]
+
+    def _solve_linprog(self, obj: np.ndarray, bounds: object
+                       ) -> tuple[float, np.ndarray | None] | None:
+        """The reference path: each program from scratch with scipy's `linprog`."""
+        from scipy.optimize import linprog
         res = linprog(obj, A_ub=self.a_ub, b_ub=self.b_ub if self.a_ub is not None
                       else None, A_eq=self.a_eq, b_eq=self.b_eq if self.a_eq is not None else None,
                       bounds=bounds, method="highs")
-        self.solve_s += time.process_time() - started
         if res.status == 3:
-            return -math.inf
+            return -math.inf, None
         if res.status == 2:
             return None
         if res.status != 0:
             raise RuntimeError(f"disclosure audit: linear program failed: {res.message}")
-        self.points.append(res.x)
-        return res.fun
+        return res.fun, res.x
+
+    def _solve_highs(self, core, obj: np.ndarray, bounds: object
+                     ) -> tuple[float, np.ndarray | None] | None:
+        """One HiGHS model per system, kept between programs: only the objective (and, for the
+        truth's check, the bounds) change, and each program starts from the optimal basis of
+        the one before (a warm start: a few simplex iterations instead of a solve from
+        scratch). Same programs, same optima as `_solve_linprog`."""
+        import numpy as np
+        fixed = not isinstance(bounds, tuple)
+        if fixed:
+            lower = np.array([lo for lo, _hi in bounds], dtype=float)  # type: ignore[attr-defined]
+            upper = np.array([core.kHighsInf if hi is None else hi
+                              for _lo, hi in bounds], dtype=float)  # type: ignore[attr-defined]
+        else:
+            lower, upper = np.zeros(self.nvar), np.full(self.nvar, core.kHighsInf)
+        h = self._highs
+        if h is None:
+            h = self._highs = core._Highs()
+            h.setOptionValue("output_flag", False)
+            h.passModel(self._highs_lp(core, obj, lower, upper))
+            self._all = np.arange(self.nvar, dtype=np.int32)
+        else:
+            h.changeColsCost(self.nvar, self._all, np.asarray(obj, dtype=float))
+            if fixed or self._fixed:
+                h.changeColsBounds(self.nvar, self._all, lower, upper)
+        self._fixed = fixed
+        h.run()
+        status = h.getModelStatus()
+        if status == core.HighsModelStatus.kUnboundedOrInfeasible:
+            # Presolve could not tell which: again without it (from the same basis).
+            h.setOptionValue("presolve", "off")
+            h.run()
+            status = h.getModelStatus()
+        if status == core.HighsModelStatus.kOptimal:
+            return h.getInfo().objective_function_value, np.array(h.getSolution().col_value)
+        if status == core.HighsModelStatus.kUnbounded:
+            return -math.inf, None
+        if status == core.HighsModelStatus.kInfeasible:
+            return None
+        raise RuntimeError("disclosure audit: linear program failed: "
+                           + h.modelStatusToString(status))
+
+    def _highs_lp(self, core, obj: np.ndarray, lower: np.ndarray, upper: np.ndarray):
+        """The system as one HiGHS model: the equalities, then the inequalities (≤)."""
+        import numpy as np
+        from scipy.sparse import csr_matrix, vstack
+        parts = [m for m in (self.a_eq, self.a_ub) if m is not None]
+        a = csr_matrix(vstack(parts).tocsr()) if parts else csr_matrix((0, self.nvar))
+        inf = core.kHighsInf
+        neq = self.a_eq.shape[0] if self.a_eq is not None else 0
+        nub = self.a_ub.shape[0] if self.a_ub is not None else 0
+        lp = core.HighsLp()
+        lp.num_col_, lp.num_row_ = self.nvar, neq + nub
+        lp.col_cost_ = np.asarray(obj, dtype=float)
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.row_lower_ = np.concatenate([self.b_eq[:neq], np.full(nub, -inf)]).astype(float)
+        lp.row_upper_ = np.concatenate([self.b_eq[:neq], self.b_ub[:nub]]).astype(float)
+        lp.a_matrix_.format_ = core.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.nvar, neq + nub
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(float)
+        return lp
 
     def bound(self, obj: np.ndarray, sense: int) -> float:
         """min (sense = 1) or max (sense = -1) of obj·x over the system."""

@@ -356,7 +356,7 @@ class _System:
         self.solved = 0
         self.solve_s = 0.0
         self._highs = None
-        self._fixed = False
+        self._fixed = self._optimal = False
         # Feasible points seen so far, the truth first: a rule they already satisfy needs no
         # linear program of its own (their range lies inside the feasible one).
         truth = np.zeros(self.width)
@@ -526,6 +526,10 @@ class _System:
         else:
             lower, upper = np.zeros(self.nvar), np.full(self.nvar, core.kHighsInf)
         h = self._highs
+        # The dual simplex (HiGHS's default) for a new model and after the bounds changed, the
+        # primal simplex from an optimal basis whose objective changed: it stays feasible, and
+        # usually needs a few dozen iterations where the dual needs thousands.
+        strategy = 1
         if h is None:
             h = self._highs = core._Highs()
             h.setOptionValue("output_flag", False)
@@ -535,6 +539,12 @@ class _System:
             h.changeColsCost(self.nvar, self._all, np.asarray(obj, dtype=float))
             if fixed or self._fixed:
                 h.changeColsBounds(self.nvar, self._all, lower, upper)
+                if self._fixed and not fixed and self._optimal:
+                    # The truth's point is feasible without the fixed bounds too.
+                    strategy = self._start_at(core, h, self.points[-1])
+            elif self._optimal:
+                strategy = 4
+        h.setOptionValue("simplex_strategy", strategy)
         self._fixed = fixed
         h.run()
         status = h.getModelStatus()
@@ -543,6 +553,10 @@ class _System:
             h.setOptionValue("presolve", "off")
             h.run()
             status = h.getModelStatus()
+        # A primal simplex that finds the program unbounded stops at a feasible basis, as good
+        # a start for the next program as an optimal one.
+        self._optimal = status == core.HighsModelStatus.kOptimal or (
+            strategy == 4 and status == core.HighsModelStatus.kUnbounded)
         if status == core.HighsModelStatus.kOptimal:
             return h.getInfo().objective_function_value, np.array(h.getSolution().col_value)
         if status == core.HighsModelStatus.kUnbounded:
@@ -551,6 +565,20 @@ class _System:
             return None
         raise RuntimeError("disclosure audit: linear program failed: "
                            + h.modelStatusToString(status))
+
+    @staticmethod
+    def _start_at(core, h, point: np.ndarray) -> int:
+        """A basis through a feasible point (HiGHS's crossover): a start for the primal
+        simplex (4) that saves the thousands of iterations of a solve from scratch; the dual
+        simplex (1) from scratch if that fails. Only on a model that has been run (crossover
+        on a model just passed crashes HiGHS 1.x)."""
+        start = core.HighsSolution()
+        start.col_value = point
+        start.value_valid = True
+        if h.crossover(start) == core.HighsStatus.kOk:
+            return 4
+        h.clearSolver()
+        return 1
 
     def _highs_lp(self, core, obj: np.ndarray, lower: np.ndarray, upper: np.ndarray):
         """The system as one HiGHS model: the equalities, then the inequalities (≤)."""

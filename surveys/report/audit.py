@@ -15,7 +15,11 @@ cells an attacker could want, county × month:
   question is ≤ its n, and n ≤ R.
 
 For each protected figure (below) `audit` computes its minimum and maximum over that system with
-`scipy.optimize.linprog(method="highs")` and reports the ones the protection rule fails. The
+HiGHS and reports the ones the protection rule fails: one HiGHS model per system, kept between
+its programs (only the objective changes; each program starts from the previous optimal basis
+with the primal simplex), through HiGHS's Python bindings (highspy, or the copy scipy ships);
+`SOLVER = "linprog"` solves each program from scratch with `scipy.optimize.linprog(method=
+"highs")` instead, the reference the tests compare with (same optima, same verdicts). The
 linear relaxation is what statistical offices audit with (τ-ARGUS does the same); an attacker
 who also uses integrality may narrow a range a little further, which the rules' margins absorb.
 

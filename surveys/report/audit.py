@@ -86,13 +86,14 @@ SOLVER = "highs"
 
 
 def _highs_core():
-    """HiGHS's Python bindings: highspy if installed, else the copy scipy (>= 1.15) ships for
-    its own linprog; None without either."""
+    """HiGHS's Python bindings: the copy scipy (>= 1.15) ships for its own linprog (a private
+    module: tested here, tests/unit/test_audit.py), else highspy if installed; None without
+    either (then every program goes through linprog)."""
     try:
-        from highspy import _core  # type: ignore[import-not-found]
+        from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
     except ImportError:
         try:
-            from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
+            from highspy import _core  # type: ignore[import-not-found]
         except ImportError:
             return None
     return _core

@@ -563,7 +563,9 @@ class _System:
         self._optimal = status == core.HighsModelStatus.kOptimal or (
             strategy == 4 and status == core.HighsModelStatus.kUnbounded)
         if status == core.HighsModelStatus.kOptimal:
-            return h.getInfo().objective_function_value, np.array(h.getSolution().col_value)
+            fun = h.getInfo().objective_function_value
+            # Rounding noise of a warm start (1e-14 where linprog gives 0) reads as 0.
+            return (0.0 if abs(fun) < 1e-9 else fun), np.array(h.getSolution().col_value)
         if status == core.HighsModelStatus.kUnbounded:
             return -math.inf, None
         if status == core.HighsModelStatus.kInfeasible:
@@ -580,7 +582,8 @@ class _System:
         start = core.HighsSolution()
         start.col_value = point
         start.value_valid = True
-        if h.crossover(start) == core.HighsStatus.kOk:
+        # kWarning: a basis, though not one HiGHS calls optimal for the current objective.
+        if h.crossover(start) != core.HighsStatus.kError:
             return 4
         h.clearSolver()
         return 1

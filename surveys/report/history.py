@@ -53,7 +53,7 @@ AUDITED_RELEASES = 2
 # Above this many finest cells × times the month figures are left out of the cross-time audit
 # (docs/privacy.md), to keep a cut's audit short. At national size (22 counties × 12 months ×
 # 3 languages × 2 times) the audit with months took 696 s of CPU with a linprog per program,
-# 53 s since each system keeps one warm-started HiGHS model (bench/audit_cpu.py,
+# 25 s since each system keeps one warm-started HiGHS model (bench/audit_cpu.py,
 # docs/performance.md "The cross-time audit"): still above the ~10 s a cut may spend, and a
 # settle loop may run it several times, so the limit stays.
 MAX_MONTHLY_CELLS = 800

@@ -15,7 +15,11 @@ cells an attacker could want, county × month:
   question is ≤ its n, and n ≤ R.
 
 For each protected figure (below) `audit` computes its minimum and maximum over that system with
-`scipy.optimize.linprog(method="highs")` and reports the ones the protection rule fails. The
+HiGHS and reports the ones the protection rule fails: one HiGHS model per system, kept between
+its programs (only the objective changes; each program starts from the previous optimal basis
+with the primal simplex), through HiGHS's Python bindings (highspy, or the copy scipy ships);
+`SOLVER = "linprog"` solves each program from scratch with `scipy.optimize.linprog(method=
+"highs")` instead, the reference the tests compare with (same optima, same verdicts). The
 linear relaxation is what statistical offices audit with (τ-ARGUS does the same); an attacker
 who also uses integrality may narrow a range a little further, which the rules' margins absorb.
 
@@ -40,6 +44,7 @@ respondents, linked through n ≤ R); the respondents' system includes every que
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -72,6 +77,26 @@ SIZE, POSITIVE, UNANIMOUS, EXACT = "size", "positive", "unanimous", "exact"
 BELOW_THRESHOLD, PROTECTS_OTHER = "threshold", "secondary"
 Reasons = Mapping[tuple[str, str, str], str]  # (place, period, key) -> reason
 _TOL = 1e-6
+# A list to append each system's size and times to (bench/audit_cpu.py), or None.
+PROFILE: list[dict] | None = None
+# "highs": one HiGHS model per system, warm-started from program to program (_System
+# ._solve_highs); "linprog": scipy's linprog for each program from scratch, the reference path
+# (and the fallback where neither highspy nor scipy's own copy of its bindings is there).
+SOLVER = "highs"
+
+
+def _highs_core():
+    """HiGHS's Python bindings: the copy scipy (>= 1.15) ships for its own linprog (a private
+    module: tested here, tests/unit/test_audit.py), else highspy if installed; None without
+    either (then every program goes through linprog)."""
+    try:
+        from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            from highspy import _core  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+    return _core
 
 
 def area_place(area: str) -> str:
@@ -334,6 +359,9 @@ class _System:
         self.a_eq, self.b_eq = self._matrix(self.eq_rows), np.array(self.eq_rhs)
         self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
         self.solved = 0
+        self.solve_s = 0.0
+        self._highs = None
+        self._fixed = self._optimal = False
         # Feasible points seen so far, the truth first: a rule they already satisfy needs no
         # linear program of its own (their range lies inside the feasible one).
         truth = np.zeros(self.width)
@@ -460,20 +488,127 @@ class _System:
 
     def _solve(self, obj: np.ndarray, bounds: object) -> float | None:
         """The minimum of obj·x (−inf if unbounded), its optimum kept as a seen point; None if
-        the system has no solution."""
-        from scipy.optimize import linprog
+        the system has no solution. `bounds`: (0, None) for every unknown, or a list of (low,
+        high) per unknown."""
         self.solved += 1
+        started = time.process_time()
+        core = _highs_core() if SOLVER == "highs" else None
+        got = self._solve_highs(core, obj, bounds) if core is not None \
+            else self._solve_linprog(obj, bounds)
+        self.solve_s += time.process_time() - started
+        if got is None or got[1] is None:
+            return None if got is None else got[0]
+        self.points.append(got[1])
+        return got[0]
+
+    def _solve_linprog(self, obj: np.ndarray, bounds: object
+                       ) -> tuple[float, np.ndarray | None] | None:
+        """The reference path: each program from scratch with scipy's `linprog`."""
+        from scipy.optimize import linprog
         res = linprog(obj, A_ub=self.a_ub, b_ub=self.b_ub if self.a_ub is not None
                       else None, A_eq=self.a_eq, b_eq=self.b_eq if self.a_eq is not None else None,
                       bounds=bounds, method="highs")
         if res.status == 3:
-            return -math.inf
+            return -math.inf, None
         if res.status == 2:
             return None
         if res.status != 0:
             raise RuntimeError(f"disclosure audit: linear program failed: {res.message}")
-        self.points.append(res.x)
-        return res.fun
+        return res.fun, res.x
+
+    def _solve_highs(self, core, obj: np.ndarray, bounds: object
+                     ) -> tuple[float, np.ndarray | None] | None:
+        """One HiGHS model per system, kept between programs: only the objective (and, for the
+        truth's check, the bounds) change, and each program starts from the optimal basis of
+        the one before (a warm start: a few simplex iterations instead of a solve from
+        scratch). Same programs, same optima as `_solve_linprog`."""
+        import numpy as np
+        fixed = not isinstance(bounds, tuple)
+        if fixed:
+            lower = np.array([lo for lo, _hi in bounds], dtype=float)  # type: ignore[attr-defined]
+            upper = np.array([core.kHighsInf if hi is None else hi
+                              for _lo, hi in bounds], dtype=float)  # type: ignore[attr-defined]
+        else:
+            lower, upper = np.zeros(self.nvar), np.full(self.nvar, core.kHighsInf)
+        h = self._highs
+        # The dual simplex (HiGHS's default) for a new model and after the bounds changed, the
+        # primal simplex from an optimal basis whose objective changed: it stays feasible, and
+        # usually needs a few dozen iterations where the dual needs thousands.
+        strategy = 1
+        if h is None:
+            h = self._highs = core._Highs()
+            h.setOptionValue("output_flag", False)
+            h.passModel(self._highs_lp(core, obj, lower, upper))
+            self._all = np.arange(self.nvar, dtype=np.int32)
+        else:
+            h.changeColsCost(self.nvar, self._all, np.asarray(obj, dtype=float))
+            if fixed or self._fixed:
+                h.changeColsBounds(self.nvar, self._all, lower, upper)
+                if self._fixed and not fixed and self._optimal:
+                    # The truth's point is feasible without the fixed bounds too.
+                    strategy = self._start_at(core, h, self.points[-1])
+            elif self._optimal:
+                strategy = 4
+        h.setOptionValue("simplex_strategy", strategy)
+        self._fixed = fixed
+        h.run()
+        status = h.getModelStatus()
+        if status == core.HighsModelStatus.kUnboundedOrInfeasible:
+            # Presolve could not tell which: again without it (from the same basis).
+            h.setOptionValue("presolve", "off")
+            h.run()
+            status = h.getModelStatus()
+        # A primal simplex that finds the program unbounded stops at a feasible basis, as good
+        # a start for the next program as an optimal one.
+        self._optimal = status == core.HighsModelStatus.kOptimal or (
+            strategy == 4 and status == core.HighsModelStatus.kUnbounded)
+        if status == core.HighsModelStatus.kOptimal:
+            fun = h.getInfo().objective_function_value
+            # Rounding noise of a warm start (1e-14 where linprog gives 0) reads as 0.
+            return (0.0 if abs(fun) < 1e-9 else fun), np.array(h.getSolution().col_value)
+        if status == core.HighsModelStatus.kUnbounded:
+            return -math.inf, None
+        if status == core.HighsModelStatus.kInfeasible:
+            return None
+        raise RuntimeError("disclosure audit: linear program failed: "
+                           + h.modelStatusToString(status))
+
+    @staticmethod
+    def _start_at(core, h, point: np.ndarray) -> int:
+        """A basis through a feasible point (HiGHS's crossover): a start for the primal
+        simplex (4) that saves the thousands of iterations of a solve from scratch; the dual
+        simplex (1) from scratch if that fails. Only on a model that has been run (crossover
+        on a model just passed crashes HiGHS 1.x)."""
+        start = core.HighsSolution()
+        start.col_value = point
+        start.value_valid = True
+        # kWarning: a basis, though not one HiGHS calls optimal for the current objective.
+        if h.crossover(start) != core.HighsStatus.kError:
+            return 4
+        h.clearSolver()
+        return 1
+
+    def _highs_lp(self, core, obj: np.ndarray, lower: np.ndarray, upper: np.ndarray):
+        """The system as one HiGHS model: the equalities, then the inequalities (≤)."""
+        import numpy as np
+        from scipy.sparse import csr_matrix, vstack
+        parts = [m for m in (self.a_eq, self.a_ub) if m is not None]
+        a = csr_matrix(vstack(parts).tocsr()) if parts else csr_matrix((0, self.nvar))
+        inf = core.kHighsInf
+        neq = self.a_eq.shape[0] if self.a_eq is not None else 0
+        nub = self.a_ub.shape[0] if self.a_ub is not None else 0
+        lp = core.HighsLp()
+        lp.num_col_, lp.num_row_ = self.nvar, neq + nub
+        lp.col_cost_ = np.asarray(obj, dtype=float)
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.row_lower_ = np.concatenate([self.b_eq[:neq], np.full(nub, -inf)]).astype(float)
+        lp.row_upper_ = np.concatenate([self.b_eq[:neq], self.b_ub[:nub]]).astype(float)
+        lp.a_matrix_.format_ = core.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.nvar, neq + nub
+        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = a.indices.astype(np.int32)
+        lp.a_matrix_.value_ = a.data.astype(float)
+        return lp
 
     def bound(self, obj: np.ndarray, sense: int) -> float:
         """min (sense = 1) or max (sense = -1) of obj·x over the system."""
@@ -561,6 +696,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 truth_outside += [key] if "truth_outside" in flags else []
                 continue
         flags = set()
+        started = time.process_time()
         try:
             system = _System(table, published, key, reasons, history)
         except Contradiction:
@@ -573,6 +709,13 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             truth_outside.append(key)
         key_ranges = _audit_system(system, table, figs, full_ranges)
         programs += system.solved
+        if PROFILE is not None:
+            PROFILE.append({"key": key, "vars": system.nvar, "rows": (
+                (system.a_eq.shape[0] if system.a_eq is not None else 0)
+                + (system.a_ub.shape[0] if system.a_ub is not None else 0)),
+                "figures": len(figs), "programs": system.solved,
+                "cpu_s": round(time.process_time() - started, 2),
+                "solve_s": round(system.solve_s, 2)})
         if cache is not None:
             cache[signature] = (key_ranges, flags)
         ranges += key_ranges

@@ -50,9 +50,12 @@ from .audit import (
 
 # The release being audited and the one before it.
 AUDITED_RELEASES = 2
-# Above this many finest cells × times, a system with months takes minutes per linear program
-# (22 counties × 12 months × 3 languages × 2 times: 10–30 s each on the test machine), too long
-# for a cut: the months are then left out of the cross-time audit (docs/privacy.md).
+# Above this many finest cells × times the month figures are left out of the cross-time audit
+# (docs/privacy.md), to keep a cut's audit short. At national size (22 counties × 12 months ×
+# 3 languages × 2 times) the audit with months took 696 s of CPU with a linprog per program,
+# 25 s since each system keeps one warm-started HiGHS model (bench/audit_cpu.py,
+# docs/performance.md "The cross-time audit"): still above the ~10 s a cut may spend, and a
+# settle loop may run it several times, so the limit stays.
 MAX_MONTHLY_CELLS = 800
 
 Block = tuple[str, str]  # (place, measure): measure "*" (respondents) or a question id

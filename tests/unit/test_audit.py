@@ -4,6 +4,7 @@ surveys."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -228,3 +229,57 @@ def test_unanimity_is_protected_where_a_withheld_n_follows_from_other_sums():
     assert pub.result.passed
     check = audit(t, pub.figures, full_ranges=True)
     assert check.passed, check.exposed[:3]
+
+
+# -- the warm-started HiGHS path gives the reference path's verdicts ---------------------------
+
+def audited_with(solver: str, t: Table, figures: dict, **kwargs):
+    import surveys.report.audit as audit_mod
+
+    saved = audit_mod.SOLVER
+    audit_mod.SOLVER = solver
+    try:
+        return audit(t, figures, **kwargs)
+    finally:
+        audit_mod.SOLVER = saved
+
+
+def verdicts(result) -> list:
+    return [(r.figure, r.rule) for r in result.exposed]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(), st.booleans())
+def test_the_reused_highs_model_finds_what_linprog_finds(t, old):
+    """One HiGHS model per system, only the objective changing between programs (audit.SOLVER
+    "highs"), against scipy's linprog from scratch for each (the reference): the same figures
+    exposed, by the same rules, and with full ranges the same minima and maxima. On what the
+    rules alone publish (audited=False) and on the pre-auditor publication, so that some
+    figures are exposed."""
+    from surveys.report.audit import _highs_core
+
+    assert _highs_core() is not None  # else both paths would be linprog
+    figures = old_publication_of(t) if old else publish(t, audited=False).figures
+    for full in (False, True):
+        fast = audited_with("highs", t, figures, full_ranges=full)
+        ref = audited_with("linprog", t, figures, full_ranges=full)
+        assert verdicts(fast) == verdicts(ref)
+        if full:
+            for a, b in zip(fast.ranges, ref.ranges, strict=True):
+                assert a.figure == b.figure and a.rule == b.rule
+                assert (a.low, a.high) == (pytest.approx(b.low, abs=1e-6),
+                                           pytest.approx(b.high, abs=1e-6))
+
+
+def old_publication_of(t: Table) -> dict:
+    """Every group's n and counts at or above the threshold, months too: little protected."""
+    out = {}
+    for g in t.groups():
+        for key in ("*", "q", "m"):
+            n = t.value((*g, key, "n"))
+            if n >= t.threshold:
+                out[(*g, key, "n")] = n
+                if key != "*":
+                    for o in t.question[key].options:
+                        out[(*g, key, count_of(o))] = t.value((*g, key, count_of(o)))
+    return out

@@ -543,10 +543,11 @@ class _System:
         else:
             h.changeColsCost(self.nvar, self._all, np.asarray(obj, dtype=float))
             if fixed or self._fixed:
+                # The dual simplex from the last basis. (A start from the truth's point by
+                # HiGHS's crossover saved half the time of the national cross-time audit, but
+                # crossover on a model not yet run crashes HiGHS 1.x, in native code: not worth
+                # that risk in a release cut while that size stays off, history.MAX_MONTHLY_CELLS.)
                 h.changeColsBounds(self.nvar, self._all, lower, upper)
-                if self._fixed and not fixed and self._optimal:
-                    # The truth's point is feasible without the fixed bounds too.
-                    strategy = self._start_at(core, h, self.points[-1])
             elif self._optimal:
                 strategy = 4
         h.setOptionValue("simplex_strategy", strategy)
@@ -572,21 +573,6 @@ class _System:
             return None
         raise RuntimeError("disclosure audit: linear program failed: "
                            + h.modelStatusToString(status))
-
-    @staticmethod
-    def _start_at(core, h, point: np.ndarray) -> int:
-        """A basis through a feasible point (HiGHS's crossover): a start for the primal
-        simplex (4) that saves the thousands of iterations of a solve from scratch; the dual
-        simplex (1) from scratch if that fails. Only on a model that has been run (crossover
-        on a model just passed crashes HiGHS 1.x)."""
-        start = core.HighsSolution()
-        start.col_value = point
-        start.value_valid = True
-        # kWarning: a basis, though not one HiGHS calls optimal for the current objective.
-        if h.crossover(start) != core.HighsStatus.kError:
-            return 4
-        h.clearSolver()
-        return 1
 
     def _highs_lp(self, core, obj: np.ndarray, lower: np.ndarray, upper: np.ndarray):
         """The system as one HiGHS model: the equalities, then the inequalities (≤)."""

@@ -95,7 +95,13 @@ def hidden_cells(counts: Mapping[Cell, int], area_of: Mapping[str, str],
         if parent[1] == ALL_MONTHS:
             values[parent] = sum(values.get(c, 0) for c in children)
 
-    hidden = {cell for cell, n in values.items() if n < threshold}
+    return _spread({cell for cell, n in values.items() if n < threshold}, values, relations,
+                   threshold)
+
+
+def _spread(hidden: set, values: dict, relations: list, threshold: int) -> set:
+    """`hidden` grown until each sum's hidden parts are nobody or at least `threshold`
+    (`secondary` per sum; a hidden sum hides all its parts), until nothing changes."""
     changed = True
     while changed:
         changed = False
@@ -118,20 +124,7 @@ def hidden_groups(table: Table, key: str) -> set[Group]:
     k = table.threshold
     values = {g: table._sum(g, key, N) for g in table.groups()}
     relations = table.relations()
-    hidden = {g for g, n in values.items() if n < k}
-    changed = True
-    while changed:
-        changed = False
-        for parent, children in relations:
-            if parent in hidden:
-                newly = set(children) - hidden
-            else:
-                parts = {c: values[c] for c in children}
-                newly = secondary(parts, {c for c in children if c in hidden}, k)
-            if newly:
-                hidden |= newly
-                changed = True
-    return hidden
+    return _spread({g for g, n in values.items() if n < k}, values, relations, k)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -66,10 +66,11 @@ def get_redis() -> redis.Redis:
     return conn
 
 
-def drop_redis(app: Flask) -> None:
-    """Forget the app's Redis client and close its connections (the gunicorn master, before it
-    forks: webapp.preload)."""
-    conn = app.extensions.pop(_REDIS, None)
+def disconnect_redis(app: Flask) -> None:
+    """Close every connection of the app's Redis client, keeping the client (the gunicorn
+    master, before it forks: webapp.preload). No socket crosses the fork, and each worker's
+    client opens its own connections: redis-py's pool notices it is in a new process."""
+    conn = app.extensions.get(_REDIS)
     if conn is not None:
         conn.connection_pool.disconnect()
 

@@ -1,5 +1,7 @@
 """Gunicorn settings, from surveys.infra.settings.Settings (the README's configuration table)."""
 
+import ctypes
+import ctypes.util
 import gc
 
 from surveys.infra.settings import Settings
@@ -38,6 +40,21 @@ def when_ready(server):
         warm_requests(server.app.wsgi())
     gc.collect()
     gc.freeze()
+    _return_free_pages()
+
+
+def _return_free_pages() -> None:
+    """Give the free pages of the master's C heap back to the system (glibc's malloc_trim)
+    before the fork. What the imports and the warm-up freed stays resident otherwise: in the
+    master, and, where a worker's allocations reuse it, copied into that worker too (measured:
+    about 3 MB less PSS for the web tier with 5 workers; docs/performance.md, memory). A no-op
+    where the C library has no malloc_trim (musl, macOS)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 # Gunicorn's control socket would go to ~/.gunicorn, shared by every instance on the machine;

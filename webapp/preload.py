@@ -26,12 +26,14 @@ import re
 import time
 
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers
 
 from surveys.infra import db
+from surveys.infra.settings import Settings
 
-from .extensions import drop_redis, settings_of
+from .extensions import disconnect_redis, get_redis, settings_of
 
 # The master's warm-up is bounded: it delays the first worker, and in RESULTS_RELEASE=live a
 # results page of a large survey may take seconds to compute.
@@ -92,10 +94,30 @@ def warm_requests(app: Flask) -> int:
                     return served
                 client.get(path)
                 served += 1
+        _connect_and_disconnect(app, settings, deadline)
     except Exception:  # noqa: BLE001, S110 - the warm-up is an optimisation, never a failure
         pass
     finally:
         logging.disable(logging.NOTSET)
         db.engine_for(settings).dispose()
-        drop_redis(app)
+        disconnect_redis(app)
     return served
+
+
+def _connect_and_disconnect(app: Flask, settings: Settings, deadline: float) -> None:
+    """Open, use and close a database connection and a Redis connection a few times, as a
+    worker does on its first request: the code that connects runs once per process otherwise,
+    and its first runs write to the master's pages in every worker (CPython 3.11 counts a code
+    object's first calls in the object itself). The Redis client stays, without connections
+    (redis-py opens new ones in a forked process), so the workers do not each build one."""
+    engine = db.engine_for(settings)
+    with app.app_context():
+        client = get_redis()
+        for _ in range(WARM_ROUNDS):
+            if time.monotonic() > deadline:
+                return
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+            client.ping()
+            client.connection_pool.disconnect()

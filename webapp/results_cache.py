@@ -17,6 +17,13 @@ worker replaces when it folds responses). So:
   county's intranet proxy and browsers may keep it for a minute and then revalidate; a matching
   `If-None-Match` is answered `304 Not Modified` without a body.
 
+- the web workers share what they computed, through Redis (`_Shared`): an answer one worker made
+  for a view and version is served by the others from there instead of each computing it
+  again. Besides the CPU, that spares each worker's memory: computing a results page the first
+  time in a process writes to about 4 MB of the pages it shares with the preloading master,
+  serving a finished one to under 1 MB (docs/performance.md, memory). Redis that does not
+  answer only means each worker computes for itself;
+
 Only public aggregated results go through here (never admin pages, which are `no-store`), and
 only successful answers are kept. Such a response sets no cookie (webapp.i18n leaves the
 language cookie off a public cacheable page), so a shared cache never hands one reader's cookie
@@ -26,21 +33,35 @@ to another.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from threading import Lock
 
+import redis
 from flask import Response, g, make_response, request
 
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.report.published import versions
 
-from .extensions import get_db, settings
+from .extensions import get_db, get_redis, settings
+
+log = logging.getLogger(__name__)
 
 CACHE_CONTROL = "public, max-age=60"
 MAX_ENTRIES = 512
 # Per web process: a results page with its charts is 20-60 kB, the API's JSON a few kB.
 MAX_BYTES = 8 * 1024 * 1024
+
+# Shared through Redis: one hash per version of the published figures (all surveys of the view),
+# a field per view. Bounded: at most SHARED_VIEWS views per version (the query string is part of
+# a view, and any reader may write one) of at most SHARED_MAX_BYTES each (the large exports stay
+# per process), and a version's hash lives SHARED_TTL_S after its last new view.
+SHARED_PREFIX = "palaute:results:"
+SHARED_VIEWS = 128
+SHARED_MAX_BYTES = 256 * 1024
+SHARED_TTL_S = 900
 
 _Answer = tuple[bytes, int, list[tuple[str, str]]]
 
@@ -92,6 +113,66 @@ class _Kept:
 
 
 kept = _Kept(MAX_ENTRIES)
+
+
+class _Shared:
+    """Finished answers in Redis, for every web process: {version: {view: answer}}."""
+
+    # Add the view only while the version's hash has room, and keep the hash alive from then.
+    _PUT = """
+    if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+    return 1
+    """
+
+    @staticmethod
+    def _encode(answer: _Answer) -> bytes:
+        body, status, headers = answer
+        return json.dumps([status, headers]).encode() + b"\n" + body
+
+    @staticmethod
+    def _decode(raw: bytes) -> _Answer | None:
+        head, sep, body = raw.partition(b"\n")
+        try:
+            status, headers = json.loads(head)
+        except ValueError:
+            return None
+        if not sep or not isinstance(status, int) or not isinstance(headers, list):
+            return None
+        return body, status, [(str(k), str(v)) for k, v in headers]
+
+    def get(self, view: str, version: str) -> _Answer | None:
+        try:
+            raw = get_redis().hget(SHARED_PREFIX + version, view)
+        except (redis.RedisError, OSError) as exc:
+            log.debug("shared results cache unavailable: %s", type(exc).__name__)
+            return None
+        return None if raw is None else self._decode(raw)
+
+    def put(self, view: str, version: str, answer: _Answer) -> None:
+        if len(answer[0]) > SHARED_MAX_BYTES:
+            return
+        try:
+            get_redis().eval(self._PUT, 1, SHARED_PREFIX + version, view, self._encode(answer),
+                             SHARED_VIEWS, SHARED_TTL_S)
+        except (redis.RedisError, OSError) as exc:
+            log.debug("shared results cache unavailable: %s", type(exc).__name__)
+
+
+shared = _Shared()
+
+
+def forget(conn: redis.Redis | None = None) -> None:
+    """Drop the answers this process keeps and, given a Redis connection, the shared ones
+    (tests that must see an answer computed)."""
+    kept.clear()
+    if conn is not None:
+        keys = list(conn.scan_iter(match=SHARED_PREFIX + "*"))
+        if keys:
+            conn.delete(*keys)
+
+
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
@@ -120,11 +201,17 @@ def public(surveys: Sequence[SurveySnapshot], build: Callable[[], object]) -> Re
     else:
         item = kept.get(view, version)
         if item is None:
+            item = shared.get(view, version)
+            if item is not None:
+                kept.put(view, version, item)
+        if item is None:
             resp = make_response(build())
             if resp.status_code != 200:
                 return resp
             headers = [(k, v) for k, v in resp.headers.items() if k in _KEPT_HEADERS]
-            kept.put(view, version, (resp.get_data(), resp.status_code, headers))
+            answer = (resp.get_data(), resp.status_code, headers)
+            kept.put(view, version, answer)
+            shared.put(view, version, answer)
         else:
             body, status, headers = item
             resp = Response(body, status=status, headers=headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import redis
 
 from .embedded_redis import EmbeddedRedis
@@ -30,7 +32,25 @@ def planned_url(settings: Settings) -> str:
     return settings.redis_url or EmbeddedRedis(settings.instance_dir).url
 
 
+def _no_client_setinfo() -> dict[str, None]:
+    """Options that turn off redis-py's CLIENT SETINFO handshake on every new connection.
+
+    The handshake only labels the connection in CLIENT LIST, and to find its version redis-py
+    reads the installed packages' metadata (importlib.metadata) each time it connects: in a
+    web worker forked from the preloading master, that first connection wrote to about 1.4 MB of
+    the master's pages (its objects' reference counts), in every worker (docs/performance.md,
+    memory). redis-py 7.1 and later say so with `driver_info=None`; before, with `lib_name` and
+    `lib_version` set to None."""
+    if "driver_info" in inspect.signature(redis.connection.AbstractConnection.__init__).parameters:
+        return {"driver_info": None}
+    return {"lib_name": None, "lib_version": None}
+
+
+_CONNECTION_OPTIONS = _no_client_setinfo()
+
+
 def connect(url: str) -> redis.Redis:
     return redis.Redis.from_url(
-        url, socket_timeout=2, socket_connect_timeout=1, health_check_interval=30
+        url, socket_timeout=2, socket_connect_timeout=1, health_check_interval=30,
+        **_CONNECTION_OPTIONS,
     )

@@ -27,7 +27,7 @@ from flask_limiter import Limiter
 from limits import parse_many
 
 from surveys.infra import queue
-from surveys.infra.redis import planned_url
+from surveys.infra.redis import no_client_setinfo, planned_url
 from surveys.infra.settings import Settings
 
 from . import clients
@@ -110,7 +110,8 @@ def init_app(app: Flask, app_settings: Settings) -> None:
     limiter = Limiter(
         key_func=client_survey_key,
         storage_uri=storage_uri(planned_url(app_settings)),
-        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1},
+        storage_options={"socket_connect_timeout": 1, "socket_timeout": 1,
+                         **no_client_setinfo()},
         # Smooth over window edges: no double burst where two fixed windows meet.
         strategy="sliding-window-counter",
         key_prefix=KEY_PREFIX,

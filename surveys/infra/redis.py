@@ -32,7 +32,7 @@ def planned_url(settings: Settings) -> str:
     return settings.redis_url or EmbeddedRedis(settings.instance_dir).url
 
 
-def _no_client_setinfo() -> dict[str, None]:
+def no_client_setinfo() -> dict[str, None]:
     """Options that turn off redis-py's CLIENT SETINFO handshake on every new connection.
 
     The handshake only labels the connection in CLIENT LIST, and to find its version redis-py
@@ -46,7 +46,7 @@ def _no_client_setinfo() -> dict[str, None]:
     return {"lib_name": None, "lib_version": None}
 
 
-_CONNECTION_OPTIONS = _no_client_setinfo()
+_CONNECTION_OPTIONS = no_client_setinfo()
 
 
 def connect(url: str) -> redis.Redis:

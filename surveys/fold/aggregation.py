@@ -37,7 +37,7 @@ from datetime import date
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, delete, func, select, text, union_all, update
+from sqlalchemy import Integer, Text, delete, func, select, text, type_coerce, union_all, update
 from sqlalchemy.orm import Session
 
 from surveys.models import (
@@ -762,11 +762,25 @@ def _counted_rows(survey_ids: Sequence[int], with_ids: bool = False,
     held_head = (PendingResponse.id,) if with_ids else ()
     tail = (Response.unit_id,) if with_units else ()
     held_tail = (PendingResponse.unit_id,) if with_units else ()
+    # The answers as the driver gives them (read with `_stored_answers`): SQLAlchemy's JSON
+    # type would parse SQLite's text while the rows are fetched, where a text that is not JSON
+    # stops the whole statement instead of quarantining its one row.
+    columns = (*_COLUMNS[:-1], type_coerce(Response.answers, Text))
+    held_columns = (*_HELD_COLUMNS[:-1], type_coerce(PendingResponse.answers, Text))
     return union_all(
-        select(*head, *_COLUMNS, *tail).where(Response.survey_id.in_(survey_ids)),
-        select(*held_head, *_HELD_COLUMNS, *held_tail).where(
+        select(*head, *columns, *tail).where(Response.survey_id.in_(survey_ids)),
+        select(*held_head, *held_columns, *held_tail).where(
             PendingResponse.survey_id.in_(survey_ids), PendingResponse.folded.is_(True)),
     )
+
+
+def _stored_answers(session: Session) -> Callable[[Any], Any]:
+    """Reads the answers `_counted_rows` selects: SQLite gives the stored text, parsed here (a
+    text that is not JSON stays text and is quarantined, see _loads); PostgreSQL's driver
+    gives jsonb already parsed."""
+    if session.get_bind().dialect.name == "sqlite":
+        return lambda value: _loads(value) if isinstance(value, str) else value
+    return lambda value: value
 
 
 def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
@@ -788,9 +802,10 @@ def rebuild(session: Session, survey_ids: Sequence[int], chunk: int = 5000,
     failed: list[quarantine.Failed] = []
     done = 0
     stmt = _counted_rows(survey_ids, with_ids=True, with_units=True)
+    answers = _stored_answers(session)
     for part in session.execute(stmt.execution_options(yield_per=chunk)).partitions():
         # (id, row, unit id): a response quarantined here keeps its unit.
-        claimed = [(r[0], Row(*r[1:6]), r[6]) for r in part]
+        claimed = [(r[0], Row(*r[1:5], answers(r[5])), r[6]) for r in part]
         try:
             counts = _tally_rows([row for _, row, _ in claimed], definitions)
             unit_counts = _unit_tally(claimed, definitions)
@@ -823,14 +838,16 @@ def recount(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
     definitions = _definitions(session, survey_ids)
     # Read whole before counting: a row that can't be counted raises, and a half-read cursor
     # kept alive by that exception's traceback would hold SQLite's lock.
-    rows = [Row(*r) for r in session.execute(_counted_rows(survey_ids))]
+    answers = _stored_answers(session)
+    rows = [Row(*r[:4], answers(r[4])) for r in session.execute(_counted_rows(survey_ids))]
     return count_rows(rows, definitions)
 
 
 def recount_units(session: Session, survey_ids: Sequence[int]) -> Counter:
     """What the unit aggregates should hold (surveys.fold.units), recounted as `recount`."""
     definitions = _definitions(session, survey_ids)
-    rows = [(None, Row(*r[:5]), r[5])
+    answers = _stored_answers(session)
+    rows = [(None, Row(*r[:4], answers(r[4])), r[5])
             for r in session.execute(_counted_rows(survey_ids, with_units=True))]
     return _unit_counts(rows, definitions)
 

@@ -221,6 +221,37 @@ def test_rebuild_quarantines_what_it_cannot_count(client, demo_survey):
     assert [r[0] for r in quarantined()] == [rid]
 
 
+def test_rebuild_quarantines_a_counted_response_that_is_not_json_at_all(client, demo_survey,
+                                                                        redis_conn):
+    """A counted response edited by hand into text that is not JSON (SQLite keeps answers as
+    text; PostgreSQL's jsonb can't hold it): the rebuild quarantines it without its content and
+    counts every other response once."""
+    if not SETTINGS.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's jsonb refuses a text that is not JSON")
+    from sqlalchemy import text
+
+    submit_many(client, demo_survey, 6)
+    submit_other(client, 5)
+    run_worker(redis_conn)
+    with db.session_scope(SETTINGS.database_url) as s:
+        sid = s.scalar(select(Survey.id).where(Survey.slug == demo_survey))
+        # Counted: moved into `responses`, or held and folded (moved with a later batch).
+        for table in (Response, PendingResponse):
+            bad = s.scalar(select(table.id).where(table.survey_id == sid).limit(1))
+            if bad is not None:
+                s.execute(text(f"UPDATE {table.__tablename__} SET answers = :t WHERE id = :id"),
+                          {"t": "{" + SECRET, "id": bad.hex})
+                break
+        assert bad is not None
+    with db.session_scope(SETTINGS.database_url) as s:
+        aggregation.rebuild(s, [sid])
+    assert counted(demo_survey) == 5 and counted(OTHER) == 5
+    found = quarantined()
+    assert [r[0] for r in found] == [bad]
+    assert SECRET not in found[0][2]
+    assert palaute(["aggregates", "verify"]).exit_code != 0  # a quarantined response is named
+
+
 def test_database_refusing_a_value_quarantines_only_that_row(client, demo_survey, monkeypatch):
     if not SETTINGS.database_url.startswith("postgresql"):
         pytest.skip("SQLite stores any length in a VARCHAR(64): nothing for it to refuse")

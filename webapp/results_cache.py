@@ -176,16 +176,20 @@ def forget(conn: redis.Redis | None = None) -> None:
 _KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
-def _keys(surveys: Sequence[SurveySnapshot]) -> tuple[str, str]:
-    """(view, version): what is asked, and the texts and published figures it is answered
-    from. The ETag is both."""
+def _keys(surveys: Sequence[SurveySnapshot]) -> tuple[str, str, bool]:
+    """(view, version, shareable): what is asked, and the texts and published figures it is
+    answered from; the ETag is both. Shareable (through Redis, with the other processes) when
+    every survey's figures have a version no other database state has: a release (its id and
+    time), or under `live` a results stamp (random, replaced by every fold). A survey never
+    folded has no stamp: its answer stays in this process."""
     mode = settings().results_release
     found = versions(get_db(), list(surveys), mode)
     view = [settings().database_url, request.path, g.get("lang", ""), mode,
             *sorted(f"{k}={v}" for k, v in request.args.items(multi=True)),
             *(str(s.id) for s in surveys)]
     version = [f"{s.id}:{s.fingerprint}:{found.get(s.id, '')}" for s in surveys]
-    return _digest(view), _digest(version)
+    shareable = all(found.get(s.id, "") not in ("", "s", "r0@") for s in surveys)
+    return _digest(view), _digest(version), shareable
 
 
 def _digest(parts: list[str]) -> str:
@@ -194,14 +198,14 @@ def _digest(parts: list[str]) -> str:
 
 def public(surveys: Sequence[SurveySnapshot], build: Callable[[], object]) -> Response:
     """The answer `build()` makes, kept per (request, surveys and their published figures)."""
-    view, version = _keys(surveys)
+    view, version, shareable = _keys(surveys)
     etag = view + version
     if request.if_none_match.contains(etag):
         resp = Response(status=304)
     else:
         item = kept.get(view, version)
         if item is None:
-            item = shared.get(view, version)
+            item = shared.get(view, version) if shareable else None
             if item is not None:
                 kept.put(view, version, item)
         if item is None:
@@ -211,7 +215,8 @@ def public(surveys: Sequence[SurveySnapshot], build: Callable[[], object]) -> Re
             headers = [(k, v) for k, v in resp.headers.items() if k in _KEPT_HEADERS]
             answer = (resp.get_data(), resp.status_code, headers)
             kept.put(view, version, answer)
-            shared.put(view, version, answer)
+            if shareable:
+                shared.put(view, version, answer)
         else:
             body, status, headers = item
             resp = Response(body, status=status, headers=headers)

@@ -38,9 +38,14 @@ def versions(session: Session, surveys: list[SurveySnapshot], mode: str) -> dict
         return {}
     latest = (select(func.max(ResultRelease.id)).where(ResultRelease.survey_id == Survey.id)
               .correlate(Survey).scalar_subquery())
-    rows = session.execute(select(Survey.id, Survey.results_stamp, latest)
+    # With its time: a release id alone may name another release in a database restored from a
+    # backup, or made anew, while a cache shared by the web processes still holds the old one.
+    released_at = (select(ResultRelease.released_at).where(ResultRelease.id == latest)
+                   .scalar_subquery())
+    rows = session.execute(select(Survey.id, Survey.results_stamp, latest, released_at)
                            .where(Survey.id.in_([s.id for s in surveys])))
     out = {}
-    for survey_id, stamp, release_id in rows:
-        out[survey_id] = f"s{stamp}" if mode == "live" else f"r{release_id or 0}"
+    for survey_id, stamp, release_id, at in rows:
+        out[survey_id] = (f"s{stamp}" if mode == "live"
+                          else f"r{release_id or 0}@{at.isoformat() if at else ''}")
     return out

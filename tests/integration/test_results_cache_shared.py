@@ -106,3 +106,40 @@ def test_shared_answers_are_bounded_in_views_and_bytes_and_expire(app, redis_con
     assert redis_conn.hlen(SHARED_PREFIX + "version-a") == SHARED_VIEWS
     assert not redis_conn.exists(SHARED_PREFIX + "version-b")
     assert 0 < redis_conn.ttl(SHARED_PREFIX + "version-a") <= SHARED_TTL_S
+
+
+def test_a_survey_never_folded_is_not_shared(client, demo_survey, redis_conn, computed):
+    """Its figures have no version of their own yet (no results stamp): another database in
+    the same state would name them alike."""
+    assert client.get(PAGE.format(demo_survey)).status_code == 200
+    assert not list(redis_conn.scan_iter(match=SHARED_PREFIX + "*"))
+
+
+def test_a_release_shares_under_its_id_and_time(app, demo_survey, redis_conn, database_url):
+    from datetime import datetime
+
+    from surveys.definitions import lookup
+    from surveys.infra import db
+    from surveys.report import releases
+    from webapp import create_app
+
+    client = app.test_client()
+    _answer(client, demo_survey, 5, redis_conn)
+    released = create_app(app.extensions["palaute_settings"].with_overrides(
+        results_release="daily"), {"TESTING": True}).test_client()
+    with db.session_scope(database_url) as s:
+        releases.cut(s, lookup.visible(s, demo_survey), datetime(2026, 12, 1, 6))
+    first = released.get(API.format(demo_survey))
+    assert first.get_json()["respondents"] == 5
+    assert len(list(redis_conn.scan_iter(match=SHARED_PREFIX + "*"))) == 1
+    # A release with the same id but another time (a database made anew) is another version.
+    with db.session_scope(database_url) as s:
+        from sqlalchemy import update
+
+        from surveys.models import ResultRelease
+
+        s.execute(update(ResultRelease).values(released_at=datetime(2026, 12, 2, 6)))
+    results_cache.kept.clear()
+    again = released.get(API.format(demo_survey))
+    assert again.headers["ETag"] != first.headers["ETag"]
+    assert len(list(redis_conn.scan_iter(match=SHARED_PREFIX + "*"))) == 2

@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(BIN)/palaute translations compile >/dev/null
+	$(BIN)/palaute translations compile --quiet
 
 # Warnings only on the console unless PALAUTE_LOG_LEVEL says otherwise (no migration log lines).
 run: setup

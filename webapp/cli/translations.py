@@ -65,6 +65,9 @@ def translations_review_package(lang: str, out: str) -> None:
 
 
 @group.command("compile")
-def translations_compile() -> None:
+@click.option("--quiet", is_flag=True,
+              help="Print only errors (`make setup`: no line per catalog at every start).")
+def translations_compile(quiet: bool) -> None:
     """Compile the catalogs to .mo files."""
-    _pybabel("compile", "-d", "translations", "--use-fuzzy", "--statistics")
+    _pybabel(*(["--quiet"] if quiet else []), "compile", "-d", "translations", "--use-fuzzy",
+             *([] if quiet else ["--statistics"]))

@@ -21,10 +21,20 @@ So every time whose figures are public is a *layer* of unknowns, the same cells 
   unanimous, exact); a group shown at an earlier time counts as shown. The true values of
   earlier times are not needed: only what was published constrains their layers.
 
-Which times: every time a figure of the audited release, or of the release before it, was
-computed at (`AUDITED_RELEASES` = 2), each with everything published at that time (the release
-cut then shows all of it). Older releases are audited only through the times still public in
-these two (docs/privacy.md, "Earlier releases and the audit").
+Which times: every earlier time whose figures were ever public (every release of the survey,
+each time once), each with everything any release showed of it (a question's figures of a group
+become public when a later release shows that group's respondents). `palaute disclosure audit`
+audits all of them. A cut keeps its audit bounded: the times of the release being cut and of
+the one before it always (`AUDITED_RELEASES` = 2, what the cut audited before every release
+was), then the newest other times while the system stays within `MAX_HISTORY_CELLS` (cells ×
+layers, `select_times`); the times left out are logged (docs/privacy.md, "Earlier releases and
+the audit").
+
+Layers that add nothing are dropped exactly (`reduce_layers`, per linear system): a layer whose
+constraints are all constraints of the *next newer* layer kept (the same figures with the same
+values, the same reasons) — set it equal to that newer layer and every constraint still holds,
+so the feasible range of every figure of today is the same. "Also published at some later
+time" is not enough: a layer between them may be pinned by the two together (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -46,10 +56,17 @@ from .audit import (
     audit,
     count_of,
     lang_period,
+    reduce_layers,  # noqa: F401 (the exact layer reduction: run by the auditor, per system)
 )
 
-# The release being audited and the one before it.
+# The release being audited and the one before it: their times are always in a cut's audit
+# (and all a unit release is audited with, surveys.report.units).
 AUDITED_RELEASES = 2
+# A cut audits further earlier times, newest first, while cells × layers (today's and the
+# earlier ones, as solved: after months are dropped or summed over) stays within this;
+# `palaute disclosure audit` audits every one. Measured (bench/history_cpu.py, docs/performance.md
+# "The cross-time audit over every release").
+MAX_HISTORY_CELLS = 2000
 # Above this many finest cells × times the month figures are left out of the cross-time audit
 # (docs/privacy.md), to keep a cut's audit short. At national size (22 counties × 12 months ×
 # 3 languages × 2 times) the audit with months took 696 s of CPU with a linprog per program,
@@ -186,6 +203,39 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
                    cache=cache)
     result.months_dropped = months_dropped
     return result
+
+
+def solved_cells(table: Table, monthly: bool, layers: int) -> int:
+    """Unknown cells per layer × `layers` as `audit_release` solves them: with months where
+    some time publishes them and cells × layers stays within MAX_MONTHLY_CELLS, else summed
+    over the months (county × language)."""
+    if monthly and table.size * layers <= MAX_MONTHLY_CELLS:
+        return table.size * layers
+    return len(table.counties) * max(1, len(table.langs)) * layers
+
+
+def select_times(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep: Iterable[T],
+                 limit: int | None = None, current: tuple[Figures, Reasons] | None = None
+                 ) -> tuple[list[T], list[T]]:
+    """Which earlier times a cut audits: every time in `keep` (those of the release being cut
+    and of the one before it), then the newest others while `solved_cells` of today's layer
+    and the chosen ones stays within `limit` (MAX_HISTORY_CELLS; None: all). Returns (chosen,
+    left out), each newest first. Leaving a time out is a relaxation (the attacker knows it):
+    the cut logs it, and `palaute disclosure audit` audits every time."""
+    limit = MAX_HISTORY_CELLS if limit is None else limit
+    order = sorted(layers, reverse=True)
+    keep = set(keep)
+    monthly = _monthly([*layers.values(), *([current] if current else [])])
+    chosen = [t for t in order if t in keep]
+    left_out: list[T] = []
+    for t in order:
+        if t in keep:
+            continue
+        if not left_out and solved_cells(table, monthly, len(chosen) + 2) <= limit:
+            chosen.append(t)
+        else:
+            left_out.append(t)
+    return sorted(chosen, reverse=True), left_out
 
 
 def _within(groups: set[tuple[str, str]],

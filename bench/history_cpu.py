@@ -15,9 +15,11 @@ cut's own checks: not full ranges) three ways, each timed (CPU seconds of this p
 - "cut": what a cut audits now (history.select_times within history.MAX_HISTORY_CELLS);
 - "all": every earlier time (what `palaute disclosure audit` audits).
 
-`--rules-only` publishes each cut with the rules alone (`publish(audited=False)`: no auditor
-rounds), which is what makes 30 national-size publications affordable here; the layers then
-have the same shape and number of figures as audited ones, but the times are an estimate.
+`--county CODE`: a county's own survey (every respondent in that county; the table, as in the
+application, still has every county). `--rules-only` publishes each cut with the rules alone
+(`publish(audited=False)`: no auditor rounds), which is what makes 30 national-size
+publications affordable here; the layers then have the same shape and number of figures as
+audited ones, but the times are an estimate.
 Setting up (the publications) is not timed. Results: docs/performance.md, "The cross-time audit
 over every release".
 """
@@ -52,7 +54,8 @@ from surveys.report.releases import changing_blocks
 from surveys.report.results import question_model
 
 
-def releases(n: int, cuts: int, seed: int, rules_only: bool) -> dict[str, Any]:
+def releases(n: int, cuts: int, seed: int, rules_only: bool,
+             county: str | None = None) -> dict[str, Any]:
     definition = load(DEMO.read_text("utf-8"))
     questions = reported_questions(definition)
     models = tuple(question_model(q) for q in questions)
@@ -73,7 +76,8 @@ def releases(n: int, cuts: int, seed: int, rules_only: bool) -> dict[str, Any]:
     for time_ in range(1, cuts + 1):
         upto = max(1, round(len(MONTHS) * time_ / cuts))
         months = MONTHS[max(0, upto - max(1, round(len(MONTHS) / cuts))):upto]
-        cells = merged(cells, plain(respondents(n // cuts, months, area_of, questions, rng)))
+        where = {county: area_of[county]} if county else area_of
+        cells = merged(cells, plain(respondents(n // cuts, months, where, questions, rng)))
         table = Table(area_of, MONTHS, models, THRESHOLD, cells, LANGS)
         pub = publish(table, audited=not rules_only)
         fresh = by_block(pub)
@@ -126,23 +130,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--releases", type=int, nargs="+", default=[3, 10, 30])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rules-only", action="store_true")
+    parser.add_argument("--county", help="a county's own survey: every respondent in this "
+                        "county (e.g. 19), the table still has every county")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     out: list[dict[str, Any]] = []
     for cuts in args.releases:
-        s = releases(args.respondents, cuts, args.seed, args.rules_only)
+        s = releases(args.respondents, cuts, args.seed, args.rules_only, args.county)
         latest = max(s["at"])
         prev = {t for *_f, t in s["releases"][-2].values()} if cuts > 1 else set()
         keep = {t for *_f, t in s["releases"][-1].values()} | prev
         keep.discard(latest)
         earlier_all = {t: s["at"][t] for t in s["at"] if t != latest}
         chosen, left = history.select_times(s["table"], earlier_all, keep)
-        row: dict[str, Any] = {"respondents": args.respondents, "releases": cuts,
+        row: dict[str, Any] = {"respondents": args.respondents, "county": args.county,
+                               "releases": cuts,
                                "setup_s": s["setup_s"], "rules_only": args.rules_only}
         for name, window in (("previous", sorted(keep)), ("cut", chosen),
                              ("all", sorted(earlier_all))):
             row[name] = timed(s, window)
-            print(f"{args.respondents} respondents, {cuts} releases, {name}: {row[name]}",
+            print(f"{args.respondents} respondents{' in ' + args.county if args.county else ''}"
+                  f", {cuts} releases, {name}: {row[name]}",
                   flush=True)
         row["cut_left_out"] = len(left)
         out.append(row)

@@ -328,7 +328,8 @@ class _System:
     unknown of the next newer layer (aggregates only grow; surveys.report.history)."""
 
     def __init__(self, table: Table, published: Mapping[Figure, float], key: str,
-                 reasons: Reasons | None = None, history: Sequence[Layer] = ()) -> None:
+                 reasons: Reasons | None = None, history: Sequence[Layer] = (),
+                 floors: Mapping[Figure, float] | None = None, floors_layer: int = 0) -> None:
         import numpy as np
         self.table, self.key = table, key
         c = table.size
@@ -351,6 +352,15 @@ class _System:
         for layer, (figures, layer_reasons) in enumerate([(published, reasons), *history]):
             self._published(layer, figures, layer_reasons)
             self._structure(layer)
+        # Lower bounds of sums on one layer (`audit`'s floors: what earlier times left out of
+        # the system still say about every later one).
+        for fig, value in (floors or {}).items():
+            place, period, fkey, measure = fig
+            if (fkey, measure) in self.blocks:
+                row = self._row(self.blocks[(fkey, measure)], table.cells_of((place, period)),
+                                layer=floors_layer)
+                self.ub_rows.append({j: -w for j, w in row.items()})
+                self.ub_rhs.append(-float(value) + _TOL)
         for layer in range(1, self.layers):  # x of an earlier time <= x of the next newer one
             older, newer = layer * self.width, (layer - 1) * self.width
             for j in range(self.width):
@@ -371,7 +381,7 @@ class _System:
                 got = table.cells.get(cell, {}).get(bkey, {})
                 truth[b * c + i] = got.get(option if option is not None else N, 0)
         self.truth_fits = True
-        if self.layers == 1:
+        if self.layers == 1 and not floors:
             self.points = [truth]
         else:
             # The earlier layers' true values are not known (nor needed): a point with the
@@ -664,14 +674,19 @@ def reduce_layers(current: Layer, history: Sequence[Layer]) -> list[Layer]:
     older and newer neighbours, so every range of today's figures is the same. Only the *next*
     newer layer will do: a layer also published at some later time with a different layer
     between them is not redundant (the two pin the one between, as sums only grow)."""
-    kept: list[Layer] = []
+    return [history[i] for i in _kept_layers(current, history)]
+
+
+def _kept_layers(current: Layer, history: Sequence[Layer]) -> list[int]:
+    """The indices (into `history`) of the layers `reduce_layers` keeps."""
+    kept: list[int] = []
     newer_f, newer_r = current[0], current[1] or {}
-    for figures, reasons in history:
+    for i, (figures, reasons) in enumerate(history):
         reasons = reasons or {}
         if all(newer_f.get(f, _MISSING) == v for f, v in figures.items()) and \
                 all(newer_r.get(g) == r for g, r in reasons.items()):
             continue
-        kept.append((figures, reasons))
+        kept.append(i)
         newer_f, newer_r = figures, reasons
     return kept
 
@@ -681,7 +696,8 @@ _MISSING = object()
 
 def audit(table: Table, published: Mapping[Figure, float], *,
           full_ranges: bool = False, cache: dict | None = None,
-          reasons: Reasons | None = None, history: Sequence[Layer] = ()) -> AuditResult:
+          reasons: Reasons | None = None, history: Sequence[Layer] = (),
+          floors: Mapping[Figure, float] | None = None, floors_at: int = -1) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -694,6 +710,11 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     first, each a layer of unknowns under the current one (surveys.report.history). The
     protected figures stay those of the current table; a group an earlier time shows counts as
     shown.
+
+    `floors`: lower bounds of sums (a count figure's group, key and measure: at least the
+    value) on the layer `history[floors_at]` (-1: the current one), which must be later than
+    every time they were learnt at: what earlier times left out of the system still say, as
+    sums only grow (surveys.report.history.floors_of).
     """
     ranges: list[Range] = []
     programs = 0
@@ -709,7 +730,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         signature = None
         if cache is not None:
             signature = (key, full_ranges, _signature(key, published, reasons),
-                         tuple(_signature(key, f, r) for f, r in history))
+                         tuple(_signature(key, f, r) for f, r in history),
+                         _signature(key, floors or {}, None), floors_at)
             if signature in cache:
                 key_ranges, flags = cache[signature]
                 ranges += key_ranges
@@ -719,11 +741,17 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         flags = set()
         started = time.process_time()
         # Per system, only what enters it, and without the layers that add nothing to it.
-        mine = reduce_layers(_relevant_layer(key, published, reasons),
-                             [_relevant_layer(key, f, r) for f, r in history])
+        relevant = [_relevant_layer(key, f, r) for f, r in history]
+        kept = _kept_layers(_relevant_layer(key, published, reasons), relevant)
+        mine = [relevant[i] for i in kept]
         layers_solved = max(layers_solved, len(mine))
+        # The floors go on the oldest layer kept at or after theirs (a dropped layer equals the
+        # next newer one kept), or on the current one.
+        at = [j for j, i in enumerate(kept) if i <= floors_at]
+        floors_layer = at[-1] + 1 if at else 0
         try:
-            system = _System(table, published, key, reasons, mine)
+            system = _System(table, published, key, reasons, mine,
+                             _relevant_layer(key, floors or {}, None)[0], floors_layer)
         except Contradiction:
             flags.add("contradicted")
             contradicted.append(key)

@@ -44,9 +44,11 @@ from typing import Any, TypeVar
 
 from .audit import (
     ALL_MONTHS,
+    COUNT,
     LANG,
     MEAN,
     NPS,
+    PROTECTS_OTHER,
     RESPONDENTS,
     AuditResult,
     Figure,
@@ -170,12 +172,35 @@ def _monthly(layers: Iterable[tuple[Figures, Reasons]]) -> bool:
                for period in {*(f[1] for f in figures), *(g[1] for g in reasons)})
 
 
+def floors_of(layers: Iterable[tuple[Figures, Reasons]], threshold: int) -> Figures:
+    """What earlier times left out of a cut's audit still say about every later time: each
+    count they showed (respondents, a question's n, an option's count; not a mean or an NPS)
+    is a lower bound of the same sum at every later time, and a count "hidden to protect
+    another" is at least the threshold, as sums only grow. The largest bound of each sum. A
+    relaxation of those times' layers (their figures together may say more), never more than
+    they say: `audit_release(floors=...)` on a layer later than all of them."""
+    out: Figures = {}
+    for figures, reasons in layers:
+        for fig, value in figures.items():
+            if fig[3] == N or fig[3].startswith(COUNT):
+                out[fig] = max(out.get(fig, 0), value)
+        for (place, period, key), reason in reasons.items():
+            if reason == PROTECTS_OTHER:
+                fig = (place, period, key, N)
+                out[fig] = max(out.get(fig, 0), threshold)
+    return out
+
+
 def audit_release(table: Table, current: tuple[Figures, Reasons],
                   earlier: Mapping[Any, tuple[Figures, Reasons]], *, full_ranges: bool = False,
-                  cache: dict | None = None) -> AuditResult:
+                  cache: dict | None = None, floors: Figures | None = None,
+                  floors_until: Any = None) -> AuditResult:
     """Audit the figures of the current time (`current`: figures and reasons) together with
     those of earlier times (`earlier`: {time: (figures, reasons)}, times ordered as they were
     cut), against today's true `table` (module docstring).
+
+    `floors` (`floors_of` the times left out), learnt at times up to `floors_until`, go on
+    the oldest layer of a later time (the current one if no earlier time is later).
 
     Where no time publishes any month, the table summed over months is audited (as
     surveys.report.disclosure.publish_without_months argues: a county's month then appears in
@@ -186,7 +211,14 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
     # none at any earlier time either, unless the aggregates shrank: its figures can't be
     # placed and are left out (docs/privacy.md, "Earlier releases and the audit").
     groups = set(table.groups())
-    history = [_within(groups, earlier[t]) for t in sorted(earlier, reverse=True)]
+    order = sorted(earlier, reverse=True)
+    history = [_within(groups, earlier[t]) for t in order]
+    floors_at = -1
+    if floors:
+        if floors_until is None:
+            raise ValueError("floors without the time they were learnt at")
+        floors_at = max((i for i, t in enumerate(order) if t > floors_until), default=-1)
+    floors = _within(groups, (floors or {}, {}))[0]
     figures, reasons = _within(groups, current)
     months_dropped = False
     if _monthly([(figures, reasons), *history]) and \
@@ -195,12 +227,18 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         # months across time are left to the release rule's per-month increments).
         whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
         history = [_within(whole, layer) for layer in history]
+        floors = _within(whole, (floors, {}))[0]
         figures, reasons = _within(whole, (figures, reasons))
         months_dropped = True
     if not _monthly([(figures, reasons), *history]) and len(table.months) > 1:
         table = collapsed(table)
+    if not _monthly([(figures, reasons), *history]):
+        # Summed over months: a floor of a month can't be placed (its group is not a group
+        # of the summed table), and the whole period's floors say at least as much.
+        floors = _within({g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)},
+                         (floors, {}))[0]
     result = audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
-                   cache=cache)
+                   cache=cache, floors=floors, floors_at=floors_at)
     result.months_dropped = months_dropped
     return result
 

@@ -319,6 +319,9 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
         chosen, left_out = history.select_times(
             table, public, {t for _d, t in _timed(previous).values()})
         earlier = {t: public[t] for t in chosen}
+        # What the times left out still say about later ones: their counts as lower bounds.
+        floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)
+        until = max(left_out, default=None)
         if left_out:
             log.warning("release audit: %d of %d earlier times audited at the cut, %d left out "
                         "(history.MAX_HISTORY_CELLS); `palaute disclosure audit` audits all",
@@ -332,7 +335,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
             layers = dict(earlier)
             history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
             result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
-                                           cache=cache)
+                                           cache=cache, floors=floors, floors_until=until)
             if result.contradicted or result.truth_outside:
                 log.warning("release audit: earlier figures do not all lie under today's "
                             "(aggregates rebuilt or responses removed?)",
@@ -397,12 +400,14 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
     public = _public_layers(session, survey.id, upto=newest.id)
     public.pop(newest.id, None)  # the release's own figures: the current time
     left_out: list = []
+    floors: dict = {}
     if times == "recent":
         keep = {t for _d, t in own.values()} - {NOW}
         if len(rows) > 1:
             keep |= {b.computed_in for b in _blocks(session, rows[1].id).values()}
         shown_now = history.served(own).get(NOW, ({}, {}))
         chosen, left_out = history.select_times(table, public, keep, current=shown_now)
+        floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)
         public = {t: public[t] for t in chosen}
     elif times != "all":
         raise ValueError(f"times: 'all' or 'recent', not {times!r}")
@@ -410,7 +415,8 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
     shown = history.served(own)
     history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
     result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
-                                   full_ranges=full_ranges)
+                                   full_ranges=full_ranges, floors=floors,
+                                   floors_until=max(left_out, default=None))
     stamps = {d.get("stamp") for d, t in own.values() if t == NOW}
     audited_releases = len(rows) if times == "all" else min(len(rows), history.AUDITED_RELEASES)
     return ReleaseAudit(newest, result, audited_releases, len(layers),

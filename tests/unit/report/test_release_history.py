@@ -26,6 +26,7 @@ from surveys.report.history import (
     AUDITED_RELEASES,
     audit_release,
     block_figures,
+    floors_of,
     reduce_layers,
     select_times,
     served,
@@ -335,6 +336,42 @@ def test_the_cut_keeps_its_window_and_the_newest_times_within_the_budget():
     assert chosen == [10, 9, 8, 2] and left == [7, 6, 5, 4, 3, 1]
     chosen, left = select_times(t, layers, keep={10, 2}, limit=2)  # the window even so
     assert chosen == [10, 2] and left == [9, 8, 7, 6, 5, 4, 3, 1]
+
+
+def test_times_left_out_still_bound_later_counts_from_below():
+    """A time the cut's budget leaves out still says that every count it showed is at least as
+    large later (floors_of; a count hidden to protect another, at least the threshold): c1
+    shown 12 at time 1 bounds c2 (3 today) to at most 15 − 12, as the full layer does,
+    wherever the floors are put (today's layer, or time 2's). A floor above today's count
+    (the aggregates shrank) is reported as an earlier figure above today's is."""
+    area_of = {"c1": "a", "c2": "a"}
+    t = Table(area_of, (J,), (), 5, {("c1", J): respondents(12), ("c2", J): respondents(3)})
+    current = ({(AREA, ALL_MONTHS, "*", "n"): 15, (COUNTRY, ALL_MONTHS, "*", "n"): 15}, {})
+    time1 = ({("c1", ALL_MONTHS, "*", "n"): 12, (AREA, ALL_MONTHS, "*", "n"): 12}, {})
+    time0 = ({(AREA, ALL_MONTHS, "*", "n"): 7}, {("c1", ALL_MONTHS, "*"): "secondary"})
+    assert floors_of([time1, time0], 5) == {("c1", ALL_MONTHS, "*", "n"): 12,
+                                            (AREA, ALL_MONTHS, "*", "n"): 12}
+    assert floors_of([time0], 5) == {("c1", ALL_MONTHS, "*", "n"): 5,
+                                     (AREA, ALL_MONTHS, "*", "n"): 7}
+    time2 = ({(COUNTRY, ALL_MONTHS, "*", "n"): 14}, {})
+
+    def c2(result):
+        return next((r.low, r.high) for r in result.ranges
+                    if r.figure == ("c2", ALL_MONTHS, "*", "n"))
+
+    full = audit_release(t, current, {1: time1, 2: time2}, full_ranges=True)
+    dropped = audit_release(t, current, {2: time2}, full_ranges=True)
+    floored = audit_release(t, current, {2: time2}, full_ranges=True,
+                            floors=floors_of([time1], 5), floors_until=1)
+    today = audit_release(t, current, {}, full_ranges=True, floors=floors_of([time1], 5),
+                          floors_until=1)
+    assert c2(full) == (0, pytest.approx(3)) and not full.passed
+    assert c2(dropped)[1] == pytest.approx(15) and dropped.passed  # the gap floors narrow
+    assert c2(floored) == (0, pytest.approx(3)) and c2(today) == (0, pytest.approx(3))
+    assert not floored.passed and not today.passed
+    shrunk = audit_release(t, current, {}, floors={("c2", ALL_MONTHS, "*", "n"): 5},
+                           floors_until=1)
+    assert shrunk.truth_outside == ["*"]
 
 
 # -- property: no release, with the releases before it, pins a small group of today -----------

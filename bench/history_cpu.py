@@ -12,7 +12,8 @@ take the new figures, the rest carry. Then the latest release is audited (audit_
 cut's own checks: not full ranges) three ways, each timed (CPU seconds of this process):
 
 - "previous": with the times of it and of the release before it (what a cut audited before);
-- "cut": what a cut audits now (history.select_times within history.MAX_HISTORY_CELLS);
+- "cut": what a cut audits now (history.select_times within history.MAX_HISTORY_CELLS, the
+  times left out as floors, history.floors_of);
 - "all": every earlier time (what `palaute disclosure audit` audits).
 
 `--county CODE`: a county's own survey (every respondent in that county; the table, as in the
@@ -112,10 +113,12 @@ def layers(s: dict[str, Any], window: list[int]) -> tuple[tuple, dict]:
     return current, {t: s["at"][t] for t in window if t != latest}
 
 
-def timed(s: dict[str, Any], window: list[int]) -> dict[str, Any]:
+def timed(s: dict[str, Any], window: list[int], left_out: list[int] = ()) -> dict[str, Any]:
     current, earlier = layers(s, window)
+    floors = history.floors_of([s["at"][t] for t in left_out], THRESHOLD)
     cpu = time.process_time()
-    result = history.audit_release(s["table"], current, earlier)
+    result = history.audit_release(s["table"], current, earlier, floors=floors,
+                                   floors_until=max(left_out, default=None))
     cpu = time.process_time() - cpu
     monthly = not result.months_dropped and history._monthly([current, *earlier.values()])
     return {"earlier_times": len(earlier), "cpu_s": round(cpu, 2),
@@ -146,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, Any] = {"respondents": args.respondents, "county": args.county,
                                "releases": cuts,
                                "setup_s": s["setup_s"], "rules_only": args.rules_only}
-        for name, window in (("previous", sorted(keep)), ("cut", chosen),
-                             ("all", sorted(earlier_all))):
-            row[name] = timed(s, window)
+        for name, window, out_ in (("previous", sorted(keep), []), ("cut", chosen, left),
+                                   ("all", sorted(earlier_all), [])):
+            row[name] = timed(s, window, out_)
             print(f"{args.respondents} respondents{' in ' + args.county if args.county else ''}"
                   f", {cuts} releases, {name}: {row[name]}",
                   flush=True)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import random
 import sys
 import time
@@ -136,10 +137,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--county", help="a county's own survey: every respondent in this "
                         "county (e.g. 19), the table still has every county")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--budgets", type=int, nargs="*", default=[],
+                        help="also time a cut within each of these MAX_HISTORY_CELLS")
+    parser.add_argument("--only", nargs="*", default=["previous", "cut", "all"],
+                        help="which audits to time (previous, cut, all)")
+    parser.add_argument("--scenario", type=Path,
+                        help="a folder to keep the set-up releases in (pickle) and reuse")
     args = parser.parse_args(argv)
     out: list[dict[str, Any]] = []
     for cuts in args.releases:
-        s = releases(args.respondents, cuts, args.seed, args.rules_only, args.county)
+        name = f"{args.respondents}-{cuts}-{args.seed}-{args.rules_only}-{args.county}.pkl"
+        path = args.scenario / name if args.scenario else None
+        if path and path.exists():
+            s = pickle.loads(path.read_bytes())  # noqa: S301 (our own file)
+        else:
+            s = releases(args.respondents, cuts, args.seed, args.rules_only, args.county)
+            if path:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(pickle.dumps(s))
         latest = max(s["at"])
         prev = {t for *_f, t in s["releases"][-2].values()} if cuts > 1 else set()
         keep = {t for *_f, t in s["releases"][-1].values()} | prev
@@ -149,8 +164,13 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, Any] = {"respondents": args.respondents, "county": args.county,
                                "releases": cuts,
                                "setup_s": s["setup_s"], "rules_only": args.rules_only}
-        for name, window, out_ in (("previous", sorted(keep), []), ("cut", chosen, left),
-                                   ("all", sorted(earlier_all), [])):
+        runs = [("previous", sorted(keep), []), ("cut", chosen, left),
+                ("all", sorted(earlier_all), [])]
+        runs = [r for r in runs if r[0] in args.only]
+        for budget in args.budgets:
+            got, out_ = history.select_times(s["table"], earlier_all, keep, limit=budget)
+            runs.append((f"cut within {budget}", got, out_))
+        for name, window, out_ in runs:
             row[name] = timed(s, window, out_)
             print(f"{args.respondents} respondents{' in ' + args.county if args.county else ''}"
                   f", {cuts} releases, {name}: {row[name]}",

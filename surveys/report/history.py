@@ -27,8 +27,11 @@ become public when a later release shows that group's respondents). `palaute dis
 audits all of them. A cut keeps its audit bounded: the times of the release being cut and of
 the one before it always (`AUDITED_RELEASES` = 2, what the cut audited before every release
 was), then the newest other times while the system stays within `MAX_HISTORY_CELLS` (cells ×
-layers, `select_times`); the times left out are logged (docs/privacy.md, "Earlier releases and
-the audit").
+layers, `select_times`). The times left out still enter as lower bounds: every count they
+showed is at least as large at every later time (`floors_of`, put on the oldest layer audited
+after them), a relaxation of their layers that misses only what their figures say
+together; the cut logs how many it left out (docs/privacy.md, "Earlier releases and the
+audit").
 
 Layers that add nothing are dropped exactly (`reduce_layers`, per linear system): a layer whose
 constraints are all constraints of the *next newer* layer kept (the same figures with the same
@@ -66,9 +69,11 @@ from .audit import (
 AUDITED_RELEASES = 2
 # A cut audits further earlier times, newest first, while cells × layers (today's and the
 # earlier ones, as solved: after months are dropped or summed over) stays within this;
-# `palaute disclosure audit` audits every one. Measured (bench/history_cpu.py, docs/performance.md
-# "The cross-time audit over every release").
-MAX_HISTORY_CELLS = 2000
+# `palaute disclosure audit` audits every one. 660 = a national survey without months (22
+# counties × 3 languages) with 10 layers: 2-20 s of CPU at 2,000-20,000 respondents, where 15
+# layers took 38 s and 30 layers 459 s (bench/history_cpu.py, docs/performance.md "The
+# cross-time audit over every release"); a cut may audit several times (settle).
+MAX_HISTORY_CELLS = 660
 # Above this many finest cells × times the month figures are left out of the cross-time audit
 # (docs/privacy.md), to keep a cut's audit short. At national size (22 counties × 12 months ×
 # 3 languages × 2 times) the audit with months took 696 s of CPU with a linprog per program,

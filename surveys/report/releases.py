@@ -315,7 +315,8 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
         table = pub.source or pub.table
         public = _public_layers(session, survey.id)
         # Every earlier time within the cut's budget: the previous release's always, then the
-        # newest others (history.select_times); the rest only in `palaute disclosure audit`.
+        # newest others (history.select_times); the rest as lower bounds only (below), and in
+        # full in `palaute disclosure audit`.
         chosen, left_out = history.select_times(
             table, public, {t for _d, t in _timed(previous).values()})
         earlier = {t: public[t] for t in chosen}

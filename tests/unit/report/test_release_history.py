@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from surveys.report.audit import (
     ALL_MONTHS,
     COUNTRY,
+    EXACT,
     POSITIVE,
     SIZE,
     QuestionModel,
@@ -282,6 +283,34 @@ def test_a_figure_replaced_two_releases_ago_still_pins_a_small_group():
             shown = {f for figures, _r, t in sim.releases[-1].values() for f in figures}
             assert (area_place("A"), "*", "*", "n") in shown  # the area: release 3's total...
             assert {t for *_f, t in sim.releases[-1].values()} == {3, 5}  # ...carried
+
+
+def test_within_one_month_too_an_older_release_pins_a_withheld_count():
+    """Also found by the search, with answers in one month only (threshold 5): b1's 5 (one
+    answered 3), then a1 and a2, then 5 more in b1 and more in a1 and a2, then a cut with no new
+    answers that lets the blocks held back before change. Audited with the release before it
+    only, release 4 passes; with release 1 as well, b1's withheld count of 3s (1, in a shown
+    group of 10) lies in [0.75, 1]: proven to be one person. The cut that audits every earlier
+    time publishes a release that passes."""
+    batches = [[("b1", "1")] * 4 + [("b1", "3")],
+               [("a1", "1")] * 3 + [("a1", "3"), ("a2", "1")],
+               [("a1", "3")] + [("a2", "1")] * 4 + [("a2", "3")] + [("b1", "1")] * 5, []]
+    figure = ("b1", ALL_MONTHS, "q", "count:3")
+    for window in ("previous", "all"):
+        sim = Simulation(COUNTIES, (Q,), 5)
+        cells: dict = {}
+        for time, batch in enumerate(batches, start=1):
+            cells = add(cells, batch, F)
+            assert sim.cut(cells, time, window=window) is not None
+        assert 1 not in {t for *_f, t in sim.releases[-1].values()} | \
+            {t for *_f, t in sim.releases[-2].values()}  # the old window misses time 1
+        result = sim.audit_latest(cells)
+        if window == "previous":
+            assert sim.audit_latest(cells, every_release=False).passed
+            exposed = {r.figure: r for r in result.exposed}
+            assert figure in exposed and exposed[figure].rule == EXACT
+        else:
+            assert result.passed, [(r.figure, r.low, r.high) for r in result.exposed]
 
 
 def test_a_layer_equal_to_the_next_newer_one_adds_nothing():

@@ -416,7 +416,7 @@ def histories(draw):
     k = draw(st.sampled_from([3, 5]))
     answers = st.sampled_from("123")
     batches = []
-    for _ in range(draw(st.integers(2, 4))):
+    for _ in range(draw(st.integers(2, 5))):
         batch = []
         for county in sorted(COUNTIES):
             size = draw(st.sampled_from([0, 0, 1, 2, k - 1, k, k + 3, 2 * k]))

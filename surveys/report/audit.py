@@ -328,7 +328,8 @@ class _System:
     unknown of the next newer layer (aggregates only grow; surveys.report.history)."""
 
     def __init__(self, table: Table, published: Mapping[Figure, float], key: str,
-                 reasons: Reasons | None = None, history: Sequence[Layer] = ()) -> None:
+                 reasons: Reasons | None = None, history: Sequence[Layer] = (),
+                 floors: Mapping[Figure, float] | None = None, floors_layer: int = 0) -> None:
         import numpy as np
         self.table, self.key = table, key
         c = table.size
@@ -351,6 +352,15 @@ class _System:
         for layer, (figures, layer_reasons) in enumerate([(published, reasons), *history]):
             self._published(layer, figures, layer_reasons)
             self._structure(layer)
+        # Lower bounds of sums on one layer (`audit`'s floors: what earlier times left out of
+        # the system still say about every later one).
+        for fig, value in (floors or {}).items():
+            place, period, fkey, measure = fig
+            if (fkey, measure) in self.blocks:
+                row = self._row(self.blocks[(fkey, measure)], table.cells_of((place, period)),
+                                layer=floors_layer)
+                self.ub_rows.append({j: -w for j, w in row.items()})
+                self.ub_rhs.append(-float(value) + _TOL)
         for layer in range(1, self.layers):  # x of an earlier time <= x of the next newer one
             older, newer = layer * self.width, (layer - 1) * self.width
             for j in range(self.width):
@@ -371,7 +381,7 @@ class _System:
                 got = table.cells.get(cell, {}).get(bkey, {})
                 truth[b * c + i] = got.get(option if option is not None else N, 0)
         self.truth_fits = True
-        if self.layers == 1:
+        if self.layers == 1 and not floors:
             self.points = [truth]
         else:
             # The earlier layers' true values are not known (nor needed): a point with the
@@ -622,6 +632,9 @@ class AuditResult:
     truth_outside: list[str] = field(default_factory=list)
     # The cross-time audit left the month figures out (too large to solve, history.py).
     months_dropped: bool = False
+    # The most earlier layers any system solved after `reduce_layers` dropped those that add
+    # nothing to it (computed, not cached: 0 when every system came from the cache).
+    earlier_solved: int = 0
 
     @property
     def exposed(self) -> list[Range]:
@@ -645,9 +658,46 @@ def _signature(key: str, published: Mapping[Figure, float],
             frozenset((g, r) for g, r in (reasons or {}).items() if _relevant(key, (*g, N))))
 
 
+def _relevant_layer(key: str, published: Mapping[Figure, float],
+                    reasons: Reasons | None) -> tuple[dict[Figure, float], dict]:
+    """What of one time's figures and reasons enters the system of `key` (the rest is not
+    read by `_System`)."""
+    return ({f: v for f, v in published.items() if _relevant(key, f)},
+            {g: r for g, r in (reasons or {}).items() if _relevant(key, (*g, N))})
+
+
+def reduce_layers(current: Layer, history: Sequence[Layer]) -> list[Layer]:
+    """The earlier layers (newest first) that add a constraint: a layer whose figures (same
+    values) and reasons are all among those of the next newer layer kept (today's `current`
+    for the newest) is dropped. Exact: given any solution of the rest, that layer equal to the
+    next newer one satisfies its own figures and reasons, the structure, and lies between its
+    older and newer neighbours, so every range of today's figures is the same. Only the *next*
+    newer layer will do: a layer also published at some later time with a different layer
+    between them is not redundant (the two pin the one between, as sums only grow)."""
+    return [history[i] for i in _kept_layers(current, history)]
+
+
+def _kept_layers(current: Layer, history: Sequence[Layer]) -> list[int]:
+    """The indices (into `history`) of the layers `reduce_layers` keeps."""
+    kept: list[int] = []
+    newer_f, newer_r = current[0], current[1] or {}
+    for i, (figures, reasons) in enumerate(history):
+        reasons = reasons or {}
+        if all(newer_f.get(f, _MISSING) == v for f, v in figures.items()) and \
+                all(newer_r.get(g) == r for g, r in reasons.items()):
+            continue
+        kept.append(i)
+        newer_f, newer_r = figures, reasons
+    return kept
+
+
+_MISSING = object()
+
+
 def audit(table: Table, published: Mapping[Figure, float], *,
           full_ranges: bool = False, cache: dict | None = None,
-          reasons: Reasons | None = None, history: Sequence[Layer] = ()) -> AuditResult:
+          reasons: Reasons | None = None, history: Sequence[Layer] = (),
+          floors: Mapping[Figure, float] | None = None, floors_at: int = -1) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -660,6 +710,11 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     first, each a layer of unknowns under the current one (surveys.report.history). The
     protected figures stay those of the current table; a group an earlier time shows counts as
     shown.
+
+    `floors`: lower bounds of sums (a count figure's group, key and measure: at least the
+    value) on the layer `history[floors_at]` (-1: the current one), which must be later than
+    every time they were learnt at: what earlier times left out of the system still say, as
+    sums only grow (surveys.report.history.floors_of).
     """
     ranges: list[Range] = []
     programs = 0
@@ -668,13 +723,15 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     shown = {f[:3] for figures, _r in history for f in figures if f[3] == N}
     contradicted: list[str] = []
     truth_outside: list[str] = []
+    layers_solved = 0
     for fig, rule in protected_figures(table, published, shown):
         by_key.setdefault(fig[2], []).append((fig, rule))
     for key, figs in by_key.items():
         signature = None
         if cache is not None:
             signature = (key, full_ranges, _signature(key, published, reasons),
-                         tuple(_signature(key, f, r) for f, r in history))
+                         tuple(_signature(key, f, r) for f, r in history),
+                         _signature(key, floors or {}, None), floors_at)
             if signature in cache:
                 key_ranges, flags = cache[signature]
                 ranges += key_ranges
@@ -683,8 +740,18 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 continue
         flags = set()
         started = time.process_time()
+        # Per system, only what enters it, and without the layers that add nothing to it.
+        relevant = [_relevant_layer(key, f, r) for f, r in history]
+        kept = _kept_layers(_relevant_layer(key, published, reasons), relevant)
+        mine = [relevant[i] for i in kept]
+        layers_solved = max(layers_solved, len(mine))
+        # The floors go on the oldest layer kept at or after theirs (a dropped layer equals the
+        # next newer one kept), or on the current one.
+        at = [j for j, i in enumerate(kept) if i <= floors_at]
+        floors_layer = at[-1] + 1 if at else 0
         try:
-            system = _System(table, published, key, reasons, history)
+            system = _System(table, published, key, reasons, mine,
+                             _relevant_layer(key, floors or {}, None)[0], floors_layer)
         except Contradiction:
             flags.add("contradicted")
             contradicted.append(key)
@@ -699,13 +766,14 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             PROFILE.append({"key": key, "vars": system.nvar, "rows": (
                 (system.a_eq.shape[0] if system.a_eq is not None else 0)
                 + (system.a_ub.shape[0] if system.a_ub is not None else 0)),
-                "figures": len(figs), "programs": system.solved,
+                "figures": len(figs), "programs": system.solved, "layers": system.layers,
                 "cpu_s": round(time.process_time() - started, 2),
                 "solve_s": round(system.solve_s, 2)})
         if cache is not None:
             cache[signature] = (key_ranges, flags)
         ranges += key_ranges
-    return AuditResult(k, ranges, programs, contradicted, truth_outside)
+    return AuditResult(k, ranges, programs, contradicted, truth_outside,
+                       earlier_solved=layers_solved)
 
 
 def _audit_system(system: _System, table: Table, figs: list[tuple[Figure, str]],

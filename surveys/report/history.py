@@ -21,10 +21,23 @@ So every time whose figures are public is a *layer* of unknowns, the same cells 
   unanimous, exact); a group shown at an earlier time counts as shown. The true values of
   earlier times are not needed: only what was published constrains their layers.
 
-Which times: every time a figure of the audited release, or of the release before it, was
-computed at (`AUDITED_RELEASES` = 2), each with everything published at that time (the release
-cut then shows all of it). Older releases are audited only through the times still public in
-these two (docs/privacy.md, "Earlier releases and the audit").
+Which times: every earlier time whose figures were ever public (every release of the survey,
+each time once), each with everything any release showed of it (a question's figures of a group
+become public when a later release shows that group's respondents). `palaute disclosure audit`
+audits all of them. A cut keeps its audit bounded: the times of the release being cut and of
+the one before it always (`AUDITED_RELEASES` = 2, what the cut audited before every release
+was), then the newest other times while the system stays within `MAX_HISTORY_CELLS` (cells ×
+layers, `select_times`). The times left out still enter as lower bounds: every count they
+showed is at least as large at every later time (`floors_of`, put on the oldest layer audited
+after them), a relaxation of their layers that misses only what their figures say
+together; the cut logs how many it left out (docs/privacy.md, "Earlier releases and the
+audit").
+
+Layers that add nothing are dropped exactly (`reduce_layers`, per linear system): a layer whose
+constraints are all constraints of the *next newer* layer kept (the same figures with the same
+values, the same reasons) — set it equal to that newer layer and every constraint still holds,
+so the feasible range of every figure of today is the same. "Also published at some later
+time" is not enough: a layer between them may be pinned by the two together (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -34,9 +47,11 @@ from typing import Any, TypeVar
 
 from .audit import (
     ALL_MONTHS,
+    COUNT,
     LANG,
     MEAN,
     NPS,
+    PROTECTS_OTHER,
     RESPONDENTS,
     AuditResult,
     Figure,
@@ -46,10 +61,19 @@ from .audit import (
     audit,
     count_of,
     lang_period,
+    reduce_layers,  # noqa: F401 (the exact layer reduction: run by the auditor, per system)
 )
 
-# The release being audited and the one before it.
+# The release being audited and the one before it: their times are always in a cut's audit
+# (and all a unit release is audited with, surveys.report.units).
 AUDITED_RELEASES = 2
+# A cut audits further earlier times, newest first, while cells × layers (today's and the
+# earlier ones, as solved: after months are dropped or summed over) stays within this;
+# `palaute disclosure audit` audits every one. 660 = a national survey without months (22
+# counties × 3 languages) with 10 layers: 2-20 s of CPU at 2,000-20,000 respondents, where 15
+# layers took 38 s and 30 layers 459 s (bench/history_cpu.py, docs/performance.md "The
+# cross-time audit over every release"); a cut may audit several times (settle).
+MAX_HISTORY_CELLS = 660
 # Above this many finest cells × times the month figures are left out of the cross-time audit
 # (docs/privacy.md), to keep a cut's audit short. At national size (22 counties × 12 months ×
 # 3 languages × 2 times) the audit with months took 696 s of CPU with a linprog per program,
@@ -153,12 +177,35 @@ def _monthly(layers: Iterable[tuple[Figures, Reasons]]) -> bool:
                for period in {*(f[1] for f in figures), *(g[1] for g in reasons)})
 
 
+def floors_of(layers: Iterable[tuple[Figures, Reasons]], threshold: int) -> Figures:
+    """What earlier times left out of a cut's audit still say about every later time: each
+    count they showed (respondents, a question's n, an option's count; not a mean or an NPS)
+    is a lower bound of the same sum at every later time, and a count "hidden to protect
+    another" is at least the threshold, as sums only grow. The largest bound of each sum. A
+    relaxation of those times' layers (their figures together may say more), never more than
+    they say: `audit_release(floors=...)` on a layer later than all of them."""
+    out: Figures = {}
+    for figures, reasons in layers:
+        for fig, value in figures.items():
+            if fig[3] == N or fig[3].startswith(COUNT):
+                out[fig] = max(out.get(fig, 0), value)
+        for (place, period, key), reason in reasons.items():
+            if reason == PROTECTS_OTHER:
+                fig = (place, period, key, N)
+                out[fig] = max(out.get(fig, 0), threshold)
+    return out
+
+
 def audit_release(table: Table, current: tuple[Figures, Reasons],
                   earlier: Mapping[Any, tuple[Figures, Reasons]], *, full_ranges: bool = False,
-                  cache: dict | None = None) -> AuditResult:
+                  cache: dict | None = None, floors: Figures | None = None,
+                  floors_until: Any = None) -> AuditResult:
     """Audit the figures of the current time (`current`: figures and reasons) together with
     those of earlier times (`earlier`: {time: (figures, reasons)}, times ordered as they were
     cut), against today's true `table` (module docstring).
+
+    `floors` (`floors_of` the times left out), learnt at times up to `floors_until`, go on
+    the oldest layer of a later time (the current one if no earlier time is later).
 
     Where no time publishes any month, the table summed over months is audited (as
     surveys.report.disclosure.publish_without_months argues: a county's month then appears in
@@ -169,7 +216,14 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
     # none at any earlier time either, unless the aggregates shrank: its figures can't be
     # placed and are left out (docs/privacy.md, "Earlier releases and the audit").
     groups = set(table.groups())
-    history = [_within(groups, earlier[t]) for t in sorted(earlier, reverse=True)]
+    order = sorted(earlier, reverse=True)
+    history = [_within(groups, earlier[t]) for t in order]
+    floors_at = -1
+    if floors:
+        if floors_until is None:
+            raise ValueError("floors without the time they were learnt at")
+        floors_at = max((i for i, t in enumerate(order) if t > floors_until), default=-1)
+    floors = _within(groups, (floors or {}, {}))[0]
     figures, reasons = _within(groups, current)
     months_dropped = False
     if _monthly([(figures, reasons), *history]) and \
@@ -178,14 +232,53 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         # months across time are left to the release rule's per-month increments).
         whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
         history = [_within(whole, layer) for layer in history]
+        floors = _within(whole, (floors, {}))[0]
         figures, reasons = _within(whole, (figures, reasons))
         months_dropped = True
     if not _monthly([(figures, reasons), *history]) and len(table.months) > 1:
         table = collapsed(table)
+    if not _monthly([(figures, reasons), *history]):
+        # Summed over months: a floor of a month can't be placed (its group is not a group
+        # of the summed table), and the whole period's floors say at least as much.
+        floors = _within({g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)},
+                         (floors, {}))[0]
     result = audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
-                   cache=cache)
+                   cache=cache, floors=floors, floors_at=floors_at)
     result.months_dropped = months_dropped
     return result
+
+
+def solved_cells(table: Table, monthly: bool, layers: int) -> int:
+    """Unknown cells per layer × `layers` as `audit_release` solves them: with months where
+    some time publishes them and cells × layers stays within MAX_MONTHLY_CELLS, else summed
+    over the months (county × language)."""
+    if monthly and table.size * layers <= MAX_MONTHLY_CELLS:
+        return table.size * layers
+    return len(table.counties) * max(1, len(table.langs)) * layers
+
+
+def select_times(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep: Iterable[T],
+                 limit: int | None = None, current: tuple[Figures, Reasons] | None = None
+                 ) -> tuple[list[T], list[T]]:
+    """Which earlier times a cut audits: every time in `keep` (those of the release being cut
+    and of the one before it), then the newest others while `solved_cells` of today's layer
+    and the chosen ones stays within `limit` (MAX_HISTORY_CELLS; None: all). Returns (chosen,
+    left out), each newest first. Leaving a time out is a relaxation (the attacker knows it):
+    the cut logs it, and `palaute disclosure audit` audits every time."""
+    limit = MAX_HISTORY_CELLS if limit is None else limit
+    order = sorted(layers, reverse=True)
+    keep = set(keep)
+    monthly = _monthly([*layers.values(), *([current] if current else [])])
+    chosen = [t for t in order if t in keep]
+    left_out: list[T] = []
+    for t in order:
+        if t in keep:
+            continue
+        if not left_out and solved_cells(table, monthly, len(chosen) + 2) <= limit:
+            chosen.append(t)
+        else:
+            left_out.append(t)
+    return sorted(chosen, reverse=True), left_out
 
 
 def _within(groups: set[tuple[str, str]],

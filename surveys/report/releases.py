@@ -214,22 +214,45 @@ NOW = math.inf
 Timed = dict[Block, tuple[dict[str, Any], float]]  # {block: (data, time computed)}
 
 
-def _earlier_layers(session: Session, views: list[Timed]) -> dict[float, Any]:
-    """Everything public for each earlier time the `views` (the audited release and the one
-    before it, each {block: (data, time)}) show figures of: what each view shows, and what the
-    release cut at that time showed of its own figures (surveys.report.history)."""
-    times = {t for view in views for _data, t in view.values()} - {NOW}
+def _public_layers(session: Session, survey_id: int, upto: int | None = None
+                   ) -> dict[float, Any]:
+    """Everything ever public of each time, per time: what every release of the survey (up to
+    release `upto`) showed of the figures computed at that time (surveys.report.history: a
+    question's figures of a group are public once any release shows that group's respondents).
+
+    A carried block holds the same data as the block of the release it was computed in, so
+    each block's data is read once (the rows where release and time agree) and every release
+    contributes only which block of which time it shows beside which respondents' block."""
+    where = [ResultRelease.survey_id == survey_id]
+    if upto is not None:
+        where.append(ResultRelease.id <= upto)
+    shape = session.execute(
+        select(ReleasedBlock.release_id, ReleasedBlock.place, ReleasedBlock.measure,
+               ReleasedBlock.computed_in)
+        .join(ResultRelease, ResultRelease.id == ReleasedBlock.release_id).where(*where))
+    views: dict[int, dict[Block, int]] = defaultdict(dict)
+    for release_id, place, measure, computed_in in shape:
+        views[release_id][(place, measure)] = computed_in
+    own = session.execute(
+        select(ReleasedBlock.place, ReleasedBlock.measure, ReleasedBlock.computed_in,
+               ReleasedBlock.data)
+        .join(ResultRelease, ResultRelease.id == ReleasedBlock.release_id)
+        .where(*where, ReleasedBlock.computed_in == ReleasedBlock.release_id))
+    data = {(place, measure, t): d for place, measure, t, d in own}
     layers: dict[float, Any] = {}
-    for view in views:
-        history.merge(layers, history.served(view), times)
-    if times:
-        rows = session.scalars(select(ReleasedBlock).where(
-            ReleasedBlock.release_id.in_(sorted(int(t) for t in times))))
-        by_release: dict[int, Timed] = defaultdict(dict)
-        for b in rows:
-            by_release[b.release_id][(b.place, b.measure)] = (b.data, b.computed_in)
-        for release_id, view in by_release.items():
-            history.merge(layers, history.served(view), [release_id])
+    seen: set[tuple[str, str, int, int | None]] = set()
+    for view in views.values():
+        for (place, measure), t in view.items():
+            head_t = view.get((place, RESPONDENTS))
+            if (place, measure, t, head_t) in seen or (place, measure, t) not in data:
+                continue
+            seen.add((place, measure, t, head_t))
+            head = data.get((place, RESPONDENTS, head_t)) if head_t is not None else None
+            figures, reasons = history.block_figures(place, measure, data[(place, measure, t)],
+                                                     head)
+            layer = layers.setdefault(t, ({}, {}))
+            layer[0].update(figures)
+            layer[1].update(reasons)
     return layers
 
 
@@ -242,8 +265,10 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
     """Cut a release of `survey` now; None if no figure would change (nothing is stored).
 
     The blocks that may change (`changing_blocks`) take today's audited figures, the rest carry
-    theirs. Then the release about to be stored is audited with the figures of every earlier
-    time still public in it and in the release before it (surveys.report.history): while a
+    theirs. Then the release about to be stored is audited with the figures of earlier times
+    (surveys.report.history): every time of it and of the release before it, then the newest
+    other times any release showed, within history.MAX_HISTORY_CELLS (the times left out are
+    logged; `palaute disclosure audit` audits them all). While a
     protected figure of today's table is exposed, the changing blocks that share a sum with it
     carry their previous figures (or, published for the first time, show none), and the audit
     runs again. A release that fails is never stored. `audit_history=False` skips that audit
@@ -288,7 +313,22 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
 
     if previous_release is not None and audit_history:
         table = pub.source or pub.table
-        earlier = _earlier_layers(session, [_timed(previous)])
+        public = _public_layers(session, survey.id)
+        # Every earlier time within the cut's budget: the previous release's always, then the
+        # newest others (history.select_times); the rest as lower bounds only (below), and in
+        # full in `palaute disclosure audit`.
+        chosen, left_out = history.select_times(
+            table, public, {t for _d, t in _timed(previous).values()})
+        earlier = {t: public[t] for t in chosen}
+        # What the times left out still say about later ones: their counts as lower bounds.
+        floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)
+        until = max(left_out, default=None)
+        if left_out:
+            log.warning("release audit: %d of %d earlier times audited at the cut, %d left out "
+                        "(history.MAX_HISTORY_CELLS); `palaute disclosure audit` audits all",
+                        len(chosen), len(public), len(left_out),
+                        extra={"survey": survey.slug, "audited_times": len(chosen),
+                               "left_out_times": len(left_out)})
         cache: dict = {}
 
         def audit_of(changing: set[Block]) -> AuditResult:
@@ -296,7 +336,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
             layers = dict(earlier)
             history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
             result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
-                                           cache=cache)
+                                           cache=cache, floors=floors, floors_until=until)
             if result.contradicted or result.truth_outside:
                 log.warning("release audit: earlier figures do not all lie under today's "
                             "(aggregates rebuilt or responses removed?)",
@@ -333,35 +373,55 @@ class ReleaseAudit:
 
     release: ResultRelease
     result: AuditResult
-    releases: int  # how many releases it was audited with (itself and the one before it)
+    releases: int  # how many releases it was audited with (itself and those before it)
     times: int  # how many earlier times' figures are in the system
     # Whether today's aggregates are those the release was cut from (its results stamp): if
     # not, today's table stands in for the one at the cut (docs/privacy.md).
     current: bool
+    # Earlier times whose figures were public but are not in this audit ("recent": a cut's
+    # budget, history.MAX_HISTORY_CELLS); 0 when every earlier time is in it.
+    left_out: int = 0
 
 
 def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: str | None, *,
-                 full_ranges: bool = True) -> ReleaseAudit | None:
+                 full_ranges: bool = True, times: str = "all") -> ReleaseAudit | None:
     """Audit the latest release of `survey` as a whole: the figures computed at its cut are the
     current time, against `table` (today's true table, read under results `stamp`); every
-    block it carries and every figure of the release before it (`history.AUDITED_RELEASES`)
-    is a figure of its earlier time. None if nothing was released yet."""
+    figure any release showed of an earlier time is a figure of that time (`times="all"`), or
+    only the times a cut would audit (`"recent"`: those of this release and the one before it,
+    then the newest others within history.MAX_HISTORY_CELLS). None if nothing was released
+    yet."""
     rows = session.scalars(select(ResultRelease).where(ResultRelease.survey_id == survey.id)
-                           .order_by(ResultRelease.id.desc())
-                           .limit(history.AUDITED_RELEASES)).all()
+                           .order_by(ResultRelease.id.desc())).all()
     if not rows:
         return None
     newest = rows[0]
-    views = [_timed(_blocks(session, r.id)) for r in rows]
-    own: Timed = {b: (d, NOW if t == newest.id else t) for b, (d, t) in views[0].items()}
-    layers = _earlier_layers(session, [own, *views[1:]])
+    own: Timed = {b: (d, NOW if t == newest.id else t)
+                  for b, (d, t) in _timed(_blocks(session, newest.id)).items()}
+    public = _public_layers(session, survey.id, upto=newest.id)
+    public.pop(newest.id, None)  # the release's own figures: the current time
+    left_out: list = []
+    floors: dict = {}
+    if times == "recent":
+        keep = {t for _d, t in own.values()} - {NOW}
+        if len(rows) > 1:
+            keep |= {b.computed_in for b in _blocks(session, rows[1].id).values()}
+        shown_now = history.served(own).get(NOW, ({}, {}))
+        chosen, left_out = history.select_times(table, public, keep, current=shown_now)
+        floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)
+        public = {t: public[t] for t in chosen}
+    elif times != "all":
+        raise ValueError(f"times: 'all' or 'recent', not {times!r}")
+    layers = dict(public)
     shown = history.served(own)
     history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
     result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
-                                   full_ranges=full_ranges)
+                                   full_ranges=full_ranges, floors=floors,
+                                   floors_until=max(left_out, default=None))
     stamps = {d.get("stamp") for d, t in own.values() if t == NOW}
-    return ReleaseAudit(newest, result, len(rows), len(layers),
-                        stamp is not None and stamps == {stamp})
+    audited_releases = len(rows) if times == "all" else min(len(rows), history.AUDITED_RELEASES)
+    return ReleaseAudit(newest, result, audited_releases, len(layers),
+                        stamp is not None and stamps == {stamp}, len(left_out))
 
 
 def due(session: Session, survey: SurveySnapshot, mode: str, now: datetime) -> bool:

@@ -108,3 +108,70 @@ def test_no_release_yet(client, demo_survey, redis_conn):
     result = audit_cli(demo_survey)
     assert result.exit_code == 0, result.output
     assert "latest release: none yet" in result.output
+
+
+def test_every_earlier_release_is_audited_not_only_the_one_before(released_app, settings,
+                                                                   demo_survey, redis_conn,
+                                                                   monkeypatch, caplog):
+    """Three releases, each replacing every block of the one before (18 and 19 gain 5 each
+    time): the third carries nothing of the first, so the audit of the release before it alone
+    would not see the first release's figures. The cut audits them (within its budget) and so
+    does `palaute disclosure audit`; `--history recent` with a budget too small for them says
+    they were left out."""
+    from surveys.models import ReleasedBlock
+    from surveys.report import history
+
+    client = released_app.test_client()
+    earlier_at_cut: list[set] = []
+    audit_release = history.audit_release
+
+    def recording(table, current, earlier, **kwargs):
+        earlier_at_cut.append(set(earlier))
+        return audit_release(table, current, earlier, **kwargs)
+
+    monkeypatch.setattr(history, "audit_release", recording)
+    ids = []
+    for day, n in (("01", 10), ("02", 5), ("03", 5)):
+        answer(client, demo_survey, n, "19")
+        answer(client, demo_survey, n, "18")
+        run_worker(redis_conn)
+        earlier_at_cut.clear()
+        assert cut(settings, demo_survey, f"2026-06-{day}T04:00")
+        with db.session_scope(settings) as s:
+            latest = releases.latest(s, lookup.visible(s, demo_survey).id)
+            ids.append(latest.id)
+            times = {b.computed_in for b in s.query(ReleasedBlock).filter_by(
+                release_id=latest.id)}
+        assert times == {latest.id}  # every block changed: nothing carried
+    first, second, _third = ids
+    assert earlier_at_cut and all(t == {first, second} for t in earlier_at_cut)
+    assert respondents(client, demo_survey, region="19") == 20
+
+    result = audit_cli(demo_survey)
+    assert result.exit_code == 0, result.output
+    assert ("audited with 2 release(s) before it: its own figures and those of 2 earlier "
+            "time(s)") in result.output
+    assert "left out" not in result.output
+
+    # A cut whose budget holds today's layer and one earlier one: the first time is left out,
+    # and the operator's `--history recent` (what a cut audits) says so.
+    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 1)
+    from webapp.cli import main
+
+    recent = TestCli().invoke(main, ["disclosure", "audit", demo_survey, "--history", "recent"])
+    assert recent.exit_code == 0, recent.output
+    assert "those of 1 earlier time(s)" in recent.output
+    assert "note: 1 earlier time(s) left out" in recent.output
+    whole = audit_cli(demo_survey)
+    assert "those of 2 earlier time(s)" in whole.output and "left out" not in whole.output
+
+    # The cut itself, within that budget, audits its window (the release before it) and logs
+    # the times it left out.
+    answer(client, demo_survey, 5, "19")
+    answer(client, demo_survey, 5, "18")
+    run_worker(redis_conn)
+    earlier_at_cut.clear()
+    with caplog.at_level("WARNING", logger="surveys.report.releases"):
+        assert cut(settings, demo_survey, "2026-06-04T04:00")
+    assert earlier_at_cut and all(t == {ids[2]} for t in earlier_at_cut)
+    assert any("2 left out" in r.getMessage() for r in caplog.records), caplog.records

@@ -49,17 +49,23 @@ def _print_ranges(result, k: int) -> None:
               help="Audit what the threshold, the differencing heuristic and the attribute rules "
                    "alone would publish, with every county's months: shows what the auditor's "
                    "extra suppression prevents.")
-def disclosure_audit(slug: str, rules_only: bool) -> None:
+@click.option("--history", "times", type=click.Choice(["all", "recent"]), default="all",
+              show_default=True,
+              help="Audit the latest release with every earlier time whose figures were ever "
+                   "public (all), or only with the times a release cut audits (recent: its "
+                   "own and the previous release's, then the newest others within the cut's "
+                   "budget).")
+def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
     """Print every protected hidden figure of SLUG's results with its feasible range given
     everything published (linear programs, HiGHS); exit 1 if any range is narrower than its
     protection rule allows (docs/privacy.md).
 
     Two audits: the figures today's data give (what the next release takes its new figures
-    from), and the latest release as a whole, with the earlier figures it carries and those of
-    the release before it (the cross-time audit). For a staff survey, also its latest unit
-    release, table by table (each breakdown and the one without), with the unit release before
-    it: only the exposed figures are named, without their ranges (a unit's range may be a small
-    group's count)."""
+    from), and the latest release as a whole, with the figures of every earlier release (the
+    cross-time audit; `--history recent`: only the times a cut audits). For a staff survey,
+    also its latest unit release, table by table (each breakdown and the one without), with the
+    unit release before it: only the exposed figures are named, without their ranges (a unit's
+    range may be a small group's count)."""
     with db.session_scope(settings()) as session:
         survey = snapshots.load(session, slug)
         if survey is None:
@@ -81,16 +87,16 @@ def disclosure_audit(slug: str, rules_only: bool) -> None:
         _print_ranges(result, k)
         failed = bool(result.exposed)
         if not rules_only:
-            failed |= _audit_release(session, survey, full, stamp)
+            failed |= _audit_release(session, survey, full, stamp, times)
             if survey.audience == "staff":
                 failed |= _audit_unit_release(session, survey)
     if failed:
         raise click.exceptions.Exit(1)
 
 
-def _audit_release(session, survey, table, stamp) -> bool:
+def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
     """The cross-time audit of the latest release; True if it exposes anything."""
-    checked = releases.audit_latest(session, survey, table, stamp)
+    checked = releases.audit_latest(session, survey, table, stamp, times=times)
     if checked is None:
         click.echo("latest release: none yet (nothing is shown outside RESULTS_RELEASE=live)")
         return False
@@ -98,6 +104,9 @@ def _audit_release(session, survey, table, stamp) -> bool:
     click.echo(f"latest release {checked.release.released_at:%Y-%m-%d %H:%M} UTC, audited "
                f"with {checked.releases - 1} release(s) before it: its own figures and those "
                f"of {checked.times} earlier time(s)")
+    if checked.left_out:
+        click.echo(f"note: {checked.left_out} earlier time(s) left out, as at a cut (the "
+                   f"cut's budget); `--history all` audits every one")
     if not checked.current:
         click.echo("note: the aggregates changed since this release was cut; today's data "
                    "stand in for the data at the cut (cut a release to audit it exactly)")

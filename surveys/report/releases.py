@@ -66,12 +66,16 @@ DUE_AFTER = {"hourly": 55 * 60, "daily": 23 * 3600}
 
 
 # --- the rule (pure) ----------------------------------------------------------------------------
-def _increments(before: Sizes | None, now: Sizes) -> dict[str, int]:
+def increments_since(before: Sizes | None, now: Sizes) -> dict[str, int]:
+    """Per size (respondents or answers, per month and in all), how many joined since `before`
+    (a block published for the first time: since nothing)."""
     before = before or {}
     return {m: now.get(m, 0) - before.get(m, 0) for m in set(now) | set(before)}
 
 
-def _protected(increments: Iterable[int], threshold: int) -> bool:
+def increments_protected(increments: Iterable[int], threshold: int) -> bool:
+    """The release rule for a set of increments: each is nobody or at least the threshold (the
+    staff unit releases apply it cell by cell: surveys.report.units.growth)."""
     return all(v == 0 or abs(v) >= threshold for v in increments)
 
 
@@ -88,11 +92,11 @@ def changing_blocks(previous: Mapping[Block, Sizes], now: Mapping[Block, Sizes],
     changing: set[Block] = set()
     increments: dict[Block, dict[str, int]] = {}
     for block in set(previous) | set(now):
-        inc = increments[block] = _increments(previous.get(block), now.get(block, {}))
+        inc = increments[block] = increments_since(previous.get(block), now.get(block, {}))
         if block not in previous:
             if any(now.get(block, {}).values()):
                 changing.add(block)  # first publication: nothing earlier to subtract
-        elif any(inc.values()) and _protected(inc.values(), threshold) \
+        elif any(inc.values()) and increments_protected(inc.values(), threshold) \
                 and abs(sum(v for m, v in inc.items() if not m.startswith(LANG))) >= threshold:
             changing.add(block)
     changing -= set(carry)
@@ -124,7 +128,7 @@ def changing_blocks(previous: Mapping[Block, Sizes], now: Mapping[Block, Sizes],
                 for part in parts:
                     for month, v in covered(part, measure).items():
                         residual[month] = residual.get(month, 0) - v
-                if not _protected(residual.values(), threshold):
+                if not increments_protected(residual.values(), threshold):
                     changing.discard(block)
                     changed = True
     return changing

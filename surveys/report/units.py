@@ -85,7 +85,7 @@ from .audit import (
     audit,
 )
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
-from .releases import _increments, _protected
+from .releases import increments_protected, increments_since
 from .results import _question_figures, band_of, question_model, result_options
 
 log = logging.getLogger(__name__)
@@ -432,10 +432,10 @@ def growth(before: Sizes, now: Sizes, threshold: int) -> Growth:
     for leaf in sorted(set(before) | set(now)):
         was, got = before.get(leaf, {}), now.get(leaf, {})
         for key in sorted(set(was) | set(got)):
-            increments = _increments(was.get(key), got.get(key, {}))
+            increments = increments_since(was.get(key), got.get(key, {}))
             for label, v in sorted(increments.items()):
                 changed |= v != 0
-                if not _protected([v], threshold):
+                if not increments_protected([v], threshold):
                     too_few.append((leaf, key, label, v))
     return Growth(changed, too_few)
 

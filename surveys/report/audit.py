@@ -652,10 +652,9 @@ def _relevant(key: str, figure: Figure) -> bool:
     return figure[2] == key or figure[2] == RESPONDENTS
 
 
-def _signature(key: str, published: Mapping[Figure, float],
-               reasons: Reasons | None) -> tuple[frozenset, frozenset]:
-    return (frozenset((f, v) for f, v in published.items() if _relevant(key, f)),
-            frozenset((g, r) for g, r in (reasons or {}).items() if _relevant(key, (*g, N))))
+def _signature(layer: tuple[dict, dict]) -> tuple[frozenset, frozenset]:
+    """A `_relevant_layer`, hashable (the cache's key)."""
+    return frozenset(layer[0].items()), frozenset(layer[1].items())
 
 
 def _relevant_layer(key: str, published: Mapping[Figure, float],
@@ -727,11 +726,15 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     for fig, rule in protected_figures(table, published, shown):
         by_key.setdefault(fig[2], []).append((fig, rule))
     for key, figs in by_key.items():
+        # Per system, only what enters it (the cache's key, and what _System reads).
+        current = _relevant_layer(key, published, reasons)
+        relevant = [_relevant_layer(key, f, r) for f, r in history]
+        key_floors = _relevant_layer(key, floors or {}, None)
         signature = None
         if cache is not None:
-            signature = (key, full_ranges, _signature(key, published, reasons),
-                         tuple(_signature(key, f, r) for f, r in history),
-                         _signature(key, floors or {}, None), floors_at)
+            signature = (key, full_ranges, _signature(current),
+                         tuple(_signature(layer) for layer in relevant),
+                         _signature(key_floors), floors_at)
             if signature in cache:
                 key_ranges, flags = cache[signature]
                 ranges += key_ranges
@@ -740,9 +743,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 continue
         flags = set()
         started = time.process_time()
-        # Per system, only what enters it, and without the layers that add nothing to it.
-        relevant = [_relevant_layer(key, f, r) for f, r in history]
-        kept = _kept_layers(_relevant_layer(key, published, reasons), relevant)
+        # Without the layers that add nothing to it.
+        kept = _kept_layers(current, relevant)
         mine = [relevant[i] for i in kept]
         layers_solved = max(layers_solved, len(mine))
         # The floors go on the oldest layer kept at or after theirs (a dropped layer equals the
@@ -750,8 +752,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         at = [j for j, i in enumerate(kept) if i <= floors_at]
         floors_layer = at[-1] + 1 if at else 0
         try:
-            system = _System(table, published, key, reasons, mine,
-                             _relevant_layer(key, floors or {}, None)[0], floors_layer)
+            system = _System(table, published, key, reasons, mine, key_floors[0],
+                             floors_layer)
         except Contradiction:
             flags.add("contradicted")
             contradicted.append(key)

@@ -225,23 +225,22 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         floors_at = max((i for i, t in enumerate(order) if t > floors_until), default=-1)
     floors = _within(groups, (floors or {}, {}))[0]
     figures, reasons = _within(groups, current)
+    # The groups of the table summed over months: the whole period and each language.
+    whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
     months_dropped = False
     if _monthly([(figures, reasons), *history]) and \
             table.size * (1 + len(history)) > MAX_MONTHLY_CELLS:
         # Too large to solve in a cut: the whole-period and language figures only (their
         # months across time are left to the release rule's per-month increments).
-        whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
         history = [_within(whole, layer) for layer in history]
-        floors = _within(whole, (floors, {}))[0]
         figures, reasons = _within(whole, (figures, reasons))
         months_dropped = True
-    if not _monthly([(figures, reasons), *history]) and len(table.months) > 1:
-        table = collapsed(table)
     if not _monthly([(figures, reasons), *history]):
+        if len(table.months) > 1:
+            table = collapsed(table)
         # Summed over months: a floor of a month can't be placed (its group is not a group
         # of the summed table), and the whole period's floors say at least as much.
-        floors = _within({g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)},
-                         (floors, {}))[0]
+        floors = _within(whole, (floors, {}))[0]
     result = audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
                    cache=cache, floors=floors, floors_at=floors_at)
     result.months_dropped = months_dropped
@@ -262,7 +261,7 @@ def select_times(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep
                  ) -> tuple[list[T], list[T]]:
     """Which earlier times a cut audits: every time in `keep` (those of the release being cut
     and of the one before it), then the newest others while `solved_cells` of today's layer
-    and the chosen ones stays within `limit` (MAX_HISTORY_CELLS; None: all). Returns (chosen,
+    and the chosen ones stays within `limit` (None: MAX_HISTORY_CELLS). Returns (chosen,
     left out), each newest first. Leaving a time out is a relaxation (the attacker knows it):
     the cut logs it, and `palaute disclosure audit` audits every time."""
     limit = MAX_HISTORY_CELLS if limit is None else limit

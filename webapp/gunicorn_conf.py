@@ -1,7 +1,6 @@
 """Gunicorn settings, from surveys.infra.settings.Settings (the README's configuration table)."""
 
 import ctypes
-import ctypes.util
 import gc
 
 from surveys.infra.settings import Settings
@@ -50,8 +49,9 @@ def _return_free_pages() -> None:
     about 3 MB less PSS for the web tier with 5 workers; docs/performance.md, memory). A no-op
     where the C library has no malloc_trim (musl, macOS)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        # The symbols the process already has (the C library's among them): no search for the
+        # library, which ctypes.util.find_library does by running ldconfig.
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return
     trim(0)

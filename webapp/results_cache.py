@@ -43,7 +43,7 @@ import redis
 from flask import Response, g, make_response, request
 
 from surveys.definitions.snapshots import SurveySnapshot
-from surveys.report.published import versions
+from surveys.report.published import distinct, versions
 
 from .extensions import get_db, get_redis, settings
 
@@ -188,7 +188,7 @@ def _keys(surveys: Sequence[SurveySnapshot]) -> tuple[str, str, bool]:
             *sorted(f"{k}={v}" for k, v in request.args.items(multi=True)),
             *(str(s.id) for s in surveys)]
     version = [f"{s.id}:{s.fingerprint}:{found.get(s.id, '')}" for s in surveys]
-    shareable = all(found.get(s.id, "") not in ("", "s", "r0@") for s in surveys)
+    shareable = all(distinct(found.get(s.id, "")) for s in surveys)
     return _digest(view), _digest(version), shareable
 
 
@@ -204,8 +204,8 @@ def public(surveys: Sequence[SurveySnapshot], build: Callable[[], object]) -> Re
         resp = Response(status=304)
     else:
         item = kept.get(view, version)
-        if item is None:
-            item = shared.get(view, version) if shareable else None
+        if item is None and shareable:
+            item = shared.get(view, version)
             if item is not None:
                 kept.put(view, version, item)
         if item is None:

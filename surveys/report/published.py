@@ -49,3 +49,11 @@ def versions(session: Session, surveys: list[SurveySnapshot], mode: str) -> dict
         out[survey_id] = (f"s{stamp}" if mode == "live"
                           else f"r{release_id or 0}@{at.isoformat() if at else ''}")
     return out
+
+
+def distinct(version: str) -> bool:
+    """Whether a version from `versions` names its figures in no other database state: a
+    release (its id with its time), or a results stamp (random, new at every fold). Not a
+    survey never folded (no stamp) or never released: another database, or this one made
+    anew, would give the same version to other figures."""
+    return version not in ("", "s", "r0@")

@@ -68,7 +68,6 @@ from surveys.models import (
 from surveys.staff import invitations, suppression
 from surveys.staff import units as org_units
 
-from . import history
 from .audit import (
     ALL_MONTHS,
     BELOW_THRESHOLD,
@@ -485,10 +484,10 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     The first release publishes today's unit tables as they are published live. A later one
     (after a reopen) changes the figures only if every finest cell grew by nobody or by at least
     the threshold since the last release (`growth`), and then its tables are published and
-    audited together with the figures of the releases before it (`history.AUDITED_RELEASES`),
-    hiding more until both together pass. Otherwise the last release stands as a whole: no
-    figure of it changes, so no figure can be subtracted from another of a different time
-    (docs/privacy.md, "Releases of unit figures")."""
+    audited together with the figures of every release before it (each an earlier layer: unit
+    releases are few, one per close), hiding more until all together pass. Otherwise the last
+    release stands as a whole: no figure of it changes, so no figure can be subtracted from
+    another of a different time (docs/privacy.md, "Releases of unit figures")."""
     tree = tree_of(session, survey)
     if session.scalar(select(PendingResponse.id).where(PendingResponse.survey_id == survey.id,
                                                        PendingResponse.folded.is_(False))
@@ -503,12 +502,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     sizes = unit_sizes(tables)
     signature = [list(pair) for pair in tree.signature()]
     earlier = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
-                              .order_by(UnitRelease.id.desc())
-                              .limit(history.AUDITED_RELEASES - 1)).all()
+                              .order_by(UnitRelease.id.desc())).all()
     layers: dict[str, list[Layer]] = {}
     if earlier:
         previous = earlier[0].data
-        if previous["tree"] != signature:
+        if any(r.data["tree"] != signature for r in earlier):
             # Its figures are sums over another tree: today's would differ from them by whole
             # units moved, not by respondents who joined. The last release stands.
             log.warning("unit release: the organisation tree changed since the last release; "
@@ -627,7 +625,7 @@ class TableAudit:
 @dataclass
 class UnitReleaseAudit:
     release: UnitRelease
-    earlier: int  # unit releases audited as an earlier layer (0 or 1)
+    earlier: int  # unit releases audited as earlier layers (every one before it)
     tree_changed: bool  # its tree is not today's: not audited (tables empty)
     current: bool  # today's finest-cell sizes are those it was cut from
     threshold_changed: bool  # cut under another min_group_size (today's is audited)
@@ -655,18 +653,20 @@ def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tupl
 
 def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit | None:
     """Audit the latest unit release of a staff survey as a whole, table by table: its stored
-    figures and reasons, with those of the unit release before it as an earlier layer
-    (`history.AUDITED_RELEASES`, as `cut` audits it), against the tables of today's unit
+    figures and reasons, with those of every unit release before it as earlier layers (as
+    `cut` audits it), against the tables of today's unit
     aggregates; and every stored figure against the threshold itself. None if no unit release
     was cut. UnitScopeError if the survey's organisation is not imported."""
     tree = tree_of(session, survey)
     rows = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
-                           .order_by(UnitRelease.id.desc())
-                           .limit(history.AUDITED_RELEASES)).all()
+                           .order_by(UnitRelease.id.desc())).all()
     if not rows:
         return None
-    newest, earlier = rows[0], rows[1:]
+    newest = rows[0]
     data = newest.data
+    # (A cut stores a release only over the tree of every release before it: one over another
+    # tree would be a hand-made row, its sums not placeable here.)
+    earlier = [r for r in rows[1:] if r.data["tree"] == data["tree"]]
     signature = [list(pair) for pair in tree.signature()]
     tables = live_tables(session, survey, tree)
     out = UnitReleaseAudit(newest, len(earlier), data["tree"] != signature,

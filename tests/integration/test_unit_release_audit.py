@@ -71,6 +71,23 @@ def test_a_later_unit_release_is_audited_with_the_one_before_it(
     assert re.search(r"^table profession +passes", part, re.M), part
 
 
+def test_a_third_unit_release_is_audited_with_every_release_before_it(
+        answered, released_app, client, database_url, redis_conn):
+    """Not only the one before it: a figure replaced two releases ago is as public as the
+    last one's (surveys.report.history), so the cut and the audit take every earlier release."""
+    close(released_app)
+    for _ in range(2):
+        reopen_and_answer(client, database_url, {"HR": [("2", "nurse")] * 5})
+        run_worker(redis_conn)
+        close(released_app)
+    assert unit_releases.releases(database_url) == 3
+    result = audit(released_app)
+    assert result.exit_code == 0, result.output
+    part = unit_part(result.output)
+    assert "with 2 release(s) before it" in part
+    assert "EXPOSED" not in part
+
+
 def _figures(data, table="*"):
     return {tuple(f[:4]): f[4] for f in data["figures"][table]}
 

@@ -65,7 +65,7 @@ from .audit import (
 )
 
 # The release being audited and the one before it: their times are always in a cut's audit
-# (and all a unit release is audited with, surveys.report.units).
+# (unit releases are audited with every earlier one, surveys.report.units).
 AUDITED_RELEASES = 2
 # A cut audits further earlier times, newest first, while cells × layers (today's and the
 # earlier ones, as solved: after months are dropped or summed over) stays within this;

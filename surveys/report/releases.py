@@ -321,8 +321,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
         # Every earlier time within the cut's budget: the previous release's always, then the
         # newest others (history.select_times); the rest as lower bounds only (below), and in
         # full in `palaute disclosure audit`.
+        # (With the figures this cut would show at most, as `palaute disclosure audit
+        # --history recent` passes the release's: whether months are solved sets the budget.)
         chosen, left_out = history.select_times(
-            table, public, {t for _d, t in _timed(previous).values()})
+            table, public, {t for _d, t in _timed(previous).values()},
+            current=history.served(assemble(changing)).get(NOW, ({}, {})))
         earlier = {t: public[t] for t in chosen}
         # What the times left out still say about later ones: their counts as lower bounds.
         floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)

@@ -26,7 +26,7 @@ _HELSINKI = {"fi": "Helsinki", "sv": "Helsingfors", "en": "Helsinki"}
 
 
 def goal_name(n: int) -> str:
-    # Neutral labels: the decree's official wording is not reproduced (docs/survey-format.md).
+    # Neutral labels: the decision's official wording is not reproduced (docs/survey-format.md).
     return gettext("Goal %(n)s", n=n)
 
 

@@ -327,7 +327,7 @@ def document() -> dict[str, Any]:
                 "summary": "Open and closed surveys",
                 "parameters": [{"name": "goal", "in": "query",
                                 "description": "only surveys tagged with this strategic goal "
-                                               "(Government decree of 28 May 2025, 1–12)",
+                                               "(Government decision of 28 May 2025, 1–12)",
                                 "schema": {"type": "integer", "minimum": 1, "maximum": 12}}],
                 "responses": {"200": {"description": "the surveys", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Surveys"}}}},

@@ -389,6 +389,27 @@ class Invitation(Base):
     spent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
+class ParticipationCount(Base):
+    """What HR's invitations page shows of a staff survey's participation, as counted once a
+    day (surveys.staff.participation): per unit of the organisation, its parent at the count,
+    the invitations issued to it, its spent invitations as published (a figure that changes
+    only by nobody or by at least the threshold: not always the day's count) and whether the
+    page hides its (rolled-up) respondents. No time finer than the day of the count, and no
+    row about a single invitation. `unit_id` cascades: a unit a re-import deletes had no
+    invitations (surveys.staff.units.apply keeps those), so its rows say nothing."""
+
+    __tablename__ = "participation_counts"
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    counted_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    issued: Mapped[int] = mapped_column(Integer)
+    spent: Mapped[int] = mapped_column(Integer)
+    hidden: Mapped[bool] = mapped_column(Boolean)
+
+
 MAIL_STATUSES = ("queued", "sending", "sent", "failed", "bounced", "skipped")
 
 

@@ -5,6 +5,7 @@ from rq import cron
 from surveys.infra.settings import QUEUE_NAME
 from workers.jobs import (
     apply_schedule,
+    count_participation,
     cut_releases,
     purge_audit_log,
     purge_expired,
@@ -35,3 +36,7 @@ cron.register(sweep_invitation_mail, QUEUE_NAME, interval=300, result_ttl=3600)
 # hour after that in case a run was missed (the job is idempotent).
 cron.register(apply_schedule, QUEUE_NAME, cron="2 * * * *", result_ttl=24 * 3600,
               job_timeout=600)
+# Participation per unit for HR's invitations page, counted once a day: the job counts only in
+# the night (its first run there each day), so every hour catches a missed run.
+cron.register(count_participation, QUEUE_NAME, cron="4 * * * *", result_ttl=24 * 3600,
+              job_timeout=1800)

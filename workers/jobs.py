@@ -7,15 +7,16 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 
 from rq import get_current_job
+from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts import audit, links, mails, sessions
 from surveys.definitions import lifecycle, lookup
 from surveys.fold import aggregation, retention
 from surveys.infra import db, export_status, mail, queue, task_status
-from surveys.models import AccountLink, User
+from surveys.models import AccountLink, Survey, User
 from surveys.report import bulk_export, releases
 from surveys.report import units as unit_report
-from surveys.staff import mailing
+from surveys.staff import mailing, participation
 
 from .context import settings
 
@@ -293,3 +294,35 @@ def sweep_invitation_mail() -> int:
         for survey_id in survey_ids:
             queue.enqueue_invitation_mail(conn, survey_id)
     return len(survey_ids)
+
+
+def count_participation(now: str | None = None) -> dict[str, bool]:
+    """Hourly, acting only in the night (participation.NIGHT_HOURS, local time): count the
+    participation of each staff survey that takes answers (and of a closed one until its figures
+    stop changing) for HR's invitations page, once a day (surveys.staff.participation). Returns
+    {slug: whether a count was stored}.
+
+    Idempotent: a survey counted today is not counted again, by a later run or by one running
+    at the same time (the day's rows are one transaction; the second fails on their key and
+    changes nothing). Outside the night nothing is counted, so a count never happens at a
+    moment someone chose (a survey opened at 10:00 is first counted the next night)."""
+    config = settings()
+    moment = datetime.fromisoformat(now) if now else datetime.now()
+    if moment.hour not in participation.NIGHT_HOURS:
+        return {}
+    with db.session_scope(config) as session:
+        survey_ids = participation.counted_surveys(session)
+    done: dict[str, bool] = {}
+    for survey_id in survey_ids:
+        try:
+            with db.session_scope(config) as session:
+                survey = session.get(Survey, survey_id)
+                if survey is None:
+                    continue
+                done[survey.slug] = participation.count(session, survey, moment.date())
+        except IntegrityError:  # counted by a run at the same time
+            continue
+    for slug, stored in done.items():
+        if stored:
+            log.info("participation counted", extra={"survey": slug})
+    return done

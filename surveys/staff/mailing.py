@@ -22,8 +22,9 @@ HR sees counts only (`progress`): per unit with its sub-units, how many addresse
 sent, failed, bounced and unknown (claimed for sending more than STUCK_AFTER ago and never
 recorded: the worker died in between, so the mail may or may not have gone out); the latest
 reminder's counts (its unknown ones too) say how many mailed people had not answered, so they
-are figures about respondents and shown only where the unit's respondent figures are
-(surveys.staff.suppression) and the mailed group's own figure passes the same rule.
+are figures about respondents and shown only where HR's page shows the unit's respondents (as
+of the latest daily count, surveys.staff.participation) and the mailed group's own figure
+passes the same rule (surveys.staff.suppression).
 Nothing here logs an address or a token.
 
 At most once: a row is claimed (committed as "sending", with the minute of the claim in
@@ -52,7 +53,7 @@ from surveys.definitions.format import localized
 from surveys.infra import sealing
 from surveys.models import Invitation, InvitationMail, Survey, Unit
 
-from . import invitations, suppression, units
+from . import invitations, participation, suppression, units
 from .invitations import InvitationError
 
 MAX_ADDRESSES = 100_000
@@ -514,10 +515,11 @@ def progress(session: Session, survey: Survey, root: Unit,
     rolled = {name: suppression.rolled_up(children, {u: c[name] for u, c in own.items()},
                                           root.id) for name in _FIELDS}
     threshold = survey.min_group_size
-    issued = invitations.counts(session, survey.id)
-    spent_own = {u: c[1] for u, c in issued.items()}
-    spent = suppression.rolled_up(children, spent_own, root.id)
-    hidden = suppression.hidden_units(children, spent_own, root.id, threshold)
+    # Respondents as HR's page shows them (the latest daily count, surveys.staff.participation),
+    # never the live spent flags: whether a unit's reminder counts are shown must not change
+    # at the moment someone answers.
+    spent = participation.shown_respondents(session, survey.id)
+    hidden = {unit.id for _depth, unit in tree if unit.id not in spent}
     # The mailed people who got no reminder (not bounced): treated as respondents, with the
     # same rule; and what they leave of all respondents (those invited otherwise) too.
     answered_own = {u: c["addresses"] - c["bounced"] - c["unanswered"] for u, c in own.items()}
@@ -528,8 +530,8 @@ def progress(session: Session, survey: Survey, root: Unit,
         r = {name: rolled[name][unit.id] for name in _FIELDS}
         if not r["addresses"]:
             continue
-        rest = spent[unit.id] - answered[unit.id]
-        shown = r["reminded"] > 0 and unit.id not in hidden and not 0 < rest < threshold
+        shown = (r["reminded"] > 0 and unit.id not in hidden
+                 and not 0 < spent[unit.id] - answered[unit.id] < threshold)
         out.append(UnitMail(
             depth, unit.code, unit.name_fi, unit.name_sv, unit.retired_on is not None,
             r["addresses"], r["queued"], r["sent"], r["failed"], r["bounced"], r["unknown"],

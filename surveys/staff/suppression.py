@@ -12,12 +12,15 @@ all its descendants'.
   split add up to a number in 1…threshold-1, that sum is recoverable (parent minus the shown
   children), so the smallest shown children are hidden too, with their whole subtrees, until
   the hidden parts add up to at least the threshold. A subtree hidden as a whole can't be
-  recovered from below either.
+  recovered from below either. With `prefer` (the units hidden in the figures shown before,
+  surveys.staff.participation) those are hidden first, whatever their size, so that a unit
+  once shown is not hidden later to cover another: its earlier figure beside the new ones
+  would give the covered part away.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -41,8 +44,9 @@ def rolled_up(children: Mapping[int | None, list[int]], own: Mapping[int, int],
 
 
 def hidden_units(children: Mapping[int | None, list[int]], own: Mapping[int, int], root: int,
-                 threshold: int) -> set[int]:
-    """The units (of the tree under `root`) whose figures must not be shown."""
+                 threshold: int, prefer: Collection[int] = ()) -> set[int]:
+    """The units (of the tree under `root`) whose figures must not be shown; complementary
+    ones chosen among `prefer` first, then the smallest."""
     total = rolled_up(children, own, root)
     hidden = {u for u, n in total.items() if n < threshold}
 
@@ -56,7 +60,8 @@ def hidden_units(children: Mapping[int | None, list[int]], own: Mapping[int, int
         if kids and node not in hidden:
             own_part = own.get(node, 0)
             hidden_sum = own_part + sum(total[c] for c in kids if c in hidden)
-            shown = sorted((c for c in kids if c not in hidden), key=lambda c: (total[c], c))
+            shown = sorted((c for c in kids if c not in hidden),
+                           key=lambda c: (c not in prefer, total[c], c))
             while 0 < hidden_sum < threshold and shown:
                 extra = shown.pop(0)
                 hide_subtree(extra)

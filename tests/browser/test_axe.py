@@ -67,12 +67,14 @@ def test_axe_is_really_checking(page):
 def test_no_axe_violations_on_the_invitations_page(page, site, lang):
     """HR's invitations page of a staff survey, signed in, with its e-mail section filled: the
     form of addresses (with a list of bad lines) and the table of mails per unit."""
-    from sqlalchemy import delete
+    from datetime import date
+
+    from sqlalchemy import delete, select
 
     from surveys.definitions import lifecycle
     from surveys.infra import db
     from surveys.models import Invitation, InvitationMail, Survey, Unit, User, UserSession
-    from surveys.staff import units
+    from surveys.staff import participation, units
     from tests.conftest import make_user
     from tests.integration.test_staff_units import TREE
     from tests.unit.staff.test_staff_format import SLUG, staff_yaml
@@ -81,6 +83,9 @@ def test_no_axe_violations_on_the_invitations_page(page, site, lang):
         units.import_file(s, "17", TREE.encode())
         lifecycle.import_survey(s, staff_yaml())
         lifecycle.publish(s, SLUG)
+    with db.session_scope(site.database_url) as s:  # the night's count the page shows
+        participation.count(s, s.scalar(select(Survey).where(Survey.slug == SLUG)),
+                            date.today())
     make_user(site.database_url, f"hr-axe-{lang}@example.fi", "hr_admin", org="ORG1")
     try:
         page.goto(site.url(f"/{lang}/admin/login"))

@@ -18,7 +18,10 @@ from surveys.infra import db
 from surveys.models import AuditEvent, Invitation, InvitationMail, Survey, Unit
 from surveys.staff import invitations, mailing
 from tests.conftest import TestCli, admin_csrf, free_port, mails, make_user, run_worker, sign_in
-from tests.integration.test_staff_invitations import staff_survey  # noqa: F401 - a fixture
+from tests.integration.test_staff_invitations import (
+    create,
+    staff_survey,  # noqa: F401 - a fixture
+)
 from tests.unit.staff.test_staff_format import SLUG
 from webapp.cli import main
 
@@ -72,6 +75,13 @@ def answer_link(client, path: str):
     tokens = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1)
               for name in ("csrf_token", "submission_token")}
     return client.post(path, data={**tokens, "workload": "4", "profession": "nurse"})
+
+
+def count_tonight(day: date | None = None) -> None:
+    """The night's count of participation, which HR's page shows (never the live figures)."""
+    from workers import jobs
+
+    jobs.count_participation(f"{(day or date.today()).isoformat()}T00:04:00")
 
 
 def mail_row(html: str, code: str) -> list[str]:
@@ -173,6 +183,7 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     # Five of six answer: the reminder goes to the sixth only, with the same link.
     for person in PEOPLE[:5]:
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    count_tonight()
     assert act(hr, "remind").status_code == 303
     run_worker(redis_conn)
     reminders = mails(smtp)[6:]
@@ -180,7 +191,8 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     assert reminders[0]["Subject"].startswith("Muistutus: henkilöstökysely Henkilöstökysely")
     assert "linkkiäsi ei ole vielä käytetty" in reminders[0].get_content()
     assert token_of(reminders[0]) == first[PEOPLE[5]]
-    # 5 respondents in WARD1 reach the threshold: the reminder's counts are shown.
+    # 5 respondents in WARD1 (as counted in the night) reach the threshold: the reminder's
+    # counts are shown.
     assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", "0", "1", "0", "0"]
     # A second reminder, for the one unit: still only the unspent; the job twice sends once.
     assert act(hr, "remind", "WARD1").status_code == 303
@@ -218,6 +230,32 @@ def test_reminder_counts_are_hidden_where_respondents_are(hr, client, staff_surv
         assert mail_row(page, code)[6:] == ["piilotettu"] * 4, code
         assert mail_row(page, code)[:6] == ["6", "0", "6", "0", "0", "0"]
     assert ">4<" not in page.split("<h3>", 1)[1]
+
+
+def test_reminder_counts_do_not_appear_when_someone_answers(hr, client, staff_survey, smtp,  # noqa: F811
+                                                             redis_conn, database_url):
+    """Whether a unit's reminder counts are shown follows the night's count of respondents,
+    as the response rates do, never the live spent invitations: else the counts would appear
+    at the moment the one who tips a figure over the threshold answers."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    links = create(database_url, "WARD1", 5)  # handed out as links, not mailed
+    for person in PEOPLE[:5]:
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    assert answer_link(client, f"/fi/i/{links[0]}").status_code == 303
+    count_tonight()
+    assert act(hr, "remind").status_code == 303
+    run_worker(redis_conn)
+    # 6 respondents, 5 of them mailed: the reminder's counts would tell that 1 came by a link.
+    assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
+    # 4 more come by links (5 in all): live, the counts would now be shown. Not before the
+    # published figures have changed by at least the threshold.
+    for token in links[1:]:
+        assert answer_link(client, f"/fi/i/{token}").status_code == 303
+    assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
+    count_tonight(date.today() + timedelta(days=1))  # 4 more since the last figures: stand
+    assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
 
 
 class _Refusing:
@@ -518,6 +556,7 @@ def test_a_stuck_reminder_is_a_figure_about_respondents(hr, client, staff_survey
     first = {m["To"]: token_of(m) for m in mails(smtp)}
     for person in PEOPLE[:answered]:  # 5 reach the threshold, 2 do not
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    count_tonight()
     assert act(hr, "remind").status_code == 303
     killed_while_sending(monkeypatch, database_url, deliver=False)
     age_claims(database_url, 16)

@@ -236,3 +236,28 @@ def test_mail_claims_migration_up_and_down(fresh_url):
     migrate.downgrade(fresh_url, "0020_unit_releases")
     assert "claimed_at" not in columns()
     engine.dispose()
+
+
+def test_participation_counts_migration_up_and_down(fresh_url):
+    """0022_participation_counts adds the daily counts HR's invitations page shows (per survey,
+    day and unit: counts and a hidden flag, no time finer than the day, nothing of a single
+    invitation) and removes them again."""
+    migrate.upgrade(fresh_url, "0021_mail_claims")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert "participation_counts" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url, "0022_participation_counts")
+    with engine.connect() as conn:
+        columns = {c["name"]: c for c in engine.dialect.get_columns(conn, "participation_counts")}
+        assert set(columns) == {"survey_id", "counted_on", "unit_id", "parent_id", "issued",
+                                "spent", "hidden"}
+        assert not any("time" in str(c["type"]).lower() for c in columns.values())
+        key = engine.dialect.get_pk_constraint(conn, "participation_counts")
+        assert key["constrained_columns"] == ["survey_id", "counted_on", "unit_id"]
+        keys = engine.dialect.get_foreign_keys(conn, "participation_counts")
+        assert sorted((k["referred_table"], k["options"].get("ondelete")) for k in keys) == \
+            [("surveys", "CASCADE"), ("units", "CASCADE")]
+    migrate.downgrade(fresh_url, "0021_mail_claims")
+    with engine.connect() as conn:
+        assert "participation_counts" not in engine.dialect.get_table_names(conn)
+    engine.dispose()

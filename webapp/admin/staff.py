@@ -1,7 +1,8 @@
 """HR's pages for staff surveys: the organisation's units (upload the CSV, see the tree with
 headcounts) and a survey's invitations (create one-time links per unit as a CSV download, or
 mail them to a list of addresses and send reminders, see the mails' counts and the response
-rate per unit; never which address got which invitation). Behind `access.requires` and, per
+rate per unit as of the latest daily count, never live: surveys.staff.participation; never
+which address got which invitation). Behind `access.requires` and, per
 organisation, the policy's "organisation" objects: an HR admin sees and changes only its own
 organisation; a survey's invitations are the policy's "invite" action."""
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Response, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
@@ -21,7 +22,7 @@ from surveys.accounts import policy
 from surveys.infra import queue
 from surveys.models import Region
 from surveys.reference.regions import all_regions, name_in
-from surveys.staff import invitations, mailing, suppression, units
+from surveys.staff import invitations, mailing, participation, units
 
 from ..extensions import get_db, get_redis, settings
 from . import auth
@@ -149,12 +150,18 @@ def survey_invitations(slug: str):
         except invitations.InvitationError as exc:
             db.rollback()
             error = INVITATION_ERRORS[exc.code]
-    rows, mails = [], []
+    tree, counted, rows, mails = [], None, [], []
     if root is not None:
-        rows = suppression.response_rates(db, survey, root)
+        tree = units.tree(db, root)
+        # Participation as of the latest daily count, never the live spent flags: a figure
+        # that moved when someone answers would tell HR who answered when.
+        latest = participation.rates(db, survey)
+        if latest is not None:
+            counted, rows = latest
         mails = mailing.progress(db, survey, root)
     status = 400 if error or problems else 200
-    return render_template("admin_invitations.html", item=survey, root=root, rows=rows,
+    return render_template("admin_invitations.html", item=survey, root=root, tree=tree,
+                           rows=rows, as_of=counted - timedelta(days=1) if counted else None,
                            mails=mails, error=error, problems=problems,
                            stuck_minutes=int(mailing.STUCK_AFTER.total_seconds() // 60),
                            done=request.args.get("done"),

@@ -307,7 +307,8 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
     changes nothing). Outside the night nothing is counted, so a count never happens at a
     moment someone chose (a survey opened at 10:00 is first counted the next night)."""
     config = settings()
-    moment = datetime.fromisoformat(now) if now else datetime.now()
+    moment = datetime.fromisoformat(now) if now else \
+        participation.local_time(datetime.now(UTC))
     if moment.hour not in participation.NIGHT_HOURS:
         return {}
     with db.session_scope(config) as session:

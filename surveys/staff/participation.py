@@ -35,7 +35,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -51,6 +52,15 @@ log = logging.getLogger(__name__)
 # yet counted today counts it): a count is as of the end of the previous day, give or take the
 # night's first hours.
 NIGHT_HOURS = range(0, 6)
+# Whose night: the counties' (a server in UTC would otherwise count at 2-8 in Finland, the
+# last hours in summer after people start work).
+NIGHT_ZONE = "Europe/Helsinki"
+
+
+def local_time(moment: datetime) -> datetime:
+    """An aware moment as the counties' wall-clock time (naive), as the job compares it with
+    NIGHT_HOURS and takes its date as the day counted."""
+    return moment.astimezone(ZoneInfo(NIGHT_ZONE)).replace(tzinfo=None)
 # Surveys whose participation is counted: open, and closed until their figures stop changing.
 COUNTED_STATUSES = ("published", "closed")
 

@@ -297,7 +297,7 @@ def sweep_invitation_mail() -> int:
 
 
 def count_participation(now: str | None = None) -> dict[str, bool]:
-    """Hourly, acting only in the night (participation.NIGHT_HOURS, local time): count the
+    """Hourly, acting only in the night (participation.NIGHT_HOURS, Finnish time): count the
     participation of each staff survey that takes answers (and of a closed one until its figures
     stop changing) for HR's invitations page, once a day (surveys.staff.participation). Returns
     {slug: whether a count was stored}.

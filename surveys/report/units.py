@@ -654,9 +654,9 @@ def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tupl
 def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit | None:
     """Audit the latest unit release of a staff survey as a whole, table by table: its stored
     figures and reasons, with those of every unit release before it as earlier layers (as
-    `cut` audits it), against the tables of today's unit
-    aggregates; and every stored figure against the threshold itself. None if no unit release
-    was cut. UnitScopeError if the survey's organisation is not imported."""
+    `cut` audits it), against the tables of today's unit aggregates; and every stored figure
+    against the threshold itself. None if no unit release was cut. UnitScopeError if the
+    survey's organisation is not imported."""
     tree = tree_of(session, survey)
     rows = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
                            .order_by(UnitRelease.id.desc())).all()

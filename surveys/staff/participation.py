@@ -7,13 +7,13 @@ answers, so HR watching the page would see who answered when (the one person at 
 count publishes new figures only where they changed by nobody or by at least the threshold.
 
 The daily count (`count`): workers.jobs.count_participation runs every hour and counts each
-staff survey that takes answers once a day, at its first run in the night (NIGHT_HOURS, local
-time), never at a time a reader or an administrator chooses, nor when a page is viewed (a
-count at the first view of the day would let HR choose its moment: one view at 23:59 and one
-at 00:01 would frame two minutes). It stores per unit: its parent, the invitations issued and
-its own spent invitations *as published*, and whether the page hides the unit. A closed survey
-is counted until its figures stop changing. The spent flags carry no time, and nothing here
-adds one to an invitation: a count is a number per unit and day.
+staff survey that takes answers once a day, at its first run in the night (NIGHT_HOURS,
+Finnish time: NIGHT_ZONE), never at a time a reader or an administrator chooses, nor when a
+page is viewed (a count at the first view of the day would let HR choose its moment: one view
+at 23:59 and one at 00:01 would frame two minutes). It stores per unit: its parent, the
+invitations issued and its own spent invitations *as published*, and whether the page hides
+the unit. A closed survey is counted until its figures stop changing. The spent flags carry
+no time, and nothing here adds one to an invitation: a count is a number per unit and day.
 
 The rule (`next_figures`, pure): the units shown in the previous figures split the tree into
 *regions*: each shown unit's own invitations with those of its hidden sub-units (whole
@@ -55,14 +55,14 @@ NIGHT_HOURS = range(0, 6)
 # Whose night: the counties' (a server in UTC would otherwise count at 2-8 in Finland, the
 # last hours in summer after people start work).
 NIGHT_ZONE = "Europe/Helsinki"
+# Surveys whose participation is counted: open, and closed until their figures stop changing.
+COUNTED_STATUSES = ("published", "closed")
 
 
 def local_time(moment: datetime) -> datetime:
     """An aware moment as the counties' wall-clock time (naive), as the job compares it with
     NIGHT_HOURS and takes its date as the day counted."""
     return moment.astimezone(ZoneInfo(NIGHT_ZONE)).replace(tzinfo=None)
-# Surveys whose participation is counted: open, and closed until their figures stop changing.
-COUNTED_STATUSES = ("published", "closed")
 
 
 @dataclass(frozen=True)
@@ -201,13 +201,8 @@ def rates(session: Session, survey) -> tuple[date, list[UnitRate]] | None:
     out: list[UnitRate] = []
 
     def walk(unit_id: int, depth: int) -> None:
-        unit, figure = found[unit_id], figures[unit_id]
-        n = None if figure.hidden else spent[unit_id]
-        out.append(UnitRate(
-            depth, unit.code, unit.name_fi, unit.name_sv, unit.headcount,
-            unit.retired_on is not None, issued[unit_id], n,
-            n / issued[unit_id] if n is not None and issued[unit_id] else None,
-            n / unit.headcount if n is not None and unit.headcount else None))
+        out.append(UnitRate.of(depth, found[unit_id], issued[unit_id],
+                               None if figures[unit_id].hidden else spent[unit_id]))
         for child in sorted(children.get(unit_id, []), key=lambda c: found[c].code):
             walk(child, depth + 1)
 

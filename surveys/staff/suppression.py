@@ -86,6 +86,16 @@ class UnitRate:
     of_issued: float | None
     of_headcount: float | None
 
+    @classmethod
+    def of(cls, depth: int, unit: Unit, issued: int, respondents: int | None) -> UnitRate:
+        """A unit's row: its respondents (None: hidden) ÷ the invitations issued to it and ÷
+        its headcount, where there are both."""
+        n = respondents
+        return cls(depth, unit.code, unit.name_fi, unit.name_sv, unit.headcount,
+                   unit.retired_on is not None, issued, n,
+                   n / issued if n is not None and issued else None,
+                   n / unit.headcount if n is not None and unit.headcount else None)
+
 
 def response_rates(session: Session, survey, root: Unit) -> list[UnitRate]:
     """Per unit of the survey's organisation (with its descendants): invitations issued (not a
@@ -100,13 +110,6 @@ def response_rates(session: Session, survey, root: Unit) -> list[UnitRate]:
     spent = rolled_up(children, {u: c[1] for u, c in counts.items()}, root.id)
     hidden = hidden_units(children, {u: c[1] for u, c in counts.items()}, root.id,
                           survey.min_group_size)
-    out = []
-    for depth, unit in tree:
-        shown = unit.id not in hidden
-        n = spent[unit.id] if shown else None
-        out.append(UnitRate(
-            depth, unit.code, unit.name_fi, unit.name_sv, unit.headcount,
-            unit.retired_on is not None, issued[unit.id], n,
-            n / issued[unit.id] if shown and issued[unit.id] else None,
-            n / unit.headcount if shown and unit.headcount else None))
-    return out
+    return [UnitRate.of(depth, unit, issued[unit.id],
+                        None if unit.id in hidden else spent[unit.id])
+            for depth, unit in tree]

@@ -63,9 +63,9 @@ def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
     Two audits: the figures today's data give (what the next release takes its new figures
     from), and the latest release as a whole, with the figures of every earlier release (the
     cross-time audit; `--history recent`: only the times a cut audits). For a staff survey,
-    also its latest unit release, table by table (each breakdown and the one without), with the
-    unit release before it: only the exposed figures are named, without their ranges (a unit's
-    range may be a small group's count)."""
+    also its latest unit release, table by table (each breakdown and the one without), with
+    every unit release before it: only the exposed figures are named, without their ranges (a
+    unit's range may be a small group's count)."""
     with db.session_scope(settings()) as session:
         survey = snapshots.load(session, slug)
         if survey is None:

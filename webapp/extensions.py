@@ -6,7 +6,7 @@ Blueprints import this module, never the app factory (as Flask's tutorial does w
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import redis
 from flask import Flask, abort, current_app, g
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from surveys.definitions import lookup
 from surveys.definitions.lookup import SurveySnapshot
-from surveys.infra import db, queue
+from surveys.infra import clock, db, queue
 from surveys.infra.settings import Settings
 
 _SETTINGS = "palaute_settings"
@@ -40,6 +40,12 @@ def now() -> datetime:
     """The time (UTC, aware). Tests set a clock: `set_clock(app, callable)`."""
     clock: Callable[[], datetime] | None = current_app.extensions.get(_CLOCK)
     return clock() if clock else datetime.now(UTC)
+
+
+def today() -> date:
+    """The counties' date now (surveys.infra.clock: Finnish time, whatever the server's zone),
+    by the app's clock."""
+    return clock.today(now())
 
 
 def set_clock(app: Flask, clock: Callable[[], datetime] | None) -> None:

@@ -23,7 +23,7 @@ from wtforms import Form
 from surveys import feedback
 
 from . import clients
-from .extensions import get_db, get_redis
+from .extensions import get_db, get_redis, today
 from .respond.form_tokens import CookieBoundCSRF, browser_nonce
 
 bp = Blueprint("feedback", __name__, url_prefix="/<lang>")
@@ -123,7 +123,7 @@ def accessibility():
     def store(values):
         feedback.give_accessibility_feedback(get_db(), g.lang, values["page"],
                                              values["message"], values["contact"],
-                                             date.today())
+                                             today())
 
     return _send("accessibility", store, "accessibility.html", ("page", "message", "contact"),
                  prepared_on=STATEMENT_PREPARED_ON)
@@ -134,7 +134,7 @@ def translation_report():
     """Report an error in this language's interface translation."""
     def store(values):
         feedback.report_translation(get_db(), g.lang, values["page"], values["problem"],
-                                    values["suggestion"], date.today())
+                                    values["suggestion"], today())
 
     return _send("translation", store, "translation_report.html",
                  ("page", "problem", "suggestion"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -32,7 +30,7 @@ from surveys.report.results import result_options
 from surveys.report.scopes import ScopeError, resolve
 
 from . import charts, results_cache
-from .extensions import get_db, get_redis, settings, visible_survey
+from .extensions import get_db, get_redis, settings, today, visible_survey
 from .i18n import LANGUAGE_NAMES
 
 bp = Blueprint("results", __name__)
@@ -250,7 +248,7 @@ def _sheet(survey) -> tuple[exports.Sheet, str]:
     rows = exports.rows(survey.definition, columns, g.lang,
                         {"respondents": gettext("Respondents"), "version": gettext("version")})
     release = columns[0].get("release")
-    as_of = release["released_at"][:10] if release else date.today().isoformat()
+    as_of = release["released_at"][:10] if release else today().isoformat()
     about = [
         (gettext("Survey"), localized(survey.definition["title"], g.lang)),
         (gettext("Figures as of"), as_of),

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from surveys.accounts import audit, links, mails, sessions
 from surveys.definitions import lifecycle, lookup
 from surveys.fold import aggregation, retention
-from surveys.infra import db, export_status, mail, queue, task_status
+from surveys.infra import clock, db, export_status, mail, queue, task_status
 from surveys.models import AccountLink, Survey, User
 from surveys.report import bulk_export, releases
 from surveys.report import units as unit_report
@@ -93,7 +93,7 @@ def cut_releases(now: str | None = None) -> dict[str, int | None]:
 def purge_expired(today: str | None = None) -> dict[str, int]:
     """Daily: delete raw responses past their survey's retention period (aggregates stay)."""
     config = settings()
-    day = date.fromisoformat(today) if today else date.today()
+    day = date.fromisoformat(today) if today else clock.today()
     deleted = retention.purge_expired(lambda: db.new_session(config), day)
     for slug, n in deleted.items():
         log.info("retention: deleted raw responses", extra={"survey": slug, "deleted": n})
@@ -233,7 +233,7 @@ def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
     unit figures are released (surveys.report.units.cut). Idempotent: a second run on the same
     day changes nothing and records nothing."""
     config = settings()
-    day = date.fromisoformat(today) if today else date.today()
+    day = date.fromisoformat(today) if today else clock.today()
     with db.session_scope(config) as session:
         done = lifecycle.run_schedule(session, day)
         for slug, action in done:

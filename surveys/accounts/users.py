@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import ROLES, AccountLink, AnalystGrant, Region, User, UserSession
 
 from . import passwords
@@ -79,7 +80,7 @@ def invite(session: Session, email: str, role: str, *, region: str | None = None
     (surveys.accounts.links)."""
     email = _validate(session, email, role, region, org, grants)
     user = User(email=email, password_hash=NO_PASSWORD, role=role, region_code=region,
-                org_code=org, active=False, created_on=today or date.today())
+                org_code=org, active=False, created_on=today or clock.today())
     session.add(user)
     session.flush()
     for target in grants or []:
@@ -97,7 +98,7 @@ def create(session: Session, email: str, password: str, role: str, *, region: st
         raise AccountError("weak_password", details=found)
     user = User(email=email, password_hash=passwords.hash_password(password), role=role,
                 region_code=region, org_code=org, active=True,
-                created_on=today or date.today())
+                created_on=today or clock.today())
     session.add(user)
     session.flush()
     for target in grants or []:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import Date, Integer, Uuid, bindparam, insert, text
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import PendingResponse
 
 from . import pii
@@ -102,7 +103,7 @@ def store_response(session: Session, survey: _SurveyLike, lang: str, checked: Ch
     response or rolled back with it.
     """
     assert checked.ok and checked.region
-    today = today or date.today()
+    today = today or clock.today()
     params = {
         "survey_id": survey.id, "revision": survey.revision, "token_hash": token_hash(token),
         "expires_on": today + timedelta(days=RECEIPT_DAYS),

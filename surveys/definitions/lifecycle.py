@@ -12,6 +12,7 @@ from babel.messages.catalog import Catalog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import Municipality, Region, Survey
 from surveys.reference.regions import region_codes
 from surveys.staff import mailing, units
@@ -226,10 +227,10 @@ def publish(session: Session, slug: str, override_reason: str | None = None,
             raise LanguageRightsError(slug, violations)
         survey.language_rights_override = {
             "reason": reason,
-            "on": (today or date.today()).isoformat(),
+            "on": (today or clock.today()).isoformat(),
             "violations": [v.as_dict() for v in violations],
         }
-    day = today or date.today()
+    day = today or clock.today()
     if survey.closes_on is None:
         survey.closes_on = default_closes_on(max(survey.opens_on or day, day))
     if survey.closes_on <= day:
@@ -322,7 +323,7 @@ def close(session: Session, slug: str, today: date | None = None) -> Survey:
         raise PublishError(f"no survey {slug!r}")
     if survey.status not in ("closed", "archived"):
         survey.status = "closed"
-        survey.closed_on = today or date.today()
+        survey.closed_on = today or clock.today()
     mailing.forget(session, survey.id)
     return survey
 

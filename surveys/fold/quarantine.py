@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import PendingResponse, QuarantinedResponse, Response, Survey
 
 ERROR_TYPE_MAX = 100
@@ -82,7 +83,7 @@ def add(session: Session, failed: Sequence[Failed], today: date | None = None) -
     `responses` (found by a rebuild), into the quarantine with their error. Flushes only."""
     if not failed:
         return
-    day = today or date.today()
+    day = today or clock.today()
     ids = [f.response_id for f in failed]
     conn = session.connection()
     for source in (PendingResponse, Response):

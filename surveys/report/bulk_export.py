@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from surveys.definitions.format import localized, reported_questions
 from surveys.definitions.snapshots import SurveySnapshot
+from surveys.infra import clock
 from surveys.languages.catalogs import TRANSLATIONS_DIR
 
 from . import exports, published, releases
@@ -88,7 +88,7 @@ def build(session: Session, surveys: list[SurveySnapshot], lang: str, mode: str,
                                  f["n"], f["mean"], f["nps"]])
             done += 1
             progress(done, total)
-    about = [(_(ABOUT["made"]), date.today().isoformat()),
+    about = [(_(ABOUT["made"]), clock.today().isoformat()),
              (_(ABOUT["empty"]), _(ABOUT["empty_text"])),
              (_(ABOUT["licence"]), exports.LICENCE)]
     return exports.Sheet([_(h) for h in HEADERS], rows, about)

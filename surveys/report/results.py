@@ -25,6 +25,7 @@ from surveys.definitions.format import (
 )
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED
+from surveys.infra import clock
 from surveys.models import RESPONDENTS, Aggregate, Region, Survey
 
 from .audit import ALL_MONTHS, MEAN, NPS, N, QuestionModel, Table, count_of, lang_period
@@ -101,7 +102,7 @@ def period_months(first: str | None, survey: SurveySnapshot, today: date | None 
                   last: str | None = None) -> tuple[str, ...]:
     """Every month of the survey's period: from the first month with data to the month it
     closed (or this month, or the last month with data if later), hidden or not."""
-    end = max(_month(survey.closed_on or today or date.today()), last or "")
+    end = max(_month(survey.closed_on or today or clock.today()), last or "")
     start = min(first, end) if first else end
     months = []
     y, m = int(start[:4]), int(start[5:7])

@@ -29,6 +29,7 @@ from datetime import date
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import ENDED_STATUSES, Invitation, Survey, Unit
 
 from . import units
@@ -99,7 +100,7 @@ def create(session: Session, survey: Survey, unit_code: str, count: int,
     if survey.status in ENDED_STATUSES:
         raise InvitationError("not_open", survey.slug)
     unit = unit_of_survey(session, survey, unit_code)
-    today = today or date.today()
+    today = today or clock.today()
     tokens = [new_token() for _ in range(count)]
     # Inserted in the order of their hashes (random, and independent of whatever order the
     # caller hands the tokens out in: the mailed invitations, surveys.staff.mailing), so the

@@ -36,11 +36,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import ParticipationCount, Survey, Unit
 
 from . import invitations, units
@@ -53,8 +53,8 @@ log = logging.getLogger(__name__)
 # night's first hours.
 NIGHT_HOURS = range(0, 6)
 # Whose night: the counties' (a server in UTC would otherwise count at 2-8 in Finland, the
-# last hours in summer after people start work).
-NIGHT_ZONE = "Europe/Helsinki"
+# last hours in summer after people start work); surveys.infra.clock.
+NIGHT_ZONE = clock.ZONE_NAME
 # Surveys whose participation is counted: open, and closed until their figures stop changing.
 COUNTED_STATUSES = ("published", "closed")
 
@@ -62,7 +62,7 @@ COUNTED_STATUSES = ("published", "closed")
 def local_time(moment: datetime) -> datetime:
     """An aware moment as the counties' wall-clock time (naive), as the job compares it with
     NIGHT_HOURS and takes its date as the day counted."""
-    return moment.astimezone(ZoneInfo(NIGHT_ZONE)).replace(tzinfo=None)
+    return clock.local(moment)
 
 
 @dataclass(frozen=True)

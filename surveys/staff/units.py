@@ -24,6 +24,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from surveys.infra import clock
 from surveys.models import (
     Invitation,
     PendingResponse,
@@ -276,7 +277,7 @@ def import_file(session: Session, region_code: str, data: bytes,
                 today: date | None = None) -> Summary:
     """`parse` then `apply`: raises UnitsFileError (changing nothing) on any bad row."""
     rows = parse(data)
-    return apply(session, region_code, rows, today or date.today())
+    return apply(session, region_code, rows, today or clock.today())
 
 
 def organisation(session: Session, region_code: str, code: str) -> Unit | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy import func, inspect, select
 
 from surveys.fold import aggregation
-from surveys.models import PendingResponse, Response, SubmissionReceipt
-from tests.conftest import VALID_ANSWERS, form_tokens, submit
+from surveys.models import Aggregate, PendingResponse, Response, SubmissionReceipt
+from tests.conftest import VALID_ANSWERS, form_tokens, run_worker, submit
+from webapp.extensions import set_clock
 
 
 def count(session, model) -> int:
@@ -32,6 +35,20 @@ def test_answer_in_each_language(client, demo_survey, session, lang):
     assert stored.answers["channels"] == ["phone", "online"]
     assert stored.answers["recommend"] == 9
     assert aggregation.pending_count(session) == 1
+
+
+def test_a_response_counts_on_the_finnish_day(app, client, demo_survey, session, redis_conn):
+    """An answer given at 00:30 on 1 January in Finland (22:30 UTC on New Year's Eve) is
+    stored on 1 January and counts in January's figures, whatever the server's zone
+    (surveys.infra.clock)."""
+    set_clock(app, lambda: datetime(2026, 12, 31, 22, 30, tzinfo=UTC))
+    try:
+        assert submit(client, demo_survey).status_code == 303
+    finally:
+        set_clock(app, None)
+    assert session.scalars(select(PendingResponse.submitted_on)).all() == [date(2027, 1, 1)]
+    run_worker(redis_conn)
+    assert set(session.scalars(select(Aggregate.month))) == {"2027-01"}
 
 
 def test_response_row_has_nothing_identifying():

@@ -6,7 +6,7 @@ migration 0015_schedule up and down."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import yaml
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from surveys.definitions import format as defs
 from surveys.definitions import lifecycle, lookup
-from surveys.infra import db, migrate, queue
+from surveys.infra import clock, db, migrate, queue
 from surveys.models import AuditEvent
 from tests.conftest import make_user, run_worker, sign_in
 from tests.integration.test_language_rights_db import survey_yaml
@@ -81,6 +81,22 @@ def test_the_scheduled_job_opens_and_closes_on_the_dates_once(settings, database
     assert state(database_url, "ajastettu") == ("closed", date(2027, 3, 1), date(2027, 4, 1),
                                                 date(2027, 4, 1))
     assert job_events(database_url)[-1] == ("surveys.close", "job", "ajastettu")
+
+
+def test_the_job_closes_on_the_finnish_date_whatever_the_servers_zone(settings, database_url,
+                                                                     monkeypatch):
+    """A survey closing on 1 April closes at the counties' midnight (01:02 on the cron is
+    22:02 UTC on 31 March in summer time), not the server's (surveys.infra.clock)."""
+    from workers.jobs import apply_schedule
+
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, dated("keskiyo", closes_on="2027-04-01"))
+        lifecycle.publish(s, "keskiyo", today=date(2027, 3, 1))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 3, 31, 20, 59, tzinfo=UTC))
+    assert apply_schedule() == []  # 23:59 in Finland: still open
+    monkeypatch.setattr(clock, "now", lambda: datetime(2027, 3, 31, 22, 2, tzinfo=UTC))
+    assert apply_schedule() == [("keskiyo", "surveys.close")]
+    assert state(database_url, "keskiyo")[3] == date(2027, 4, 1)
 
 
 def test_the_schedule_job_is_on_the_cron(redis_conn):

@@ -27,7 +27,7 @@ from surveys.infra import queue, throttle
 from surveys.models import Region, User
 from surveys.reference.regions import name_in
 
-from ..extensions import get_db, get_redis, now, settings
+from ..extensions import get_db, get_redis, now, settings, today
 from . import auth
 from .access import requires
 from .blueprints import bp
@@ -106,7 +106,7 @@ def invite():
         else:
             try:
                 user = users.invite(db, form["email"], form["role"], region=target.region,
-                                    org=target.org, grants=grants, today=now().date())
+                                    org=target.org, grants=grants, today=today())
             except users.AccountError as exc:
                 db.rollback()
                 error = ACCOUNT_ERRORS.get(exc.code, exc.code)

@@ -28,7 +28,7 @@ from surveys.models import Region
 from surveys.reference.regions import name_in
 from surveys.staff import units
 
-from ..extensions import get_db, now
+from ..extensions import get_db, today
 from ..respond import form_tokens
 from ..respond.views import _view_model
 from . import auth, builder_form
@@ -497,7 +497,7 @@ def survey_reopen(slug: str):
             error = _("Give the reason for reopening the survey.")
         if error is None:
             try:
-                lifecycle.reopen(db, slug, reason, auth.actor().user_id, now().date(), closes)
+                lifecycle.reopen(db, slug, reason, auth.actor().user_id, today(), closes)
             except lifecycle.PublishError:
                 error = _("The new close date must be after today.")
         if error is None:

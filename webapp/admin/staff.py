@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Response, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
@@ -24,7 +24,7 @@ from surveys.models import Region
 from surveys.reference.regions import all_regions, name_in
 from surveys.staff import invitations, mailing, participation, units
 
-from ..extensions import get_db, get_redis, settings
+from ..extensions import get_db, get_redis, settings, today
 from . import auth
 from .access import allowed, requires
 from .blueprints import bp
@@ -112,7 +112,7 @@ def _upload():
         db.commit()
         return [(0, lazy_gettext("You may import only your own organisation's units."))], \
             None, 403
-    summary = units.apply(db, region, rows, date.today())
+    summary = units.apply(db, region, rows, today())
     auth.record("units.import", object_kind="organisation", object_id=f"{region}:{rows[0].code}")
     db.commit()
     return [], summary, 200

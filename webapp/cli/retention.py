@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
 
 from surveys.accounts import audit
 from surveys.fold import retention
-from surveys.infra import db
+from surveys.infra import clock, db
 
 from ..extensions import settings
 
@@ -25,7 +25,7 @@ def group() -> None:
 def retention_purge(today) -> None:
     """Delete raw responses (and free text) past retention now; aggregates are kept. Also
     deletes audit events older than AUDIT_RETENTION_DAYS."""
-    day = today.date() if today else date.today()
+    day = today.date() if today else clock.today()
     deleted = retention.purge_expired(lambda: db.new_session(settings()), day)
     for slug, n in sorted(deleted.items()):
         click.echo(f"{slug}: deleted {n} raw responses")

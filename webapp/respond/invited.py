@@ -22,7 +22,7 @@ from surveys.infra import queue
 from surveys.models import Survey
 from surveys.staff import invitations
 
-from ..extensions import get_db, get_redis, visible_survey
+from ..extensions import get_db, get_redis, today, visible_survey
 from . import form_tokens
 from .messages import error_message
 from .views import _view_model, bp
@@ -86,6 +86,6 @@ def _answer(survey, token: str, invitation_hash: str, unit_id: int, spent: bool)
     if not invitations.spend(db, invitation_hash):
         db.rollback()
         return _spent(survey)
-    if store_response(db, survey, g.lang, checked, submission, unit_id=unit_id):
+    if store_response(db, survey, g.lang, checked, submission, today=today(), unit_id=unit_id):
         queue.notify_submitted(get_redis())
     return redirect(url_for("respond.thanks", slug=survey.slug), code=303)

@@ -38,7 +38,7 @@ from surveys.models import Region
 from surveys.reference.regions import county_languages, name_in
 
 from ..errors import DB_UNAVAILABLE, log_unavailable, with_retry_after
-from ..extensions import get_db, get_redis, settings, visible_survey
+from ..extensions import get_db, get_redis, settings, today, visible_survey
 from ..i18n import kept_query_args, negotiate
 from ..ratelimit import retry_after_s
 from . import form_tokens
@@ -268,7 +268,7 @@ def _answer(survey: SurveySnapshot):
                   for field, (code, params) in checked.errors.items()}
         return _render_form(survey, form, values, errors, 400)
 
-    if store_response(get_db(), survey, g.lang, checked, token):
+    if store_response(get_db(), survey, g.lang, checked, token, today=today()):
         queue.notify_submitted(get_redis())
         config = settings()
         # Best effort: counts the survey's submissions per county and hour (ballot stuffing).

@@ -12,6 +12,7 @@ from flask_babel import Domain, get_domain
 from markupsafe import Markup, escape
 
 from surveys.definitions.format import LocalizedText, localized_text
+from surveys.infra import clock
 from surveys.languages import LANGUAGES, catalogs, locale_data
 
 from .security import cookie_name, cookie_secure
@@ -210,8 +211,8 @@ def init_app(app: Flask) -> None:
         return locale_data.format_percent(value, current_locale())
 
     def format_date(value: date | datetime | str, format: str = "long") -> str:
-        if isinstance(value, str):
-            value = date.fromisoformat(value)
+        if isinstance(value, str):  # a day, or a stored UTC moment ("…T22:30Z"): its Finnish day
+            value = clock.day_of(value) if "T" in value else date.fromisoformat(value)
         return locale_data.format_date(value, current_locale(), format)
 
     app.jinja_env.filters["format_number"] = format_number

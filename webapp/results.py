@@ -22,7 +22,7 @@ from surveys.definitions.format import (
     reported_questions,
     shown_version,
 )
-from surveys.infra import export_status
+from surveys.infra import clock, export_status
 from surveys.reference.regions import all_regions, name_in
 from surveys.report import bulk_export, exports, statistics
 from surveys.report.published import monthly_results, survey_results, versions
@@ -248,7 +248,7 @@ def _sheet(survey) -> tuple[exports.Sheet, str]:
     rows = exports.rows(survey.definition, columns, g.lang,
                         {"respondents": gettext("Respondents"), "version": gettext("version")})
     release = columns[0].get("release")
-    as_of = release["released_at"][:10] if release else today().isoformat()
+    as_of = (clock.day_of(release["released_at"]) if release else today()).isoformat()
     about = [
         (gettext("Survey"), localized(survey.definition["title"], g.lang)),
         (gettext("Figures as of"), as_of),

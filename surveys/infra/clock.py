@@ -31,3 +31,10 @@ def local(moment: datetime) -> datetime:
 def today(moment: datetime | None = None) -> date:
     """The counties' date at `moment` (aware; None: now)."""
     return local(moment or now()).date()
+
+
+def day_of(stamp: str) -> date:
+    """A stored UTC moment as the release documents give it ("2026-12-01T22:30Z") as the
+    counties' date: a release cut at 22:30 UTC was cut on the next day in Finland."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return today(moment if moment.tzinfo else moment.replace(tzinfo=UTC))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import pytest
+from openpyxl import load_workbook
 
 from surveys.definitions import lookup
 from surveys.infra import db
@@ -147,3 +149,21 @@ def test_cli_and_the_scheduled_job_cut_releases(released_app, settings, demo_sur
         assert client.get(URL.format(slug=demo_survey)).get_json()["respondents"] == 11
     finally:
         context.use(settings)
+
+
+def test_a_release_is_dated_by_the_finnish_day(released_app, settings, demo_survey, redis_conn):
+    """A release cut at 22:30 UTC on 30 November was cut on 1 December in Finland: the page and
+    the export say so (surveys.infra.clock), not the UTC date of its stamp."""
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    assert cut(settings, demo_survey, "2026-11-30T22:30")
+    assert client.get(URL.format(slug=demo_survey)).get_json()["release"] == {
+        "released_at": "2026-11-30T22:30Z"}
+    page = client.get(f"/en/results/{demo_survey}").get_data(as_text=True)
+    assert "Figures as released on December 1, 2026." in page
+    assert "November 30" not in page
+    book = load_workbook(io.BytesIO(client.get(f"/en/results/{demo_survey}/export.xlsx")
+                                    .get_data()))
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert about["Figures as of"] == "2026-12-01"

@@ -26,3 +26,10 @@ def test_any_aware_zone_gives_the_same_finnish_date():
 
 def test_now_is_aware_utc():
     assert clock.now().tzinfo is UTC
+
+
+def test_a_stored_utc_stamp_is_dated_by_the_finnish_day():
+    assert clock.day_of("2026-11-30T22:30Z") == date(2026, 12, 1)
+    assert clock.day_of("2026-11-30T21:59Z") == date(2026, 11, 30)
+    assert clock.day_of("2026-11-30T22:30+00:00") == date(2026, 12, 1)
+    assert clock.day_of("2026-11-30T22:30") == date(2026, 12, 1)  # naive: stored UTC

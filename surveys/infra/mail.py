@@ -94,11 +94,27 @@ class DevMailServer:
     def messages(self) -> list[Path]:
         return sorted(self.folder.glob("*.eml"))
 
+    @property
+    def connections(self) -> int:
+        """How many SMTP sessions clients have opened (greeted) so far."""
+        return self._controller.handler.connections if self._controller else 0
+
 
 class _Handler:
     def __init__(self, folder: Path):
         self.folder = folder
         self.count = 0
+        self.connections = 0  # greetings: a client greets once per connection (no STARTTLS here)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        self.connections += 1
+        session.host_name = hostname  # what aiosmtpd does when a handler has no EHLO hook
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):  # noqa: N802
+        self.connections += 1
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
         self.count += 1

@@ -153,6 +153,15 @@ def test_each_address_gets_its_own_working_link(hr, client, staff_survey, smtp, 
         assert not any(t in text for t in tokens)
 
 
+def test_a_job_mails_over_one_connection(hr, staff_survey, smtp, redis_conn):  # noqa: F811
+    """Thousands of staff at once: a connection (TLS handshake, login) per mail is slow and
+    trips providers' limits on connections, so the job opens one for all its mails."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE)
+    assert smtp.connections == 1
+
+
 def test_bad_lines_are_reported_by_number_and_nothing_is_stored(hr, staff_survey, smtp,  # noqa: F811
                                                                 redis_conn, database_url):
     listing = f"{PEOPLE[0]}\nei-osoite\n{PEOPLE[1]}\nmatti@@example.fi\n"

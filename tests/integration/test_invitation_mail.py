@@ -489,19 +489,19 @@ def killed_while_sending(monkeypatch, database_url, deliver: bool) -> None:
     from surveys.infra import mail
     from workers import jobs
 
-    real = mail.send
+    real = mail.Connection.send
 
-    def dies(config, message):
+    def dies(conn, message):
         if deliver:
-            real(config, message)
+            real(conn, message)
         raise Killed
 
-    monkeypatch.setattr(mail, "send", dies)
+    monkeypatch.setattr(mail.Connection, "send", dies)
     with db.session_scope(database_url) as s:
         survey_id = lookup.find(s, SLUG).id
     with pytest.raises(Killed):
         jobs.send_invitation_mails(survey_id)
-    monkeypatch.setattr(mail, "send", real)
+    monkeypatch.setattr(mail.Connection, "send", real)
 
 
 def age_claims(database_url, minutes: int) -> None:

@@ -1,13 +1,19 @@
 """Sending mail through SMTP (Settings: SMTP_HOST, SMTP_PORT, SMTP_TLS, SMTP_USER,
 SMTP_PASSWORD, MAIL_FROM), and the development mail server.
 
-`send` opens one connection per message: Palaute mails a few invitations and resets a day, not
-newsletters. TLS is `none`, `starttls` or `ssl`, with the system's certificate store and host
-name checks. The password is never logged; a failure raises (the RQ job retries).
+`send` opens a connection for one message (an account mail: an invitation or a reset link).
+A staff survey's invitation mails go out by the thousand (a county's HR mails all its staff at
+once): the mail job sends them over one `connection` (`Connection`), as a connection per mail,
+each with its TLS handshake and login, is slow and trips providers' limits on connections. It
+is renewed after MESSAGES_PER_CONNECTION mails, and once when the server ends it between two;
+a refused recipient leaves it usable for the next. TLS is `none`, `starttls` or `ssl`, with the
+system's certificate store and host name checks. The password is never logged, nor anything of
+a message; a failure raises (`outcome_of` says how it counts; an account mail's job retries).
 
 `DevMailServer` is a real SMTP server (aiosmtpd) that writes every message it receives to a
 folder as an `.eml` file: `palaute serve` starts one on 127.0.0.1:8025 writing to
-`instance/mail/` when SMTP_HOST is not set, and the tests start one on a free port.
+`instance/mail/` when SMTP_HOST is not set, and the tests start one on a free port (and count
+the connections its clients opened, `connections`).
 """
 
 from __future__ import annotations

@@ -250,7 +250,9 @@ def apply_schedule(today: str | None = None) -> list[tuple[str, str]]:
 
 def send_invitation_mails(survey_id: int, unit_id: int | None = None) -> int:
     """Mail a staff survey's queued invitations and reminders (surveys.staff.mailing), each
-    person its own link. Returns how many mails were tried.
+    person its own link, all over one SMTP connection (surveys.infra.mail.Connection: renewed
+    after a set number of mails, or once when the server ends it between two). Returns how many
+    mails were tried.
 
     Safe to run twice, or two at once: each row is claimed (committed as "sending") before its
     mail goes out and marked sent after, so no one gets the same round twice; a job that dies
@@ -264,20 +266,21 @@ def send_invitation_mails(survey_id: int, unit_id: int | None = None) -> int:
     with db.session_scope(config) as session:
         ids = mailing.queued(session, survey_id, unit_id)
     tried, problems = 0, {"failed": 0, "bounced": 0}
-    for mail_id in ids:
-        with db.session_scope(config) as session:
-            outgoing = mailing.claim(session, mail_id, secret)
-        if outgoing is None:
-            continue
-        tried += 1
-        try:
-            mail.send(config, mail.message(config, outgoing.to, outgoing.subject, outgoing.body))
-            outcome = "sent"
-        except OSError as exc:  # smtplib's errors included
-            outcome = mail.outcome_of(exc)
-            problems[outcome] += 1
-        with db.session_scope(config) as session:
-            mailing.record(session, mail_id, outgoing.round, outcome)
+    with mail.connection(config) as conn:  # one for all the mails (surveys.infra.mail)
+        for mail_id in ids:
+            with db.session_scope(config) as session:
+                outgoing = mailing.claim(session, mail_id, secret)
+            if outgoing is None:
+                continue
+            tried += 1
+            try:
+                conn.send(mail.message(config, outgoing.to, outgoing.subject, outgoing.body))
+                outcome = "sent"
+            except OSError as exc:  # smtplib's errors included; the connection stays usable
+                outcome = mail.outcome_of(exc)
+                problems[outcome] += 1
+            with db.session_scope(config) as session:
+                mailing.record(session, mail_id, outgoing.round, outcome)
     if any(problems.values()):
         log.warning("invitation mails not delivered", extra={"survey_id": survey_id, **problems})
     return tried

@@ -6,8 +6,13 @@ ties an address to its invitation, nor does the database without the key."""
 
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import io
+import logging
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +20,7 @@ from sqlalchemy import literal_column, select, update
 
 from surveys.definitions import lookup
 from surveys.infra import db
+from surveys.infra.mail import _Handler
 from surveys.models import AuditEvent, Invitation, InvitationMail, Survey, Unit
 from surveys.staff import invitations, mailing
 from tests.conftest import TestCli, admin_csrf, free_port, mails, make_user, run_worker, sign_in
@@ -153,6 +159,15 @@ def test_each_address_gets_its_own_working_link(hr, client, staff_survey, smtp, 
         assert not any(t in text for t in tokens)
 
 
+def test_a_job_mails_over_one_connection(hr, staff_survey, smtp, redis_conn):  # noqa: F811
+    """Thousands of staff at once: a connection (TLS handshake, login) per mail is slow and
+    trips providers' limits on connections, so the job opens one for all its mails."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE)
+    assert smtp.connections == 1
+
+
 def test_bad_lines_are_reported_by_number_and_nothing_is_stored(hr, staff_survey, smtp,  # noqa: F811
                                                                 redis_conn, database_url):
     listing = f"{PEOPLE[0]}\nei-osoite\n{PEOPLE[1]}\nmatti@@example.fi\n"
@@ -258,57 +273,177 @@ def test_reminder_counts_do_not_appear_when_someone_answers(hr, client, staff_su
     assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
 
 
-class _Refusing:
-    """An SMTP handler that refuses recipients at bounce.example.fi for good (550) and stores
-    the rest like the development server."""
+class _Refusing(_Handler):
+    """The development server's handler (it stores and counts like it), refusing for good (550)
+    the recipients at bounce.example.fi and any address in `refused`."""
 
-    def __init__(self, inner):
-        self.inner = inner
+    def __init__(self, folder, refused=()):
+        super().__init__(folder)
+        self.refused = set(refused)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address.endswith("@bounce.example.fi"):
+        if address.endswith("@bounce.example.fi") or address in self.refused:
             return "550 5.1.1 No such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+
+class _EndingOnce(_Handler):
+    """The development server's handler, ending the connection once, after `after` messages:
+    "hang up" closes it once the last message is accepted (an idle timeout: the client finds
+    out at the next message), "421" answers the next MAIL so and closes (a limit of messages
+    per connection), "in DATA" hangs up instead of answering the last message's content (which
+    it has stored: the server took the mail, the client never heard)."""
+
+    def __init__(self, folder, after: int, how: str):
+        super().__init__(folder)
+        self.after, self.how, self.ended = after, how, False
+
+    def _end(self, server) -> None:
+        self.ended = True
+        asyncio.get_running_loop().call_soon(server.transport.close)  # after the reply
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if self.how == "421" and self.count == self.after and not self.ended:
+            self._end(server)
+            return "421 4.7.0 Too many messages on this connection, try again"
+        envelope.mail_from = address
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        return await self.inner.handle_DATA(server, session, envelope)
+        status = await super().handle_DATA(server, session, envelope)
+        if self.count == self.after and not self.ended:
+            if self.how == "in DATA":
+                self.ended = True
+                server.transport.close()  # before the reply
+            elif self.how == "hang up":
+                self._end(server)
+        return status
+
+
+@contextmanager
+def serving(handler, settings):
+    """A real SMTP server (aiosmtpd) with `handler`, the workers' settings pointing at it."""
+    from aiosmtpd.controller import Controller
+
+    from workers import context
+
+    handler.folder.mkdir(parents=True, exist_ok=True)
+    # The server's own log names every recipient (mail.log, INFO): quiet, as DevMailServer
+    # keeps it, so that the app's logs are what the tests read.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=controller.port,
+                                            mail_from="palaute@example.fi"))
+        yield handler
+    finally:
+        context.use(settings)
+        controller.stop()
+
+
+def received(handler) -> list[str]:
+    """The recipients of the mails `handler` stored, in the order received."""
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"]
+            for p in sorted(handler.folder.glob("*.eml"),
+                            key=lambda p: int(p.stem.rsplit("-", 1)[1]))]  # the handler's count
+
+
+def addresses_in_job_order(database_url, settings) -> list[str]:
+    """The queued rows' addresses in the order the mail job sends them (by id)."""
+    with db.session_scope(database_url) as s:
+        rows = s.scalars(select(InvitationMail).order_by(InvitationMail.id)).all()
+        return [mailing.unseal(settings.secret(), r)[0] for r in rows]
 
 
 def test_failures_and_bounces_are_counted(hr, staff_survey, smtp, redis_conn, database_url,  # noqa: F811
                                           settings, tmp_path):
-    from aiosmtpd.controller import Controller
-
-    from surveys.infra.mail import _Handler
     from workers import context
 
-    refusing = Controller(_Refusing(_Handler(tmp_path / "refusing")), hostname="127.0.0.1",
-                          port=free_port())
-    (tmp_path / "refusing").mkdir()
-    refusing.start()
-    try:
-        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=refusing.port))
+    with serving(_Refusing(tmp_path / "refusing"), settings) as refusing:
         listing = "\n".join(PEOPLE[:3] + ["poissa@bounce.example.fi", "x@bounce.example.fi"])
         assert invite(hr, listing).status_code == 303
         run_worker(redis_conn)
-        assert len(list((tmp_path / "refusing").glob("*.eml"))) == 3
-        # Then the mail server is down: every mail fails.
-        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port()))
-        assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
-        run_worker(redis_conn)
+        assert len(received(refusing)) == 3
+        try:
+            # Then the mail server is down: every mail fails.
+            context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port()))
+            assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
+            run_worker(redis_conn)
+        finally:
+            context.use(settings)
         page = page_of(hr)
         assert mail_row(page, "WARD1")[:5] == ["5", "0", "3", "0", "2"]  # 2 bounced
         assert mail_row(page, "WARD2")[:5] == ["3", "0", "0", "3", "0"]  # 3 failed
         assert mail_row(page, "CARE")[:5] == ["8", "0", "3", "3", "2"]
-        # Sent again once the server is back: the failed ones only, not the bounced.
-        context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=smtp.port))
+    # Sent again once the server is back: the failed ones only, not the bounced.
+    context.use(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=smtp.port))
+    try:
         assert act(hr, "retry").status_code == 303
         run_worker(redis_conn)
-        assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE[3:])
-        assert mail_row(page_of(hr), "CARE")[:5] == ["8", "0", "6", "0", "2"]
     finally:
         context.use(settings)
-        refusing.stop()
+    assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE[3:])
+    assert mail_row(page_of(hr), "CARE")[:5] == ["8", "0", "6", "0", "2"]
+
+
+def test_a_refused_recipient_stops_no_other_on_the_connection(hr, staff_survey, redis_conn,  # noqa: F811
+                                                             database_url, settings, tmp_path,
+                                                             log_stream):
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    order = addresses_in_job_order(database_url, settings)
+    with serving(_Refusing(tmp_path / "refusing", refused=[order[2]]), settings) as server:
+        run_worker(redis_conn)
+    # The third mail bounced; the connection was reset and carried the three after it.
+    assert received(server) == order[:2] + order[3:]
+    assert server.connections == 1
+    assert mail_row(page_of(hr), "WARD1")[:5] == ["6", "0", "5", "0", "1"]
+    assert order[2] not in log_stream.getvalue().lower()
+
+
+@pytest.mark.parametrize("how", ["hang up", "421"])
+def test_a_connection_ended_between_mails_is_opened_again(hr, staff_survey, redis_conn,  # noqa: F811
+                                                         database_url, settings, tmp_path,
+                                                         log_stream, how):
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    order = addresses_in_job_order(database_url, settings)
+    with serving(_EndingOnce(tmp_path / "ending", after=2, how=how), settings) as server:
+        run_worker(redis_conn)
+    # The third mail went out on a second connection, and the mails after it too.
+    assert server.ended
+    assert received(server) == order
+    assert server.connections == 2
+    assert mail_row(page_of(hr), "WARD1")[:5] == ["6", "0", "6", "0", "0"]
+    logged = log_stream.getvalue()
+    assert logged.count("smtp connection ended by the server") == 1
+    assert not any(p in logged.lower() for p in PEOPLE)
+
+
+def test_a_connection_lost_in_a_mails_content_never_sends_it_twice(hr, staff_survey,  # noqa: F811
+                                                                   redis_conn, database_url,
+                                                                   settings, tmp_path):
+    """The server may have taken a mail whose answer never came: it counts as failed (HR may
+    queue it again), as with a connection per mail; the job goes on with a new connection."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    order = addresses_in_job_order(database_url, settings)
+    with serving(_EndingOnce(tmp_path / "ending", after=3, how="in DATA"), settings) as server:
+        run_worker(redis_conn)
+    assert server.ended
+    assert received(server) == order  # the third once, though its answer was lost
+    assert server.connections == 2
+    assert mail_row(page_of(hr), "WARD1")[:5] == ["6", "0", "5", "1", "0"]
+
+
+def test_the_connection_is_renewed_after_a_set_number_of_mails(hr, staff_survey, smtp,  # noqa: F811
+                                                               redis_conn, monkeypatch):
+    from surveys.infra import mail
+
+    monkeypatch.setattr(mail, "MESSAGES_PER_CONNECTION", 4)
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE)
+    assert smtp.connections == 2
 
 
 def test_the_address_list_is_deleted_when_the_survey_closes(hr, staff_survey, smtp,  # noqa: F811
@@ -480,19 +615,19 @@ def killed_while_sending(monkeypatch, database_url, deliver: bool) -> None:
     from surveys.infra import mail
     from workers import jobs
 
-    real = mail.send
+    real = mail.Connection.send
 
-    def dies(config, message):
+    def dies(conn, message):
         if deliver:
-            real(config, message)
+            real(conn, message)
         raise Killed
 
-    monkeypatch.setattr(mail, "send", dies)
+    monkeypatch.setattr(mail.Connection, "send", dies)
     with db.session_scope(database_url) as s:
         survey_id = lookup.find(s, SLUG).id
     with pytest.raises(Killed):
         jobs.send_invitation_mails(survey_id)
-    monkeypatch.setattr(mail, "send", real)
+    monkeypatch.setattr(mail.Connection, "send", real)
 
 
 def age_claims(database_url, minutes: int) -> None:

@@ -448,6 +448,29 @@ class InvitationMail(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+REMINDER_KINDS = ("remind", "retry")
+
+
+class ReminderRequest(Base):
+    """HR's request for a reminder of a staff survey (`kind` "remind"), or for its failed and
+    unknown reminder mails to be sent again ("retry"), for one unit (`unit_id`) or all (NULL).
+
+    Nothing about recipients is decided at the request: the night's participation job resolves
+    it right after the survey's count (surveys.staff.mailing.resolve_requests), deciding then
+    who is reminded, and deletes it. `requested_on` is the Finnish date of the request (the
+    night after it resolves it): HR's own action, no figure about respondents."""
+
+    __tablename__ = "reminder_requests"
+    __table_args__ = (CheckConstraint("kind IN ('remind', 'retry')", name="kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
+                                           index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"),
+                                                nullable=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    requested_on: Mapped[date] = mapped_column(Date)
+
+
 ROLES = ("national_admin", "region_admin", "hr_admin", "analyst")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 
+from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy.exc import IntegrityError
 
@@ -305,28 +306,56 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
     stop changing) for HR's invitations page, once a day (surveys.staff.participation). Returns
     {slug: whether a count was stored}.
 
+    Right after a survey's count, in the same run, its reminder requests made before today are
+    resolved (surveys.staff.mailing.resolve_requests): who is reminded is decided then, at a
+    moment nobody chose, never at HR's click; the mail job is enqueued at once, so the mails
+    go out minutes after the count (the job checks each invitation again before its mail).
+
     Idempotent: a survey counted today is not counted again, by a later run or by one running
     at the same time (the day's rows are one transaction; the second fails on their key and
-    changes nothing). Outside the night nothing is counted, so a count never happens at a
-    moment someone chose (a survey opened at 10:00 is first counted the next night)."""
+    changes nothing); a request is resolved once (deleted in the transaction that queues its
+    mails). Outside the night nothing is counted or resolved, so neither happens at a moment
+    someone chose (a survey opened at 10:00 is first counted the next night)."""
     config = settings()
     moment = datetime.fromisoformat(now) if now else \
         participation.local_time(datetime.now(UTC))
     if moment.hour not in participation.NIGHT_HOURS:
         return {}
+    today = moment.date()
     with db.session_scope(config) as session:
-        survey_ids = participation.counted_surveys(session)
+        counted = participation.counted_surveys(session)
+        survey_ids = sorted(set(counted) | set(mailing.surveys_with_requests(session, today)))
     done: dict[str, bool] = {}
     for survey_id in survey_ids:
-        try:
-            with db.session_scope(config) as session:
-                survey = session.get(Survey, survey_id)
-                if survey is None:
-                    continue
-                done[survey.slug] = participation.count(session, survey, moment.date())
-        except IntegrityError:  # counted by a run at the same time
-            continue
+        if survey_id in counted:
+            try:
+                with db.session_scope(config) as session:
+                    survey = session.get(Survey, survey_id)
+                    if survey is None:
+                        continue
+                    done[survey.slug] = participation.count(session, survey, today)
+            except IntegrityError:  # counted by a run at the same time
+                pass
+        _resolve_reminders(config, survey_id, today)
     for slug, stored in done.items():
         if stored:
             log.info("participation counted", extra={"survey": slug})
     return done
+
+
+def _resolve_reminders(config, survey_id: int, today: date) -> None:
+    """The survey's reminder requests, resolved just after its night count, and its mail job
+    enqueued at once (the sweep enqueues it later if Redis fails now)."""
+    try:
+        with db.session_scope(config) as session:
+            survey = session.get(Survey, survey_id)
+            if survey is None:
+                return
+            queued = mailing.resolve_requests(session, survey, config.secret(), today)
+    except mailing.AlreadyResolved:  # by a run at the same time
+        return
+    if queued:
+        try:
+            queue.enqueue_invitation_mail(_redis(config), survey_id)
+        except (RedisError, OSError) as exc:
+            log.warning("reminder mails not enqueued, the sweep will: %s", type(exc).__name__)

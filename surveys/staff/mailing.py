@@ -50,8 +50,8 @@ from sqlalchemy.orm import Session
 
 from surveys.accounts.mails import N_, translations
 from surveys.definitions.format import localized
-from surveys.infra import sealing
-from surveys.models import Invitation, InvitationMail, Survey, Unit
+from surveys.infra import clock, sealing
+from surveys.models import Invitation, InvitationMail, ReminderRequest, Survey, Unit
 
 from . import invitations, participation, suppression, units
 from .invitations import InvitationError
@@ -284,19 +284,120 @@ def _spent(session: Session, hashes: list[str]) -> set[str]:
     return found
 
 
-def remind(session: Session, survey: Survey, secret: str, unit_code: str | None = None) -> int:
-    """Queue a reminder (a new round) for the mailed invitations of the survey (or of one unit)
-    not yet spent, whose previous mail went out and did not bounce. Returns the round number,
-    never how many: that would count respondents. Flushes only."""
+def _local_today(today: date | None) -> date:
+    """The counties' date (surveys.infra.clock): a request of that day is resolved the night
+    after it."""
+    return today or clock.today()
+
+
+def _request(session: Session, survey: Survey, kind: str, unit_code: str | None,
+             today: date | None) -> bool:
+    unit_id = invitations.unit_of_survey(session, survey, unit_code).id if unit_code else None
+    pending = session.scalar(select(ReminderRequest.id).where(
+        ReminderRequest.survey_id == survey.id, ReminderRequest.kind == kind,
+        ReminderRequest.unit_id.is_(None) if unit_id is None
+        else ReminderRequest.unit_id == unit_id).limit(1))
+    if pending is not None:  # asked again before the night: the same one reminder
+        return False
+    session.add(ReminderRequest(survey_id=survey.id, unit_id=unit_id, kind=kind,
+                                requested_on=_local_today(today)))
+    session.flush()
+    return True
+
+
+def remind(session: Session, survey: Survey, unit_code: str | None = None,
+           today: date | None = None) -> bool:
+    """Request a reminder for the survey's mailed invitations (or one unit's). Nothing about
+    recipients is decided, nor counted, now: the night's participation job resolves the request
+    right after the survey's count (`resolve_requests`). Returns whether the request is new
+    (False: the same one waits for the night already). Raises no_addresses if no first mail of
+    the scope has gone out (a fact about mail, not respondents). Flushes only."""
     _require_open(survey)
-    where = _unit_filter(session, survey, unit_code)
-    rows = session.scalars(select(InvitationMail).where(
-        where, InvitationMail.sent_round >= 0,
-        InvitationMail.status.in_(("sent", "failed", "skipped")))).all()
-    if not rows:
+    mailed = session.scalar(select(InvitationMail.id).where(
+        _unit_filter(session, survey, unit_code), InvitationMail.sent_round >= 0).limit(1))
+    if mailed is None:
         raise InvitationError("no_addresses", survey.slug)
+    return _request(session, survey, "remind", unit_code, today)
+
+
+def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
+                 now: datetime | None = None, today: date | None = None) -> None:
+    """Queue again the first mails that failed (not those that bounced), and those whose fate is
+    unknown (stuck "sending": `_stuck`; those people may get the mail twice); the failed and
+    unknown reminder mails only at the night, as a request (`resolve_requests`): a reminder
+    queued again is checked against its invitation when it is claimed, and a check at a moment
+    HR chose would count who answered since the reminder went out. Flushes only."""
+    _require_open(survey)
+    session.execute(update(InvitationMail).where(
+        _unit_filter(session, survey, unit_code), InvitationMail.round == 0,
+        or_(InvitationMail.status == "failed", _stuck(now)))
+        .values(status="queued", claimed_at=None).execution_options(synchronize_session=False))
+    _request(session, survey, "retry", unit_code, today)
+
+
+class AlreadyResolved(Exception):
+    """Another run of the night's job resolved these requests at the same time."""
+
+
+def surveys_with_requests(session: Session, today: date) -> list[int]:
+    """Ids of the surveys with requests the night of `today` resolves (made before it)."""
+    return list(session.scalars(select(ReminderRequest.survey_id)
+                                .where(ReminderRequest.requested_on < today).distinct()))
+
+
+def resolve_requests(session: Session, survey: Survey, secret: str, today: date,
+                     now: datetime | None = None) -> bool:
+    """Run by the night's participation job right after it counts `survey` (the Finnish date
+    `today`): resolve the requests made before today. A reminder is one new round for the
+    mailed invitations of the requested units (all, if any request was for all) not spent at
+    this moment, whose previous mail went out and did not bounce; a retry queues again the
+    reminder mails that failed or whose fate is unknown. So who is reminded is decided at a
+    moment nobody chose, with the count; requests asked twice are one reminder. The requests
+    are deleted (a closed survey's too, with nothing queued). Returns whether mails were
+    queued (never how many: that would count respondents). Flushes only; raises
+    AlreadyResolved if a concurrent run deleted them first (roll back)."""
+    requests = session.execute(select(ReminderRequest.id, ReminderRequest.kind,
+                                      ReminderRequest.unit_id).where(
+        ReminderRequest.survey_id == survey.id, ReminderRequest.requested_on < today)).all()
+    if not requests:
+        return False
+    # Deleted first: a second run at the same time waits for this one's row locks, then finds
+    # them gone (or fails to write, on SQLite) and queues nothing.
+    deleted = session.execute(delete(ReminderRequest).where(
+        ReminderRequest.id.in_([r.id for r in requests]))
+        .execution_options(synchronize_session=False)).rowcount
+    if deleted != len(requests):
+        raise AlreadyResolved(survey.slug)
+    if survey.status != "published":
+        return False
+    queued = False
+    for kind in ("remind", "retry"):
+        units_ = {r.unit_id for r in requests if r.kind == kind}
+        if not units_:
+            continue
+        scope = InvitationMail.survey_id == survey.id
+        if None not in units_:
+            scope = scope & InvitationMail.unit_id.in_(units_)
+        if kind == "remind":
+            queued |= _queue_round(session, survey.id, scope, secret)
+        else:
+            queued |= bool(session.execute(update(InvitationMail).where(
+                scope, InvitationMail.round > 0,
+                or_(InvitationMail.status == "failed", _stuck(now)))
+                .values(status="queued", claimed_at=None)
+                .execution_options(synchronize_session=False)).rowcount)
+    session.flush()
+    return queued
+
+
+def _queue_round(session: Session, survey_id: int, scope, secret: str) -> bool:
+    """A new round for the rows of `scope` whose previous mail went out and did not bounce and
+    whose invitation is not spent now. Whether any was queued."""
+    rows = session.scalars(select(InvitationMail).where(
+        scope, InvitationMail.sent_round >= 0,
+        InvitationMail.status.in_(("sent", "failed", "skipped")))).all()
     new_round = (session.scalar(select(func.max(InvitationMail.round))
-                                .where(InvitationMail.survey_id == survey.id)) or 0) + 1
+                                .where(InvitationMail.survey_id == survey_id)) or 0) + 1
     hashes: dict[int, str] = {}
     for row in rows:
         try:
@@ -304,27 +405,28 @@ def remind(session: Session, survey: Survey, secret: str, unit_code: str | None 
         except sealing.Unreadable:
             continue
     spent = _spent(session, list(hashes.values()))
+    queued = False
     for row in rows:
         if row.id in hashes and hashes[row.id] not in spent:
             row.round, row.status = new_round, "queued"
-    session.flush()
-    return new_round
+            queued = True
+    return queued
 
 
-def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
-                 now: datetime | None = None) -> None:
-    """Queue again the mails that failed (not those that bounced), and those whose fate is
-    unknown (stuck "sending": `_stuck`; those people may get the mail twice). Flushes only."""
-    _require_open(survey)
-    session.execute(update(InvitationMail).where(
-        _unit_filter(session, survey, unit_code),
-        or_(InvitationMail.status == "failed", _stuck(now)))
-        .values(status="queued", claimed_at=None).execution_options(synchronize_session=False))
-    session.flush()
+def pending_requests(session: Session, survey: Survey) -> list[tuple[str, str | None]]:
+    """The requests waiting for the night, for HR's page: (kind, unit code or None: all)."""
+    rows = session.execute(
+        select(ReminderRequest.kind, Unit.code)
+        .outerjoin(Unit, Unit.id == ReminderRequest.unit_id)
+        .where(ReminderRequest.survey_id == survey.id)
+        .order_by(ReminderRequest.kind, Unit.code)).all()
+    return [(kind, code) for kind, code in dict.fromkeys(rows)]
 
 
 def forget(session: Session, survey_id: int) -> int:
     """Delete the survey's address list (when it closes). Returns how many rows."""
+    session.execute(delete(ReminderRequest).where(ReminderRequest.survey_id == survey_id)
+                    .execution_options(synchronize_session=False))
     result = session.execute(delete(InvitationMail).where(InvitationMail.survey_id == survey_id)
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0
@@ -333,6 +435,8 @@ def forget(session: Session, survey_id: int) -> int:
 def forget_closed(session: Session) -> int:
     """Delete the address lists of every closed or archived survey (the daily safety net)."""
     closed = select(Survey.id).where(Survey.status.in_(("closed", "archived")))
+    session.execute(delete(ReminderRequest).where(ReminderRequest.survey_id.in_(closed))
+                    .execution_options(synchronize_session=False))
     result = session.execute(delete(InvitationMail).where(InvitationMail.survey_id.in_(closed))
                              .execution_options(synchronize_session=False))
     return result.rowcount or 0

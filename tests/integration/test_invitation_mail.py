@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import literal_column, select, update
 
 from surveys.definitions import lookup
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.infra.mail import _Handler
-from surveys.models import AuditEvent, Invitation, InvitationMail, Survey, Unit
+from surveys.models import AuditEvent, Invitation, InvitationMail, ReminderRequest, Survey, Unit
 from surveys.staff import invitations, mailing
 from tests.conftest import TestCli, admin_csrf, free_port, mails, make_user, run_worker, sign_in
 from tests.integration.test_staff_invitations import (
@@ -88,6 +88,27 @@ def count_tonight(day: date | None = None) -> None:
     from workers import jobs
 
     jobs.count_participation(f"{(day or date.today()).isoformat()}T00:04:00")
+
+
+def tonight(nights: int = 1) -> date:
+    """The date of the coming night's count (Finnish time, as the job reads its clock), or of
+    the night `nights` - 1 nights after it."""
+    return clock.today() + timedelta(days=nights)
+
+
+def night_job(day: date, hour: int = 0) -> dict[str, bool]:
+    """The hourly participation job at `hour`:04 of `day`: in the night it counts, then
+    resolves the reminder requests made before that day and enqueues their mails."""
+    from workers import jobs
+
+    return jobs.count_participation(f"{day.isoformat()}T{hour:02d}:04:00")
+
+
+def remind_tonight(client, redis_conn, unit: str = "", nights: int = 1) -> None:
+    """HR asks for a reminder; the night's job decides who gets it; the worker mails them."""
+    assert act(client, "remind", unit).status_code == 303
+    night_job(tonight(nights))
+    run_worker(redis_conn)
 
 
 def mail_row(html: str, code: str) -> list[str]:
@@ -199,8 +220,7 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     for person in PEOPLE[:5]:
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
     count_tonight()
-    assert act(hr, "remind").status_code == 303
-    run_worker(redis_conn)
+    remind_tonight(hr, redis_conn)
     reminders = mails(smtp)[6:]
     assert [m["To"] for m in reminders] == [PEOPLE[5]]
     assert reminders[0]["Subject"].startswith("Muistutus: henkilöstökysely Henkilöstökysely")
@@ -210,22 +230,21 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     # counts are shown.
     assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", "0", "1", "0", "0"]
     # A second reminder, for the one unit: still only the unspent; the job twice sends once.
-    assert act(hr, "remind", "WARD1").status_code == 303
-    run_worker(redis_conn)
+    remind_tonight(hr, redis_conn, "WARD1", nights=2)
     from workers import jobs
 
     with db.session_scope(database_url) as s:
         survey_id = lookup.find(s, SLUG).id
     assert jobs.send_invitation_mails(survey_id) == 0
     assert [m["To"] for m in mails(smtp)[7:]] == [PEOPLE[5]]
-    # Whoever answers between the reminder and its mail gets none.
+    # Whoever answers between the night's decision and the mail gets none.
     assert act(hr, "remind").status_code == 303
+    night_job(tonight(3))
     assert answer_link(client, f"/fi/i/{first[PEOPLE[5]]}").status_code == 303
     run_worker(redis_conn)
     assert len(mails(smtp)) == 8
     # Nobody is left: a reminder now queues nothing, and says so by no count.
-    assert act(hr, "remind").status_code == 303
-    run_worker(redis_conn)
+    remind_tonight(hr, redis_conn, nights=4)
     assert len(mails(smtp)) == 8
 
 
@@ -236,8 +255,7 @@ def test_reminder_counts_are_hidden_where_respondents_are(hr, client, staff_surv
     first = {m["To"]: token_of(m) for m in mails(smtp)}
     for person in PEOPLE[:2]:  # 2 respondents: below the threshold of 5
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
-    assert act(hr, "remind").status_code == 303
-    run_worker(redis_conn)
+    remind_tonight(hr, redis_conn)
     assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[2:])
     page = page_of(hr)
     # 4 reminders would tell that 2 answered: hidden, in every unit up to the organisation.
@@ -259,9 +277,7 @@ def test_reminder_counts_do_not_appear_when_someone_answers(hr, client, staff_su
     for person in PEOPLE[:5]:
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
     assert answer_link(client, f"/fi/i/{links[0]}").status_code == 303
-    count_tonight()
-    assert act(hr, "remind").status_code == 303
-    run_worker(redis_conn)
+    remind_tonight(hr, redis_conn)
     # 6 respondents, 5 of them mailed: the reminder's counts would tell that 1 came by a link.
     assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
     # 4 more come by links (5 in all): live, the counts would now be shown. Not before the
@@ -269,7 +285,7 @@ def test_reminder_counts_do_not_appear_when_someone_answers(hr, client, staff_su
     for token in links[1:]:
         assert answer_link(client, f"/fi/i/{token}").status_code == 303
     assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
-    count_tonight(date.today() + timedelta(days=1))  # 4 more since the last figures: stand
+    night_job(tonight(2))  # 4 more since the last figures: stand
     assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
 
 
@@ -451,12 +467,15 @@ def test_the_address_list_is_deleted_when_the_survey_closes(hr, staff_survey, sm
                                                             admin_client):
     assert invite(hr, "\n".join(PEOPLE[:3])).status_code == 303
     run_worker(redis_conn)
+    assert act(hr, "remind").status_code == 303  # waiting for the night: dropped at the close
     with db.session_scope(database_url) as s:
         assert len(s.scalars(select(InvitationMail)).all()) == 3
+        assert len(s.scalars(select(ReminderRequest)).all()) == 1
     result = TestCli().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
     with db.session_scope(database_url) as s:
         assert s.scalars(select(InvitationMail)).all() == []
+        assert s.scalars(select(ReminderRequest)).all() == []
         assert len(s.scalars(select(Invitation)).all()) == 3  # the invitations stay (counts)
     # A closed survey takes no new list and sends no reminder.
     assert invite(hr, PEOPLE[4]).status_code == 400
@@ -522,12 +541,18 @@ def test_cli_sends_and_reminds(staff_survey, smtp, redis_conn, database_url, tmp
     assert answer_link(client, links[0]).status_code == 303
     result = TestCli().invoke(main, ["invitations", "remind", SLUG, "--unit", "WARD2"])
     assert result.exit_code == 0, result.output
+    assert "requested: it goes out after the night's count" in result.output
+    again = TestCli().invoke(main, ["invitations", "remind", SLUG, "--unit", "WARD2"])
+    assert again.exit_code == 0 and "already requested" in again.output
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 3  # not before the night
+    night_job(tonight())
     run_worker(redis_conn)
     assert sorted(m["To"] for m in mails(smtp)[3:]) == \
         sorted(p for p in PEOPLE[:3] if p != sent[0]["To"])
     with db.session_scope(database_url) as s:
         events = [e.object_id for e in s.scalars(select(AuditEvent))]
-    assert f"{SLUG}:WARD2:3" in events and f"{SLUG}:WARD2:round 1" in events
+    assert f"{SLUG}:WARD2:3" in events and events.count(f"{SLUG}:WARD2") == 2
 
 
 def test_only_the_organisations_hr_and_national_admins_may(app, database_url, staff_survey):  # noqa: F811
@@ -693,6 +718,7 @@ def test_a_stuck_reminder_is_a_figure_about_respondents(hr, client, staff_survey
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
     count_tonight()
     assert act(hr, "remind").status_code == 303
+    night_job(tonight())
     killed_while_sending(monkeypatch, database_url, deliver=False)
     age_claims(database_url, 16)
     run_worker(redis_conn)
@@ -703,8 +729,86 @@ def test_a_stuck_reminder_is_a_figure_about_respondents(hr, client, staff_survey
         else:  # the reminder's counts are shown: the one reminder, lost, as unknown
             assert mail_row(page, code)[6:] == ["0", "0", "0", "1"], code
         assert mail_row(page, code)[:6] == ["6", "0", "6", "0", "0", "0"]
-    # Queued again with the failed ones: the claim checks the invitation again.
+    # Queued again with the failed ones, at the night: a reminder queued again is checked
+    # against its invitation at its claim, which must not happen at a moment HR chose.
     assert act(hr, "retry").status_code == 303
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 6 + (6 - answered) - 1
+    assert "Epäonnistuneet ja tuntemattomat muistutukset lähetetään uudelleen" in page_of(hr)
+    night_job(tonight(2))
     run_worker(redis_conn)
     reminded = [m["To"] for m in mails(smtp)[6:]]
     assert sorted(reminded) == sorted(PEOPLE[answered:])
+
+
+def test_two_reminders_clicked_minutes_apart_count_no_answer_between(hr, client, staff_survey,  # noqa: F811
+                                                                      smtp, redis_conn):
+    """Who gets a reminder is decided at the night's count, never at HR's click: two reminders
+    clicked a few minutes apart, with one answer in between, must not show HR two counts of
+    those who had not answered (their difference would be that person, answering then)."""
+    people = [f"hoitaja{i}@example.fi" for i in range(1, 11)]
+    assert invite(hr, "\n".join(people)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    for person in people[:5]:  # 5 respondents, counted in the night: the counts may be shown
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    count_tonight()
+    assert act(hr, "remind").status_code == 303
+    run_worker(redis_conn)
+    seen = mail_row(page_of(hr), "WARD1")[6:]
+    # At 14:02 one more person answers; HR clicks again at 14:05.
+    assert answer_link(client, f"/fi/i/{first[people[5]]}").status_code == 303
+    assert act(hr, "remind").status_code == 303
+    run_worker(redis_conn)
+    assert mail_row(page_of(hr), "WARD1")[6:] == seen
+    # Both clicks are one request; nothing was decided, nor sent, before the night.
+    assert seen == ["–"] * 4 and len(mails(smtp)) == 10
+    # The night decides: one reminder, to the 4 who had not answered at its count.
+    night_job(tonight())
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[10:]) == sorted(people[6:])
+    assert mail_row(page_of(hr), "WARD1")[6:] == ["0", "4", "0", "0"]
+
+
+def test_a_request_waits_for_the_night_and_is_resolved_once(hr, client, staff_survey, smtp,  # noqa: F811
+                                                             redis_conn, database_url):
+    """HR's click only records a request: nothing is decided about recipients, nor sent, nor
+    counted, until the night's participation job resolves it, once, right after its count;
+    someone who answered before that count gets no reminder."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    assert answer_link(client, f"/fi/i/{first[PEOPLE[0]]}").status_code == 303
+    for unit in ("", "", "WARD1"):  # asked three times, for all and for the one unit
+        response = act(hr, "remind", unit)
+        assert response.status_code == 303
+    notice = hr.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Muistutusta on pyydetty. Se lähtee tämän yön vastaajalaskennan jälkeen" in notice
+    page = page_of(hr)
+    assert "Odottaa tämän yön vastaajalaskentaa:" in page
+    assert "Muistutus: Kaikki yksiköt" in page and "Muistutus: WARD1" in page
+
+    def rounds() -> list[int]:
+        with db.session_scope(database_url) as s:
+            return sorted(s.scalars(select(InvitationMail.round)))
+
+    run_worker(redis_conn)
+    # In the day, and in the night of the request's own day (its count was before the
+    # click), nothing is resolved.
+    night_job(tonight(0), 14)
+    night_job(tonight(0), 1)
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 6 and rounds() == [0] * 6
+    # One more answers before the night.
+    assert answer_link(client, f"/fi/i/{first[PEOPLE[1]]}").status_code == 303
+    assert night_job(tonight()) == {SLUG: True}
+    assert night_job(tonight(), 1) == {SLUG: False}  # the next hour: nothing again
+    assert rounds() == [0, 0, 1, 1, 1, 1]  # one reminder for the three clicks
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(ReminderRequest)).all() == []
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[2:])
+    night_job(tonight())  # the job again: nothing queued, nothing sent
+    run_worker(redis_conn)
+    assert len(mails(smtp)) == 10 and rounds() == [0, 0, 1, 1, 1, 1]
+    assert "Odottaa tämän yön vastaajalaskentaa:" not in page_of(hr)

@@ -261,3 +261,25 @@ def test_participation_counts_migration_up_and_down(fresh_url):
     with engine.connect() as conn:
         assert "participation_counts" not in engine.dialect.get_table_names(conn)
     engine.dispose()
+
+
+def test_reminder_requests_migration_up_and_down(fresh_url):
+    """0023_reminder_requests adds HR's pending reminder requests (survey, unit or all, kind,
+    the day asked: nothing about a recipient) and removes them again."""
+    migrate.upgrade(fresh_url, "0022_participation_counts")
+    engine = create_engine(fresh_url)
+    with engine.connect() as conn:
+        assert "reminder_requests" not in engine.dialect.get_table_names(conn)
+    migrate.upgrade(fresh_url, "0023_reminder_requests")
+    with engine.connect() as conn:
+        columns = {c["name"]: c for c in engine.dialect.get_columns(conn, "reminder_requests")}
+        assert set(columns) == {"id", "survey_id", "unit_id", "kind", "requested_on"}
+        assert columns["unit_id"]["nullable"] is True
+        assert not any("time" in str(c["type"]).lower() for c in columns.values())
+        keys = engine.dialect.get_foreign_keys(conn, "reminder_requests")
+        assert sorted((k["referred_table"], k["options"].get("ondelete")) for k in keys) == \
+            [("surveys", "CASCADE"), ("units", "CASCADE")]
+    migrate.downgrade(fresh_url, "0022_participation_counts")
+    with engine.connect() as conn:
+        assert "reminder_requests" not in engine.dialect.get_table_names(conn)
+    engine.dispose()

@@ -135,22 +135,25 @@ def survey_invitations(slug: str):
             elif action in ("remind", "retry"):
                 unit_code = request.form.get("unit", "")
                 if action == "remind":
-                    reminder = mailing.remind(db, survey, settings().secret(), unit_code or None)
+                    # A request only: the night's count decides who is reminded
+                    # (surveys.staff.mailing.resolve_requests), never this click.
+                    mailing.remind(db, survey, unit_code or None)
                     auth.record("invitations.remind", object_kind="survey",
-                                object_id=f"{slug}:{unit_code or '*'}:round {reminder}")
+                                object_id=f"{slug}:{unit_code or '*'}")
                 else:
                     mailing.retry_failed(db, survey, unit_code or None)
                     auth.record("invitations.retry", object_kind="survey",
                                 object_id=f"{slug}:{unit_code or '*'}")
                 db.commit()
-                _enqueue(survey.id)
+                if action == "retry":  # the first mails go now, the reminders at the night
+                    _enqueue(survey.id)
                 return _done(slug, action)
             else:
                 return _links(survey, slug)
         except invitations.InvitationError as exc:
             db.rollback()
             error = INVITATION_ERRORS[exc.code]
-    tree, counted, rows, mails = [], None, [], []
+    tree, counted, rows, mails, pending = [], None, [], [], []
     if root is not None:
         tree = units.tree(db, root)
         # Participation as of the latest daily count, never the live spent flags: a figure
@@ -159,10 +162,11 @@ def survey_invitations(slug: str):
         if latest is not None:
             counted, rows = latest
         mails = mailing.progress(db, survey, root)
+        pending = mailing.pending_requests(db, survey)
     status = 400 if error or problems else 200
     return render_template("admin_invitations.html", item=survey, root=root, tree=tree,
                            rows=rows, as_of=counted - timedelta(days=1) if counted else None,
-                           mails=mails, error=error, problems=problems,
+                           mails=mails, pending=pending, error=error, problems=problems,
                            stuck_minutes=int(mailing.STUCK_AFTER.total_seconds() // 60),
                            done=request.args.get("done"),
                            added=request.args.get("added", type=int),

@@ -165,18 +165,17 @@ def invitations_send(slug: str, unit_code: str, file, base_url: str | None) -> N
 @click.argument("slug")
 @click.option("--unit", "unit_code", default=None, help="only this unit (default: all)")
 def invitations_remind(slug: str, unit_code: str | None) -> None:
-    """Mail a reminder, with the same link, to everyone invited by e-mail to survey SLUG whose
-    invitation has not been used."""
+    """Request a reminder, with the same link, to everyone invited by e-mail to survey SLUG
+    whose invitation has not been used: it goes out after the night's count of respondents, to
+    those who have not answered by then (docs/privacy.md, "Invitations by e-mail")."""
     config = settings()
     with db.session_scope(config) as session:
         survey = _survey_or_fail(session, slug)
         try:
-            reminder = mailing.remind(session, survey, config.secret(), unit_code)
+            new = mailing.remind(session, survey, unit_code)
         except invitations.InvitationError as exc:
             raise click.ClickException(
                 invitations.ERROR_TEXTS[exc.code].format(value=exc.value)) from exc
-        _audit(session, "invitations.remind", "survey",
-               f"{slug}:{unit_code or '*'}:round {reminder}")
-        survey_id = survey.id
-    _enqueue_mail(survey_id)
-    click.echo(f"reminder {reminder} of {slug} queued for the invitations not yet used")
+        _audit(session, "invitations.remind", "survey", f"{slug}:{unit_code or '*'}")
+    click.echo(f"reminder of {slug} {'requested' if new else 'already requested'}: it goes out "
+               "after the night's count, to the invitations not used by then")

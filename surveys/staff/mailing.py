@@ -3,9 +3,27 @@
 HR hands in a list of addresses for one unit (`parse_addresses`, then `add`): every address
 gets an invitation of its own (surveys.staff.invitations) and a row in `invitation_mails`, its
 outbox entry. The job workers.jobs.send_invitation_mails mails each queued row its link
-`/<lang>/i/<token>` (one section per language of the survey that has mail texts);
-`remind` queues a new round for the rows whose invitation is not yet spent, and the job checks
-again just before sending. When the survey closes, `forget` deletes its rows (the address list).
+`/<lang>/i/<token>` (one section per language of the survey that has mail texts). When the
+survey closes, `forget` deletes its rows (the address list) and its pending reminder requests.
+
+Reminders follow the night count, never the click (docs/privacy.md, "Invitations by e-mail"):
+`remind` only records a request (`reminder_requests`: the survey, a unit or all, the day
+asked); nothing about recipients is decided or counted then. The hourly participation job
+(workers.jobs.count_participation), in the night, right after it counts the survey
+(surveys.staff.participation), resolves the requests made before that day
+(`resolve_requests`): one new round for the mailed rows of the requested units whose
+invitation is not spent at that moment, and the mail job enqueued at once. Who is reminded is
+so decided at a moment nobody chose, with the count HR's page shows; two clicks before the
+night are one reminder. Were it decided at the click, two reminders a few minutes apart would
+compare two live counts of those who had not answered, and their difference would be the
+people who answered in between. The mail job still checks each reminder's invitation just
+before sending it (someone who answered meanwhile gets none, "skipped"), so the reminder's
+counts can still drop by those who answered between the night's decision and their mail:
+minutes after a moment nobody chose, as short as the queue (the job is enqueued right after
+the count). `retry_failed` queues failed and unknown first mails at once (a first mail checks
+no invitation: a fact about mail only), but failed and unknown reminder mails only at the night
+(a "retry" request): queued again at HR's moment, their check at the claim would count who
+answered since.
 
 What is stored, and why (docs/privacy.md, "Invitations by e-mail"):
 - the address and its invitation's token only sealed together (AES-GCM, a key derived from

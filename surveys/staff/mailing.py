@@ -346,11 +346,14 @@ def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
     queued again is checked against its invitation when it is claimed, and a check at a moment
     HR chose would count who answered since the reminder went out. Flushes only."""
     _require_open(survey)
+    where = _unit_filter(session, survey, unit_code)
     session.execute(update(InvitationMail).where(
-        _unit_filter(session, survey, unit_code), InvitationMail.round == 0,
-        or_(InvitationMail.status == "failed", _stuck(now)))
+        where, InvitationMail.round == 0, or_(InvitationMail.status == "failed", _stuck(now)))
         .values(status="queued", claimed_at=None).execution_options(synchronize_session=False))
-    _request(session, survey, "retry", unit_code, today)
+    # Only where a reminder was ever queued (which HR's page shows anyway, `reminded`).
+    if session.scalar(select(InvitationMail.id).where(where, InvitationMail.round > 0)
+                      .limit(1)) is not None:
+        _request(session, survey, "retry", unit_code, today)
 
 
 class AlreadyResolved(Exception):

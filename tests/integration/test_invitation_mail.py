@@ -402,6 +402,8 @@ def test_failures_and_bounces_are_counted(hr, staff_survey, smtp, redis_conn, da
         context.use(settings)
     assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE[3:])
     assert mail_row(page_of(hr), "CARE")[:5] == ["8", "0", "6", "0", "2"]
+    # First mails only: nothing waits for the night (no reminder was ever queued).
+    assert "Odottaa tämän yön vastaajalaskentaa:" not in page_of(hr)
 
 
 def test_a_refused_recipient_stops_no_other_on_the_connection(hr, staff_survey, redis_conn,  # noqa: F811

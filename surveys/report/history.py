@@ -43,7 +43,8 @@ time" is not enough: a layer between them may be pinned by the two together (doc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from .audit import (
     ALL_MONTHS,
@@ -278,6 +279,28 @@ def select_times(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep
         else:
             left_out.append(t)
     return sorted(chosen, reverse=True), left_out
+
+
+@dataclass
+class Budgeted(Generic[T]):
+    """What a cut audits of the earlier times (`within_budget`)."""
+
+    earlier: dict[T, tuple[Figures, Reasons]]  # the times audited in full
+    left_out: list[T]  # newest first
+    floors: Figures  # what the times left out still say (floors_of)
+    floors_until: T | None  # the newest time left out: the floors hold after it
+
+
+def within_budget(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep: Iterable[T],
+                  threshold: int, current: tuple[Figures, Reasons] | None = None
+                  ) -> Budgeted[T]:
+    """The earlier times a cut audits (`select_times`) and the lower bounds the others still
+    give (`floors_of`): one piece for the cut and `palaute disclosure audit --history recent`,
+    so the operator's audit is the cut's."""
+    chosen, left_out = select_times(table, layers, keep, current=current)
+    return Budgeted({t: layers[t] for t in chosen}, left_out,
+                    floors_of([layers[t] for t in left_out], threshold),
+                    max(left_out, default=None))
 
 
 def _within(groups: set[tuple[str, str]],

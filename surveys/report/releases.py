@@ -323,27 +323,25 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
         # full in `palaute disclosure audit`.
         # (With the figures this cut would show at most, as `palaute disclosure audit
         # --history recent` passes the release's: whether months are solved sets the budget.)
-        chosen, left_out = history.select_times(
-            table, public, {t for _d, t in _timed(previous).values()},
-            current=history.served(assemble(changing)).get(NOW, ({}, {})))
-        earlier = {t: public[t] for t in chosen}
         # What the times left out still say about later ones: their counts as lower bounds.
-        floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)
-        until = max(left_out, default=None)
-        if left_out:
+        budget = history.within_budget(
+            table, public, {t for _d, t in _timed(previous).values()}, survey.min_group_size,
+            current=history.served(assemble(changing)).get(NOW, ({}, {})))
+        if budget.left_out:
             log.warning("release audit: %d of %d earlier times audited at the cut, %d left out "
                         "(history.MAX_HISTORY_CELLS); `palaute disclosure audit` audits all",
-                        len(chosen), len(public), len(left_out),
-                        extra={"survey": survey.slug, "audited_times": len(chosen),
-                               "left_out_times": len(left_out)})
+                        len(budget.earlier), len(public), len(budget.left_out),
+                        extra={"survey": survey.slug, "audited_times": len(budget.earlier),
+                               "left_out_times": len(budget.left_out)})
         cache: dict = {}
 
         def audit_of(changing: set[Block]) -> AuditResult:
             shown = history.served(assemble(changing))
-            layers = dict(earlier)
+            layers = dict(budget.earlier)
             history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
             result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
-                                           cache=cache, floors=floors, floors_until=until)
+                                           cache=cache, floors=budget.floors,
+                                           floors_until=budget.floors_until)
             if result.contradicted or result.truth_outside:
                 log.warning("release audit: earlier figures do not all lie under today's "
                             "(aggregates rebuilt or responses removed?)",
@@ -407,28 +405,25 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
                   for b, (d, t) in _timed(_blocks(session, newest.id)).items()}
     public = _public_layers(session, survey.id, upto=newest.id)
     public.pop(newest.id, None)  # the release's own figures: the current time
-    left_out: list = []
-    floors: dict = {}
+    shown = history.served(own)
+    budget = history.Budgeted(public, [], {}, None)
     if times == "recent":
         keep = {t for _d, t in own.values()} - {NOW}
         if len(rows) > 1:
             keep |= {b.computed_in for b in _blocks(session, rows[1].id).values()}
-        shown_now = history.served(own).get(NOW, ({}, {}))
-        chosen, left_out = history.select_times(table, public, keep, current=shown_now)
-        floors = history.floors_of([public[t] for t in left_out], survey.min_group_size)
-        public = {t: public[t] for t in chosen}
+        budget = history.within_budget(table, public, keep, survey.min_group_size,
+                                       current=shown.get(NOW, ({}, {})))
     elif times != "all":
         raise ValueError(f"times: 'all' or 'recent', not {times!r}")
-    layers = dict(public)
-    shown = history.served(own)
+    layers = dict(budget.earlier)
     history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
     result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
-                                   full_ranges=full_ranges, floors=floors,
-                                   floors_until=max(left_out, default=None))
+                                   full_ranges=full_ranges, floors=budget.floors,
+                                   floors_until=budget.floors_until)
     stamps = {d.get("stamp") for d, t in own.values() if t == NOW}
     audited_releases = len(rows) if times == "all" else min(len(rows), history.AUDITED_RELEASES)
     return ReleaseAudit(newest, result, audited_releases, len(layers),
-                        stamp is not None and stamps == {stamp}, len(left_out))
+                        stamp is not None and stamps == {stamp}, len(budget.left_out))
 
 
 def due(session: Session, survey: SurveySnapshot, mode: str, now: datetime) -> bool:

@@ -6,7 +6,7 @@ Blueprints import this module, never the app factory (as Flask's tutorial does w
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import redis
 from flask import Flask, abort, current_app, g
@@ -38,8 +38,8 @@ def settings() -> Settings:
 
 def now() -> datetime:
     """The time (UTC, aware). Tests set a clock: `set_clock(app, callable)`."""
-    clock: Callable[[], datetime] | None = current_app.extensions.get(_CLOCK)
-    return clock() if clock else datetime.now(UTC)
+    fixed: Callable[[], datetime] | None = current_app.extensions.get(_CLOCK)
+    return fixed() if fixed else clock.now()
 
 
 def today() -> date:

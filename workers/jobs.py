@@ -317,8 +317,7 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
     mails). Outside the night nothing is counted or resolved, so neither happens at a moment
     someone chose (a survey opened at 10:00 is first counted the next night)."""
     config = settings()
-    moment = datetime.fromisoformat(now) if now else \
-        participation.local_time(datetime.now(UTC))
+    moment = datetime.fromisoformat(now) if now else clock.local(clock.now())
     if moment.hour not in participation.NIGHT_HOURS:
         return {}
     today = moment.date()

@@ -8,7 +8,7 @@ count publishes new figures only where they changed by nobody or by at least the
 
 The daily count (`count`): workers.jobs.count_participation runs every hour and counts each
 staff survey that takes answers once a day, at its first run in the night (NIGHT_HOURS,
-Finnish time: NIGHT_ZONE), never at a time a reader or an administrator chooses, nor when a
+Finnish time: surveys.infra.clock), never at a time a reader or an administrator chooses, nor when a
 page is viewed (a count at the first view of the day would let HR choose its moment: one view
 at 23:59 and one at 00:01 would frame two minutes). It stores per unit: its parent, the
 invitations issued and its own spent invitations *as published*, and whether the page hides
@@ -35,12 +35,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from surveys.infra import clock
 from surveys.models import ParticipationCount, Survey, Unit
 
 from . import invitations, units
@@ -48,21 +47,13 @@ from .suppression import UnitRate, hidden_units, rolled_up
 
 log = logging.getLogger(__name__)
 
-# Local hours in which the hourly job counts (the first run of the day that finds a survey not
-# yet counted today counts it): a count is as of the end of the previous day, give or take the
-# night's first hours.
+# Hours of the counties' night (surveys.infra.clock: a server in UTC would otherwise count at
+# 2-8 in Finland, the last hours in summer after people start work) in which the hourly job
+# counts (the first run of the day that finds a survey not yet counted today counts it): a
+# count is as of the end of the previous day, give or take the night's first hours.
 NIGHT_HOURS = range(0, 6)
-# Whose night: the counties' (a server in UTC would otherwise count at 2-8 in Finland, the
-# last hours in summer after people start work); surveys.infra.clock.
-NIGHT_ZONE = clock.ZONE_NAME
 # Surveys whose participation is counted: open, and closed until their figures stop changing.
 COUNTED_STATUSES = ("published", "closed")
-
-
-def local_time(moment: datetime) -> datetime:
-    """An aware moment as the counties' wall-clock time (naive), as the job compares it with
-    NIGHT_HOURS and takes its date as the day counted."""
-    return clock.local(moment)
 
 
 @dataclass(frozen=True)

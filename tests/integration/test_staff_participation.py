@@ -171,14 +171,16 @@ def test_figures_stand_when_the_tree_changes_under_them(app, client, database_ur
 
 
 def test_the_night_is_the_finnish_night_whatever_the_servers_zone():
-    """The job reads the clock in Finnish time: 23:04 UTC in December is 01:04 in Finland (a
-    night's count), 05:04 UTC in June is 08:04 (the working day: none)."""
+    """The job reads the clock in Finnish time (surveys.infra.clock.local): 23:04 UTC in
+    December is 01:04 in Finland (a night's count), 05:04 UTC in June is 08:04 (the working
+    day: none)."""
     from datetime import UTC, datetime
 
+    from surveys.infra import clock
     from surveys.staff import participation
 
-    winter = participation.local_time(datetime(2026, 12, 1, 23, 4, tzinfo=UTC))
+    winter = clock.local(datetime(2026, 12, 1, 23, 4, tzinfo=UTC))
     assert (winter.date(), winter.hour) == (date(2026, 12, 2), 1)
     assert winter.hour in participation.NIGHT_HOURS
-    summer = participation.local_time(datetime(2026, 6, 1, 5, 4, tzinfo=UTC))
+    summer = clock.local(datetime(2026, 6, 1, 5, 4, tzinfo=UTC))
     assert summer.hour == 8 and summer.hour not in participation.NIGHT_HOURS

@@ -302,10 +302,13 @@ def _spent(session: Session, hashes: list[str]) -> set[str]:
     return found
 
 
-def _local_today(today: date | None) -> date:
-    """The counties' date (surveys.infra.clock): a request of that day is resolved the night
-    after it."""
-    return today or clock.today()
+def _queue_again(session: Session, *where, now: datetime | None = None) -> bool:
+    """Queue again the mails of `where` that failed or whose fate is unknown (`_stuck`).
+    Whether any was."""
+    return bool(session.execute(update(InvitationMail).where(
+        *where, or_(InvitationMail.status == "failed", _stuck(now)))
+        .values(status="queued", claimed_at=None)
+        .execution_options(synchronize_session=False)).rowcount)
 
 
 def _request(session: Session, survey: Survey, kind: str, unit_code: str | None,
@@ -318,7 +321,8 @@ def _request(session: Session, survey: Survey, kind: str, unit_code: str | None,
     if pending is not None:  # asked again before the night: the same one reminder
         return False
     session.add(ReminderRequest(survey_id=survey.id, unit_id=unit_id, kind=kind,
-                                requested_on=_local_today(today)))
+                                # the counties' date: resolved the night after it
+                                requested_on=today or clock.today()))
     session.flush()
     return True
 
@@ -347,9 +351,7 @@ def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
     HR chose would count who answered since the reminder went out. Flushes only."""
     _require_open(survey)
     where = _unit_filter(session, survey, unit_code)
-    session.execute(update(InvitationMail).where(
-        where, InvitationMail.round == 0, or_(InvitationMail.status == "failed", _stuck(now)))
-        .values(status="queued", claimed_at=None).execution_options(synchronize_session=False))
+    _queue_again(session, where, InvitationMail.round == 0, now=now)
     # Only where a reminder was ever queued (which HR's page shows anyway, `reminded`).
     if session.scalar(select(InvitationMail.id).where(where, InvitationMail.round > 0)
                       .limit(1)) is not None:
@@ -402,11 +404,7 @@ def resolve_requests(session: Session, survey: Survey, secret: str, today: date,
         if kind == "remind":
             queued |= _queue_round(session, survey.id, scope, secret)
         else:
-            queued |= bool(session.execute(update(InvitationMail).where(
-                scope, InvitationMail.round > 0,
-                or_(InvitationMail.status == "failed", _stuck(now)))
-                .values(status="queued", claimed_at=None)
-                .execution_options(synchronize_session=False)).rowcount)
+            queued |= _queue_again(session, scope, InvitationMail.round > 0, now=now)
     session.flush()
     return queued
 

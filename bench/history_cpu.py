@@ -114,18 +114,27 @@ def layers(s: dict[str, Any], window: list[int]) -> tuple[tuple, dict]:
     return current, {t: s["at"][t] for t in window if t != latest}
 
 
-def timed(s: dict[str, Any], window: list[int], left_out: list[int] = ()) -> dict[str, Any]:
+def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
+          months: bool = True) -> dict[str, Any]:
+    """One audit, timed; `months` False: with the months left out above MAX_MONTHLY_CELLS (as
+    before they stayed in on the marginals)."""
     current, earlier = layers(s, window)
     floors = history.floors_of([s["at"][t] for t in left_out], THRESHOLD)
+    saved = history.MONTHS_ON_MARGINALS
+    history.MONTHS_ON_MARGINALS = months
     cpu = time.process_time()
-    result = history.audit_release(s["table"], current, earlier, floors=floors,
-                                   floors_until=max(left_out, default=None))
-    cpu = time.process_time() - cpu
+    try:
+        result = history.audit_release(s["table"], current, earlier, floors=floors,
+                                       floors_until=max(left_out, default=None))
+    finally:
+        cpu = time.process_time() - cpu
+        history.MONTHS_ON_MARGINALS = saved
     monthly = not result.months_dropped and history._monthly([current, *earlier.values()])
     return {"earlier_times": len(earlier), "cpu_s": round(cpu, 2),
             "cells_x_layers": history.solved_cells(s["table"], monthly, 1 + len(earlier)),
             "layers_solved": 1 + result.earlier_solved, "programs": result.programs,
-            "months_dropped": result.months_dropped, "exposed": len(result.exposed)}
+            "months_dropped": result.months_dropped, "relaxed": result.relaxed,
+            "exposed": len(result.exposed)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also time a cut within each of these MAX_HISTORY_CELLS")
     parser.add_argument("--only", nargs="*", default=["previous", "cut", "all"],
                         help="which audits to time (previous, cut, all)")
+    parser.add_argument("--compare-months", action="store_true",
+                        help="also time each audit with the months left out (as before "
+                        "they stayed in on the marginals), side by side")
     parser.add_argument("--scenario", type=Path,
                         help="a folder to keep the set-up releases in (pickle) and reuse")
     args = parser.parse_args(argv)
@@ -171,10 +183,12 @@ def main(argv: list[str] | None = None) -> int:
             got, out_ = history.select_times(s["table"], earlier_all, keep, limit=budget)
             runs.append((f"cut within {budget}", got, out_))
         for name, window, out_ in runs:
-            row[name] = timed(s, window, out_)
-            print(f"{args.respondents} respondents{' in ' + args.county if args.county else ''}"
-                  f", {cuts} releases, {name}: {row[name]}",
-                  flush=True)
+            for months in (True, False) if args.compare_months else (True,):
+                label = name if months else f"{name}, months left out"
+                row[label] = timed(s, window, out_, months)
+                print(f"{args.respondents} respondents"
+                      f"{' in ' + args.county if args.county else ''}"
+                      f", {cuts} releases, {label}: {row[label]}", flush=True)
         row["cut_left_out"] = len(left)
         out.append(row)
     if args.json:

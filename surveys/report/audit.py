@@ -244,6 +244,116 @@ def _nps_balance(q: QuestionModel, counts: Iterable[float]) -> float:
     return sum(s * c for s, c in zip(_nps_signs(q), counts, strict=True))
 
 
+class _Cells:
+    """The unknowns of a block: the table's finest cells (county × month × language)."""
+
+    exact = True
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.size = table.size
+
+    def members(self, group: Group) -> list[int] | None:
+        return self.table.cells_of(group)
+
+    def truth(self, key: str, measure: str) -> list[float]:
+        out = [0.0] * self.size
+        for cell, i in self.table._index.items():
+            out[i] = self.table.cells.get(cell, {}).get(key, {}).get(measure, 0)
+        return out
+
+    def links(self) -> list[tuple[list[int], list[int]]]:
+        return []
+
+    def split(self, group: Group) -> tuple[list[int], int, list[int]] | None:
+        return None
+
+
+class _Marginals:
+    """The unknowns of a block: two marginals of the cells instead of the cells, for a table
+    whose month figures are published for areas and the country only (docs/performance.md,
+    "Months on marginals"): u[a, m] (an area's month, over its counties and languages), then
+    v[c, l] (a county's language, over all months). Every group but a county's month is a sum
+    of one of them; per area both sum to the same total (`links`); a county's month is bounded
+    through `split` (its county's v, its area's month and its area's months).
+
+    For one counted quantity (an option's count, the non-answers, a question's n of a text
+    question) any non-negative, growing pair of marginals with equal area totals comes from
+    non-negative, growing cells (a transportation problem with equal totals always has a
+    solution, and so has each increment between two times), so a system whose unknowns
+    separate into such quantities has the same ranges on the marginals as on the cells: a
+    single-choice or text question with its respondents. Where a bound ties quantities cell by
+    cell (a `multi` option at most its n; the respondents' system, each question's n at most the
+    respondents) the same bound on the marginals is weaker than on the cells: a relaxation
+    (`exact` False for those systems; docs/privacy.md)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        langs = table.langs or ("",)
+        self.langs = langs
+        self.u = {(a, m): i for i, (a, m) in
+                  enumerate((a, m) for a in table.areas for m in table.months)}
+        self.v = {(c, lg): len(self.u) + i for i, (c, lg) in
+                  enumerate((c, lg) for c in table.counties for lg in langs)}
+        self.size = len(self.u) + len(self.v)
+        self.months = set(table.months)
+
+    def members(self, group: Group) -> list[int] | None:
+        place, period = group
+        table = self.table
+        if period in self.months:
+            if place == COUNTRY:
+                return [self.u[(a, period)] for a in table.areas]
+            if place.startswith("area:"):
+                return [self.u[(place[5:], period)]]
+            return None  # a county's month: not a sum of the marginals
+        langs = (period[len(LANG):],) if period.startswith(LANG) else self.langs
+        return [self.v[(c, lg)] for c in table.counties_of(place) for lg in langs]
+
+    def truth(self, key: str, measure: str) -> list[float]:
+        out = [0.0] * self.size
+        table = self.table
+        for cell, got in table.cells.items():
+            value = got.get(key, {}).get(measure, 0)
+            if not value:
+                continue
+            county, month = cell[0], cell[1]
+            lg = cell[2] if len(cell) > 2 else ""
+            out[self.u[(table.area_of[county], month)]] += value
+            out[self.v[(county, lg)]] += value
+        return out
+
+    def links(self) -> list[tuple[list[int], list[int]]]:
+        """Per area: its months' sum = its counties' languages' sum."""
+        table = self.table
+        return [([self.u[(a, m)] for m in table.months],
+                 [self.v[(c, lg)] for c in table.counties_of(area_place(a))
+                  for lg in self.langs]) for a in table.areas]
+
+    def split(self, group: Group) -> tuple[list[int], int, list[int]] | None:
+        """A county's month: (the county's v, its area's month u, its area's months u)."""
+        place, period = group
+        if period not in self.months or place == COUNTRY or place.startswith("area:"):
+            return None
+        area = self.table.area_of[place]
+        return ([self.v[(place, lg)] for lg in self.langs], self.u[(area, period)],
+                [self.u[(area, m)] for m in self.table.months])
+
+
+def marginals_apply(table: Table, layers: Iterable[tuple[Mapping[Figure, float],
+                                                            Reasons | None]]) -> bool:
+    """Whether every figure and reason of `layers` is a sum of `_Marginals` (no county's month
+    is published): then the auditor may solve on the marginals (`audit(basis="marginals")`)."""
+    if type(table) is not Table or not table.months or not table.areas:
+        return False
+    basis = _Marginals(table)
+    for figures, reasons in layers:
+        for group in {*(f[:2] for f in figures), *(g[:2] for g in (reasons or {}))}:
+            if basis.members(group) is None:
+                return False
+    return True
+
+
 @dataclass(frozen=True)
 class Range:
     figure: Figure
@@ -329,10 +439,12 @@ class _System:
 
     def __init__(self, table: Table, published: Mapping[Figure, float], key: str,
                  reasons: Reasons | None = None, history: Sequence[Layer] = (),
-                 floors: Mapping[Figure, float] | None = None, floors_layer: int = 0) -> None:
+                 floors: Mapping[Figure, float] | None = None, floors_layer: int = 0,
+                 basis: str = "cells", protected: Sequence[tuple[Figure, str]] = ()) -> None:
         import numpy as np
         self.table, self.key = table, key
-        c = table.size
+        self.basis = _Marginals(table) if basis == "marginals" else _Cells(table)
+        c = self.basis.size
         if key == RESPONDENTS:
             self.blocks = {(RESPONDENTS, N): 0}
             for i, q in enumerate(table.questions):
@@ -345,6 +457,29 @@ class _System:
         self.width = len(self.blocks) * c  # unknowns per layer
         self.layers = 1 + len(history)
         self.nvar = self.width * self.layers
+        # Differences of blocks that only grow too, cell by cell: the respondents who did not
+        # answer a question (R − n), and those who answered a `multi` question without
+        # choosing an option (n − x): a response, once stored, never changes.
+        self.differences: list[dict[int, float]] = []
+        if key == RESPONDENTS:
+            self.differences = [{0: 1.0, b: -1.0} for (bk, _m), b in self.blocks.items()
+                                if bk != RESPONDENTS]
+        else:
+            self.differences = [{0: 1.0, 1: -1.0}]
+            if table.question[key].kind == "multi":
+                self.differences += [{1: 1.0, b: -1.0} for b in range(2, len(self.blocks))]
+        # A county's month on the marginals: per protected group and counted quantity, one
+        # unknown per layer, its growth since the next older layer (`_split_rows`).
+        self.splits: dict[tuple[Group, tuple[tuple[int, float], ...]], int] = {}
+        if isinstance(self.basis, _Marginals):
+            for fig, rule in protected:
+                if self.basis.split(fig[:2]) is None:
+                    continue
+                for quantity in self._quantities(fig, rule):
+                    skey = (fig[:2], tuple(sorted(quantity.items())))
+                    if skey not in self.splits:
+                        self.splits[skey] = self.nvar
+                        self.nvar += self.layers
         self.eq_rows: list[dict[int, float]] = []
         self.eq_rhs: list[float] = []
         self.ub_rows: list[dict[int, float]] = []
@@ -357,7 +492,7 @@ class _System:
         for fig, value in (floors or {}).items():
             place, period, fkey, measure = fig
             if (fkey, measure) in self.blocks:
-                row = self._row(self.blocks[(fkey, measure)], table.cells_of((place, period)),
+                row = self._row(self.blocks[(fkey, measure)], self._members((place, period)),
                                 layer=floors_layer)
                 self.ub_rows.append({j: -w for j, w in row.items()})
                 self.ub_rhs.append(-float(value) + _TOL)
@@ -366,10 +501,21 @@ class _System:
             for j in range(self.width):
                 self.ub_rows.append({older + j: 1.0, newer + j: -1.0})
                 self.ub_rhs.append(0.0)
+            for diff in self.differences:  # and so does each difference above
+                for i in range(c):
+                    row: dict[int, float] = {}
+                    for b, w in diff.items():
+                        row[older + b * c + i] = w
+                        row[newer + b * c + i] = -w
+                    self.ub_rows.append(row)
+                    self.ub_rhs.append(0.0)
+        for (group, quantity), start in self.splits.items():
+            self._split_rows(group, dict(quantity), start)
         self.a_eq, self.b_eq = self._matrix(self.eq_rows), np.array(self.eq_rhs)
         self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
         self.solved = 0
         self.solve_s = 0.0
+        self._growth_cache: dict = {}
         self._highs = None
         self._fixed = self._optimal = False
         # Feasible points seen so far, the truth first: a rule they already satisfy needs no
@@ -377,17 +523,17 @@ class _System:
         truth = np.zeros(self.width)
         for (bkey, measure), b in self.blocks.items():
             option = measure[len(COUNT):] if measure.startswith(COUNT) else None
-            for cell, i in table._index.items():
-                got = table.cells.get(cell, {}).get(bkey, {})
-                truth[b * c + i] = got.get(option if option is not None else N, 0)
+            truth[b * c:(b + 1) * c] = self.basis.truth(bkey, option if option is not None
+                                                        else N)
         self.truth_fits = True
-        if self.layers == 1 and not floors:
+        if self.layers == 1 and not floors and not self.splits:
             self.points = [truth]
         else:
             # The earlier layers' true values are not known (nor needed): a point with the
             # current truth and earlier layers that fit under it, or failing that any point.
             self.points = []
-            fixed = [(v, v) for v in truth] + [(0, None)] * (self.nvar - self.width)
+            fixed = [(float(v), float(v)) for v in truth] + \
+                [(0, None)] * (self.nvar - self.width)
             if self._solve(np.zeros(self.nvar), fixed) is None:
                 self.truth_fits = False
                 if self._solve(np.zeros(self.nvar), (0, None)) is None:
@@ -401,11 +547,11 @@ class _System:
         for fig, value in published.items():
             place, period, fkey, measure = fig
             if (fkey, measure) in self.blocks and measure != MEAN and measure != NPS:
-                cells = table.cells_of((place, period))
+                cells = self._members((place, period))
                 eq_rows.append(self._row(self.blocks[(fkey, measure)], cells, layer=layer))
                 eq_rhs.append(float(value))
             elif fkey == key and measure in (MEAN, NPS):
-                cells = table.cells_of((place, period))
+                cells = self._members((place, period))
                 q = table.question[key]
                 n = published.get((place, period, key, N))
                 if n is None:
@@ -432,7 +578,7 @@ class _System:
         for (place, period, rkey), reason in (reasons or {}).items():
             if (rkey, N) not in self.blocks:
                 continue
-            row = self._row(self.blocks[(rkey, N)], table.cells_of((place, period)),
+            row = self._row(self.blocks[(rkey, N)], self._members((place, period)),
                             layer=layer)
             if reason == BELOW_THRESHOLD:
                 ub_rows.append(row)
@@ -443,9 +589,16 @@ class _System:
 
     def _structure(self, layer: int) -> None:
         """Structure every attacker knows, in one layer."""
-        table, key, c = self.table, self.key, self.table.size
+        table, key, c = self.table, self.key, self.basis.size
         base = layer * self.width
         ub_rows, ub_rhs = self.ub_rows, self.ub_rhs
+        for months, counties in self.basis.links():  # per area, per block: equal totals
+            for b in range(len(self.blocks)):
+                row = {base + b * c + i: 1.0 for i in months}
+                for i in counties:
+                    row[base + b * c + i] = -1.0
+                self.eq_rows.append(row)
+                self.eq_rhs.append(0.0)
         for i in range(c):
             if key == RESPONDENTS:
                 for q in table.questions:
@@ -468,8 +621,82 @@ class _System:
 
     def _row(self, block: int, cells: list[int], weight: float = 1.0,
              layer: int = 0) -> dict[int, float]:
-        base = layer * self.width + block * self.table.size
+        base = layer * self.width + block * self.basis.size
         return {base + i: weight for i in cells}
+
+    def _members(self, group: Group) -> list[int]:
+        got = self.basis.members(group)
+        if got is None:
+            raise ValueError(f"{group} is not a sum of the audit's unknowns (a county's month "
+                             "on the marginals)")
+        return got
+
+    def _quantities(self, figure: Figure, rule: str) -> list[dict[int, float]]:
+        """A figure of a county's month as a sum of counted quantities (blocks, or differences
+        of blocks, that are non-negative and only grow cell by cell): on the marginals each is
+        bounded on its own (`_split_rows`). In a single-choice question the options and the
+        non-answers separate exactly; elsewhere the blocks are taken as they are."""
+        _place, _period, key, measure = figure
+        b = self.blocks[(key, measure)]
+        q = self.table.question.get(key)
+        if key == RESPONDENTS and self.key != RESPONDENTS and \
+                self.table.question[self.key].kind != "multi":
+            # The respondents in a question's system: its answers and its non-answers.
+            own = self.table.question[self.key]
+            answered = [{self.blocks[(own.id, count_of(o))]: 1.0} for o in own.options] \
+                if own.kind == "one" and own.options else [{1: 1.0}]
+            return [*answered, {0: 1.0, 1: -1.0}]
+        if q is not None and q.kind == "one" and q.options:
+            options = [self.blocks[(key, count_of(o))] for o in q.options]
+            if measure == N:
+                terms = options
+            elif rule == UNANIMOUS:  # n − x_o: the other options
+                terms = [o for o in options if o != b]
+            else:
+                terms = [b]
+            return [{t: 1.0} for t in terms]
+        if rule == UNANIMOUS:  # n − x_o
+            return [{self.blocks[(key, N)]: 1.0, b: -1.0}]
+        return [{b: 1.0}]
+
+    def _split_rows(self, group: Group, quantity: Mapping[int, float], start: int) -> None:
+        """The growth of one quantity in a county's month between two times (unknown `start` +
+        layer, the oldest layer's from nothing), as its area's growth allows: at least what the
+        county's and the month's growth must share within the area's, Δv + Δu − ΔT, at most
+        each of Δv and Δu, never negative. Over the cells of each growth (a transportation
+        problem) every value between is possible, whatever the other cells hold, so the sum of
+        these unknowns over the layers ranges exactly as the county's month does
+        (bench/month_projection.py compares both)."""
+        county, month, months = self.basis.split(group)  # type: ignore[misc]
+        c = self.basis.size
+
+        def growth(layer: int, cells: list[int], sign: float) -> dict[int, float]:
+            row: dict[int, float] = {}
+            for older, w in ((False, sign), (True, -sign)):
+                at = layer + 1 if older else layer
+                if at >= self.layers:
+                    continue
+                for b, qw in quantity.items():
+                    for i in cells:
+                        j = at * self.width + b * c + i
+                        row[j] = row.get(j, 0.0) + w * qw
+            return row
+
+        for layer in range(self.layers):
+            d = start + layer
+            for cells in (county, [month]):  # d ≤ Δv, d ≤ Δu
+                row = {j: -w for j, w in growth(layer, cells, 1.0).items()}
+                row[d] = row.get(d, 0.0) + 1.0
+                self.ub_rows.append(row)
+                self.ub_rhs.append(0.0)
+            row = growth(layer, county, 1.0)  # Δv + Δu − ΔT ≤ d
+            for j, w in growth(layer, [month], 1.0).items():
+                row[j] = row.get(j, 0.0) + w
+            for j, w in growth(layer, months, -1.0).items():
+                row[j] = row.get(j, 0.0) + w
+            row[d] = row.get(d, 0.0) - 1.0
+            self.ub_rows.append(row)
+            self.ub_rhs.append(0.0)
 
     def _matrix(self, rows: list[dict[int, float]]) -> csr_matrix | None:
         from scipy.sparse import csr_matrix
@@ -486,8 +713,13 @@ class _System:
     def objective(self, figure: Figure, rule: str) -> np.ndarray:
         import numpy as np
         place, _period, key, measure = figure
-        cells = self.table.cells_of(figure[:2])
         obj = np.zeros(self.nvar)
+        if self.basis.split(figure[:2]) is not None:
+            for quantity in self._quantities(figure, rule):
+                start = self.splits[(figure[:2], tuple(sorted(quantity.items())))]
+                obj[start:start + self.layers] = 1.0
+            return obj
+        cells = self._members(figure[:2])
         for j, w in self._row(self.blocks[(key, measure)], cells).items():
             obj[j] += w
         if rule == UNANIMOUS:  # n − x_o
@@ -613,10 +845,52 @@ class _System:
             raise RuntimeError("disclosure audit: the published figures have no solution")
         return sense * got
 
-    def seen(self, obj: np.ndarray) -> tuple[float, float]:
+    def seen(self, obj: np.ndarray, figure: tuple[Figure, str] | None = None
+             ) -> tuple[float, float]:
         import numpy as np
-        values = np.vstack(self.points) @ obj
+        points = np.vstack(self.points)
+        if figure is not None and self.basis.split(figure[0][:2]) is not None:
+            # A county's month: at each point seen, its least and largest value given that
+            # point's marginals (`_split_rows`: what its growth unknowns may take there), not
+            # the values they happen to have.
+            low = np.zeros(len(points))
+            high = np.zeros(len(points))
+            for quantity in self._quantities(*figure):
+                dv, du, dt = self._growths(figure[0][:2], quantity)
+                v, u, t = points @ dv, points @ du, points @ dt  # (points, layers)
+                low += np.maximum(0.0, v + u - t).sum(axis=1)
+                high += np.minimum(v, u).sum(axis=1)
+            return float(low.min()), float(high.max())
+        values = points @ obj
         return float(values.min()), float(values.max())
+
+    def _growths(self, group: Group, quantity: Mapping[int, float]):
+        """Matrices (unknowns × layers) giving, per layer, the growth of `quantity` in the
+        county's v, the month's u and the area's months (`_split_rows`)."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+        key = (group, tuple(sorted(quantity.items())))
+        cached = self._growth_cache.get(key)
+        if cached is not None:
+            return cached
+        county, month, months = self.basis.split(group)  # type: ignore[misc]
+        c = self.basis.size
+        out = []
+        for cells in (county, [month], months):
+            rows, cols, data = [], [], []
+            for layer in range(self.layers):
+                for at, sign in ((layer, 1.0), (layer + 1, -1.0)):
+                    if at >= self.layers:
+                        continue
+                    for b, w in quantity.items():
+                        for i in cells:
+                            rows.append(at * self.width + b * c + i)
+                            cols.append(layer)
+                            data.append(sign * w)
+            out.append(csr_matrix((np.array(data), (np.array(rows), np.array(cols))),
+                                  shape=(self.nvar, self.layers)))
+        self._growth_cache[key] = tuple(out)
+        return self._growth_cache[key]
 
 
 @dataclass
@@ -635,6 +909,8 @@ class AuditResult:
     # The most earlier layers any system solved after `reduce_layers` dropped those that add
     # nothing to it (computed, not cached: 0 when every system came from the cache).
     earlier_solved: int = 0
+    # Systems solved on the marginals where those are a relaxation (`_Marginals`), by key.
+    relaxed: list[str] = field(default_factory=list)
 
     @property
     def exposed(self) -> list[Range]:
@@ -696,7 +972,8 @@ _MISSING = object()
 def audit(table: Table, published: Mapping[Figure, float], *,
           full_ranges: bool = False, cache: dict | None = None,
           reasons: Reasons | None = None, history: Sequence[Layer] = (),
-          floors: Mapping[Figure, float] | None = None, floors_at: int = -1) -> AuditResult:
+          floors: Mapping[Figure, float] | None = None, floors_at: int = -1,
+          basis: str = "cells", respondents_everywhere: bool | None = None) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -714,6 +991,13 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     value) on the layer `history[floors_at]` (-1: the current one), which must be later than
     every time they were learnt at: what earlier times left out of the system still say, as
     sums only grow (surveys.report.history.floors_of).
+
+    `basis`: "cells" (the finest cells) or "marginals" (`_Marginals`: where no figure, reason
+    or floor is about a county's month; exact for single-choice and text questions, a
+    relaxation for the respondents' system and `multi` questions, listed in the result's
+    `relaxed`). `respondents_everywhere` (default: on the marginals) bounds the respondents'
+    figures in every single-choice or text question's system too, where on the marginals they
+    are exact; the range reported is what all systems allow (`_narrowest`).
     """
     ranges: list[Range] = []
     programs = 0
@@ -722,9 +1006,19 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     shown = {f[:3] for figures, _r in history for f in figures if f[3] == N}
     contradicted: list[str] = []
     truth_outside: list[str] = []
+    relaxed: list[str] = []
     layers_solved = 0
     for fig, rule in protected_figures(table, published, shown):
         by_key.setdefault(fig[2], []).append((fig, rule))
+    if respondents_everywhere is None:
+        respondents_everywhere = basis == "marginals"
+    if respondents_everywhere and by_key.get(RESPONDENTS):
+        # The respondents' system is a relaxation on the marginals, each single-choice or text
+        # question's is not: the respondents' figures are bounded in those too, and each range
+        # reported is the narrowest (every system's range holds the attacker's).
+        for q in table.questions:
+            if _separates(table, q.id):
+                by_key.setdefault(q.id, []).extend(by_key[RESPONDENTS])
     for key, figs in by_key.items():
         # Per system, only what enters it (the cache's key, and what _System reads).
         current = _relevant_layer(key, published, reasons)
@@ -732,7 +1026,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         key_floors = _relevant_layer(key, floors or {}, None)
         signature = None
         if cache is not None:
-            signature = (key, full_ranges, _signature(current),
+            signature = (key, full_ranges, basis, _signature(current),
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)
             if signature in cache:
@@ -740,6 +1034,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 ranges += key_ranges
                 contradicted += [key] if "contradicted" in flags else []
                 truth_outside += [key] if "truth_outside" in flags else []
+                relaxed += [key] if "relaxed" in flags else []
                 continue
         flags = set()
         started = time.process_time()
@@ -753,12 +1048,15 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         floors_layer = at[-1] + 1 if at else 0
         try:
             system = _System(table, published, key, reasons, mine, key_floors[0],
-                             floors_layer)
+                             floors_layer, basis=basis, protected=figs)
         except Contradiction:
             flags.add("contradicted")
             contradicted.append(key)
             programs += 2
-            system = _System(table, published, key, reasons)
+            system = _System(table, published, key, reasons, basis=basis, protected=figs)
+        if basis == "marginals" and not _separates(table, key):
+            flags.add("relaxed")
+            relaxed.append(key)
         if not system.truth_fits:
             flags.add("truth_outside")
             truth_outside.append(key)
@@ -774,8 +1072,35 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         if cache is not None:
             cache[signature] = (key_ranges, flags)
         ranges += key_ranges
+    if respondents_everywhere:
+        ranges = _narrowest(ranges, k, full_ranges)
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
-                       earlier_solved=layers_solved)
+                       earlier_solved=layers_solved, relaxed=relaxed)
+
+
+def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[Range]:
+    """One range per figure and rule where several systems bound it. Each system leaves out
+    some of what the attacker knows, so each full range holds the attacker's, and so does what
+    all of them allow (with `full_ranges`). Without, a range may be only as wide as a rule
+    needed: a figure passes where it passes in every system, else the failing range stands."""
+    out: dict[tuple[Figure, str], Range] = {}
+    for r in ranges:
+        got = out.get((r.figure, r.rule))
+        if got is None:
+            out[(r.figure, r.rule)] = r
+        elif full_ranges:
+            out[(r.figure, r.rule)] = Range(r.figure, r.rule, r.value, max(got.low, r.low),
+                                            min(got.high, r.high))
+        elif got.ok(threshold) and not r.ok(threshold):
+            out[(r.figure, r.rule)] = r
+    return list(out.values())
+
+
+def _separates(table: Table, key: str) -> bool:
+    """Whether the system of `key` separates into counted quantities bound only by
+    non-negativity cell by cell (`_Marginals`): a single-choice or text question with its
+    respondents, not the respondents' system nor a `multi` question."""
+    return key != RESPONDENTS and table.question[key].kind != "multi"
 
 
 def _audit_system(system: _System, table: Table, figs: list[tuple[Figure, str]],
@@ -789,14 +1114,14 @@ def _audit_system(system: _System, table: Table, figs: list[tuple[Figure, str]],
         # A few programs whose optima serve many rules at once: for each rule, one over the
         # figures the truth alone does not already prove.
         open_ = [i for i, (fig, rule) in enumerate(figs)
-                 if not Range(fig, rule, values[i], *system.seen(objs[i])).ok(k)]
+                 if not Range(fig, rule, values[i], *system.seen(objs[i], figs[i])).ok(k)]
         for rule, sense in ((POSITIVE, 1), (SIZE, -1), (SIZE, 1), (UNANIMOUS, -1), (EXACT, -1),
                             (EXACT, 1)):
             chosen = [objs[i] for i in open_ if figs[i][1] == rule]
             if len(chosen) > 1:
                 system.bound(np.sum(chosen, axis=0), sense)
     for (fig, rule), obj, value in zip(figs, objs, values, strict=True):
-        low, high = system.seen(obj)
+        low, high = system.seen(obj, (fig, rule))
         if full_ranges:
             low, high = system.bound(obj, 1), system.bound(obj, -1)
         elif not Range(fig, rule, value, low, high).ok(k):

@@ -62,6 +62,7 @@ from .audit import (
     audit,
     count_of,
     lang_period,
+    marginals_apply,
     reduce_layers,  # noqa: F401 (the exact layer reduction: run by the auditor, per system)
 )
 
@@ -82,6 +83,10 @@ MAX_HISTORY_CELLS = 660
 # docs/performance.md "The cross-time audit"): still above the ~10 s a cut may spend, and a
 # settle loop may run it several times, so the limit stays.
 MAX_MONTHLY_CELLS = 800
+# Above it, the months stay in on the marginals (audit._Marginals: areas × months + counties ×
+# languages per layer) wherever no county's month is published; False: left out, as before
+# (bench/history_cpu.py --compare-months times both).
+MONTHS_ON_MARGINALS = True
 
 Block = tuple[str, str]  # (place, measure): measure "*" (respondents) or a question id
 Reasons = dict[tuple[str, str, str], str]
@@ -229,13 +234,20 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
     # The groups of the table summed over months: the whole period and each language.
     whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
     months_dropped = False
+    basis = "cells"
     if _monthly([(figures, reasons), *history]) and \
             table.size * (1 + len(history)) > MAX_MONTHLY_CELLS:
-        # Too large to solve in a cut: the whole-period and language figures only (their
-        # months across time are left to the release rule's per-month increments).
-        history = [_within(whole, layer) for layer in history]
-        figures, reasons = _within(whole, (figures, reasons))
-        months_dropped = True
+        if MONTHS_ON_MARGINALS and marginals_apply(table, [(figures, reasons), *history,
+                                                           (floors, {})]):
+            # Too large on the cells: the same system on two marginals (exact for
+            # single-choice and text questions; audit._Marginals).
+            basis = "marginals"
+        else:
+            # The whole-period and language figures only (their months across time are left
+            # to the release rule's per-month increments).
+            history = [_within(whole, layer) for layer in history]
+            figures, reasons = _within(whole, (figures, reasons))
+            months_dropped = True
     if not _monthly([(figures, reasons), *history]):
         if len(table.months) > 1:
             table = collapsed(table)
@@ -243,17 +255,21 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         # of the summed table), and the whole period's floors say at least as much.
         floors = _within(whole, (floors, {}))[0]
     result = audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
-                   cache=cache, floors=floors, floors_at=floors_at)
+                   cache=cache, floors=floors, floors_at=floors_at, basis=basis)
     result.months_dropped = months_dropped
     return result
 
 
 def solved_cells(table: Table, monthly: bool, layers: int) -> int:
-    """Unknown cells per layer × `layers` as `audit_release` solves them: with months where
-    some time publishes them and cells × layers stays within MAX_MONTHLY_CELLS, else summed
-    over the months (county × language)."""
+    """Unknowns per layer (per block) × `layers` as `audit_release` solves them: the cells
+    where some time publishes months and cells × layers stays within MAX_MONTHLY_CELLS, the
+    marginals (areas × months + counties × languages) above it, else the cells summed over
+    the months (county × language)."""
     if monthly and table.size * layers <= MAX_MONTHLY_CELLS:
         return table.size * layers
+    if monthly and MONTHS_ON_MARGINALS:  # audit._Marginals
+        return (len(table.areas) * len(table.months)
+                + len(table.counties) * max(1, len(table.langs))) * layers
     return len(table.counties) * max(1, len(table.langs)) * layers
 
 

@@ -80,6 +80,27 @@ def test_the_release_rule_alone_pins_a_small_county_and_the_audit_says_so(
     assert "0 exposed" in today and "EXPOSED" not in today
 
 
+def test_on_the_marginals_the_audit_still_sees_it_and_says_how(
+        released_app, settings, demo_survey, redis_conn, monkeypatch):
+    """The same mixture, audited as a national survey's is (its cells × times above
+    MAX_MONTHLY_CELLS: on the marginals, audit._Marginals): Lapland's 2 is still exposed, and
+    the operator is told which systems are a relaxation there."""
+    from surveys.report import history
+
+    client = released_app.test_client()
+    first_then_mixed(client, settings, demo_survey, redis_conn, audit_history=False)
+    monkeypatch.setattr(history, "MAX_MONTHLY_CELLS", 1)
+    result = audit_cli(demo_survey)
+    assert result.exit_code == 1, result.output
+    release_part = result.output.split("latest release", 1)[1]
+    assert "audited on the marginals" in release_part
+    assert "a relaxation for the respondents, channels" in release_part
+    assert "months are left out" not in release_part
+    exposed = [line for line in release_part.splitlines() if line.startswith("EXPOSED")]
+    assert any(line.split()[1:3] == ["21", "*"] and "of respondents" in line
+               for line in exposed), result.output
+
+
 def test_the_cut_holds_back_changes_until_the_release_passes(released_app, settings,
                                                              demo_survey, redis_conn):
     client = released_app.test_client()

@@ -458,9 +458,11 @@ def test_no_release_with_the_ones_before_it_pins_a_small_group(history):
         assert not [r for r in result.ranges if r.rule == POSITIVE and r.low > 0]
 
 
-def test_months_are_left_out_where_the_system_is_too_large(monkeypatch):
-    """Above MAX_MONTHLY_CELLS (cells × times) the month figures leave the cross-time audit;
-    the whole-period ones stay in it."""
+def test_months_stay_in_on_the_marginals_where_the_cells_are_too_many(monkeypatch):
+    """Above MAX_MONTHLY_CELLS (cells × times) the cross-time audit solves on the marginals
+    (areas × months, counties × languages) and still sees what the months say: the area's
+    February is c2's. Left out (MONTHS_ON_MARGINALS off, or a county's month published), the
+    whole-period figures stay and the months are dropped."""
     import surveys.report.history as history
 
     area_of = {"c1": "a", "c2": "a"}
@@ -470,10 +472,22 @@ def test_months_are_left_out_where_the_system_is_too_large(monkeypatch):
     exact = audit_release(t, current, earlier, full_ranges=True)
     assert not exact.months_dropped and not exact.passed  # the area's February is c2's
     monkeypatch.setattr(history, "MAX_MONTHLY_CELLS", 4)
+    on_marginals = audit_release(t, current, earlier, full_ranges=True)
+    assert solved_cells(t, True, 2) == (1 * 2 + 2 * 1) * 2  # (area months + counties) × times
+    assert not on_marginals.months_dropped and on_marginals.relaxed == ["*"]
+    assert [r.figure for r in on_marginals.exposed] == [r.figure for r in exact.exposed]
+    c2 = next(r for r in on_marginals.ranges if r.figure == ("c2", F, "*", "n"))
+    assert (c2.low, c2.high) == (pytest.approx(0), pytest.approx(3))
+
+    monkeypatch.setattr(history, "MONTHS_ON_MARGINALS", False)
     coarse = audit_release(t, current, earlier, full_ranges=True)
     assert coarse.months_dropped
     c2 = next(r for r in coarse.ranges if r.figure == ("c2", ALL_MONTHS, "*", "n"))
     assert (c2.low, c2.high) == (0, pytest.approx(3))  # still bounded by the carried 12
+
+    monkeypatch.setattr(history, "MONTHS_ON_MARGINALS", True)
+    county_month = {1: ({**earlier[1][0], ("c1", J, "*", "n"): 12}, {})}
+    assert audit_release(t, current, county_month, full_ranges=True).months_dropped
 
 
 @settings(max_examples=15, deadline=None,

@@ -1,0 +1,173 @@
+"""The auditor on the marginals (surveys/report/audit.py, `_Marginals`) against the auditor on
+the cells: where no county's month is published, a single-choice or text question's system has
+the same ranges on both, over any number of times, for every protected figure (a county's
+month included); the respondents' system and a `multi` question's are relaxations on the
+marginals (never narrower than on the cells; the respondents' figures are bounded in every
+question's system on both, `respondents_everywhere`)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from surveys.report.audit import (
+    ALL_MONTHS,
+    COUNTRY,
+    MEAN,
+    RESPONDENTS,
+    N,
+    QuestionModel,
+    Table,
+    area_place,
+    audit,
+    count_of,
+    lang_period,
+    marginals_apply,
+)
+
+AREA_OF = {"c1": "a", "c2": "a", "c3": "a", "c4": "b", "c5": "b"}
+MONTHS = ("2026-01", "2026-02", "2026-03")
+LANGS = ("fi", "sv")
+LIKERT = QuestionModel("q", "one", ("1", "2", "3"), (1, 2, 3))
+TEXT = QuestionModel("t", "text")
+MULTI = QuestionModel("m", "multi", ("x", "y"))
+QUESTIONS = (LIKERT, TEXT, MULTI)
+
+
+def grow(rng: random.Random, cells: dict, people: int) -> dict:
+    """`cells` with `people` more respondents, each in a random cell, with random answers."""
+    out = {k: {q: dict(m) for q, m in v.items()} for k, v in cells.items()}
+    counties = sorted(AREA_OF)
+    for _ in range(people):
+        cell = out.setdefault((rng.choice(counties[:3] if rng.random() < 0.6 else counties),
+                               rng.choice(MONTHS), rng.choice(LANGS)), {})
+
+        def add(key: str, measure: str, cell: dict = cell) -> None:
+            got = cell.setdefault(key, {})
+            got[measure] = got.get(measure, 0) + 1
+
+        add(RESPONDENTS, N)
+        if rng.random() < 0.8:
+            add("q", N)
+            add("q", rng.choice(LIKERT.options))
+        if rng.random() < 0.5:
+            add("t", N)
+        if rng.random() < 0.7:
+            add("m", N)
+            for option in MULTI.options:
+                if rng.random() < 0.5:
+                    add("m", option)
+    return out
+
+
+def groups(t: Table) -> list[tuple[str, str]]:
+    """Every group a release may publish: no county's month."""
+    return [(p, per) for p, per in t.groups() if not (p in AREA_OF and per in MONTHS)]
+
+
+def publication(rng: random.Random, t: Table, share: float) -> dict:
+    """A random part of the true figures of `t` (what some release showed)."""
+    out: dict = {}
+    for place, period in groups(t):
+        if rng.random() < share:
+            out[(place, period, RESPONDENTS, N)] = t.value((place, period, RESPONDENTS, N))
+        for q in QUESTIONS:
+            if rng.random() >= share:
+                continue
+            n = t.value((place, period, q.id, N))
+            out[(place, period, q.id, N)] = n
+            for o in q.options:
+                if rng.random() < share:
+                    out[(place, period, q.id, count_of(o))] = t.value(
+                        (place, period, q.id, count_of(o)))
+            if q.values and n and rng.random() < share:
+                out[(place, period, q.id, MEAN)] = t.value((place, period, q.id, MEAN))
+    return out
+
+
+@st.composite
+def histories(draw):
+    seed = draw(st.integers(0, 10**9))
+    times = draw(st.integers(1, 3))
+    k = draw(st.integers(3, 5))
+    share = draw(st.sampled_from([0.4, 0.7, 0.9]))
+    return seed, times, k, share
+
+
+def table_of(cells: dict, k: int) -> Table:
+    return Table(AREA_OF, MONTHS, QUESTIONS, k, cells, LANGS)
+
+
+def case(seed: int, times: int, k: int, share: float):
+    rng = random.Random(seed)
+    cells: dict = {}
+    published = []
+    for _ in range(times):
+        cells = grow(rng, cells, rng.choice([3, 8, 20]))
+        published.append(publication(rng, table_of(cells, k), share))
+    # Newest first: the current time's figures, then the earlier ones.
+    return table_of(cells, k), published[-1], [(p, {}) for p in reversed(published[:-1])]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(histories())
+def test_ranges_on_the_marginals_are_those_on_the_cells(history):
+    t, current, earlier = case(*history)
+    assert marginals_apply(t, [(current, {}), *earlier])
+    cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True)
+    marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
+    assert [(r.figure, r.rule) for r in cells.ranges] == \
+        [(r.figure, r.rule) for r in marginals.ranges]
+    assert sorted(marginals.relaxed) == sorted(
+        {RESPONDENTS, "m"} & {r.figure[2] for r in marginals.ranges})
+    county_months = 0
+    for on_cells, on_marginals in zip(cells.ranges, marginals.ranges, strict=True):
+        key = on_cells.figure[2]
+        county_months += on_cells.figure[0] in AREA_OF and on_cells.figure[1] in MONTHS
+        if key in ("q", "t"):  # exact
+            assert on_marginals.low == pytest.approx(on_cells.low, abs=1e-6), on_cells
+            assert on_marginals.high == pytest.approx(on_cells.high, abs=1e-6), on_cells
+        else:  # a relaxation: never narrower
+            assert on_marginals.low <= on_cells.low + 1e-6, on_cells
+            assert on_marginals.high >= on_cells.high - 1e-6, on_cells
+
+
+def test_a_county_month_is_bounded_by_what_the_areas_months_leave():
+    """Two times: the area's February grew by 2 while only c1 grew (by 2) in the area: c1's
+    February holds exactly those 2, on the marginals as on the cells."""
+    area_of = {"c1": "a", "c2": "a"}
+    months = ("2026-01", "2026-02")
+
+    def respondents(n):
+        return {RESPONDENTS: {N: n}}
+
+    before = {("c1", "2026-01"): respondents(10), ("c2", "2026-01"): respondents(10)}
+    after = {**before, ("c1", "2026-02"): respondents(2)}
+    t = Table(area_of, months, (), 5, after)
+    a = area_place("a")
+    earlier = [({("c1", ALL_MONTHS, RESPONDENTS, N): 10, ("c2", ALL_MONTHS, RESPONDENTS, N): 10,
+                 (a, "2026-02", RESPONDENTS, N): 0}, {})]
+    current = {("c1", ALL_MONTHS, RESPONDENTS, N): 12, ("c2", ALL_MONTHS, RESPONDENTS, N): 10,
+               (a, "2026-02", RESPONDENTS, N): 2, (COUNTRY, ALL_MONTHS, RESPONDENTS, N): 22}
+    for basis in ("cells", "marginals"):
+        result = audit(t, current, history=earlier, full_ranges=True, basis=basis)
+        got = {r.figure: (r.low, r.high) for r in result.ranges}
+        assert got[("c1", "2026-02", RESPONDENTS, N)] == (pytest.approx(2), pytest.approx(2))
+        assert not result.passed
+    # Without the earlier time c1's February could be anything from 0 to 2.
+    alone = audit(t, current, full_ranges=True, basis="marginals")
+    assert {r.figure: (r.low, r.high) for r in alone.ranges}[
+        ("c1", "2026-02", RESPONDENTS, N)] == (pytest.approx(0), pytest.approx(2))
+
+
+def test_marginals_do_not_apply_where_a_county_month_is_published():
+    t = table_of({}, 5)
+    assert marginals_apply(t, [({("c1", ALL_MONTHS, RESPONDENTS, N): 0}, {})])
+    assert not marginals_apply(t, [({("c1", MONTHS[0], RESPONDENTS, N): 0}, {})])
+    assert not marginals_apply(t, [({}, {("c1", MONTHS[1], RESPONDENTS): "threshold"})])
+    assert marginals_apply(t, [({(area_place("a"), MONTHS[0], RESPONDENTS, N): 0,
+                                 ("c1", lang_period("sv"), "q", N): 0}, {})])

@@ -453,7 +453,8 @@ REMINDER_KINDS = ("remind", "retry")
 
 class ReminderRequest(Base):
     """HR's request for a reminder of a staff survey (`kind` "remind"), or for its failed and
-    unknown reminder mails to be sent again ("retry"), for one unit (`unit_id`) or all (NULL).
+    unknown reminder mails to be sent again ("retry"), for one unit with its sub-units
+    (`unit_id`) or all (NULL).
 
     Nothing about recipients is decided at the request: the night's participation job resolves
     it right after the survey's count (surveys.staff.mailing.resolve_requests), deciding then

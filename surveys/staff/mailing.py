@@ -7,21 +7,22 @@ outbox entry. The job workers.jobs.send_invitation_mails mails each queued row i
 survey closes, `forget` deletes its rows (the address list) and its reminder requests.
 
 Reminders follow the night count, never the click (docs/privacy.md, "Invitations by e-mail"):
-`remind` only records a request (`reminder_requests`: the survey, a unit or all, the day asked);
-nothing about recipients is decided or counted then. The hourly participation job
-(workers.jobs.count_participation), in the night, right after it counts the survey
-(surveys.staff.participation), resolves the requests made before that day (`resolve_requests`):
-one new round for the mailed rows of the requested units whose invitation is not spent at that
-moment, and the mail job enqueued at once; the request is kept, marked with that night (HR's
-page says when the last reminder went out). Who is reminded is so decided at a moment nobody
-chose, with the count HR's page shows; two clicks before the night are one reminder. Were it
-decided at the click, two reminders a few minutes apart would compare two live counts of those
-who had not answered, and their difference would be the people who answered in between. The mail
-job still checks each reminder's invitation just before sending it (someone who answered
-meanwhile gets none, "skipped"); the queue is short (the job is enqueued right after the count).
-`retry_failed` queues failed and unknown first mails at once (a first mail checks no invitation:
-a fact about mail only), but failed and unknown reminder mails only at the night (a "retry"
-request): queued again at HR's moment, their check at the claim would count who answered since.
+`remind` only records a request (`reminder_requests`: the survey, a unit with its sub-units or
+all, the day asked); nothing about recipients is decided or counted then. The hourly
+participation job (workers.jobs.count_participation), in the night, right after it counts the
+survey (surveys.staff.participation), resolves the requests made before that day
+(`resolve_requests`): one new round for the mailed rows of the requested units (with their
+sub-units) whose invitation is not spent at that moment, and the mail job enqueued at once; the
+request is kept, marked with that night (HR's page says when the last reminder went out). Who is
+reminded is so decided at a moment nobody chose, with the count HR's page shows; two clicks
+before the night are one reminder. Were it decided at the click, two reminders a few minutes
+apart would compare two live counts of those who had not answered, and their difference would be
+the people who answered in between. The mail job still checks each reminder's invitation just
+before sending it (someone who answered meanwhile gets none, "skipped"); the queue is short (the
+job is enqueued right after the count). `retry_failed` queues failed and unknown first mails at
+once (a first mail checks no invitation: a fact about mail only), but failed and unknown
+reminder mails only at the night (a "retry" request): queued again at HR's moment, their check
+at the claim would count who answered since.
 
 What is stored, and why (docs/privacy.md, "Invitations by e-mail"):
 - the address and its invitation's token only sealed together (AES-GCM, a key derived from
@@ -286,11 +287,19 @@ def add(session: Session, survey: Survey, unit_code: str, addresses: AddressList
     return Added(len(new), addresses.merged, len(existing), unit.id)
 
 
+def _subtree(session: Session, unit_id: int) -> list[int]:
+    """Ids of the unit and of every unit under it (retired ones too: their mailed people keep
+    their links, as they do under "all")."""
+    unit = session.get(Unit, unit_id)
+    return units.descendants(session, unit) if unit is not None else []
+
+
 def _scope(session: Session, survey: Survey, unit_code: str | None) -> set[int] | None:
-    """The units HR acts on: the unit `unit_code` of the survey's organisation, or None: all."""
+    """The units HR acts on: the unit `unit_code` of the survey's organisation with every unit
+    under it (units form a tree, and a unit's figures include its sub-units), or None: all."""
     if not unit_code:
         return None
-    return {invitations.unit_of_survey(session, survey, unit_code).id}
+    return set(_subtree(session, invitations.unit_of_survey(session, survey, unit_code).id))
 
 
 def _in_scope(survey: Survey, scope: set[int] | None):
@@ -334,11 +343,12 @@ def _request(session: Session, survey: Survey, kind: str, unit_code: str | None,
 
 def remind(session: Session, survey: Survey, unit_code: str | None = None,
            today: date | None = None) -> bool:
-    """Request a reminder for the survey's mailed invitations (or one unit's). Nothing about
-    recipients is decided, nor counted, now: the night's participation job resolves the request
-    right after the survey's count (`resolve_requests`). Returns whether the request is new
-    (False: the same one waits for the night already). Raises no_addresses if no first mail of
-    the scope has gone out (a fact about mail, not respondents). Flushes only."""
+    """Request a reminder for the survey's mailed invitations (or those of one unit with its
+    sub-units). Nothing about recipients is decided, nor counted, now: the night's
+    participation job resolves the request right after the survey's count
+    (`resolve_requests`). Returns whether the request is new (False: the same one waits for
+    the night already). Raises no_addresses if no first mail of the scope has gone out (a fact
+    about mail, not respondents). Flushes only."""
     _require_open(survey)
     mailed = session.scalar(select(InvitationMail.id).where(
         _in_scope(survey, _scope(session, survey, unit_code)), InvitationMail.sent_round >= 0)
@@ -350,11 +360,12 @@ def remind(session: Session, survey: Survey, unit_code: str | None = None,
 
 def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
                  now: datetime | None = None, today: date | None = None) -> None:
-    """Queue again the first mails that failed (not those that bounced), and those whose fate is
-    unknown (stuck "sending": `_stuck`; those people may get the mail twice); the failed and
-    unknown reminder mails only at the night, as a request (`resolve_requests`): a reminder
-    queued again is checked against its invitation when it is claimed, and a check at a moment
-    HR chose would count who answered since the reminder went out. Flushes only."""
+    """Queue again the first mails (of the survey, or of one unit with its sub-units) that
+    failed (not those that bounced), and those whose fate is unknown (stuck "sending":
+    `_stuck`; those people may get the mail twice); the failed and unknown reminder mails only
+    at the night, as a request (`resolve_requests`): a reminder queued again is checked
+    against its invitation when it is claimed, and a check at a moment HR chose would count
+    who answered since the reminder went out. Flushes only."""
     _require_open(survey)
     scope = _scope(session, survey, unit_code)
     _queue_again(session, _in_scope(survey, scope), InvitationMail.round == 0, now=now)
@@ -380,15 +391,16 @@ def surveys_with_requests(session: Session, today: date) -> list[int]:
 def resolve_requests(session: Session, survey: Survey, secret: str, today: date,
                      now: datetime | None = None) -> bool:
     """Run by the night's participation job right after it counts `survey` (the Finnish date
-    `today`): resolve the requests made before today. A reminder is one new round for the mailed
-    invitations of the requested units (all, if any request was for all) not spent at this
-    moment, whose previous mail went out and did not bounce; a retry queues again the reminder
-    mails that failed or whose fate is unknown. So who is reminded is decided at a moment nobody
-    chose, with the count; requests asked twice are one reminder. The requests are marked
-    resolved on `today` (a closed survey's too, with nothing queued), whether or not anyone was
-    left to remind: HR's page says when, never how many. Returns whether mails were queued
-    (never how many: that would count respondents). Flushes only; raises AlreadyResolved if a
-    concurrent run resolved them first (roll back)."""
+    `today`): resolve the requests made before today. A reminder is one new round for the
+    mailed invitations of the requested units with their sub-units (all, if any request was
+    for all) not spent at this moment, whose previous mail went out and did not bounce; a
+    retry queues again the reminder mails of its units (with their sub-units) that failed or
+    whose fate is unknown. So who is reminded is decided at a moment nobody chose, with the
+    count; requests asked twice are one reminder. The requests are marked resolved on `today`
+    (a closed survey's too, with nothing queued), whether or not anyone was left to remind:
+    HR's page says when, never how many. Returns whether mails were queued (never how many:
+    that would count respondents). Flushes only; raises AlreadyResolved if a concurrent run
+    resolved them first (roll back)."""
     requests = session.execute(select(ReminderRequest.id, ReminderRequest.kind,
                                       ReminderRequest.unit_id).where(
         ReminderRequest.survey_id == survey.id, ReminderRequest.resolved_on.is_(None),
@@ -409,7 +421,8 @@ def resolve_requests(session: Session, survey: Survey, secret: str, today: date,
         units_ = {r.unit_id for r in requests if r.kind == kind}
         if not units_:
             continue
-        scope = _in_scope(survey, None if None in units_ else units_)
+        scope = _in_scope(survey, None if None in units_ else
+                          {sub for unit in units_ for sub in _subtree(session, unit)})
         if kind == "remind":
             queued |= _queue_round(session, survey.id, scope, secret)
         else:
@@ -578,10 +591,10 @@ class UnitMail:
     failed: int
     bounced: int
     unknown: int  # stuck "sending": may or may not have been delivered
-    # The night the last reminder for the unit (asked for it or for all) went out, whether or
-    # not it found anyone; None: none yet. Never how many it reached: those are the mailed
-    # people who had not answered, exact to the person, and two nights' counts would differ by
-    # how many answered in the day between (docs/privacy.md).
+    # The night the last reminder for the whole unit (asked for it, for a unit above it or for
+    # all) went out, whether or not it found anyone; None: none yet. Never how many it reached:
+    # those are the mailed people who had not answered, exact to the person, and two nights'
+    # counts would differ by how many answered in the day between (docs/privacy.md).
     reminded_on: date | None
 
 
@@ -618,8 +631,8 @@ def _own_counts(session: Session, survey_id: int,
 
 
 def reminded_on(session: Session, survey_id: int, root: Unit) -> dict[int, date]:
-    """{unit id: the night the last reminder for the unit went out} for the units of the
-    organisation `root` that one covered: asked for the unit, or for all.
+    """{unit id: the night the last reminder for the whole unit went out} for the units of the
+    organisation `root` that one covered: asked for the unit, for a unit above it, or for all.
     Resolved requests only (`resolve_requests`), whatever they found: HR's own action and the
     night, no figure about respondents."""
     last = dict(session.execute(
@@ -628,8 +641,8 @@ def reminded_on(session: Session, survey_id: int, root: Unit) -> dict[int, date]
                ReminderRequest.resolved_on.is_not(None))
         .group_by(ReminderRequest.unit_id)).all())
     out: dict[int, date] = {}
-    for _depth, unit in units.tree(session, root):
-        days = [d for d in (last.get(None), last.get(unit.id)) if d]
+    for _depth, unit in units.tree(session, root):  # depth first: a parent before its units
+        days = [d for d in (last.get(None), last.get(unit.id), out.get(unit.parent_id)) if d]
         if days:
             out[unit.id] = max(days)
     return out

@@ -888,3 +888,75 @@ def test_a_bounced_reminder_is_no_mail_count(hr, staff_survey, smtp, redis_conn,
     for code in ("WARD1", "ORG1"):
         assert mail_row(page_of(hr), code) == ["6", "0", "6", "0", "0", "0", night(tonight())]
 
+
+def test_a_reminder_for_a_unit_reaches_its_sub_units(hr, client, staff_survey, smtp,  # noqa: F811
+                                                     redis_conn):
+    """Units form a tree and a unit's figures include its sub-units: reminding CARE reminds
+    the people mailed for CARE itself and for WARD1 and WARD2 under it, not those of HR beside
+    it; the page says so for each of them."""
+    head, staff = "osastonhoitaja@example.fi", "henkilosto@example.fi"
+    assert invite(hr, head, unit="CARE").status_code == 303
+    assert invite(hr, "\n".join(PEOPLE[:3]), unit="WARD1").status_code == 303
+    assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
+    assert invite(hr, staff, unit="HR").status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    assert answer_link(client, f"/fi/i/{first[PEOPLE[0]]}").status_code == 303
+    response = act(hr, "remind", "CARE")
+    assert response.status_code == 303
+    assert "Muistutus: CARE" in page_of(hr)
+    night_job(tonight())
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[8:]) == sorted([head, *PEOPLE[1:]])
+    page = page_of(hr)
+    for code in ("CARE", "WARD1", "WARD2"):
+        assert mail_row(page, code)[6:] == [night(tonight())], code
+    for code in ("ORG1", "HR"):  # not reminded as a whole
+        assert mail_row(page, code)[6:] == ["–"], code
+
+
+def test_sending_again_for_a_unit_covers_its_sub_units(hr, client, staff_survey, smtp,  # noqa: F811
+                                                       redis_conn, settings):
+    """"Send the failed and unknown mails again" for CARE sends again the failed first mails of
+    WARD1 and WARD2 under it at once, and their failed reminders at the night; HR's beside it
+    stay failed."""
+    from workers import context
+
+    up = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=smtp.port,
+                                 mail_from="palaute@example.fi")
+    down = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port())
+    staff = "henkilosto@example.fi"
+    try:
+        context.use(down)
+        assert invite(hr, "\n".join(PEOPLE[:3]), unit="WARD1").status_code == 303
+        assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
+        assert invite(hr, staff, unit="HR").status_code == 303
+        run_worker(redis_conn)
+        assert mail_row(page_of(hr), "CARE")[:5] == ["6", "0", "0", "6", "0"]
+        context.use(up)
+        assert act(hr, "retry", "CARE").status_code == 303
+        run_worker(redis_conn)
+        assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE)
+        page = page_of(hr)
+        assert mail_row(page, "CARE")[:5] == ["6", "0", "6", "0", "0"]
+        assert mail_row(page, "HR")[:5] == ["1", "0", "0", "1", "0"]
+        # The reminder for CARE fails: the mail server is down in the night.
+        first = {m["To"]: token_of(m) for m in mails(smtp)}
+        assert answer_link(client, f"/fi/i/{first[PEOPLE[0]]}").status_code == 303
+        # (CARE has no mailed people of its own: its sub-units' are someone to remind.)
+        assert act(hr, "remind", "CARE").status_code == 303
+        night_job(tonight())
+        context.use(down)
+        run_worker(redis_conn)
+        context.use(up)
+        assert len(mails(smtp)) == 6
+        assert act(hr, "retry", "CARE").status_code == 303
+        assert "Epäonnistuneet ja tuntemattomat muistutukset lähetetään uudelleen: CARE" \
+            in page_of(hr)
+        run_worker(redis_conn)
+        assert len(mails(smtp)) == 6  # not before the night
+        night_job(tonight(2))
+        run_worker(redis_conn)
+        assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[1:])
+    finally:
+        context.use(settings)

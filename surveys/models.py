@@ -453,12 +453,16 @@ REMINDER_KINDS = ("remind", "retry")
 
 class ReminderRequest(Base):
     """HR's request for a reminder of a staff survey (`kind` "remind"), or for its failed and
-    unknown reminder mails to be sent again ("retry"), for one unit (`unit_id`) or all (NULL).
+    unknown reminder mails to be sent again ("retry"), for one unit with its sub-units
+    (`unit_id`) or all (NULL).
 
     Nothing about recipients is decided at the request: the night's participation job resolves
     it right after the survey's count (surveys.staff.mailing.resolve_requests), deciding then
-    who is reminded, and deletes it. `requested_on` is the Finnish date of the request (the
-    night after it resolves it): HR's own action, no figure about respondents."""
+    who is reminded, and marks it resolved (`resolved_on`, the Finnish date of that night:
+    HR's page says per unit when the last reminder went out, never how many it reached).
+    `requested_on` is the Finnish date of the request (the night after it resolves it): HR's
+    own action, no figure about respondents, and so is `resolved_on`, set whether or not
+    anyone was left to remind. Deleted when the survey closes."""
 
     __tablename__ = "reminder_requests"
     __table_args__ = (CheckConstraint("kind IN ('remind', 'retry')", name="kind"),)
@@ -469,6 +473,7 @@ class ReminderRequest(Base):
                                                 nullable=True)
     kind: Mapped[str] = mapped_column(String(10))
     requested_on: Mapped[date] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 ROLES = ("national_admin", "region_admin", "hr_admin", "analyst")

@@ -313,9 +313,9 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
 
     Idempotent: a survey counted today is not counted again, by a later run or by one running
     at the same time (the day's rows are one transaction; the second fails on their key and
-    changes nothing); a request is resolved once (deleted in the transaction that queues its
-    mails). Outside the night nothing is counted or resolved, so neither happens at a moment
-    someone chose (a survey opened at 10:00 is first counted the next night)."""
+    changes nothing); a request is resolved once (marked with the night in the transaction that
+    queues its mails). Outside the night nothing is counted or resolved, so neither happens at a
+    moment someone chose (a survey opened at 10:00 is first counted the next night)."""
     config = settings()
     moment = datetime.fromisoformat(now) if now else clock.local(clock.now())
     if moment.hour not in participation.NIGHT_HOURS:

@@ -4,26 +4,25 @@ HR hands in a list of addresses for one unit (`parse_addresses`, then `add`): ev
 gets an invitation of its own (surveys.staff.invitations) and a row in `invitation_mails`, its
 outbox entry. The job workers.jobs.send_invitation_mails mails each queued row its link
 `/<lang>/i/<token>` (one section per language of the survey that has mail texts). When the
-survey closes, `forget` deletes its rows (the address list) and its pending reminder requests.
+survey closes, `forget` deletes its rows (the address list) and its reminder requests.
 
 Reminders follow the night count, never the click (docs/privacy.md, "Invitations by e-mail"):
-`remind` only records a request (`reminder_requests`: the survey, a unit or all, the day
-asked); nothing about recipients is decided or counted then. The hourly participation job
-(workers.jobs.count_participation), in the night, right after it counts the survey
-(surveys.staff.participation), resolves the requests made before that day
-(`resolve_requests`): one new round for the mailed rows of the requested units whose
-invitation is not spent at that moment, and the mail job enqueued at once. Who is reminded is
-so decided at a moment nobody chose, with the count HR's page shows; two clicks before the
-night are one reminder. Were it decided at the click, two reminders a few minutes apart would
-compare two live counts of those who had not answered, and their difference would be the
-people who answered in between. The mail job still checks each reminder's invitation just
-before sending it (someone who answered meanwhile gets none, "skipped"), so the reminder's
-counts can still drop by those who answered between the night's decision and their mail:
-minutes after a moment nobody chose, as short as the queue (the job is enqueued right after
-the count). `retry_failed` queues failed and unknown first mails at once (a first mail checks
-no invitation: a fact about mail only), but failed and unknown reminder mails only at the night
-(a "retry" request): queued again at HR's moment, their check at the claim would count who
-answered since.
+`remind` only records a request (`reminder_requests`: the survey, a unit with its sub-units or
+all, the day asked); nothing about recipients is decided or counted then. The hourly
+participation job (workers.jobs.count_participation), in the night, right after it counts the
+survey (surveys.staff.participation), resolves the requests made before that day
+(`resolve_requests`): one new round for the mailed rows of the requested units (with their
+sub-units) whose invitation is not spent at that moment, and the mail job enqueued at once; the
+request is kept, marked with that night (HR's page says when the last reminder went out). Who is
+reminded is so decided at a moment nobody chose, with the count HR's page shows; two clicks
+before the night are one reminder. Were it decided at the click, two reminders a few minutes
+apart would compare two live counts of those who had not answered, and their difference would be
+the people who answered in between. The mail job still checks each reminder's invitation just
+before sending it (someone who answered meanwhile gets none, "skipped"); the queue is short (the
+job is enqueued right after the count). `retry_failed` queues failed and unknown first mails at
+once (a first mail checks no invitation: a fact about mail only), but failed and unknown
+reminder mails only at the night (a "retry" request): queued again at HR's moment, their check
+at the claim would count who answered since.
 
 What is stored, and why (docs/privacy.md, "Invitations by e-mail"):
 - the address and its invitation's token only sealed together (AES-GCM, a key derived from
@@ -36,13 +35,14 @@ What is stored, and why (docs/privacy.md, "Invitations by e-mail"):
   neither physical order nor ids pair a row with its invitation (all are written in one
   transaction, so they share its transaction id: that pairs nothing either).
 
-HR sees counts only (`progress`): per unit with its sub-units, how many addresses, mails queued,
-sent, failed, bounced and unknown (claimed for sending more than STUCK_AFTER ago and never
-recorded: the worker died in between, so the mail may or may not have gone out); the latest
-reminder's counts (its unknown ones too) say how many mailed people had not answered, so they
-are figures about respondents and shown only where HR's page shows the unit's respondents (as
-of the latest daily count, surveys.staff.participation) and the mailed group's own figure
-passes the same rule (surveys.staff.suppression).
+HR sees counts only (`progress`): per unit with its sub-units, how many addresses, ever sent a
+mail, and first mails queued, failed, bounced and unknown (claimed for sending more than
+STUCK_AFTER ago and never recorded: the worker died in between, so the mail may or may not
+have gone out). Of reminders HR sees only the night the last one for a unit went out
+(`reminded_on`), never how many it reached, sent, failed or lost: those are the mailed people
+who had not answered that night, exact, so two reminders' counts would differ by how many
+answered in the day between, finer than the participation figures beside them
+(surveys.staff.participation: they change only by nobody or by at least the threshold).
 Nothing here logs an address or a token.
 
 At most once: a row is claimed (committed as "sending", with the minute of the claim in
@@ -71,7 +71,7 @@ from surveys.definitions.format import localized
 from surveys.infra import clock, sealing
 from surveys.models import Invitation, InvitationMail, ReminderRequest, Survey, Unit
 
-from . import invitations, participation, suppression, units
+from . import invitations, suppression, units
 from .invitations import InvitationError
 
 MAX_ADDRESSES = 100_000
@@ -287,11 +287,24 @@ def add(session: Session, survey: Survey, unit_code: str, addresses: AddressList
     return Added(len(new), addresses.merged, len(existing), unit.id)
 
 
-def _unit_filter(session: Session, survey: Survey, unit_code: str | None):
+def _subtree(session: Session, unit_id: int) -> list[int]:
+    """Ids of the unit and of every unit under it (retired ones too: their mailed people keep
+    their links, as they do under "all")."""
+    unit = session.get(Unit, unit_id)
+    return units.descendants(session, unit) if unit is not None else []
+
+
+def _scope(session: Session, survey: Survey, unit_code: str | None) -> set[int] | None:
+    """The units HR acts on: the unit `unit_code` of the survey's organisation with every unit
+    under it (units form a tree, and a unit's figures include its sub-units), or None: all."""
     if not unit_code:
-        return InvitationMail.survey_id == survey.id
-    unit = invitations.unit_of_survey(session, survey, unit_code)
-    return (InvitationMail.survey_id == survey.id) & (InvitationMail.unit_id == unit.id)
+        return None
+    return set(_subtree(session, invitations.unit_of_survey(session, survey, unit_code).id))
+
+
+def _in_scope(survey: Survey, scope: set[int] | None):
+    where = InvitationMail.survey_id == survey.id
+    return where if scope is None else where & InvitationMail.unit_id.in_(scope)
 
 
 def _spent(session: Session, hashes: list[str]) -> set[str]:
@@ -316,6 +329,7 @@ def _request(session: Session, survey: Survey, kind: str, unit_code: str | None,
     unit_id = invitations.unit_of_survey(session, survey, unit_code).id if unit_code else None
     pending = session.scalar(select(ReminderRequest.id).where(
         ReminderRequest.survey_id == survey.id, ReminderRequest.kind == kind,
+        ReminderRequest.resolved_on.is_(None),
         ReminderRequest.unit_id.is_(None) if unit_id is None
         else ReminderRequest.unit_id == unit_id).limit(1))
     if pending is not None:  # asked again before the night: the same one reminder
@@ -329,14 +343,16 @@ def _request(session: Session, survey: Survey, kind: str, unit_code: str | None,
 
 def remind(session: Session, survey: Survey, unit_code: str | None = None,
            today: date | None = None) -> bool:
-    """Request a reminder for the survey's mailed invitations (or one unit's). Nothing about
-    recipients is decided, nor counted, now: the night's participation job resolves the request
-    right after the survey's count (`resolve_requests`). Returns whether the request is new
-    (False: the same one waits for the night already). Raises no_addresses if no first mail of
-    the scope has gone out (a fact about mail, not respondents). Flushes only."""
+    """Request a reminder for the survey's mailed invitations (or those of one unit with its
+    sub-units). Nothing about recipients is decided, nor counted, now: the night's
+    participation job resolves the request right after the survey's count
+    (`resolve_requests`). Returns whether the request is new (False: the same one waits for
+    the night already). Raises no_addresses if no first mail of the scope has gone out (a fact
+    about mail, not respondents). Flushes only."""
     _require_open(survey)
     mailed = session.scalar(select(InvitationMail.id).where(
-        _unit_filter(session, survey, unit_code), InvitationMail.sent_round >= 0).limit(1))
+        _in_scope(survey, _scope(session, survey, unit_code)), InvitationMail.sent_round >= 0)
+        .limit(1))
     if mailed is None:
         raise InvitationError("no_addresses", survey.slug)
     return _request(session, survey, "remind", unit_code, today)
@@ -344,17 +360,21 @@ def remind(session: Session, survey: Survey, unit_code: str | None = None,
 
 def retry_failed(session: Session, survey: Survey, unit_code: str | None = None,
                  now: datetime | None = None, today: date | None = None) -> None:
-    """Queue again the first mails that failed (not those that bounced), and those whose fate is
-    unknown (stuck "sending": `_stuck`; those people may get the mail twice); the failed and
-    unknown reminder mails only at the night, as a request (`resolve_requests`): a reminder
-    queued again is checked against its invitation when it is claimed, and a check at a moment
-    HR chose would count who answered since the reminder went out. Flushes only."""
+    """Queue again the first mails (of the survey, or of one unit with its sub-units) that
+    failed (not those that bounced), and those whose fate is unknown (stuck "sending":
+    `_stuck`; those people may get the mail twice); the failed and unknown reminder mails only
+    at the night, as a request (`resolve_requests`): a reminder queued again is checked
+    against its invitation when it is claimed, and a check at a moment HR chose would count
+    who answered since the reminder went out. Flushes only."""
     _require_open(survey)
-    where = _unit_filter(session, survey, unit_code)
-    _queue_again(session, where, InvitationMail.round == 0, now=now)
-    # Only where a reminder was ever queued (which HR's page shows anyway, `reminded`).
-    if session.scalar(select(InvitationMail.id).where(where, InvitationMail.round > 0)
-                      .limit(1)) is not None:
+    scope = _scope(session, survey, unit_code)
+    _queue_again(session, _in_scope(survey, scope), InvitationMail.round == 0, now=now)
+    # Only where a reminder went out (which HR's page shows anyway, `reminded_on`), whether or
+    # not it found anyone: whether a reminder mail was ever queued would say that someone had
+    # not answered.
+    root = invitations.organisation_of(session, survey)
+    if root is not None and any(scope is None or unit in scope
+                                for unit in reminded_on(session, survey.id, root)):
         _request(session, survey, "retry", unit_code, today)
 
 
@@ -364,32 +384,35 @@ class AlreadyResolved(Exception):
 
 def surveys_with_requests(session: Session, today: date) -> list[int]:
     """Ids of the surveys with requests the night of `today` resolves (made before it)."""
-    return list(session.scalars(select(ReminderRequest.survey_id)
-                                .where(ReminderRequest.requested_on < today).distinct()))
+    return list(session.scalars(select(ReminderRequest.survey_id).where(
+        ReminderRequest.resolved_on.is_(None), ReminderRequest.requested_on < today).distinct()))
 
 
 def resolve_requests(session: Session, survey: Survey, secret: str, today: date,
                      now: datetime | None = None) -> bool:
     """Run by the night's participation job right after it counts `survey` (the Finnish date
     `today`): resolve the requests made before today. A reminder is one new round for the
-    mailed invitations of the requested units (all, if any request was for all) not spent at
-    this moment, whose previous mail went out and did not bounce; a retry queues again the
-    reminder mails that failed or whose fate is unknown. So who is reminded is decided at a
-    moment nobody chose, with the count; requests asked twice are one reminder. The requests
-    are deleted (a closed survey's too, with nothing queued). Returns whether mails were
-    queued (never how many: that would count respondents). Flushes only; raises
-    AlreadyResolved if a concurrent run deleted them first (roll back)."""
+    mailed invitations of the requested units with their sub-units (all, if any request was
+    for all) not spent at this moment, whose previous mail went out and did not bounce; a
+    retry queues again the reminder mails of its units (with their sub-units) that failed or
+    whose fate is unknown. So who is reminded is decided at a moment nobody chose, with the
+    count; requests asked twice are one reminder. The requests are marked resolved on `today`
+    (a closed survey's too, with nothing queued), whether or not anyone was left to remind:
+    HR's page says when, never how many. Returns whether mails were queued (never how many:
+    that would count respondents). Flushes only; raises AlreadyResolved if a concurrent run
+    resolved them first (roll back)."""
     requests = session.execute(select(ReminderRequest.id, ReminderRequest.kind,
                                       ReminderRequest.unit_id).where(
-        ReminderRequest.survey_id == survey.id, ReminderRequest.requested_on < today)).all()
+        ReminderRequest.survey_id == survey.id, ReminderRequest.resolved_on.is_(None),
+        ReminderRequest.requested_on < today)).all()
     if not requests:
         return False
-    # Deleted first: a second run at the same time waits for this one's row locks, then finds
-    # them gone (or fails to write, on SQLite) and queues nothing.
-    deleted = session.execute(delete(ReminderRequest).where(
-        ReminderRequest.id.in_([r.id for r in requests]))
-        .execution_options(synchronize_session=False)).rowcount
-    if deleted != len(requests):
+    # Marked first: a second run at the same time waits for this one's row locks, then finds
+    # them resolved (or fails to write, on SQLite) and queues nothing.
+    resolved = session.execute(update(ReminderRequest).where(
+        ReminderRequest.id.in_([r.id for r in requests]), ReminderRequest.resolved_on.is_(None))
+        .values(resolved_on=today).execution_options(synchronize_session=False)).rowcount
+    if resolved != len(requests):
         raise AlreadyResolved(survey.slug)
     if survey.status != "published":
         return False
@@ -398,9 +421,8 @@ def resolve_requests(session: Session, survey: Survey, secret: str, today: date,
         units_ = {r.unit_id for r in requests if r.kind == kind}
         if not units_:
             continue
-        scope = InvitationMail.survey_id == survey.id
-        if None not in units_:
-            scope = scope & InvitationMail.unit_id.in_(units_)
+        scope = _in_scope(survey, None if None in units_ else
+                          {sub for unit in units_ for sub in _subtree(session, unit)})
         if kind == "remind":
             queued |= _queue_round(session, survey.id, scope, secret)
         else:
@@ -437,7 +459,7 @@ def pending_requests(session: Session, survey: Survey) -> list[tuple[str, str | 
     rows = session.execute(
         select(ReminderRequest.kind, Unit.code)
         .outerjoin(Unit, Unit.id == ReminderRequest.unit_id)
-        .where(ReminderRequest.survey_id == survey.id)
+        .where(ReminderRequest.survey_id == survey.id, ReminderRequest.resolved_on.is_(None))
         .order_by(ReminderRequest.kind, Unit.code)).all()
     return [(kind, code) for kind, code in dict.fromkeys(rows)]
 
@@ -554,7 +576,7 @@ def _locale(lang: str) -> str:
     return {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}.get(lang, "fi_FI")
 
 
-# What HR sees: counts per unit with its sub-units, never per person.
+# What HR sees: counts per unit with its sub-units, never per person; of reminders only when.
 
 @dataclass(frozen=True)
 class UnitMail:
@@ -564,70 +586,76 @@ class UnitMail:
     name_sv: str
     retired: bool
     addresses: int
-    queued: int
+    queued: int  # the first mails (invitations): facts about mail, not about respondents
     sent: int
     failed: int
     bounced: int
     unknown: int  # stuck "sending": may or may not have been delivered
-    reminded: bool  # a reminder was queued in this unit or below
-    # The latest reminder's counts; None where hidden (figures about respondents).
-    reminder_queued: int | None
-    reminder_sent: int | None
-    reminder_failed: int | None
-    reminder_unknown: int | None
+    # The night the last reminder for the whole unit (asked for it, for a unit above it or for
+    # all) went out, whether or not it found anyone; None: none yet. Never how many it reached:
+    # those are the mailed people who had not answered, exact to the person, and two nights'
+    # counts would differ by how many answered in the day between (docs/privacy.md).
+    reminded_on: date | None
 
 
-_FIELDS = ("addresses", "queued", "sent", "failed", "bounced", "unknown", "r_queued", "r_sent",
-           "r_failed", "r_unknown", "reminded", "unanswered")
+_FIELDS = ("addresses", "queued", "sent", "failed", "bounced", "unknown")
 
 
 def _own_counts(session: Session, survey_id: int,
                 now: datetime | None = None) -> dict[int, dict[str, int]]:
-    stuck = case((_stuck(now), 1), else_=0)
-    rows = session.execute(
-        select(InvitationMail.unit_id, InvitationMail.round, InvitationMail.sent_round,
-               InvitationMail.status, stuck, func.count())
-        .where(InvitationMail.survey_id == survey_id)
-        .group_by(InvitationMail.unit_id, InvitationMail.round, InvitationMail.sent_round,
-                  InvitationMail.status, stuck)).all()
-    latest: dict[int, int] = defaultdict(int)
-    for row in rows:
-        latest[row[0]] = max(latest[row[0]], row[1])
+    """Per unit, its own rows: addresses, ever sent a mail, and the state of the first mails.
+    A reminder's state is counted in none of them (queued, failed, bounced, unknown or skipped,
+    it says that its person had not answered at the night)."""
+    # (Each expression once, in the select and the grouping: the same bound parameters.)
+    keys = (InvitationMail.unit_id, case((InvitationMail.round == 0, 1), else_=0),
+            case((InvitationMail.sent_round >= 0, 1), else_=0), InvitationMail.status,
+            case((_stuck(now), 1), else_=0))
+    rows = session.execute(select(*keys, func.count())
+                           .where(InvitationMail.survey_id == survey_id).group_by(*keys)).all()
     own: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_FIELDS, 0))
-    for unit_id, round_, sent_round, status, is_stuck, n in rows:
+    for unit_id, first, ever_sent, status, is_stuck, n in rows:
         c = own[unit_id]
         c["addresses"] += n
-        if sent_round >= 0:
+        if ever_sent:
             c["sent"] += n
+        if not first:
+            continue
         if status == "bounced":
             c["bounced"] += n
         # A first mail stuck "sending" is a fact about mail, not respondents, as a failed one.
-        if round_ == 0 and status in ("queued", "sending"):
+        elif status in ("queued", "sending"):
             c["unknown" if is_stuck else "queued"] += n
-        if round_ == 0 and status == "failed":
+        elif status == "failed":
             c["failed"] += n
-        latest_round = latest[unit_id]
-        if latest_round > 0 and round_ == latest_round:
-            c["reminded"] = 1
-            if status in ("queued", "sending"):
-                c["r_unknown" if is_stuck else "r_queued"] += n
-            elif sent_round == latest_round:
-                c["r_sent"] += n
-            elif status == "failed":
-                c["r_failed"] += n
-    for c in own.values():
-        # What HR could work out from the shown figures: the mailed people not reminded
-        # (answered, or answered meanwhile): a figure about respondents.
-        c["unanswered"] = c["r_queued"] + c["r_sent"] + c["r_failed"] + c["r_unknown"]
     return own
+
+
+def reminded_on(session: Session, survey_id: int, root: Unit) -> dict[int, date]:
+    """{unit id: the night the last reminder for the whole unit went out} for the units of the
+    organisation `root` that one covered: asked for the unit, for a unit above it, or for all.
+    Resolved requests only (`resolve_requests`), whatever they found: HR's own action and the
+    night, no figure about respondents."""
+    last = dict(session.execute(
+        select(ReminderRequest.unit_id, func.max(ReminderRequest.resolved_on))
+        .where(ReminderRequest.survey_id == survey_id, ReminderRequest.kind == "remind",
+               ReminderRequest.resolved_on.is_not(None))
+        .group_by(ReminderRequest.unit_id)).all())
+    out: dict[int, date] = {}
+    for _depth, unit in units.tree(session, root):  # depth first: a parent before its units
+        days = [d for d in (last.get(None), last.get(unit.id), out.get(unit.parent_id)) if d]
+        if days:
+            out[unit.id] = max(days)
+    return out
 
 
 def progress(session: Session, survey: Survey, root: Unit,
              now: datetime | None = None) -> list[UnitMail]:
-    """Per unit of the organisation (with its sub-units): the mail counts, and the latest
-    reminder's counts where they reveal no small group of respondents (the unknown ones of the
-    latest reminder among them). Rows "sending" since before STUCK_AFTER count as unknown, not
-    queued."""
+    """Per unit of the organisation (with its sub-units): the first mails' counts (rows
+    "sending" since before STUCK_AFTER count as unknown, not queued) and the night of the last
+    reminder for the unit. Of reminders nothing is counted: how many a reminder reached, sent,
+    failed or lost are the mailed people who had not answered that night, exact, and the
+    participation figures beside them change only by nobody or by at least the threshold
+    (surveys.staff.participation), which two reminders' exact counts would undo."""
     tree = units.tree(session, root)
     children: dict[int | None, list[int]] = {}
     for _depth, unit in tree:
@@ -637,28 +665,14 @@ def progress(session: Session, survey: Survey, root: Unit,
         return []
     rolled = {name: suppression.rolled_up(children, {u: c[name] for u, c in own.items()},
                                           root.id) for name in _FIELDS}
-    threshold = survey.min_group_size
-    # Respondents as HR's page shows them (the latest daily count, surveys.staff.participation),
-    # never the live spent flags: whether a unit's reminder counts are shown must not change
-    # at the moment someone answers.
-    spent = participation.shown_respondents(session, survey.id)
-    hidden = {unit.id for _depth, unit in tree if unit.id not in spent}
-    # The mailed people who got no reminder (not bounced): treated as respondents, with the
-    # same rule; and what they leave of all respondents (those invited otherwise) too.
-    answered_own = {u: c["addresses"] - c["bounced"] - c["unanswered"] for u, c in own.items()}
-    answered = suppression.rolled_up(children, answered_own, root.id)
-    hidden |= suppression.hidden_units(children, answered_own, root.id, threshold)
+    reminded = reminded_on(session, survey.id, root)
     out = []
     for depth, unit in tree:
         r = {name: rolled[name][unit.id] for name in _FIELDS}
         if not r["addresses"]:
             continue
-        shown = (r["reminded"] > 0 and unit.id not in hidden
-                 and not 0 < spent[unit.id] - answered[unit.id] < threshold)
         out.append(UnitMail(
             depth, unit.code, unit.name_fi, unit.name_sv, unit.retired_on is not None,
             r["addresses"], r["queued"], r["sent"], r["failed"], r["bounced"], r["unknown"],
-            r["reminded"] > 0,
-            r["r_queued"] if shown else None, r["r_sent"] if shown else None,
-            r["r_failed"] if shown else None, r["r_unknown"] if shown else None))
+            reminded.get(unit.id)))
     return out

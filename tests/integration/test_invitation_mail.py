@@ -21,6 +21,7 @@ from sqlalchemy import literal_column, select, update
 from surveys.definitions import lookup
 from surveys.infra import clock, db
 from surveys.infra.mail import _Handler
+from surveys.languages import locale_data
 from surveys.models import AuditEvent, Invitation, InvitationMail, ReminderRequest, Survey, Unit
 from surveys.staff import invitations, mailing
 from tests.conftest import TestCli, admin_csrf, free_port, mails, make_user, run_worker, sign_in
@@ -109,6 +110,11 @@ def remind_tonight(client, redis_conn, unit: str = "", nights: int = 1) -> None:
     assert act(client, "remind", unit).status_code == 303
     night_job(tonight(nights))
     run_worker(redis_conn)
+
+
+def night(day: date) -> str:
+    """The night `day` as the page shows a reminder's (Finnish)."""
+    return locale_data.format_date(day, "fi")
 
 
 def mail_row(html: str, code: str) -> list[str]:
@@ -226,9 +232,9 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     assert reminders[0]["Subject"].startswith("Muistutus: henkilöstökysely Henkilöstökysely")
     assert "linkkiäsi ei ole vielä käytetty" in reminders[0].get_content()
     assert token_of(reminders[0]) == first[PEOPLE[5]]
-    # 5 respondents in WARD1 (as counted in the night) reach the threshold: the reminder's
-    # counts are shown.
-    assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", "0", "1", "0", "0"]
+    # The page says when the reminder went out, never how many it reached (that many had not
+    # answered: a figure about respondents, exact to the person).
+    assert mail_row(page_of(hr), "WARD1") == ["6", "0", "6", "0", "0", "0", night(tonight())]
     # A second reminder, for the one unit: still only the unspent; the job twice sends once.
     remind_tonight(hr, redis_conn, "WARD1", nights=2)
     from workers import jobs
@@ -243,13 +249,14 @@ def test_reminders_reach_only_the_unspent(hr, client, staff_survey, smtp, redis_
     assert answer_link(client, f"/fi/i/{first[PEOPLE[5]]}").status_code == 303
     run_worker(redis_conn)
     assert len(mails(smtp)) == 8
-    # Nobody is left: a reminder now queues nothing, and says so by no count.
+    # Nobody is left: a reminder now queues nothing, and the page says that it went out, as
+    # for any ("nobody was reminded" would say that everyone had answered).
     remind_tonight(hr, redis_conn, nights=4)
     assert len(mails(smtp)) == 8
+    assert mail_row(page_of(hr), "WARD1")[6:] == [night(tonight(4))]
 
 
-def test_reminder_counts_are_hidden_where_respondents_are(hr, client, staff_survey, smtp,  # noqa: F811
-                                                          redis_conn):
+def test_reminder_counts_are_never_shown(hr, client, staff_survey, smtp, redis_conn):  # noqa: F811
     assert invite(hr, "\n".join(PEOPLE)).status_code == 303
     run_worker(redis_conn)
     first = {m["To"]: token_of(m) for m in mails(smtp)}
@@ -258,10 +265,9 @@ def test_reminder_counts_are_hidden_where_respondents_are(hr, client, staff_surv
     remind_tonight(hr, redis_conn)
     assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[2:])
     page = page_of(hr)
-    # 4 reminders would tell that 2 answered: hidden, in every unit up to the organisation.
+    # 4 reminders would tell that 2 answered: in no unit up to the organisation.
     for code in ("WARD1", "CARE", "ORG1"):
-        assert mail_row(page, code)[6:] == ["piilotettu"] * 4, code
-        assert mail_row(page, code)[:6] == ["6", "0", "6", "0", "0", "0"]
+        assert mail_row(page, code) == ["6", "0", "6", "0", "0", "0", night(tonight())], code
     assert ">4<" not in page.split("<h3>", 1)[1]
 
 
@@ -278,15 +284,16 @@ def test_reminder_counts_do_not_appear_when_someone_answers(hr, client, staff_su
         assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
     assert answer_link(client, f"/fi/i/{links[0]}").status_code == 303
     remind_tonight(hr, redis_conn)
-    # 6 respondents, 5 of them mailed: the reminder's counts would tell that 1 came by a link.
-    assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
-    # 4 more come by links (5 in all): live, the counts would now be shown. Not before the
-    # published figures have changed by at least the threshold.
+    # 6 respondents, 5 of them mailed: the reminder's count (1) would tell that 1 came by a
+    # link. The page says when it went out.
+    assert mail_row(page_of(hr), "WARD1")[6:] == [night(tonight())]
+    # 4 more come by links (5 in all): nothing about the reminder changes, live or at the
+    # night (4 more since the last figures: they stand).
     for token in links[1:]:
         assert answer_link(client, f"/fi/i/{token}").status_code == 303
-    assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
-    night_job(tonight(2))  # 4 more since the last figures: stand
-    assert mail_row(page_of(hr), "WARD1")[6:] == ["piilotettu"] * 4
+    assert mail_row(page_of(hr), "WARD1")[6:] == [night(tonight())]
+    night_job(tonight(2))
+    assert mail_row(page_of(hr), "WARD1")[6:] == [night(tonight())]
 
 
 class _Refusing(_Handler):
@@ -711,8 +718,9 @@ def test_a_mail_stuck_in_sending_shows_as_unknown_and_may_be_sent_again(
 def test_a_stuck_reminder_is_a_figure_about_respondents(hr, client, staff_survey, smtp,  # noqa: F811
                                                        redis_conn, database_url, monkeypatch,
                                                        answered):
-    """Reminders go to those who have not answered: their unknown count is hidden with the
-    other reminder counts where those would reveal a small group of respondents."""
+    """Reminders go to those who have not answered: a reminder lost in sending is counted
+    nowhere (not with the first mails' unknown ones), as no reminder count is shown, and is
+    sent again, when HR asks, at the night."""
     assert invite(hr, "\n".join(PEOPLE)).status_code == 303
     run_worker(redis_conn)
     first = {m["To"]: token_of(m) for m in mails(smtp)}
@@ -726,11 +734,7 @@ def test_a_stuck_reminder_is_a_figure_about_respondents(hr, client, staff_survey
     run_worker(redis_conn)
     page = page_of(hr)
     for code in ("WARD1", "CARE", "ORG1"):
-        if answered < 5:
-            assert mail_row(page, code)[6:] == ["piilotettu"] * 4, code
-        else:  # the reminder's counts are shown: the one reminder, lost, as unknown
-            assert mail_row(page, code)[6:] == ["0", "0", "0", "1"], code
-        assert mail_row(page, code)[:6] == ["6", "0", "6", "0", "0", "0"]
+        assert mail_row(page, code) == ["6", "0", "6", "0", "0", "0", night(tonight())], code
     # Queued again with the failed ones, at the night: a reminder queued again is checked
     # against its invitation at its claim, which must not happen at a moment HR chose.
     assert act(hr, "retry").status_code == 303
@@ -764,12 +768,12 @@ def test_two_reminders_clicked_minutes_apart_count_no_answer_between(hr, client,
     run_worker(redis_conn)
     assert mail_row(page_of(hr), "WARD1")[6:] == seen
     # Both clicks are one request; nothing was decided, nor sent, before the night.
-    assert seen == ["–"] * 4 and len(mails(smtp)) == 10
+    assert seen == ["–"] and len(mails(smtp)) == 10
     # The night decides: one reminder, to the 4 who had not answered at its count.
     night_job(tonight())
     run_worker(redis_conn)
     assert sorted(m["To"] for m in mails(smtp)[10:]) == sorted(people[6:])
-    assert mail_row(page_of(hr), "WARD1")[6:] == ["0", "4", "0", "0"]
+    assert mail_row(page_of(hr), "WARD1")[6:] == [night(tonight())]
 
 
 def test_a_request_waits_for_the_night_and_is_resolved_once(hr, client, staff_survey, smtp,  # noqa: F811
@@ -806,11 +810,153 @@ def test_a_request_waits_for_the_night_and_is_resolved_once(hr, client, staff_su
     assert night_job(tonight()) == {SLUG: True}
     assert night_job(tonight(), 1) == {SLUG: False}  # the next hour: nothing again
     assert rounds() == [0, 0, 1, 1, 1, 1]  # one reminder for the three clicks
-    with db.session_scope(database_url) as s:
-        assert s.scalars(select(ReminderRequest)).all() == []
+    with db.session_scope(database_url) as s:  # resolved, kept with their night
+        assert {r.resolved_on for r in s.scalars(select(ReminderRequest))} == {tonight()}
     run_worker(redis_conn)
     assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[2:])
     night_job(tonight())  # the job again: nothing queued, nothing sent
     run_worker(redis_conn)
     assert len(mails(smtp)) == 10 and rounds() == [0, 0, 1, 1, 1, 1]
     assert "Odottaa tämän yön vastaajalaskentaa:" not in page_of(hr)
+
+
+def shown_figures(html: str) -> dict[tuple[int, str, int], int]:
+    """Every whole number in a table cell of HR's page, by (table, unit code, column)."""
+    out = {}
+    for t, table in enumerate(html.split("<table")[1:]):
+        for row in table.split("</table>", 1)[0].split("<tr>")[1:]:
+            code = re.search(r"\((\w+)\)</th>", row)
+            if code is None:
+                continue
+            for col, cell in enumerate(re.findall(r"<td>([^<]*)</td>", row)):
+                value = cell.replace("\xa0", "").replace("\u202f", "").replace(" ", "")
+                if value.isdigit():
+                    out[(t, code.group(1), col)] = int(value)
+    return out
+
+
+def shown_progress(database_url) -> dict[tuple[str, str], int]:
+    """Every whole number of what the page is rendered from (mailing.progress: any JSON of the
+    page would be built from it), by (unit code, field)."""
+    with db.session_scope(database_url) as s:
+        survey = lookup.find(s, SLUG)
+        root = invitations.organisation_of(s, survey)
+        return {(m.code, name): value for m in mailing.progress(s, survey, root)
+                for name, value in vars(m).items()
+                if isinstance(value, int) and not isinstance(value, bool) and name != "depth"}
+
+
+def test_reminders_on_two_nights_tell_no_fewer_answers_than_the_threshold(
+        hr, client, staff_survey, smtp, redis_conn, database_url):  # noqa: F811
+    """The participation figures change only by nobody or by at least the threshold (5). Two
+    reminders on two nights, with 2 mailed people answering in the day between, must not show
+    HR figures that differ by 1 … 4: exact counts of the reminded would say that 2 answered
+    (and, the figures standing at 5, that those 2 have not been counted yet)."""
+    people = [f"hoitaja{i}@example.fi" for i in range(1, 11)]
+    assert invite(hr, "\n".join(people)).status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    for person in people[:5]:  # 5 respondents, counted: WARD1's figures are shown
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    count_tonight()
+    remind_tonight(hr, redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[10:]) == sorted(people[5:])
+    before, before_data = shown_figures(page_of(hr)), shown_progress(database_url)
+    for person in people[5:7]:  # 2 answer in the day
+        assert answer_link(client, f"/fi/i/{first[person]}").status_code == 303
+    remind_tonight(hr, redis_conn, nights=2)
+    assert sorted(m["To"] for m in mails(smtp)[15:]) == sorted(people[7:])  # 3 reminded
+    after, after_data = shown_figures(page_of(hr)), shown_progress(database_url)
+    assert before.keys() == after.keys() and before_data.keys() == after_data.keys()
+    assert before[(0, "WARD1", 1)] == after[(0, "WARD1", 1)] == 5  # respondents: stand at 5
+    for old, new in ((before, after), (before_data, after_data)):
+        moved = {key: (old[key], new[key]) for key in old if 0 < abs(old[key] - new[key]) < 5}
+        assert moved == {}
+
+
+def test_a_bounced_reminder_is_no_mail_count(hr, staff_survey, smtp, redis_conn, settings,  # noqa: F811
+                                            tmp_path):
+    """A reminder refused by the recipient's server says that its person had not answered: it
+    is not counted with the first mails' bounces."""
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    assert act(hr, "remind").status_code == 303
+    night_job(tonight())
+    with serving(_Refusing(tmp_path / "refusing", refused=[PEOPLE[0]]), settings) as server:
+        run_worker(redis_conn)
+    assert sorted(received(server)) == sorted(PEOPLE[1:])
+    for code in ("WARD1", "ORG1"):
+        assert mail_row(page_of(hr), code) == ["6", "0", "6", "0", "0", "0", night(tonight())]
+
+
+def test_a_reminder_for_a_unit_reaches_its_sub_units(hr, client, staff_survey, smtp,  # noqa: F811
+                                                     redis_conn):
+    """Units form a tree and a unit's figures include its sub-units: reminding CARE reminds
+    the people mailed for CARE itself and for WARD1 and WARD2 under it, not those of HR beside
+    it; the page says so for each of them."""
+    head, staff = "osastonhoitaja@example.fi", "henkilosto@example.fi"
+    assert invite(hr, head, unit="CARE").status_code == 303
+    assert invite(hr, "\n".join(PEOPLE[:3]), unit="WARD1").status_code == 303
+    assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
+    assert invite(hr, staff, unit="HR").status_code == 303
+    run_worker(redis_conn)
+    first = {m["To"]: token_of(m) for m in mails(smtp)}
+    assert answer_link(client, f"/fi/i/{first[PEOPLE[0]]}").status_code == 303
+    response = act(hr, "remind", "CARE")
+    assert response.status_code == 303
+    assert "Muistutus: CARE" in page_of(hr)
+    night_job(tonight())
+    run_worker(redis_conn)
+    assert sorted(m["To"] for m in mails(smtp)[8:]) == sorted([head, *PEOPLE[1:]])
+    page = page_of(hr)
+    for code in ("CARE", "WARD1", "WARD2"):
+        assert mail_row(page, code)[6:] == [night(tonight())], code
+    for code in ("ORG1", "HR"):  # not reminded as a whole
+        assert mail_row(page, code)[6:] == ["–"], code
+
+
+def test_sending_again_for_a_unit_covers_its_sub_units(hr, client, staff_survey, smtp,  # noqa: F811
+                                                       redis_conn, settings):
+    """"Send the failed and unknown mails again" for CARE sends again the failed first mails of
+    WARD1 and WARD2 under it at once, and their failed reminders at the night; HR's beside it
+    stay failed."""
+    from workers import context
+
+    up = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=smtp.port,
+                                 mail_from="palaute@example.fi")
+    down = settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port())
+    staff = "henkilosto@example.fi"
+    try:
+        context.use(down)
+        assert invite(hr, "\n".join(PEOPLE[:3]), unit="WARD1").status_code == 303
+        assert invite(hr, "\n".join(PEOPLE[3:]), unit="WARD2").status_code == 303
+        assert invite(hr, staff, unit="HR").status_code == 303
+        run_worker(redis_conn)
+        assert mail_row(page_of(hr), "CARE")[:5] == ["6", "0", "0", "6", "0"]
+        context.use(up)
+        assert act(hr, "retry", "CARE").status_code == 303
+        run_worker(redis_conn)
+        assert sorted(m["To"] for m in mails(smtp)) == sorted(PEOPLE)
+        page = page_of(hr)
+        assert mail_row(page, "CARE")[:5] == ["6", "0", "6", "0", "0"]
+        assert mail_row(page, "HR")[:5] == ["1", "0", "0", "1", "0"]
+        # The reminder for CARE fails: the mail server is down in the night.
+        first = {m["To"]: token_of(m) for m in mails(smtp)}
+        assert answer_link(client, f"/fi/i/{first[PEOPLE[0]]}").status_code == 303
+        # (CARE has no mailed people of its own: its sub-units' are someone to remind.)
+        assert act(hr, "remind", "CARE").status_code == 303
+        night_job(tonight())
+        context.use(down)
+        run_worker(redis_conn)
+        context.use(up)
+        assert len(mails(smtp)) == 6
+        assert act(hr, "retry", "CARE").status_code == 303
+        assert "Epäonnistuneet ja tuntemattomat muistutukset lähetetään uudelleen: CARE" \
+            in page_of(hr)
+        run_worker(redis_conn)
+        assert len(mails(smtp)) == 6  # not before the night
+        night_job(tonight(2))
+        run_worker(redis_conn)
+        assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[1:])
+    finally:
+        context.use(settings)

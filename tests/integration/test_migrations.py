@@ -283,3 +283,36 @@ def test_reminder_requests_migration_up_and_down(fresh_url):
     with engine.connect() as conn:
         assert "reminder_requests" not in engine.dialect.get_table_names(conn)
     engine.dispose()
+
+
+def test_reminder_resolved_migration_up_and_down(fresh_url):
+    """0024_reminder_resolved keeps a resolved reminder request with its night (a date, as
+    every column of the table): HR's page says when a unit was last reminded, never how many
+    it reached. Down, the resolved requests go (they were deleted before) and the pending
+    ones stay."""
+    migrate.upgrade(fresh_url, "0023_reminder_requests")
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
+            "retention_months, results_stamp, revision) VALUES "
+            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, '', 1)"))
+        survey = 1
+        conn.execute(text("INSERT INTO reminder_requests (survey_id, kind, requested_on) "
+                          "VALUES (:s, 'remind', '2026-03-01')"), {"s": survey})
+    migrate.upgrade(fresh_url, "0024_reminder_resolved")
+    with engine.begin() as conn:
+        columns = {c["name"]: c for c in engine.dialect.get_columns(conn, "reminder_requests")}
+        assert columns["resolved_on"]["nullable"] is True
+        assert "date" in str(columns["resolved_on"]["type"]).lower()
+        assert not any("time" in str(c["type"]).lower() for c in columns.values())
+        assert conn.scalar(text("SELECT resolved_on FROM reminder_requests")) is None
+        conn.execute(text("INSERT INTO reminder_requests (survey_id, kind, requested_on, "
+                          "resolved_on) VALUES (:s, 'remind', '2026-03-01', '2026-03-02')"),
+                     {"s": survey})
+    migrate.downgrade(fresh_url, "0023_reminder_requests")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in engine.dialect.get_columns(conn, "reminder_requests")}
+        assert "resolved_on" not in columns
+        assert conn.scalar(text("SELECT count(*) FROM reminder_requests")) == 1
+    engine.dispose()

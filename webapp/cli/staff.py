@@ -163,7 +163,8 @@ def invitations_send(slug: str, unit_code: str, file, base_url: str | None) -> N
 
 @invitations_group.command("remind")
 @click.argument("slug")
-@click.option("--unit", "unit_code", default=None, help="only this unit (default: all)")
+@click.option("--unit", "unit_code", default=None,
+              help="only this unit and its sub-units (default: all)")
 def invitations_remind(slug: str, unit_code: str | None) -> None:
     """Request a reminder, with the same link, to everyone invited by e-mail to survey SLUG
     whose invitation has not been used: it goes out after the night's count of respondents, to

@@ -440,7 +440,8 @@ class _System:
     def __init__(self, table: Table, published: Mapping[Figure, float], key: str,
                  reasons: Reasons | None = None, history: Sequence[Layer] = (),
                  floors: Mapping[Figure, float] | None = None, floors_layer: int = 0,
-                 basis: str = "cells", protected: Sequence[tuple[Figure, str]] = ()) -> None:
+                 basis: str = "cells", protected: Sequence[tuple[Figure, str]] = (),
+                 options: tuple[str, ...] | None = None) -> None:
         import numpy as np
         self.table, self.key = table, key
         self.basis = _Marginals(table) if basis == "marginals" else _Cells(table)
@@ -451,9 +452,16 @@ class _System:
                 self.blocks[(q.id, N)] = i + 1
         else:
             q = table.question[key]
+            # `options`: a `multi` question's system with some of its options only (each is
+            # bound only by its n); the others' figures are left out of it.
+            assert options is None or q.kind == "multi"
+            self.options = q.options if options is None else options
             self.blocks = {(RESPONDENTS, N): 0, (key, N): 1}
-            for i, o in enumerate(q.options):
+            for i, o in enumerate(self.options):
                 self.blocks[(key, count_of(o))] = i + 2
+        # Whether the system separates into counted quantities (`_Marginals`: exact there).
+        self.separates = key != RESPONDENTS and (
+            table.question[key].kind != "multi" or len(self.options) == 1)
         self.width = len(self.blocks) * c  # unknowns per layer
         self.layers = 1 + len(history)
         self.nvar = self.width * self.layers
@@ -615,7 +623,7 @@ class _System:
                 self.eq_rows.append(row)
                 self.eq_rhs.append(0.0)
             elif q.kind == "multi":
-                for b in range(len(q.options)):
+                for b in range(len(self.options)):
                     ub_rows.append({base + (b + 2) * c + i: 1.0, nvar: -1.0})
                     ub_rhs.append(0.0)
 
@@ -639,13 +647,13 @@ class _System:
         _place, _period, key, measure = figure
         b = self.blocks[(key, measure)]
         q = self.table.question.get(key)
-        if key == RESPONDENTS and self.key != RESPONDENTS and \
-                self.table.question[self.key].kind != "multi":
+        if key == RESPONDENTS and self.key != RESPONDENTS and self.separates:
             # The respondents in a question's system: its answers and its non-answers.
-            own = self.table.question[self.key]
-            answered = [{self.blocks[(own.id, count_of(o))]: 1.0} for o in own.options] \
-                if own.kind == "one" and own.options else [{1: 1.0}]
-            return [*answered, {0: 1.0, 1: -1.0}]
+            return [*self._answered(), {0: 1.0, 1: -1.0}]
+        if key != RESPONDENTS and measure == N and self.separates:
+            return self._answered()
+        if q is not None and q.kind == "multi" and self.separates:  # one option: x, n − x
+            return [{1: 1.0, b: -1.0}] if rule == UNANIMOUS else [{b: 1.0}]
         if q is not None and q.kind == "one" and q.options:
             options = [self.blocks[(key, count_of(o))] for o in q.options]
             if measure == N:
@@ -658,6 +666,17 @@ class _System:
         if rule == UNANIMOUS:  # n − x_o
             return [{self.blocks[(key, N)]: 1.0, b: -1.0}]
         return [{b: 1.0}]
+
+    def _answered(self) -> list[dict[int, float]]:
+        """A separable question's n as a sum of counted quantities: its options' counts, or
+        (one option of a `multi` question) that option's count and those who answered
+        without choosing it, or (a text question) n itself."""
+        own = self.table.question[self.key]
+        if own.kind == "one" and own.options:
+            return [{self.blocks[(own.id, count_of(o))]: 1.0} for o in own.options]
+        if own.kind == "multi":
+            return [{2: 1.0}, {1: 1.0, 2: -1.0}]
+        return [{1: 1.0}]
 
     def _split_rows(self, group: Group, quantity: Mapping[int, float], start: int) -> None:
         """The growth of one quantity in a county's month between two times (unknown `start` +
@@ -973,7 +992,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
           full_ranges: bool = False, cache: dict | None = None,
           reasons: Reasons | None = None, history: Sequence[Layer] = (),
           floors: Mapping[Figure, float] | None = None, floors_at: int = -1,
-          basis: str = "cells", respondents_everywhere: bool | None = None) -> AuditResult:
+          basis: str = "cells", respondents_everywhere: bool | None = None,
+          multi_by_option: bool | None = None) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -997,7 +1017,9 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     relaxation for the respondents' system and `multi` questions, listed in the result's
     `relaxed`). `respondents_everywhere` (default: on the marginals) bounds the respondents'
     figures in every single-choice or text question's system too, where on the marginals they
-    are exact; the range reported is what all systems allow (`_narrowest`).
+    are exact; `multi_by_option` (default: on the marginals) bounds each option of a `multi`
+    question again in a system of its own (with its n and the respondents), where on the
+    marginals each is exact. The range reported is what all systems allow (`_narrowest`).
     """
     ranges: list[Range] = []
     programs = 0
@@ -1017,16 +1039,34 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         # question's is not: the respondents' figures are bounded in those too, and each range
         # reported is the narrowest (every system's range holds the attacker's).
         for q in table.questions:
-            if _separates(table, q.id):
+            if q.kind != "multi":
                 by_key.setdefault(q.id, []).extend(by_key[RESPONDENTS])
-    for key, figs in by_key.items():
+    systems: list[tuple[str, tuple[str, ...] | None, list[tuple[Figure, str]]]] = [
+        (key, None, figs) for key, figs in by_key.items()]
+    if multi_by_option is None:
+        multi_by_option = basis == "marginals"
+    if multi_by_option:
+        # A `multi` question's system is a relaxation on the marginals (each option at most n,
+        # cell by cell); with one option it is not: each option's figures (and its n, and the
+        # respondents') are bounded again in a system of its own.
+        for q in table.questions:
+            if q.kind != "multi" or len(q.options) < 2:
+                continue
+            for o in q.options:
+                mine = [(f, r) for f, r in by_key.get(q.id, [])
+                        if f[3] in (N, count_of(o))]
+                if respondents_everywhere:
+                    mine += by_key.get(RESPONDENTS, [])
+                if mine:
+                    systems.append((q.id, (o,), mine))
+    for key, options, figs in systems:
         # Per system, only what enters it (the cache's key, and what _System reads).
         current = _relevant_layer(key, published, reasons)
         relevant = [_relevant_layer(key, f, r) for f, r in history]
         key_floors = _relevant_layer(key, floors or {}, None)
         signature = None
         if cache is not None:
-            signature = (key, full_ranges, basis, _signature(current),
+            signature = (key, options, full_ranges, basis, _signature(current),
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)
             if signature in cache:
@@ -1048,13 +1088,14 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         floors_layer = at[-1] + 1 if at else 0
         try:
             system = _System(table, published, key, reasons, mine, key_floors[0],
-                             floors_layer, basis=basis, protected=figs)
+                             floors_layer, basis=basis, protected=figs, options=options)
         except Contradiction:
             flags.add("contradicted")
             contradicted.append(key)
             programs += 2
-            system = _System(table, published, key, reasons, basis=basis, protected=figs)
-        if basis == "marginals" and not _separates(table, key):
+            system = _System(table, published, key, reasons, basis=basis, protected=figs,
+                             options=options)
+        if basis == "marginals" and not system.separates:
             flags.add("relaxed")
             relaxed.append(key)
         if not system.truth_fits:
@@ -1072,8 +1113,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         if cache is not None:
             cache[signature] = (key_ranges, flags)
         ranges += key_ranges
-    if respondents_everywhere:
-        ranges = _narrowest(ranges, k, full_ranges)
+    ranges = _narrowest(ranges, k, full_ranges)
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
                        earlier_solved=layers_solved, relaxed=relaxed)
 
@@ -1094,13 +1134,6 @@ def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[R
         elif got.ok(threshold) and not r.ok(threshold):
             out[(r.figure, r.rule)] = r
     return list(out.values())
-
-
-def _separates(table: Table, key: str) -> bool:
-    """Whether the system of `key` separates into counted quantities bound only by
-    non-negativity cell by cell (`_Marginals`): a single-choice or text question with its
-    respondents, not the respondents' system nor a `multi` question."""
-    return key != RESPONDENTS and table.question[key].kind != "multi"
 
 
 def _audit_system(system: _System, table: Table, figs: list[tuple[Figure, str]],

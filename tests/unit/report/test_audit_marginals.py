@@ -3,7 +3,8 @@ the cells: where no county's month is published, a single-choice or text questio
 the same ranges on both, over any number of times, for every protected figure (a county's
 month included); the respondents' system and a `multi` question's are relaxations on the
 marginals (never narrower than on the cells; the respondents' figures are bounded in every
-question's system on both, `respondents_everywhere`)."""
+question's system on both, `respondents_everywhere`, and each `multi` option in a system of
+its own, `multi_by_option`)."""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ def case(seed: int, times: int, k: int, share: float):
 def test_ranges_on_the_marginals_are_those_on_the_cells(history):
     t, current, earlier = case(*history)
     assert marginals_apply(t, [(current, {}), *earlier])
-    cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True)
+    cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True,
+                  multi_by_option=True)
     marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
     assert [(r.figure, r.rule) for r in cells.ranges] == \
         [(r.figure, r.rule) for r in marginals.ranges]

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,10 @@ N = "n"
 MEAN = "mean"
 NPS = "nps"
 COUNT = "count:"  # + the option value
+PATTERN = "set:"  # + a `multi` question's options chosen together, comma-separated
+# A `multi` question of at most this many options is audited with its sets of options as
+# unknowns on the marginals (2^k blocks: 16 at most), above it option by option (`audit`).
+MAX_SET_OPTIONS = 4
 MEAN_DECIMALS = 1
 NPS_DECIMALS = 0
 MIN_OPTION_COUNT = 3
@@ -235,6 +239,22 @@ class Table:
         raise ValueError(f"unknown measure {measure!r}")
 
 
+def _pattern_count(got: Mapping[str, int], options: Sequence[str],
+                   chosen: frozenset[str]) -> int:
+    """How many of a cell's respondents to a `multi` question chose exactly `chosen`, in one
+    split of its counts that fits them (nested sets: the i-th respondent chose every option
+    counted more than i times). The audit needs only some split that fits: the true one is not
+    stored, and any one is a point of the system."""
+    n = got.get(N, 0)
+    counts = {o: min(n, got.get(o, 0)) for o in options}
+    cuts = sorted({0, n, *counts.values()})
+    total = 0
+    for low, high in zip(cuts, cuts[1:], strict=False):
+        if frozenset(o for o, x in counts.items() if x > low) == chosen:
+            total += high - low
+    return total
+
+
 def _nps_signs(q: QuestionModel) -> list[int]:
     assert q.values is not None
     return [1 if v >= PROMOTER_MIN else -1 if v <= DETRACTOR_MAX else 0 for v in q.values]
@@ -256,10 +276,11 @@ class _Cells:
     def members(self, group: Group) -> list[int] | None:
         return self.table.cells_of(group)
 
-    def truth(self, key: str, measure: str) -> list[float]:
+    def truth(self, key: str, of: Callable[[Mapping[str, int]], float]) -> list[float]:
+        """Per unknown, `of` (a cell's counts of `key`: {measure: count})."""
         out = [0.0] * self.size
         for cell, i in self.table._index.items():
-            out[i] = self.table.cells.get(cell, {}).get(key, {}).get(measure, 0)
+            out[i] = of(self.table.cells.get(cell, {}).get(key, {}))
         return out
 
     def links(self) -> list[tuple[list[int], list[int]]]:
@@ -310,11 +331,11 @@ class _Marginals:
         langs = (period[len(LANG):],) if period.startswith(LANG) else self.langs
         return [self.v[(c, lg)] for c in table.counties_of(place) for lg in langs]
 
-    def truth(self, key: str, measure: str) -> list[float]:
+    def truth(self, key: str, of: Callable[[Mapping[str, int]], float]) -> list[float]:
         out = [0.0] * self.size
         table = self.table
         for cell, got in table.cells.items():
-            value = got.get(key, {}).get(measure, 0)
+            value = of(got.get(key, {}))
             if not value:
                 continue
             county, month = cell[0], cell[1]
@@ -441,7 +462,7 @@ class _System:
                  reasons: Reasons | None = None, history: Sequence[Layer] = (),
                  floors: Mapping[Figure, float] | None = None, floors_layer: int = 0,
                  basis: str = "cells", protected: Sequence[tuple[Figure, str]] = (),
-                 options: tuple[str, ...] | None = None) -> None:
+                 options: tuple[str, ...] | None = None, patterns: bool = False) -> None:
         import numpy as np
         self.table, self.key = table, key
         self.basis = _Marginals(table) if basis == "marginals" else _Cells(table)
@@ -459,9 +480,21 @@ class _System:
             self.blocks = {(RESPONDENTS, N): 0, (key, N): 1}
             for i, o in enumerate(self.options):
                 self.blocks[(key, count_of(o))] = i + 2
+        # `patterns` (a `multi` question): one more block per set of its options a respondent
+        # may choose (2^k), n and each option's count their sums cell by cell. What a
+        # respondent gives is one such set, so this is what every reader knows; and with the
+        # sets as counted quantities the system separates (`_Marginals`: exact there).
+        self.patterns: list[frozenset[str]] = []
+        if patterns and key != RESPONDENTS and table.question[key].kind == "multi":
+            k = len(self.options)
+            self.patterns = [frozenset(o for j, o in enumerate(self.options) if bits >> j & 1)
+                             for bits in range(2 ** k)]
+            for j, chosen in enumerate(self.patterns):
+                self.blocks[(key, PATTERN + ",".join(sorted(chosen)))] = len(self.options) + 2 + j
         # Whether the system separates into counted quantities (`_Marginals`: exact there).
         self.separates = key != RESPONDENTS and (
-            table.question[key].kind != "multi" or len(self.options) == 1)
+            table.question[key].kind != "multi" or len(self.options) == 1
+            or bool(self.patterns))
         self.width = len(self.blocks) * c  # unknowns per layer
         self.layers = 1 + len(history)
         self.nvar = self.width * self.layers
@@ -475,7 +508,8 @@ class _System:
         else:
             self.differences = [{0: 1.0, 1: -1.0}]
             if table.question[key].kind == "multi":
-                self.differences += [{1: 1.0, b: -1.0} for b in range(2, len(self.blocks))]
+                self.differences += [{1: 1.0, b: -1.0}
+                                     for b in range(2, 2 + len(self.options))]
         # A county's month on the marginals: per protected group and counted quantity, one
         # unknown per layer, its growth since the next older layer (`_split_rows`).
         self.splits: dict[tuple[Group, tuple[tuple[int, float], ...]], int] = {}
@@ -530,9 +564,13 @@ class _System:
         # linear program of its own (their range lies inside the feasible one).
         truth = np.zeros(self.width)
         for (bkey, measure), b in self.blocks.items():
-            option = measure[len(COUNT):] if measure.startswith(COUNT) else None
-            truth[b * c:(b + 1) * c] = self.basis.truth(bkey, option if option is not None
-                                                        else N)
+            if measure.startswith(PATTERN):
+                chosen = frozenset(filter(None, measure[len(PATTERN):].split(",")))
+                truth[b * c:(b + 1) * c] = self.basis.truth(
+                    bkey, lambda got, chosen=chosen: _pattern_count(got, self.options, chosen))
+                continue
+            m = measure[len(COUNT):] if measure.startswith(COUNT) else N
+            truth[b * c:(b + 1) * c] = self.basis.truth(bkey, lambda got, m=m: got.get(m, 0))
         self.truth_fits = True
         if self.layers == 1 and not floors and not self.splits:
             self.points = [truth]
@@ -626,6 +664,18 @@ class _System:
                 for b in range(len(self.options)):
                     ub_rows.append({base + (b + 2) * c + i: 1.0, nvar: -1.0})
                     ub_rhs.append(0.0)
+                if self.patterns:  # n and each option's count: sums of the sets
+                    first = len(self.options) + 2
+                    row = {base + (first + j) * c + i: -1.0 for j in range(len(self.patterns))}
+                    row[nvar] = 1.0
+                    self.eq_rows.append(row)
+                    self.eq_rhs.append(0.0)
+                    for b, o in enumerate(self.options):
+                        row = {base + (first + j) * c + i: -1.0
+                               for j, chosen in enumerate(self.patterns) if o in chosen}
+                        row[base + (b + 2) * c + i] = 1.0
+                        self.eq_rows.append(row)
+                        self.eq_rhs.append(0.0)
 
     def _row(self, block: int, cells: list[int], weight: float = 1.0,
              layer: int = 0) -> dict[int, float]:
@@ -652,6 +702,10 @@ class _System:
             return [*self._answered(), {0: 1.0, 1: -1.0}]
         if key != RESPONDENTS and measure == N and self.separates:
             return self._answered()
+        if q is not None and self.patterns:  # an option's count, or n − it: sets with, without
+            option = measure[len(COUNT):]
+            return [{self._pattern_block(chosen): 1.0} for chosen in self.patterns
+                    if (option in chosen) != (rule == UNANIMOUS)]
         if q is not None and q.kind == "multi" and self.separates:  # one option: x, n − x
             return [{1: 1.0, b: -1.0}] if rule == UNANIMOUS else [{b: 1.0}]
         if q is not None and q.kind == "one" and q.options:
@@ -669,14 +723,19 @@ class _System:
 
     def _answered(self) -> list[dict[int, float]]:
         """A separable question's n as a sum of counted quantities: its options' counts, or
-        (one option of a `multi` question) that option's count and those who answered
-        without choosing it, or (a text question) n itself."""
+        (a `multi` question) its sets of options, or (one option of it) that option's count
+        and those who answered without choosing it, or (a text question) n itself."""
         own = self.table.question[self.key]
+        if self.patterns:
+            return [{self._pattern_block(chosen): 1.0} for chosen in self.patterns]
         if own.kind == "one" and own.options:
             return [{self.blocks[(own.id, count_of(o))]: 1.0} for o in own.options]
         if own.kind == "multi":
             return [{2: 1.0}, {1: 1.0, 2: -1.0}]
         return [{1: 1.0}]
+
+    def _pattern_block(self, chosen: frozenset[str]) -> int:
+        return self.blocks[(self.key, PATTERN + ",".join(sorted(chosen)))]
 
     def _split_rows(self, group: Group, quantity: Mapping[int, float], start: int) -> None:
         """The growth of one quantity in a county's month between two times (unknown `start` +
@@ -930,6 +989,9 @@ class AuditResult:
     earlier_solved: int = 0
     # Systems solved on the marginals where those are a relaxation (`_Marginals`), by key.
     relaxed: list[str] = field(default_factory=list)
+    # Above history.MAX_MONTHLY_CELLS: how many earlier times were audited with their months
+    # (on the marginals), the newest; every time is audited without (None: not split).
+    months_times: int | None = None
 
     @property
     def exposed(self) -> list[Range]:
@@ -993,7 +1055,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
           reasons: Reasons | None = None, history: Sequence[Layer] = (),
           floors: Mapping[Figure, float] | None = None, floors_at: int = -1,
           basis: str = "cells", respondents_everywhere: bool | None = None,
-          multi_by_option: bool | None = None) -> AuditResult:
+          multi_by_option: bool | None = None, multi_sets: bool | None = None) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -1019,7 +1081,10 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     figures in every single-choice or text question's system too, where on the marginals they
     are exact; `multi_by_option` (default: on the marginals) bounds each option of a `multi`
     question again in a system of its own (with its n and the respondents), where on the
-    marginals each is exact. The range reported is what all systems allow (`_narrowest`).
+    marginals each is exact; `multi_sets` (default: on the marginals) gives a `multi` question
+    of at most MAX_SET_OPTIONS options its sets of options as unknowns (`_System`'s
+    `patterns`), exact on the marginals, instead. The range reported is what all systems allow
+    (`_narrowest`).
     """
     ranges: list[Range] = []
     programs = 0
@@ -1032,6 +1097,10 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     layers_solved = 0
     for fig, rule in protected_figures(table, published, shown):
         by_key.setdefault(fig[2], []).append((fig, rule))
+    if multi_sets is None:
+        multi_sets = basis == "marginals"
+    in_sets = {q.id for q in table.questions if multi_sets and q.kind == "multi"
+               and 1 < len(q.options) <= MAX_SET_OPTIONS}
     if respondents_everywhere is None:
         respondents_everywhere = basis == "marginals"
     if respondents_everywhere and by_key.get(RESPONDENTS):
@@ -1039,7 +1108,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         # question's is not: the respondents' figures are bounded in those too, and each range
         # reported is the narrowest (every system's range holds the attacker's).
         for q in table.questions:
-            if q.kind != "multi":
+            if q.kind != "multi" or q.id in in_sets:
                 by_key.setdefault(q.id, []).extend(by_key[RESPONDENTS])
     systems: list[tuple[str, tuple[str, ...] | None, list[tuple[Figure, str]]]] = [
         (key, None, figs) for key, figs in by_key.items()]
@@ -1050,7 +1119,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         # cell by cell); with one option it is not: each option's figures (and its n, and the
         # respondents') are bounded again in a system of its own.
         for q in table.questions:
-            if q.kind != "multi" or len(q.options) < 2:
+            if q.kind != "multi" or len(q.options) < 2 or q.id in in_sets:
                 continue
             for o in q.options:
                 mine = [(f, r) for f, r in by_key.get(q.id, [])
@@ -1066,7 +1135,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         key_floors = _relevant_layer(key, floors or {}, None)
         signature = None
         if cache is not None:
-            signature = (key, options, full_ranges, basis, _signature(current),
+            signature = (key, options, key in in_sets, full_ranges, basis, _signature(current),
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)
             if signature in cache:
@@ -1088,13 +1157,14 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         floors_layer = at[-1] + 1 if at else 0
         try:
             system = _System(table, published, key, reasons, mine, key_floors[0],
-                             floors_layer, basis=basis, protected=figs, options=options)
+                             floors_layer, basis=basis, protected=figs, options=options,
+                             patterns=options is None and key in in_sets)
         except Contradiction:
             flags.add("contradicted")
             contradicted.append(key)
             programs += 2
             system = _System(table, published, key, reasons, basis=basis, protected=figs,
-                             options=options)
+                             options=options, patterns=options is None and key in in_sets)
         if basis == "marginals" and not system.separates:
             flags.add("relaxed")
             relaxed.append(key)

@@ -69,24 +69,28 @@ from .audit import (
 # The release being audited and the one before it: their times are always in a cut's audit
 # (unit releases are audited with every earlier one, surveys.report.units).
 AUDITED_RELEASES = 2
-# A cut audits further earlier times, newest first, while cells × layers (today's and the
-# earlier ones, as solved: after months are dropped or summed over) stays within this;
-# `palaute disclosure audit` audits every one. 660 = a national survey without months (22
-# counties × 3 languages) with 10 layers: 2-20 s of CPU at 2,000-20,000 respondents, where 15
-# layers took 38 s and 30 layers 459 s (bench/history_cpu.py, docs/performance.md "The
-# cross-time audit over every release"); a cut may audit several times (settle).
+# A cut audits further earlier times, newest first, while unknowns × layers (today's and the
+# earlier ones, as solved: cells, marginals or cells summed over the months, `solved_cells`)
+# stays within this; `palaute disclosure audit` audits every one. 660 = a national survey
+# without months (22 counties × 3 languages) with 10 layers: 2-20 s of CPU at 2,000-20,000
+# respondents, where 15 layers took 38 s and 30 layers 459 s; with months on the marginals
+# (126 a layer) 5 layers (bench/history_cpu.py, docs/performance.md "The cross-time audit over
+# every release", "Months on marginals"); a cut may audit several times (settle).
 MAX_HISTORY_CELLS = 660
-# Above this many finest cells × times the month figures are left out of the cross-time audit
-# (docs/privacy.md), to keep a cut's audit short. At national size (22 counties × 12 months ×
-# 3 languages × 2 times) the audit with months took 696 s of CPU with a linprog per program,
-# 25 s since each system keeps one warm-started HiGHS model (bench/audit_cpu.py,
-# docs/performance.md "The cross-time audit"): still above the ~10 s a cut may spend, and a
-# settle loop may run it several times, so the limit stays.
+# Above this many finest cells × times the cross-time audit leaves the cells: at national size
+# (22 counties × 12 months × 3 languages × 2 times) the audit on the cells took 696 s of CPU
+# with a linprog per program, 25 s since each system keeps one warm-started HiGHS model
+# (bench/audit_cpu.py, docs/performance.md "The cross-time audit"), too long for a cut.
 MAX_MONTHLY_CELLS = 800
 # Above it, the months stay in on the marginals (audit._Marginals: areas × months + counties ×
-# languages per layer) wherever no county's month is published; False: left out, as before
-# (bench/history_cpu.py --compare-months times both).
+# languages per layer) wherever no county's month is published; False: left out, as before 2
+# December (bench/history_cpu.py --compare-months times both; docs/privacy.md, "Months").
 MONTHS_ON_MARGINALS = True
+# How many of the newest times have their months audited on the marginals (unknowns × times,
+# today's included; every time is audited without its months besides). 378 = 3 national
+# layers (126 each): today and the 2 newest earlier times, 10-40 s at 2,000 respondents where
+# 5 layers took 50-120 s (bench/history_cpu.py, docs/performance.md "Months on marginals").
+MONTHS_HISTORY_CELLS = 378
 
 Block = tuple[str, str]  # (place, measure): measure "*" (respondents) or a question id
 Reasons = dict[tuple[str, str, str], str]
@@ -233,43 +237,80 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
     figures, reasons = _within(groups, current)
     # The groups of the table summed over months: the whole period and each language.
     whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
-    months_dropped = False
-    basis = "cells"
-    if _monthly([(figures, reasons), *history]) and \
-            table.size * (1 + len(history)) > MAX_MONTHLY_CELLS:
-        if MONTHS_ON_MARGINALS and marginals_apply(table, [(figures, reasons), *history,
-                                                           (floors, {})]):
-            # Too large on the cells: the same system on two marginals (exact for
-            # single-choice and text questions; audit._Marginals).
-            basis = "marginals"
-        else:
-            # The whole-period and language figures only (their months across time are left
-            # to the release rule's per-month increments).
-            history = [_within(whole, layer) for layer in history]
-            figures, reasons = _within(whole, (figures, reasons))
-            months_dropped = True
-    if not _monthly([(figures, reasons), *history]):
-        if len(table.months) > 1:
-            table = collapsed(table)
-        # Summed over months: a floor of a month can't be placed (its group is not a group
-        # of the summed table), and the whole period's floors say at least as much.
-        floors = _within(whole, (floors, {}))[0]
-    result = audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
-                   cache=cache, floors=floors, floors_at=floors_at, basis=basis)
-    result.months_dropped = months_dropped
-    return result
+    monthly = _monthly([(figures, reasons), *history])
+    if monthly and table.size * (1 + len(history)) > MAX_MONTHLY_CELLS:
+        # Too many cells: the whole-period and language figures of every time (their months
+        # across time left to what follows), and where the marginals apply (no county's month
+        # published), the months of the newest times on them as well (audit._Marginals).
+        coarse = _summed(collapsed(table) if len(table.months) > 1 else table,
+                         (figures, reasons), history, floors, floors_at, whole, full_ranges,
+                         cache)
+        if not (MONTHS_ON_MARGINALS and marginals_apply(
+                table, [(figures, reasons), *history, (floors, {})])):
+            coarse.months_dropped = True
+            return coarse
+        per_layer = solved_cells(table, True, 1, months="marginals")
+        fit = max(0, MONTHS_HISTORY_CELLS // per_layer - 1)  # earlier times with months
+        newest, older = history[:fit], history[fit:]
+        if older:
+            # The times left out of the months' part still bound every later count from
+            # below (floors_of): on the oldest time kept, or nearer today where the floors
+            # given hold only from there.
+            floors = {**floors}
+            for fig, value in floors_of(older, table.threshold).items():
+                floors[fig] = max(floors.get(fig, 0), value)
+            floors_at = min(len(newest) - 1, floors_at) if floors_at >= 0 or not newest \
+                else len(newest) - 1
+        fine = audit(table, figures, reasons=reasons, history=newest, full_ranges=full_ranges,
+                     cache=cache, floors=floors, floors_at=floors_at, basis="marginals")
+        fine.months_times = len(newest)
+        return _both(fine, coarse)
+    if not monthly:
+        return _summed(collapsed(table) if len(table.months) > 1 else table,
+                       (figures, reasons), history, floors, floors_at, whole, full_ranges,
+                       cache)
+    return audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
+                 cache=cache, floors=floors, floors_at=floors_at)
 
 
-def solved_cells(table: Table, monthly: bool, layers: int) -> int:
-    """Unknowns per layer (per block) × `layers` as `audit_release` solves them: the cells
-    where some time publishes months and cells × layers stays within MAX_MONTHLY_CELLS, the
-    marginals (areas × months + counties × languages) above it, else the cells summed over
-    the months (county × language)."""
-    if monthly and table.size * layers <= MAX_MONTHLY_CELLS:
-        return table.size * layers
-    if monthly and MONTHS_ON_MARGINALS:  # audit._Marginals
+def _summed(table: Table, current: tuple[Figures, Reasons],
+            history: list[tuple[Figures, Reasons]], floors: Figures, floors_at: int,
+            whole: set[tuple[str, str]], full_ranges: bool, cache: dict | None) -> AuditResult:
+    """The audit of the whole-period and language figures only, on the table summed over the
+    months. A floor of a month can't be placed there (its group is not a group of the summed
+    table), and the whole period's floors say at least as much."""
+    figures, reasons = _within(whole, current)
+    return audit(table, figures, reasons=reasons,
+                 history=[_within(whole, layer) for layer in history], full_ranges=full_ranges,
+                 cache=cache, floors=_within(whole, (floors, {}))[0], floors_at=floors_at)
+
+
+def _both(fine: AuditResult, coarse: AuditResult) -> AuditResult:
+    """One result of two audits of the same release (each leaves out part of what the
+    attacker knows): a figure passes where it passes in both (audit._narrowest)."""
+    from .audit import _narrowest
+
+    # (The summed table's one pseudo-month is its whole period again: not a figure of its own.)
+    summed = [r for r in coarse.ranges if r.figure[1] != ALL_MONTHS + "all"]
+    fine.ranges = _narrowest([*fine.ranges, *summed], fine.threshold, False)
+    fine.programs += coarse.programs
+    for name in ("contradicted", "truth_outside", "relaxed"):
+        setattr(fine, name, sorted({*getattr(fine, name), *getattr(coarse, name)}))
+    fine.earlier_solved = max(fine.earlier_solved, coarse.earlier_solved)
+    return fine
+
+
+def solved_cells(table: Table, monthly: bool, layers: int, months: str | None = None) -> int:
+    """Unknowns per layer (per block) × `layers` as `audit_release` solves its times: the cells
+    where some time publishes months and cells × layers stays within MAX_MONTHLY_CELLS, else
+    the cells summed over the months (county × language; above the limit the months of the
+    newest times are solved on the marginals besides, within MAX_HISTORY_CELLS of their own).
+    `months="marginals"`: the marginals' count (areas × months + counties × languages)."""
+    if months == "marginals":
         return (len(table.areas) * len(table.months)
                 + len(table.counties) * max(1, len(table.langs))) * layers
+    if monthly and table.size * layers <= MAX_MONTHLY_CELLS:
+        return table.size * layers
     return len(table.counties) * max(1, len(table.langs)) * layers
 
 

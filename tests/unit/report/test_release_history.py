@@ -473,11 +473,21 @@ def test_months_stay_in_on_the_marginals_where_the_cells_are_too_many(monkeypatc
     assert not exact.months_dropped and not exact.passed  # the area's February is c2's
     monkeypatch.setattr(history, "MAX_MONTHLY_CELLS", 4)
     on_marginals = audit_release(t, current, earlier, full_ranges=True)
-    assert solved_cells(t, True, 2) == (1 * 2 + 2 * 1) * 2  # (area months + counties) × times
+    assert solved_cells(t, True, 2, months="marginals") == (1 * 2 + 2 * 1) * 2
     assert not on_marginals.months_dropped and on_marginals.relaxed == ["*"]
+    assert on_marginals.months_times == 1
     assert [r.figure for r in on_marginals.exposed] == [r.figure for r in exact.exposed]
     c2 = next(r for r in on_marginals.ranges if r.figure == ("c2", F, "*", "n"))
     assert (c2.low, c2.high) == (pytest.approx(0), pytest.approx(3))
+
+    # Beyond MAX_HISTORY_CELLS of marginals the months of the older times are left out of
+    # the months' part, and their counts bound today's from below: still exposed.
+    monkeypatch.setattr(history, "MONTHS_HISTORY_CELLS", 4)
+    newest_only = audit_release(t, current, earlier, full_ranges=True)
+    assert newest_only.months_times == 0 and not newest_only.months_dropped
+    c2 = next(r for r in newest_only.ranges if r.figure == ("c2", F, "*", "n"))
+    assert (c2.low, c2.high) == (pytest.approx(0), pytest.approx(3))
+    assert not newest_only.passed
 
     monkeypatch.setattr(history, "MONTHS_ON_MARGINALS", False)
     coarse = audit_release(t, current, earlier, full_ranges=True)

@@ -1,4 +1,6 @@
-"""A check behind the proposed way to keep months in the national cross-time audit (issue 10).
+"""A check behind the way months stay in the national cross-time audit (issue 10; built since
+as surveys.report.audit._Marginals, checked against the cells by
+tests/unit/report/test_audit_marginals.py).
 
     .venv/bin/python -m bench.month_projection [--trials 150] [--seed 0]
 

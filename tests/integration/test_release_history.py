@@ -84,7 +84,7 @@ def test_on_the_marginals_the_audit_still_sees_it_and_says_how(
         released_app, settings, demo_survey, redis_conn, monkeypatch):
     """The same mixture, audited as a national survey's is (its cells × times above
     MAX_MONTHLY_CELLS: on the marginals, audit._Marginals): Lapland's 2 is still exposed, and
-    the operator is told which systems are a relaxation there."""
+    the operator is told how it was audited and which systems are a relaxation there."""
     from surveys.report import history
 
     client = released_app.test_client()
@@ -93,8 +93,9 @@ def test_on_the_marginals_the_audit_still_sees_it_and_says_how(
     result = audit_cli(demo_survey)
     assert result.exit_code == 1, result.output
     release_part = result.output.split("latest release", 1)[1]
-    assert "audited on the marginals" in release_part
-    assert "a relaxation for the respondents, channels" in release_part
+    assert "the months of today and the 1 newest earlier time(s) on the marginals" \
+        in release_part
+    assert "a relaxation for the respondents (" in release_part  # channels: exact, its sets
     assert "months are left out" not in release_part
     exposed = [line for line in release_part.splitlines() if line.startswith("EXPOSED")]
     assert any(line.split()[1:3] == ["21", "*"] and "of respondents" in line

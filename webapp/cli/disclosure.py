@@ -113,12 +113,16 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
     if result.months_dropped:
         click.echo("note: with months the system is too large to solve here; months are left "
                    "out of this audit (the release rule protects them per month)")
+    if result.months_times is not None:
+        click.echo(f"note: with months the cells are too many to solve here; every time is "
+                   f"audited without its months, and the months of today and the "
+                   f"{result.months_times} newest earlier time(s) on the marginals (areas × "
+                   f"months, counties × languages)")
     if result.relaxed:
-        click.echo("note: with months the cells are too many to solve here; audited on the "
-                   "marginals (areas × months, counties × languages): exact for single-choice "
-                   "and text questions, a relaxation for " + ", ".join(
-                       "the respondents" if k == "*" else k
-                       for k in sorted(result.relaxed, key=lambda k: (k != "*", k))))
+        click.echo("note: on the marginals a relaxation for " + ", ".join(
+            "the respondents" if k == "*" else k
+            for k in sorted(result.relaxed, key=lambda k: (k != "*", k)))
+            + " (docs/privacy.md, \"Months\")")
     if result.contradicted:
         click.echo("note: earlier figures cannot lie under today's data (aggregates rebuilt or "
                    "responses removed?): audited without the earlier times for "

@@ -173,3 +173,38 @@ def test_marginals_do_not_apply_where_a_county_month_is_published():
     assert not marginals_apply(t, [({}, {("c1", MONTHS[1], RESPONDENTS): "threshold"})])
     assert marginals_apply(t, [({(area_place("a"), MONTHS[0], RESPONDENTS, N): 0,
                                  ("c1", lang_period("sv"), "q", N): 0}, {})])
+
+
+def test_a_split_of_multi_counts_into_sets_fits_them():
+    """_pattern_count: some split of a cell's multi counts into sets of options that has the
+    cell's n and each option's count (the point the auditor starts from)."""
+    from itertools import combinations
+
+    from surveys.report.audit import _pattern_count
+
+    options = ("x", "y", "z")
+    got = {N: 7, "x": 5, "y": 2, "z": 7}
+    sets = [frozenset(c) for r in range(4) for c in combinations(options, r)]
+    counts = {s: _pattern_count(got, options, s) for s in sets}
+    assert all(v >= 0 for v in counts.values())
+    assert sum(counts.values()) == 7
+    for o in options:
+        assert sum(v for s, v in counts.items() if o in s) == got[o]
+
+
+def test_a_multi_question_of_many_options_is_audited_option_by_option():
+    """Above MAX_SET_OPTIONS a multi question's own system stays a relaxation on the marginals
+    (listed), and each option is bounded again in an exact system of its own."""
+    from surveys.report.audit import MAX_SET_OPTIONS
+
+    many = QuestionModel("w", "multi", tuple(str(i) for i in range(MAX_SET_OPTIONS + 1)))
+    few = QuestionModel("v", "multi", ("a", "b"))
+    cells = {("c1", MONTHS[0], "fi"): {RESPONDENTS: {N: 2}, "w": {N: 2, "0": 2, "1": 1},
+                                       "v": {N: 2, "a": 2}}}
+    t = Table(AREA_OF, MONTHS, (many, few), 5, cells, LANGS)
+    published = {(COUNTRY, ALL_MONTHS, RESPONDENTS, N): 2}
+    result = audit(t, published, full_ranges=True, basis="marginals")
+    assert sorted(result.relaxed) == [RESPONDENTS, "w"]
+    # Each protected figure once, whatever number of systems bounded it.
+    keys = [(r.figure, r.rule) for r in result.ranges]
+    assert len(keys) == len(set(keys)) and any(k[0][2] == "w" for k in keys)

@@ -73,9 +73,9 @@ AUDITED_RELEASES = 2
 # earlier ones, as solved: cells, marginals or cells summed over the months, `solved_cells`)
 # stays within this; `palaute disclosure audit` audits every one. 660 = a national survey
 # without months (22 counties × 3 languages) with 10 layers: 2-20 s of CPU at 2,000-20,000
-# respondents, where 15 layers took 38 s and 30 layers 459 s; with months on the marginals
-# (126 a layer) 5 layers (bench/history_cpu.py, docs/performance.md "The cross-time audit over
-# every release", "Months on marginals"); a cut may audit several times (settle).
+# respondents, where 15 layers took 38 s and 30 layers 459 s (bench/history_cpu.py,
+# docs/performance.md "The cross-time audit over every release"); a cut may audit several
+# times (settle). The months of the newest times have a budget of their own (below).
 MAX_HISTORY_CELLS = 660
 # Above this many finest cells × times the cross-time audit leaves the cells: at national size
 # (22 counties × 12 months × 3 languages × 2 times) the audit on the cells took 696 s of CPU
@@ -255,12 +255,11 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         if older:
             # The times left out of the months' part still bound every later count from
             # below (floors_of): on the oldest time kept, or nearer today where the floors
-            # given hold only from there.
+            # given hold only from there (a floor on a later time is weaker, still true).
+            floors_at = min(len(newest) - 1, floors_at) if floors else len(newest) - 1
             floors = {**floors}
             for fig, value in floors_of(older, table.threshold).items():
                 floors[fig] = max(floors.get(fig, 0), value)
-            floors_at = min(len(newest) - 1, floors_at) if floors_at >= 0 or not newest \
-                else len(newest) - 1
         fine = audit(table, figures, reasons=reasons, history=newest, full_ranges=full_ranges,
                      cache=cache, floors=floors, floors_at=floors_at, basis="marginals")
         fine.months_times = len(newest)
@@ -304,7 +303,7 @@ def solved_cells(table: Table, monthly: bool, layers: int, months: str | None = 
     """Unknowns per layer (per block) × `layers` as `audit_release` solves its times: the cells
     where some time publishes months and cells × layers stays within MAX_MONTHLY_CELLS, else
     the cells summed over the months (county × language; above the limit the months of the
-    newest times are solved on the marginals besides, within MAX_HISTORY_CELLS of their own).
+    newest times are solved on the marginals besides, within MONTHS_HISTORY_CELLS).
     `months="marginals"`: the marginals' count (areas × months + counties × languages)."""
     if months == "marginals":
         return (len(table.areas) * len(table.months)

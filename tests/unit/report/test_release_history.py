@@ -534,3 +534,23 @@ def test_the_reused_highs_model_audits_releases_as_linprog_does(history):
                                    for lo, hi in ref[3]]
     finally:
         audit_mod.SOLVER = saved
+
+
+def test_floors_learnt_after_the_earlier_times_stay_on_today_when_months_are_split(monkeypatch):
+    """Above MAX_MONTHLY_CELLS, where the months' part keeps only the newest earlier time, the
+    floors the cut passes (learnt at time 3, after both earlier times) still hold only from
+    time 3: put on time 2 they would contradict its figure (c1 was 10 then)."""
+    import surveys.report.history as history
+
+    area_of = {"c1": "a", "c2": "a"}
+    t = Table(area_of, (J, F), (), 5, {("c1", J): respondents(10), ("c1", F): respondents(4),
+                                       ("c2", F): respondents(6)})
+    c1 = ("c1", ALL_MONTHS, "*", "n")
+    current = ({(AREA, ALL_MONTHS, "*", "n"): 20, (AREA, F, "*", "n"): 10}, {})
+    earlier = {2: ({c1: 10, (AREA, J, "*", "n"): 10}, {}), 1: ({c1: 8}, {})}
+    monkeypatch.setattr(history, "MAX_MONTHLY_CELLS", 4)
+    monkeypatch.setattr(history, "MONTHS_HISTORY_CELLS", 2 * solved_cells(t, True, 1,
+                                                                          months="marginals"))
+    result = audit_release(t, current, earlier, floors={c1: 14}, floors_until=3)
+    assert result.months_times == 1
+    assert not result.contradicted and not result.truth_outside

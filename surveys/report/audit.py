@@ -558,6 +558,7 @@ class _System:
         self.solved = 0
         self.solve_s = 0.0
         self._growth_cache: dict = {}
+        self._stacked: np.ndarray | None = None
         self._highs = None
         self._fixed = self._optimal = False
         # Feasible points seen so far, the truth first: a rule they already satisfy needs no
@@ -926,7 +927,9 @@ class _System:
     def seen(self, obj: np.ndarray, figure: tuple[Figure, str] | None = None
              ) -> tuple[float, float]:
         import numpy as np
-        points = np.vstack(self.points)
+        if self._stacked is None or self._stacked.shape[0] != len(self.points):
+            self._stacked = np.vstack(self.points)  # one row per point
+        points = self._stacked
         if figure is not None and self.basis.split(figure[0][:2]) is not None:
             # A county's month: at each point seen, its least and largest value given that
             # point's marginals (`_split_rows`: what its growth unknowns may take there), not
@@ -935,15 +938,16 @@ class _System:
             high = np.zeros(len(points))
             for quantity in self._quantities(*figure):
                 dv, du, dt = self._growths(figure[0][:2], quantity)
-                v, u, t = points @ dv, points @ du, points @ dt  # (points, layers)
-                low += np.maximum(0.0, v + u - t).sum(axis=1)
-                high += np.minimum(v, u).sum(axis=1)
+                # (layers, points); sparse × dense, the cheap way round
+                v, u, t = dv @ points.T, du @ points.T, dt @ points.T
+                low += np.maximum(0.0, v + u - t).sum(axis=0)
+                high += np.minimum(v, u).sum(axis=0)
             return float(low.min()), float(high.max())
         values = points @ obj
         return float(values.min()), float(values.max())
 
     def _growths(self, group: Group, quantity: Mapping[int, float]):
-        """Matrices (unknowns × layers) giving, per layer, the growth of `quantity` in the
+        """Matrices (layers × unknowns) giving, per layer, the growth of `quantity` in the
         county's v, the month's u and the area's months (`_split_rows`)."""
         import numpy as np
         from scipy.sparse import csr_matrix
@@ -965,8 +969,8 @@ class _System:
                             rows.append(at * self.width + b * c + i)
                             cols.append(layer)
                             data.append(sign * w)
-            out.append(csr_matrix((np.array(data), (np.array(rows), np.array(cols))),
-                                  shape=(self.nvar, self.layers)))
+            out.append(csr_matrix((np.array(data), (np.array(cols), np.array(rows))),
+                                  shape=(self.layers, self.nvar)))
         self._growth_cache[key] = tuple(out)
         return self._growth_cache[key]
 

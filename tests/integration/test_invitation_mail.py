@@ -960,3 +960,50 @@ def test_sending_again_for_a_unit_covers_its_sub_units(hr, client, staff_survey,
         assert sorted(m["To"] for m in mails(smtp)[6:]) == sorted(PEOPLE[1:])
     finally:
         context.use(settings)
+
+
+def test_two_night_runs_resolving_at_once_queue_one_reminder(hr, client, staff_survey, smtp,  # noqa: F811
+                                                             redis_conn, database_url):
+    """Two runs of the night's job resolving the same requests at the same moment (two
+    workers, or a run retried while the first still holds its transaction): the second waits
+    for the first's row locks (PostgreSQL) or for its write lock (SQLite), then finds the
+    requests resolved and queues nothing, so every person gets one reminder."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    assert invite(hr, "\n".join(PEOPLE)).status_code == 303
+    run_worker(redis_conn)
+    assert act(hr, "remind").status_code == 303
+    from workers import jobs
+
+    night, secret = tonight(), jobs.settings().secret()
+    first = db.new_session(database_url)
+    second = db.new_session(database_url)
+    outcome: dict[str, object] = {}
+    try:
+        survey = lookup.visible(first, SLUG)
+        assert mailing.resolve_requests(first, survey, secret, night) is True  # flushed
+
+        def other() -> None:
+            try:
+                outcome["queued"] = mailing.resolve_requests(
+                    second, lookup.visible(second, SLUG), secret, night)
+                second.commit()
+            except (mailing.AlreadyResolved, OperationalError) as e:
+                second.rollback()
+                outcome["refused"] = type(e).__name__
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()  # waiting for the first run's locks
+        first.commit()
+        thread.join(30)
+        assert not thread.is_alive()
+    finally:
+        first.close()
+        second.close()
+    assert "queued" not in outcome and outcome["refused"]
+    with db.session_scope(database_url) as s:
+        assert sorted(s.scalars(select(InvitationMail.round))) == [1] * 6  # one round

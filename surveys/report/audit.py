@@ -267,8 +267,6 @@ def _nps_balance(q: QuestionModel, counts: Iterable[float]) -> float:
 class _Cells:
     """The unknowns of a block: the table's finest cells (county × month × language)."""
 
-    exact = True
-
     def __init__(self, table: Table) -> None:
         self.table = table
         self.size = table.size
@@ -303,10 +301,11 @@ class _Marginals:
     non-negative, growing cells (a transportation problem with equal totals always has a
     solution, and so has each increment between two times), so a system whose unknowns
     separate into such quantities has the same ranges on the marginals as on the cells: a
-    single-choice or text question with its respondents. Where a bound ties quantities cell by
-    cell (a `multi` option at most its n; the respondents' system, each question's n at most the
-    respondents) the same bound on the marginals is weaker than on the cells: a relaxation
-    (`exact` False for those systems; docs/privacy.md)."""
+    single-choice or text question with its respondents, a `multi` question with its sets of
+    options (or one of its options alone). Where a bound ties quantities cell by cell (each
+    option of a `multi` question at most its n; the respondents' system, each question's n at
+    most the respondents) the same bound on the marginals is weaker than on the cells: a
+    relaxation (`_System.separates` False; docs/privacy.md, "Months")."""
 
     def __init__(self, table: Table) -> None:
         self.table = table

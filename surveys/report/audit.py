@@ -39,6 +39,12 @@ Protected figures and their rules, with k = the survey's `min_group_size`:
 Figures hidden only to cover others (a big county hidden beside a small one) need no protection
 of their own. Questions are solved separately (one linear program per question and the
 respondents, linked through n ≤ R); the respondents' system includes every question's n.
+
+Where the cells are too many (a national survey's months across several times), the same
+systems are solved on two marginals of the cells instead (`_Marginals`, `audit(basis=
+"marginals")`): exact where a system separates into counted quantities, a relaxation elsewhere
+(the result's `relaxed`), with the respondents' figures and each `multi` option bounded again in
+systems that are exact there.
 """
 
 from __future__ import annotations

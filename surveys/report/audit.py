@@ -518,6 +518,7 @@ class _System:
         # A county's month on the marginals: per protected group and counted quantity, one
         # unknown per layer, its growth since the next older layer (`_split_rows`).
         self.splits: dict[tuple[Group, tuple[tuple[int, float], ...]], int] = {}
+        self._growth_cache: dict = {}
         if isinstance(self.basis, _Marginals):
             for fig, rule in protected:
                 if self.basis.split(fig[:2]) is None:
@@ -562,7 +563,6 @@ class _System:
         self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
         self.solved = 0
         self.solve_s = 0.0
-        self._growth_cache: dict = {}
         self._stacked: np.ndarray | None = None
         self._highs = None
         self._fixed = self._optimal = False
@@ -751,33 +751,24 @@ class _System:
         problem) every value between is possible, whatever the other cells hold, so the sum of
         these unknowns over the layers ranges exactly as the county's month does
         (bench/month_projection.py compares both)."""
-        county, month, months = self.basis.split(group)  # type: ignore[misc]
-        c = self.basis.size
+        dv, du, dt = self._growths(group, quantity)
 
-        def growth(layer: int, cells: list[int], sign: float) -> dict[int, float]:
-            row: dict[int, float] = {}
-            for older, w in ((False, sign), (True, -sign)):
-                at = layer + 1 if older else layer
-                if at >= self.layers:
-                    continue
-                for b, qw in quantity.items():
-                    for i in cells:
-                        j = at * self.width + b * c + i
-                        row[j] = row.get(j, 0.0) + w * qw
-            return row
+        def growth(matrix, layer: int, sign: float = 1.0) -> dict[int, float]:
+            lo, hi = matrix.indptr[layer], matrix.indptr[layer + 1]
+            return {int(j): sign * float(w)
+                    for j, w in zip(matrix.indices[lo:hi], matrix.data[lo:hi], strict=True)}
 
         for layer in range(self.layers):
             d = start + layer
-            for cells in (county, [month]):  # d ≤ Δv, d ≤ Δu
-                row = {j: -w for j, w in growth(layer, cells, 1.0).items()}
+            for matrix in (dv, du):  # d ≤ Δv, d ≤ Δu
+                row = growth(matrix, layer, -1.0)
                 row[d] = row.get(d, 0.0) + 1.0
                 self.ub_rows.append(row)
                 self.ub_rhs.append(0.0)
-            row = growth(layer, county, 1.0)  # Δv + Δu − ΔT ≤ d
-            for j, w in growth(layer, [month], 1.0).items():
-                row[j] = row.get(j, 0.0) + w
-            for j, w in growth(layer, months, -1.0).items():
-                row[j] = row.get(j, 0.0) + w
+            row = growth(dv, layer)  # Δv + Δu − ΔT ≤ d
+            for matrix, sign in ((du, 1.0), (dt, -1.0)):
+                for j, w in growth(matrix, layer, sign).items():
+                    row[j] = row.get(j, 0.0) + w
             row[d] = row.get(d, 0.0) - 1.0
             self.ub_rows.append(row)
             self.ub_rhs.append(0.0)
@@ -953,7 +944,8 @@ class _System:
 
     def _growths(self, group: Group, quantity: Mapping[int, float]):
         """Matrices (layers × unknowns) giving, per layer, the growth of `quantity` in the
-        county's v, the month's u and the area's months (`_split_rows`)."""
+        county's v, the month's u and the area's months: the rows of `_split_rows`, and what
+        `seen` reads its points through."""
         import numpy as np
         from scipy.sparse import csr_matrix
         key = (group, tuple(sorted(quantity.items())))

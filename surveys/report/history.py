@@ -220,8 +220,6 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
     Where no time publishes any month, the table summed over months is audited (as
     surveys.report.disclosure.publish_without_months argues: a county's month then appears in
     nothing but its totals, at every time alike, so the totals' ranges cover the months)."""
-    from .disclosure import collapsed
-
     # A group today's table does not have (a month or a language without data today) had
     # none at any earlier time either, unless the aggregates shrank: its figures can't be
     # placed and are left out (docs/privacy.md, "Earlier releases and the audit").
@@ -242,9 +240,8 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         # Too many cells: the whole-period and language figures of every time (their months
         # across time left to what follows), and where the marginals apply (no county's month
         # published), the months of the newest times on them as well (audit._Marginals).
-        coarse = _summed(collapsed(table) if len(table.months) > 1 else table,
-                         (figures, reasons), history, floors, floors_at, whole, full_ranges,
-                         cache)
+        coarse = _summed(table, (figures, reasons), history, floors, floors_at, whole,
+                         full_ranges, cache)
         if not (MONTHS_ON_MARGINALS and marginals_apply(
                 table, [(figures, reasons), *history, (floors, {})])):
             coarse.months_dropped = True
@@ -265,9 +262,8 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
         fine.months_times = len(newest)
         return _both(fine, coarse)
     if not monthly:
-        return _summed(collapsed(table) if len(table.months) > 1 else table,
-                       (figures, reasons), history, floors, floors_at, whole, full_ranges,
-                       cache)
+        return _summed(table, (figures, reasons), history, floors, floors_at, whole,
+                       full_ranges, cache)
     return audit(table, figures, reasons=reasons, history=history, full_ranges=full_ranges,
                  cache=cache, floors=floors, floors_at=floors_at)
 
@@ -278,6 +274,10 @@ def _summed(table: Table, current: tuple[Figures, Reasons],
     """The audit of the whole-period and language figures only, on the table summed over the
     months. A floor of a month can't be placed there (its group is not a group of the summed
     table), and the whole period's floors say at least as much."""
+    from .disclosure import collapsed
+
+    if len(table.months) > 1:
+        table = collapsed(table)
     figures, reasons = _within(whole, current)
     return audit(table, figures, reasons=reasons,
                  history=[_within(whole, layer) for layer in history], full_ranges=full_ranges,

@@ -314,23 +314,27 @@ def solved_cells(table: Table, monthly: bool, layers: int, months: str | None = 
 
 
 def select_times(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep: Iterable[T],
-                 limit: int | None = None, current: tuple[Figures, Reasons] | None = None
-                 ) -> tuple[list[T], list[T]]:
+                 limit: int | None = None) -> tuple[list[T], list[T]]:
     """Which earlier times a cut audits: every time in `keep` (those of the release being cut
-    and of the one before it), then the newest others while `solved_cells` of today's layer
-    and the chosen ones stays within `limit` (None: MAX_HISTORY_CELLS). Returns (chosen,
-    left out), each newest first. Leaving a time out is a relaxation (the attacker knows it):
-    the cut logs it, and `palaute disclosure audit` audits every time."""
+    and of the one before it), then the newest others while the unknowns without months
+    (`solved_cells(monthly=False)`) of today's layer and the chosen ones stay within `limit`
+    (None: MAX_HISTORY_CELLS); surveys.report.pacing keeps a survey's times within it.
+    Returns (chosen, left out), each newest first. Leaving a time out is a relaxation (the
+    attacker knows it): the cut logs it, and `palaute disclosure audit` audits every time."""
     limit = MAX_HISTORY_CELLS if limit is None else limit
     order = sorted(layers, reverse=True)
     keep = set(keep)
-    monthly = _monthly([*layers.values(), *([current] if current else [])])
     chosen = [t for t in order if t in keep]
     left_out: list[T] = []
     for t in order:
         if t in keep:
             continue
-        if not left_out and solved_cells(table, monthly, len(chosen) + 2) <= limit:
+        # The budget bounds the unknowns without months (county × language per layer): where
+        # the months are solved on the cells, MAX_MONTHLY_CELLS bounds them (audit_release
+        # leaves the cells above it). Counting the cells against this budget instead left
+        # every older time out where one more layer crossed it below MAX_MONTHLY_CELLS,
+        # though more layers, solved without months, fitted again.
+        if not left_out and solved_cells(table, False, len(chosen) + 2) <= limit:
             chosen.append(t)
         else:
             left_out.append(t)
@@ -348,12 +352,11 @@ class Budgeted(Generic[T]):
 
 
 def within_budget(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep: Iterable[T],
-                  threshold: int, current: tuple[Figures, Reasons] | None = None
-                  ) -> Budgeted[T]:
+                  threshold: int) -> Budgeted[T]:
     """The earlier times a cut audits (`select_times`) and the lower bounds the others still
     give (`floors_of`): one piece for the cut and `palaute disclosure audit --history recent`,
     so the operator's audit is the cut's."""
-    chosen, left_out = select_times(table, layers, keep, current=current)
+    chosen, left_out = select_times(table, layers, keep)
     return Budgeted({t: layers[t] for t in chosen}, left_out,
                     floors_of([layers[t] for t in left_out], threshold),
                     max(left_out, default=None))

@@ -32,13 +32,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import reported_questions
+from surveys.definitions.lifecycle import default_closes_on
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED
 from surveys.models import (
@@ -48,10 +49,11 @@ from surveys.models import (
     Region,
     ReleasedBlock,
     ResultRelease,
+    Survey,
 )
 from surveys.reference.regions import name_in
 
-from . import history, results
+from . import history, pacing, results
 from .audit import LANG, AuditResult, Table, lang_period
 from .disclosure import COUNTRY
 from .scopes import COUNTRY_NAMES, Scope
@@ -264,8 +266,40 @@ def _timed(blocks: Mapping[Block, ReleasedBlock]) -> Timed:
     return {b: (blk.data, blk.computed_in) for b, blk in blocks.items()}
 
 
+def _moment(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def pace(session: Session, survey: SurveySnapshot, now: datetime) -> pacing.Pace:
+    """The survey's release times at `now` (surveys.report.pacing): how many its figures may
+    take (the cut's budget, history.MAX_HISTORY_CELLS, over the cells one time adds for the
+    largest table it can have: the counties its respondents can come from × the languages it
+    offers), how many its releases have shown, and whether a cut now may add one."""
+    counties = (session.scalar(select(func.count()).select_from(Region))
+                if survey.scope == "national" else 1)
+    langs = len(survey.definition.get("languages") or ()) or 1
+    times = pacing.capacity(counties * langs, history.MAX_HISTORY_CELLS)
+    released = select(ResultRelease.id).where(ResultRelease.survey_id == survey.id)
+    used = session.scalar(select(func.count(func.distinct(ReleasedBlock.computed_in)))
+                          .where(ReleasedBlock.release_id.in_(released))) or 0
+    opens_on, closes_on, closed_on = session.execute(
+        select(Survey.opens_on, Survey.closes_on, Survey.closed_on)
+        .where(Survey.id == survey.id)).one()
+    first = session.scalar(select(func.min(ResultRelease.released_at))
+                           .where(ResultRelease.survey_id == survey.id))
+    start = _moment(opens_on) if opens_on else (first or now)
+    close_day = closes_on or default_closes_on(start.date())
+    if closed_on is not None:
+        close_day = min(close_day, closed_on)
+    close = max(_moment(close_day), start)
+    points = pacing.schedule(start, close, times)
+    return pacing.Pace(times, used, pacing.allowed(times, used, points, now),
+                       pacing.next_allowed(times, used, points, now),
+                       points[1] - points[0] if len(points) > 1 else close - start)
+
+
 def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
-        audit_history: bool = True) -> ResultRelease | None:
+        audit_history: bool = True, paced: bool = True) -> ResultRelease | None:
     """Cut a release of `survey` now; None if no figure would change (nothing is stored).
 
     The blocks that may change (`changing_blocks`) take today's audited figures, the rest carry
@@ -277,9 +311,21 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
     carry their previous figures (or, published for the first time, show none), and the audit
     runs again. A release that fails is never stored. `audit_history=False` skips that audit
     (what a cut did before it existed: for tests that show what it prevents, never for
-    publishing)."""
+    publishing).
+
+    A cut adds a time to the survey's history only where its pacing allows (`pace`,
+    surveys.report.pacing): else it stores nothing, so every cut audits every earlier time.
+    `paced=False` skips that (for tests of the budget that pacing keeps a survey within)."""
     all_scopes = scopes(session)
     previous_release = latest(session, survey.id)
+    if previous_release is not None and paced:
+        times = pace(session, survey, now)
+        if not times.allowed:
+            log.info("release pacing: %d of %d times used; figures may next change from %s",
+                     times.used, times.times,
+                     f"{times.next_at:%Y-%m-%d %H:%M}" if times.next_at else "never",
+                     extra={"survey": survey.slug})
+            return None
     previous = _blocks(session, previous_release.id) if previous_release else {}
     sizes = current_sizes(session, survey, all_scopes)
     measures = {RESPONDENTS} | {q["id"] for q in reported_questions(survey.definition)}
@@ -321,12 +367,9 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
         # Every earlier time within the cut's budget: the previous release's always, then the
         # newest others (history.select_times); the rest as lower bounds only (below), and in
         # full in `palaute disclosure audit`.
-        # (With the figures this cut would show at most, as `palaute disclosure audit
-        # --history recent` passes the release's: whether months are solved sets the budget.)
         # What the times left out still say about later ones: their counts as lower bounds.
         budget = history.within_budget(
-            table, public, {t for _d, t in _timed(previous).values()}, survey.min_group_size,
-            current=history.served(assemble(changing)).get(NOW, ({}, {})))
+            table, public, {t for _d, t in _timed(previous).values()}, survey.min_group_size)
         if budget.left_out:
             log.warning("release audit: %d of %d earlier times audited at the cut, %d left out "
                         "(history.MAX_HISTORY_CELLS); `palaute disclosure audit` audits all",
@@ -411,8 +454,7 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
         keep = {t for _d, t in own.values()} - {NOW}
         if len(rows) > 1:
             keep |= {b.computed_in for b in _blocks(session, rows[1].id).values()}
-        budget = history.within_budget(table, public, keep, survey.min_group_size,
-                                       current=shown.get(NOW, ({}, {})))
+        budget = history.within_budget(table, public, keep, survey.min_group_size)
     elif times != "all":
         raise ValueError(f"times: 'all' or 'recent', not {times!r}")
     layers = dict(budget.earlier)

@@ -24,7 +24,8 @@ def group() -> None:
 def release(slug: str | None) -> None:
     """Cut a release of SLUG (default: every open or closed survey) now, e.g. at its close.
 
-    A county's figures change only if enough respondents joined it since they last changed.
+    A county's figures change only if enough respondents joined it since they last changed,
+    and a survey's figures only as often as its release times allow (surveys.report.pacing).
     A closed staff survey's unit figures are released too (surveys.report.units.cut): they
     change only if every unit, own part and breakdown value gained nobody or enough people."""
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -38,7 +39,16 @@ def release(slug: str | None) -> None:
             targets = [survey]
         for survey in targets:
             cut = releases.cut(session, survey, now)
-            if cut is None:
+            times = releases.pace(session, survey, now)
+            if cut is None and not times.allowed and times.next_at is None:
+                click.echo(f"{survey.slug}: figures stay as released: all {times.times} "
+                           "release times of this survey are used (docs/privacy.md, \"How "
+                           "often figures may change\")")
+            elif cut is None and not times.allowed:
+                click.echo(f"{survey.slug}: figures may next change from "
+                           f"{times.next_at:%Y-%m-%d %H:%M} UTC ({times.used} of {times.times} "
+                           "release times used)")
+            elif cut is None:
                 click.echo(f"{survey.slug}: no figure may change yet; the last release stands")
             else:
                 click.echo(f"{survey.slug}: released at {cut.released_at:%Y-%m-%d %H:%M} UTC")

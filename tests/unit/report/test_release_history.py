@@ -367,6 +367,29 @@ def test_the_cut_keeps_its_window_and_the_newest_times_within_the_budget():
     assert chosen == [10, 2] and left == [9, 8, 7, 6, 5, 4, 3, 1]
 
 
+def test_every_time_pacing_allows_is_audited_also_where_the_months_are_solved():
+    """A county-scoped survey (Lapland: 1 county × 5 languages × 12 months = 60 cells) whose
+    releases publish months: its cut audits them on the cells up to history.MAX_MONTHLY_CELLS
+    and on county × language beyond, so its budget never runs out before pacing's capacity
+    (surveys.report.pacing). Before the fix the 12th layer was counted as 720 cells against
+    the 660 of the budget, and every older time was left out, though 14 layers (solved
+    without their months, 70 unknowns) fit again."""
+    from surveys.report import history, pacing
+
+    langs = ("fi", "sv", "se", "smn", "sms")
+    months = tuple(f"2026-{m:02}" for m in range(1, 13))
+    t = Table({"c1": "a"}, months, (), 5, {("c1", J, "fi"): respondents(10)}, langs)
+    assert t.size == 60
+    layer = ({("c1", J, "*", "n"): 10}, {})  # a county's month: the months are published
+    times = pacing.capacity(len(t.counties) * len(langs), history.MAX_HISTORY_CELLS)
+    layers = {i: layer for i in range(1, times)}  # every time but today's
+    chosen, left = select_times(t, layers, keep={times - 1})
+    assert left == [] and len(chosen) == times - 1
+    # And beyond the capacity the budget still leaves times out (its fallback).
+    chosen, left = select_times(t, {i: layer for i in range(1, times + 1)}, keep={times})
+    assert left == [1]
+
+
 def test_times_left_out_still_bound_later_counts_from_below():
     """A time the cut's budget leaves out still says that every count it showed is at least as
     large later (floors_of; a count hidden to protect another, at least the threshold): c1

@@ -1,0 +1,104 @@
+"""Release pacing on a real database (surveys/report/pacing.py, releases.cut): a survey cut every
+day never takes more release times than its cut audits in full, so no earlier release is ever
+reduced to lower bounds at a cut."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import update
+
+from surveys.definitions import lookup
+from surveys.infra import db
+from surveys.models import ReleasedBlock, ResultRelease, Survey
+from surveys.report import history, releases
+from tests.conftest import VALID_ANSWERS, TestCli, run_worker, submit
+
+LANGS = ("fi", "sv", "se")  # the demo survey's languages: one time adds 22 × 3 cells
+
+
+@pytest.fixture
+def released_app(settings, redis_conn):
+    from webapp import create_app
+
+    return create_app(settings.with_overrides(results_release="daily", rate_limit_submit="off"),
+                      {"TESTING": True})
+
+
+def answer(client, slug: str, n: int, region: str) -> None:
+    for i in range(n):
+        varied = {"recommend": str(5 + i % 5), "got_help": str(2 + i % 3),
+                  "service": ("dental", "social")[i % 2]}
+        # All in Finnish: a language group that gained fewer than the threshold holds its
+        # place's figures back (releases.changing_blocks), which is not what this tests.
+        resp = submit(client, slug, "fi", {**VALID_ANSWERS, **varied, "region": region})
+        assert resp.status_code == 303
+
+
+def test_a_survey_cut_every_day_never_takes_more_times_than_its_cut_audits(
+        released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
+    # A budget of 4 times for this survey; its period is June.
+    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
+    with db.session_scope(settings) as s:
+        s.execute(update(Survey).where(Survey.slug == demo_survey)
+                  .values(opens_on=date(2026, 6, 1), closes_on=date(2026, 6, 30)))
+    client = released_app.test_client()
+    taken = []
+    with caplog.at_level("INFO", logger="surveys.report.releases"):
+        for day in ("06-01", "06-02", "06-03", "06-10", "06-15", "06-16", "06-29", "06-30",
+                    "07-01"):
+            answer(client, demo_survey, 5, "19")
+            answer(client, demo_survey, 5, "18")
+            run_worker(redis_conn)
+            with db.session_scope(settings) as s:
+                survey = lookup.visible(s, demo_survey)
+                if releases.cut(s, survey, datetime.fromisoformat(f"2026-{day}T04:00")):
+                    taken.append(day)
+                    # What a cut audits: every earlier time, none left out to lower bounds.
+                    table = releases.results.publication(s, survey).table
+                    audit = releases.audit_latest(s, survey, table, None, times="recent",
+                                                  full_ranges=False)
+                    assert audit.left_out == 0 and audit.times == len(taken) - 1
+    # Two spare times at the start, then the schedule's points (15 June noon, the close).
+    assert taken == ["06-01", "06-02", "06-16", "06-30"]
+    assert not any("left out" in r.getMessage() for r in caplog.records)
+    assert any("release pacing: 2 of 4 times used; figures may next change from "
+               "2026-06-15 12:00" in r.getMessage() for r in caplog.records), caplog.records
+    with db.session_scope(settings) as s:
+        survey_id = lookup.visible(s, demo_survey).id
+        assert s.query(ResultRelease).filter_by(survey_id=survey_id).count() == 4
+        assert len({b.computed_in for b in s.query(ReleasedBlock)}) == 4
+
+    # Every time used: the operator's release says so, and stores nothing.
+    from webapp.cli import main
+
+    result = TestCli().invoke(main, ["results", "release", demo_survey])
+    assert result.exit_code == 0, result.output
+    assert (f"{demo_survey}: figures stay as released: all 4 release times of this survey "
+            "are used") in result.output
+    with db.session_scope(settings) as s:
+        assert s.query(ResultRelease).filter_by(survey_id=survey_id).count() == 4
+
+
+def test_the_operator_is_told_when_figures_may_next_change(released_app, settings, demo_survey,
+                                                           redis_conn, monkeypatch):
+    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
+    with db.session_scope(settings) as s:
+        s.execute(update(Survey).where(Survey.slug == demo_survey)
+                  .values(opens_on=date(2026, 1, 1), closes_on=date(2036, 1, 1)))
+    client = released_app.test_client()
+    from webapp.cli import main
+
+    outputs = []
+    for _ in range(3):
+        answer(client, demo_survey, 5, "19")
+        run_worker(redis_conn)
+        result = TestCli().invoke(main, ["results", "release", demo_survey])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    # Two times (the first, a spare), then the next of the schedule's points, halfway through
+    # the ten years: 2031-01-01.
+    assert all("released at" in out for out in outputs[:2]), outputs
+    assert (f"{demo_survey}: figures may next change from 2031-01-01 00:00 UTC (2 of 4 "
+            "release times used)") in outputs[2], outputs

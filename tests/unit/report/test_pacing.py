@@ -1,0 +1,112 @@
+"""Release pacing on its own (surveys.report.pacing): a survey never takes more release times
+than its cut audits in full, the close always has its time, and figures keep changing on the
+schedule while cuts run."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from surveys.report import pacing
+
+START = datetime(2026, 1, 1)
+CLOSE = datetime(2026, 12, 31)
+
+
+def run(times: int, attempts: list[datetime], start: datetime = START,
+        close: datetime = CLOSE) -> list[datetime]:
+    """Which of the cut attempts (in order) add a time."""
+    points = pacing.schedule(start, close, times)
+    taken: list[datetime] = []
+    for moment in attempts:
+        if pacing.allowed(times, len(taken), points, moment):
+            taken.append(moment)
+    return taken
+
+
+def test_capacity_is_the_budget_over_one_times_cells_never_below_two():
+    assert pacing.capacity(22 * 3, 660) == 10  # a national survey in three languages
+    assert pacing.capacity(22 * 6, 660) == 5
+    assert pacing.capacity(1 * 5, 660) == 132  # a county's own survey in five languages
+    assert pacing.capacity(10_000, 660) == pacing.MIN_TIMES
+
+
+def test_a_national_survey_cut_every_day_changes_about_every_seven_weeks():
+    days = [START + timedelta(days=d, hours=4) for d in range(400)]
+    taken = run(10, days)
+    assert len(taken) == 10
+    # The first cuts take the two spare times, then one per schedule point (8 points, 52 days
+    # apart), the last at the close.
+    points = pacing.schedule(START, CLOSE, 10)
+    assert len(points) == 8 and all(
+        (b - a).days == 52 for a, b in zip(points, points[1:], strict=False))
+    assert taken[:3] == days[:3]
+    assert taken[3:] == [min(d for d in days if d >= p) for p in points[1:]]
+    assert taken[-1] == CLOSE + timedelta(hours=4)
+    # After that, nothing more: the cut's audit stays within its budget for good.
+    assert run(10, days + [CLOSE + timedelta(days=90)]) == taken
+
+
+def test_points_missed_become_spare_later():
+    # No cut ran until midsummer: the passed points may all be taken at once.
+    summer = datetime(2026, 7, 1, 4)
+    taken = run(10, [summer + timedelta(hours=h) for h in range(20)])
+    points = pacing.schedule(START, CLOSE, 10)
+    ahead = sum(1 for p in points if p > summer)
+    assert len(taken) == 10 - ahead
+
+
+def test_a_survey_reopened_after_its_times_are_used_keeps_its_figures():
+    points = pacing.schedule(START, CLOSE, 4)
+    assert not pacing.allowed(4, 4, points, CLOSE + timedelta(days=1))
+    assert pacing.next_allowed(4, 4, points, CLOSE) is None
+    later = pacing.schedule(START, CLOSE + timedelta(days=180), 4)
+    assert not pacing.allowed(4, 4, later, CLOSE + timedelta(days=100))
+
+
+moments = st.integers(min_value=-30 * 24, max_value=500 * 24).map(
+    lambda h: START + timedelta(hours=h))
+
+
+@given(times=st.integers(min_value=1, max_value=40),
+       length=st.integers(min_value=0, max_value=400),
+       attempts=st.lists(moments, max_size=120).map(sorted))
+def test_never_more_times_than_the_capacity_and_the_close_always_has_its_time(
+        times, length, attempts):
+    capacity = pacing.capacity(660 // times, 660)  # at least MIN_TIMES
+    close = START + timedelta(days=length)
+    points = pacing.schedule(START, close, capacity)
+    before_close = [m for m in attempts if m < close]
+    taken = run(capacity, before_close, close=close)
+    assert len(taken) <= capacity - 1  # one time is always left for the close
+    assert pacing.allowed(capacity, len(taken), points, close)
+    assert len(run(capacity, attempts, close=close)) <= capacity
+
+
+@given(times=st.integers(min_value=2, max_value=40),
+       length=st.integers(min_value=1, max_value=400),
+       late=st.integers(min_value=0, max_value=24))
+def test_a_cut_on_every_schedule_point_is_allowed(times, length, late):
+    """Liveness: cuts that run at the schedule's points (or up to a day after) each change
+    figures, so a survey's figures are never older than the schedule's spacing plus a day."""
+    close = START + timedelta(days=length)
+    points = pacing.schedule(START, close, times)
+    attempts = [p + timedelta(hours=late) for p in points]
+    assert run(times, attempts, close=close) == attempts
+
+
+@given(times=st.integers(min_value=2, max_value=30),
+       used=st.integers(min_value=0, max_value=32),
+       now=moments)
+def test_next_allowed_is_the_first_moment_a_cut_may_change_figures(times, used, now):
+    points = pacing.schedule(START, CLOSE, times)
+    at = pacing.next_allowed(times, used, points, now)
+    if at is None:
+        assert used >= times
+        assert not pacing.allowed(times, used, points, CLOSE + timedelta(days=3650))
+        return
+    assert at >= now and pacing.allowed(times, used, points, at)
+    if at > now:
+        assert not pacing.allowed(times, used, points, at - timedelta(microseconds=1))

@@ -272,11 +272,11 @@ def _moment(day: date) -> datetime:
 
 def pace(session: Session, survey: SurveySnapshot, now: datetime) -> pacing.Pace:
     """The survey's release times at `now` (surveys.report.pacing): how many its figures may
-    take (the cut's budget, history.MAX_HISTORY_CELLS, over the cells one time adds for the
-    largest table it can have: the counties its respondents can come from × the languages it
-    offers), how many its releases have shown, and whether a cut now may add one."""
-    counties = (session.scalar(select(func.count()).select_from(Region))
-                if survey.scope == "national" else 1)
+    take (the cut's budget, history.MAX_HISTORY_CELLS, over the unknowns one time adds as
+    history.select_times counts them: every county × the languages the survey offers; a
+    county-scoped survey's table holds every county too, results.publication), how many its
+    releases have shown, and whether a cut now may add one."""
+    counties = session.scalar(select(func.count()).select_from(Region)) or 1
     langs = len(survey.definition.get("languages") or ()) or 1
     times = pacing.capacity(counties * langs, history.MAX_HISTORY_CELLS)
     released = select(ResultRelease.id).where(ResultRelease.survey_id == survey.id)

@@ -368,8 +368,8 @@ def test_the_cut_keeps_its_window_and_the_newest_times_within_the_budget():
 
 
 def test_every_time_pacing_allows_is_audited_also_where_the_months_are_solved():
-    """A county-scoped survey (Lapland: 1 county × 5 languages × 12 months = 60 cells) whose
-    releases publish months: its cut audits them on the cells up to history.MAX_MONTHLY_CELLS
+    """A small table (1 county × 5 languages × 12 months = 60 cells) whose releases publish
+    months: its cut audits them on the cells up to history.MAX_MONTHLY_CELLS
     and on county × language beyond, so its budget never runs out before pacing's capacity
     (surveys.report.pacing). Before the fix the 12th layer was counted as 720 cells against
     the 660 of the budget, and every older time was left out, though 14 layers (solved

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import (
     Blueprint,
     Response,
@@ -24,7 +26,7 @@ from surveys.definitions.format import (
 )
 from surveys.infra import clock, export_status
 from surveys.reference.regions import all_regions, name_in
-from surveys.report import bulk_export, exports, statistics
+from surveys.report import bulk_export, exports, releases, statistics
 from surveys.report.published import monthly_results, survey_results, versions
 from surveys.report.results import result_options
 from surveys.report.scopes import ScopeError, resolve
@@ -210,6 +212,20 @@ def render_page(survey, public: bool = True):
     return _page(survey, public)
 
 
+def _pace(survey) -> dict:
+    """When the released figures may next change (surveys.report.pacing), for the page's
+    readers: `final` once every release time is used, else `from` (the counties' date) while
+    that is still ahead. A page cached with its release stays true: times pass only towards
+    "may change", and a release that uses one makes a new page."""
+    moment = clock.now()
+    times = releases.pace(get_db(), survey, moment.replace(tzinfo=None))
+    if times.next_at is None:
+        return {"final": True, "from": None}
+    ahead = times.next_at > moment.replace(tzinfo=None)
+    return {"final": False,
+            "from": clock.today(times.next_at.replace(tzinfo=UTC)) if ahead else None}
+
+
 def _page(survey, public: bool = True):
     db = get_db()
     national = survey.scope == "national"
@@ -225,6 +241,7 @@ def _page(survey, public: bool = True):
     for question in questions:
         question["chart"] = _chart(question, columns)
     trend_chart, trend_rows, trend_docs = _trend(survey, region)
+    pace = _pace(survey) if mode != "live" and columns[0].get("release") else None
     if national:
         regions = sorted(((r.code, name_in(r, g.lang)) for r in all_regions(db)),
                          key=lambda p: p[1])
@@ -233,6 +250,7 @@ def _page(survey, public: bool = True):
                    if r.code == survey.scope]
     return render_template("results.html", survey=survey, columns=columns, questions=questions,
                            languages=_languages(columns, questions), release_mode=mode,
+                           pace=pace,
                            regions=regions, region=region, national=national,
                            trend_chart=trend_chart, trend_rows=trend_rows,
                            trend_names=[d["scope"]["name"] for d in trend_docs],

@@ -79,6 +79,11 @@ def test_a_survey_cut_every_day_never_takes_more_times_than_its_cut_audits(
             "are used") in result.output
     with db.session_scope(settings) as s:
         assert s.query(ResultRelease).filter_by(survey_id=survey_id).count() == 4
+    # And the results page tells its readers, in their language.
+    for lang, text in (("en", "These figures will not change any more."),
+                       ("fi", "Nämä luvut eivät enää muutu.")):
+        page = client.get(f"/{lang}/results/{demo_survey}").get_data(as_text=True)
+        assert text in page, lang
 
 
 def test_the_operator_is_told_when_figures_may_next_change(released_app, settings, demo_survey,
@@ -102,3 +107,8 @@ def test_the_operator_is_told_when_figures_may_next_change(released_app, setting
     assert all("released at" in out for out in outputs[:2]), outputs
     assert (f"{demo_survey}: figures may next change from 2031-01-01 00:00 UTC (2 of 4 "
             "release times used)") in outputs[2], outputs
+    page = client.get(f"/en/results/{demo_survey}").get_data(as_text=True)
+    assert "Figures may next change on or after January 1, 2031." in page
+    assert "will not change any more" not in page
+    page = client.get(f"/sv/results/{demo_survey}").get_data(as_text=True)
+    assert "Siffrorna kan ändras nästa gång tidigast den 1 januari 2031." in page

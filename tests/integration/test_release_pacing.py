@@ -13,7 +13,7 @@ from surveys.definitions import lookup
 from surveys.infra import db
 from surveys.models import ReleasedBlock, ResultRelease, Survey
 from surveys.report import history, releases
-from tests.conftest import VALID_ANSWERS, TestCli, run_worker, submit
+from tests.conftest import VALID_ANSWERS, TestCli, make_user, run_worker, sign_in, submit
 
 LANGS = ("fi", "sv", "se")  # the demo survey's languages: one time adds 22 × 3 cells
 
@@ -24,6 +24,19 @@ def released_app(settings, redis_conn):
 
     return create_app(settings.with_overrides(results_release="daily", rate_limit_submit="off"),
                       {"TESTING": True})
+
+
+def reopen_page(app, settings, slug: str, lang: str = "en") -> str:
+    """The reopen page of `slug`, closed first, as a national admin sees it."""
+    with db.session_scope(settings) as s:
+        s.execute(update(Survey).where(Survey.slug == slug)
+                  .values(status="closed", closed_on=date(2026, 12, 1)))
+    make_user(settings.database_url, "national@example.fi", "national_admin")
+    admin = app.test_client()
+    assert sign_in(admin, "national@example.fi", lang=lang).status_code == 303
+    page = admin.get(f"/{lang}/admin/surveys/{slug}/reopen")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
 
 
 def answer(client, slug: str, n: int, region: str) -> None:
@@ -84,6 +97,9 @@ def test_a_survey_cut_every_day_never_takes_more_times_than_its_cut_audits(
                        ("fi", "Nämä luvut eivät enää muutu.")):
         page = client.get(f"/{lang}/results/{demo_survey}").get_data(as_text=True)
         assert text in page, lang
+    # Reopening it would not change them either: the admin is told before reopening.
+    assert ("All 4 release times of this survey are used: after reopening, its published "
+            "figures will not change.") in reopen_page(released_app, settings, demo_survey)
 
 
 def test_the_operator_is_told_when_figures_may_next_change(released_app, settings, demo_survey,
@@ -112,3 +128,6 @@ def test_the_operator_is_told_when_figures_may_next_change(released_app, setting
     assert "will not change any more" not in page
     page = client.get(f"/sv/results/{demo_survey}").get_data(as_text=True)
     assert "Siffrorna kan ändras nästa gång tidigast den 1 januari 2031." in page
+    page = reopen_page(released_app, settings, demo_survey, "fi")
+    assert ("Kyselyn julkaistut luvut voivat muuttua enää enintään 2 kertaa (4 julkaisukerrasta "
+            "on käytetty 2)") in page

@@ -23,12 +23,14 @@ from werkzeug.datastructures import MultiDict
 from surveys.accounts import policy
 from surveys.definitions import content_po, lifecycle, lookup, starting_points
 from surveys.definitions import format as defs
+from surveys.infra import clock
 from surveys.languages import LANGUAGES
 from surveys.models import Region
 from surveys.reference.regions import name_in
+from surveys.report import releases
 from surveys.staff import units
 
-from ..extensions import get_db, today
+from ..extensions import get_db, settings, today
 from ..respond import form_tokens
 from ..respond.views import _view_model
 from . import auth, builder_form
@@ -505,5 +507,14 @@ def survey_reopen(slug: str):
             db.commit()
             return redirect(url_for("admin.survey", slug=slug), code=303)
     return render_template("admin_reopen.html", item=survey, error=error,
-                           title=defs.localized(survey.definition["title"], g.lang)
-                           ), 422 if error else 200
+                           title=defs.localized(survey.definition["title"], g.lang),
+                           pace=_release_times(survey)), 422 if error else 200
+
+
+def _release_times(survey):
+    """How many more times a public survey's released figures may change (surveys.report.
+    pacing): reopening does not add any, so the admin is told before reopening. None for a
+    staff survey (its unit figures are released at closes) and under `live`."""
+    if survey.audience == "staff" or settings().results_release == "live":
+        return None
+    return releases.pace(get_db(), survey, clock.now().replace(tzinfo=None))

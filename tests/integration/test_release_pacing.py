@@ -13,9 +13,12 @@ from surveys.definitions import lookup
 from surveys.infra import db
 from surveys.models import ReleasedBlock, ResultRelease, Survey
 from surveys.report import history, releases
-from tests.conftest import VALID_ANSWERS, TestCli, make_user, run_worker, sign_in, submit
+from tests.conftest import TestCli, make_user, run_worker, sign_in
+from tests.integration.test_release_history import answer
 
 LANGS = ("fi", "sv", "se")  # the demo survey's languages: one time adds 22 × 3 cells
+# (`answer` answers in Finnish only: a language group that gained fewer than the threshold
+# holds its place's figures back, releases.changing_blocks, which is not what this tests.)
 
 
 @pytest.fixture
@@ -39,23 +42,18 @@ def reopen_page(app, settings, slug: str, lang: str = "en") -> str:
     return page.get_data(as_text=True)
 
 
-def answer(client, slug: str, n: int, region: str) -> None:
-    for i in range(n):
-        varied = {"recommend": str(5 + i % 5), "got_help": str(2 + i % 3),
-                  "service": ("dental", "social")[i % 2]}
-        # All in Finnish: a language group that gained fewer than the threshold holds its
-        # place's figures back (releases.changing_blocks), which is not what this tests.
-        resp = submit(client, slug, "fi", {**VALID_ANSWERS, **varied, "region": region})
-        assert resp.status_code == 303
+def paced(settings, slug: str, monkeypatch, opens: date, closes: date) -> None:
+    """`slug` open from `opens` to `closes`, with a budget of 4 times (22 counties × its 3
+    languages a time)."""
+    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
+    with db.session_scope(settings) as s:
+        s.execute(update(Survey).where(Survey.slug == slug)
+                  .values(opens_on=opens, closes_on=closes))
 
 
 def test_a_survey_cut_every_day_never_takes_more_times_than_its_cut_audits(
         released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
-    # A budget of 4 times for this survey; its period is June.
-    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
-    with db.session_scope(settings) as s:
-        s.execute(update(Survey).where(Survey.slug == demo_survey)
-                  .values(opens_on=date(2026, 6, 1), closes_on=date(2026, 6, 30)))
+    paced(settings, demo_survey, monkeypatch, date(2026, 6, 1), date(2026, 6, 30))
     client = released_app.test_client()
     taken = []
     with caplog.at_level("INFO", logger="surveys.report.releases"):
@@ -104,10 +102,7 @@ def test_a_survey_cut_every_day_never_takes_more_times_than_its_cut_audits(
 
 def test_the_operator_is_told_when_figures_may_next_change(released_app, settings, demo_survey,
                                                            redis_conn, monkeypatch):
-    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
-    with db.session_scope(settings) as s:
-        s.execute(update(Survey).where(Survey.slug == demo_survey)
-                  .values(opens_on=date(2026, 1, 1), closes_on=date(2036, 1, 1)))
+    paced(settings, demo_survey, monkeypatch, date(2026, 1, 1), date(2036, 1, 1))
     client = released_app.test_client()
     from webapp.cli import main
 

@@ -110,3 +110,26 @@ def test_next_allowed_is_the_first_moment_a_cut_may_change_figures(times, used, 
     assert at >= now and pacing.allowed(times, used, points, at)
     if at > now:
         assert not pacing.allowed(times, used, points, at - timedelta(microseconds=1))
+
+
+def test_the_privacy_docs_say_how_many_first_cuts_change_figures():
+    """docs/privacy.md, "How often figures may change": its table of what pacing costs says
+    how many of a year-long survey's first (daily) cuts change figures. The opening is the
+    schedule's first point, passed at the first cut, so that cut and the spare times follow one
+    another: spare + 1 of them, not spare."""
+    import re
+    from pathlib import Path
+
+    words = {"cut": 1, "two cuts": 2, "three cuts": 3, "four cuts": 4}
+    text = (Path(__file__).resolve().parents[3] / "docs" / "privacy.md").read_text()
+    rows = re.findall(r"^\| [^|]*?(\d) languages[^|]*\| (\d+): (\d) spare, (\d) on the schedule "
+                      r"\| the first (cut|\w+ cuts), then every", text, re.M)
+    assert len(rows) == 3, rows
+    days = [START + timedelta(days=d, hours=4) for d in range(400)]
+    for langs, times, spare, spread, first in rows:
+        times = int(times)
+        assert times == pacing.capacity(22 * int(langs), 660)
+        assert (int(spare), int(spread)) == (times // 4, times - times // 4)
+        taken = run(times, days, close=datetime(2027, 1, 1))
+        early = next(i for i, (a, b) in enumerate(zip(taken, days, strict=False)) if a != b)
+        assert words[first] == early, (langs, first, early)

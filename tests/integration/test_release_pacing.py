@@ -13,7 +13,7 @@ from surveys.definitions import lookup
 from surveys.infra import db
 from surveys.models import ReleasedBlock, ResultRelease, Survey
 from surveys.report import history, releases
-from tests.conftest import TestCli, make_user, run_worker, sign_in
+from tests.conftest import VALID_ANSWERS, TestCli, make_user, run_worker, sign_in, submit
 from tests.integration.test_release_history import answer
 
 LANGS = ("fi", "sv", "se")  # the demo survey's languages: one time adds 22 × 3 cells
@@ -126,3 +126,33 @@ def test_the_operator_is_told_when_figures_may_next_change(released_app, setting
     page = reopen_page(released_app, settings, demo_survey, "fi")
     assert ("Kyselyn julkaistut luvut voivat muuttua enää enintään 2 kertaa (4 julkaisukerrasta "
             "on käytetty 2)") in page
+
+
+def test_at_its_capacity_a_cut_in_every_language_still_audits_every_earlier_time(
+        released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
+    """The table's cells are as many as pacing counted (22 counties × the 3 languages offered,
+    each with answers), so the budget is tight: the cut that takes the last time audits every
+    earlier one (history.select_times counts `len(chosen) + 2` layers, today's included)."""
+    paced(settings, demo_survey, monkeypatch, date(2026, 6, 1), date(2026, 6, 30))
+    client = released_app.test_client()
+    taken = []
+    with caplog.at_level("WARNING", logger="surveys.report.releases"):
+        for day in ("06-01", "06-02", "06-16", "06-30"):
+            for lang in LANGS:
+                for i in range(5):
+                    resp = submit(client, demo_survey, lang,
+                                  {**VALID_ANSWERS, "recommend": str(5 + i % 5),
+                                   "region": "19"})
+                    assert resp.status_code == 303
+            run_worker(redis_conn)
+            with db.session_scope(settings) as s:
+                survey = lookup.visible(s, demo_survey)
+                table = releases.results.publication(s, survey).source
+                assert len(table.langs) == len(LANGS)
+                assert releases.cut(s, survey, datetime.fromisoformat(f"2026-{day}T04:00"))
+                taken.append(day)
+                audit = releases.audit_latest(s, survey, table, None, times="recent",
+                                              full_ranges=False)
+                assert audit.left_out == 0 and audit.times == len(taken) - 1
+    assert len(taken) == 4
+    assert not any("left out" in r.getMessage() for r in caplog.records)

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         with db.session_scope(url) as s:
             while made < target:
                 release = ResultRelease(survey_id=survey_id,
-                                        released_at=start + timedelta(days=made))
+                                        released_at=start + timedelta(days=made), seq=made)
                 s.add(release)
                 s.flush()
                 rows = []

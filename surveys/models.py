@@ -301,11 +301,17 @@ class ResultRelease(Base):
     """
 
     __tablename__ = "result_releases"
+    # Two cuts of one survey at once (the hourly job and an operator) would each be audited
+    # without the other's figures: the second finds its place taken and stores nothing.
+    __table_args__ = (
+        UniqueConstraint("survey_id", "seq", name="uq_result_releases_survey_id_seq"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
                                            index=True)
     # When the release was cut (minutes are enough; it says nothing about any response).
     released_at: Mapped[datetime] = mapped_column(DateTime)
+    # Its place among the survey's releases: 0 for the first, the previous release's + 1.
+    seq: Mapped[int] = mapped_column(Integer)
 
 
 class ReleasedBlock(Base):

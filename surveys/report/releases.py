@@ -36,6 +36,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import reported_questions
@@ -403,10 +404,20 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
             log.warning("release audit: no figure can change without exposing a small group; "
                         "the last release stands", extra={"survey": survey.slug})
             return None
-    release = ResultRelease(survey_id=survey.id, released_at=now.replace(second=0,
-                                                                         microsecond=0))
-    session.add(release)
-    session.flush()
+    release = ResultRelease(survey_id=survey.id,
+                            released_at=now.replace(second=0, microsecond=0),
+                            seq=previous_release.seq + 1 if previous_release else 0)
+    try:
+        # Its place in the survey's sequence is unique: another cut of this survey that stored
+        # a release since this one read the last makes this insert fail (after waiting for
+        # that cut's transaction), so no two releases are audited without each other.
+        with session.begin_nested():
+            session.add(release)
+            session.flush()
+    except IntegrityError:
+        log.warning("release not stored: another cut of this survey stored one first",
+                    extra={"survey": survey.slug})
+        return None
     for block, (data, time) in assemble(changing).items():
         session.add(ReleasedBlock(release_id=release.id, place=block[0], measure=block[1],
                                   data=data,

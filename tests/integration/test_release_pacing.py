@@ -156,3 +156,64 @@ def test_at_its_capacity_a_cut_in_every_language_still_audits_every_earlier_time
                 assert audit.left_out == 0 and audit.times == len(taken) - 1
     assert len(taken) == 4
     assert not any("left out" in r.getMessage() for r in caplog.records)
+
+
+def test_two_cuts_at_once_store_one_release(released_app, settings, demo_survey, redis_conn,
+                                            caplog):
+    """The hourly job and an operator's `palaute results release` cutting the same survey at
+    the same moment: each would see the same releases, take the same next time and audit it
+    without the other's figures. On PostgreSQL the second waits for the first's release row,
+    then finds its place in the survey's sequence taken and stores nothing. On SQLite it waits
+    for the first's commit before it reads, and a release it stores follows the first's. Either
+    way every release is audited with every one before it (their places run 0, 1, 2, …)."""
+    import threading
+
+    from sqlalchemy import select
+
+    client = released_app.test_client()
+    answer(client, demo_survey, 10, "19")
+    answer(client, demo_survey, 10, "18")
+    run_worker(redis_conn)
+    with db.session_scope(settings) as s:
+        assert releases.cut(s, lookup.visible(s, demo_survey),
+                            datetime.fromisoformat("2026-06-01T04:00"))
+    answer(client, demo_survey, 5, "19")
+    answer(client, demo_survey, 5, "18")
+    run_worker(redis_conn)
+    moment = datetime.fromisoformat("2026-06-02T04:00")
+    first, second = db.new_session(settings.database_url), db.new_session(settings.database_url)
+    outcome: dict[str, object] = {}
+    try:
+        assert releases.cut(first, lookup.visible(first, demo_survey), moment)  # flushed
+
+        def other() -> None:
+            try:
+                outcome["cut"] = releases.cut(second, lookup.visible(second, demo_survey),
+                                              moment)
+                second.commit()
+            except Exception as e:  # noqa: BLE001 - what happened is the assertion below
+                second.rollback()
+                outcome["error"] = repr(e)
+
+        thread = threading.Thread(target=other)
+        with caplog.at_level("WARNING", logger="surveys.report.releases"):
+            thread.start()
+            thread.join(1.0)
+            assert thread.is_alive()  # waiting for the first cut's release
+            first.commit()
+            thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        first.close()
+        second.close()
+    assert "error" not in outcome, outcome
+    with db.session_scope(settings) as s:
+        survey_id = lookup.visible(s, demo_survey).id
+        seqs = list(s.scalars(select(ResultRelease.seq).where(
+            ResultRelease.survey_id == survey_id).order_by(ResultRelease.id)))
+        postgres = s.get_bind().dialect.name == "postgresql"
+    if postgres:  # it read the releases before the first's was committed: refused
+        assert outcome == {"cut": None} and seqs == [0, 1], (outcome, seqs)
+        assert any("another cut of this survey" in r.getMessage() for r in caplog.records)
+    else:  # SQLite: it could read only after the first's commit, so it followed that one
+        assert seqs == list(range(len(seqs))) and len(seqs) == 2 + (outcome["cut"] is not None)

@@ -9,9 +9,10 @@ that were reduced to lower bounds, a relaxation that misses what an old release'
 together. With pacing a survey never has more times than its cut audits in full:
 
 - its *capacity* is the number of layers the budget holds for the largest table the survey can
-  have (`capacity`: the counties its respondents can come from × the languages it offers);
-- a quarter of them (`SPARE_SHARE`) are spare, taken by the first cuts that change anything
-  (e.g. an operator's release before a board meeting);
+  have (`capacity`: every county, as the table has them all, × the languages it offers);
+- a quarter of them (`SPARE_SHARE`) are spare, taken by the first cuts that change anything,
+  whoever cuts (the schedule's first days, as a rule), and by cuts after a point that passed
+  unused;
 - the rest are kept for an even schedule from the survey's opening to its close, the last one
   at the close: a cut may change figures only if the times already used, this one, and the
   schedule's points still ahead fit in the capacity (`allowed`).

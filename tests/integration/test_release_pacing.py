@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from surveys.definitions import lookup
 from surveys.infra import db
-from surveys.models import ReleasedBlock, ResultRelease, Survey
+from surveys.models import ReleasedBlock, ResultRelease, Survey, User
 from surveys.report import history, releases
 from tests.conftest import VALID_ANSWERS, TestCli, make_user, run_worker, sign_in, submit
 from tests.integration.test_release_history import answer
@@ -34,7 +34,10 @@ def reopen_page(app, settings, slug: str, lang: str = "en") -> str:
     with db.session_scope(settings) as s:
         s.execute(update(Survey).where(Survey.slug == slug)
                   .values(status="closed", closed_on=date(2026, 12, 1)))
-    make_user(settings.database_url, "national@example.fi", "national_admin")
+    with db.session_scope(settings) as s:
+        known = s.scalar(select(User.id).where(User.email == "national@example.fi"))
+    if known is None:
+        make_user(settings.database_url, "national@example.fi", "national_admin")
     admin = app.test_client()
     assert sign_in(admin, "national@example.fi", lang=lang).status_code == 303
     page = admin.get(f"/{lang}/admin/surveys/{slug}/reopen")
@@ -95,7 +98,17 @@ def test_a_survey_cut_every_day_never_takes_more_times_than_its_cut_audits(
                        ("fi", "Nämä luvut eivät enää muutu.")):
         page = client.get(f"/{lang}/results/{demo_survey}").get_data(as_text=True)
         assert text in page, lang
+    # A survey released more often than its capacity (before pacing; or a budget lowered
+    # since): it stays as released, and the operator is told how many it used.
+    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 2 * 22 * len(LANGS))
+    result = TestCli().invoke(main, ["results", "release", demo_survey])
+    assert (f"{demo_survey}: figures stay as released: 4 release times are used, more than "
+            "the 2 this survey may have") in result.output
+    page = reopen_page(released_app, settings, demo_survey)
+    assert ("4 release times of this survey are used, more than the 2 it may have: after "
+            "reopening, its published figures will not change.") in page
     # Reopening it would not change them either: the admin is told before reopening.
+    monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
     assert ("All 4 release times of this survey are used: after reopening, its published "
             "figures will not change.") in reopen_page(released_app, settings, demo_survey)
 

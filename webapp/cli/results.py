@@ -41,9 +41,12 @@ def release(slug: str | None) -> None:
             cut = releases.cut(session, survey, now)
             times = releases.pace(session, survey, now)
             if cut is None and not times.allowed and times.next_at is None:
-                click.echo(f"{survey.slug}: figures stay as released: all {times.times} "
-                           "release times of this survey are used (docs/privacy.md, \"How "
-                           "often figures may change\")")
+                used = (f"all {times.times} release times of this survey are used"
+                        if times.used <= times.times else
+                        f"{times.used} release times are used, more than the {times.times} "
+                        "this survey may have")
+                click.echo(f"{survey.slug}: figures stay as released: {used} (docs/privacy.md, "
+                           "\"How often figures may change\")")
             elif cut is None and not times.allowed:
                 click.echo(f"{survey.slug}: figures may next change from "
                            f"{times.next_at:%Y-%m-%d %H:%M} UTC ({times.used} of {times.times} "

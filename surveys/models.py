@@ -337,10 +337,15 @@ class UnitRelease(Base):
     grew by nobody or by at least the threshold, else this one stands as a whole."""
 
     __tablename__ = "unit_releases"
+    # As result_releases: two cuts at once (a close and the hourly job) store one release.
+    __table_args__ = (
+        UniqueConstraint("survey_id", "seq", name="uq_unit_releases_survey_id_seq"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
                                            index=True)
     released_at: Mapped[datetime] = mapped_column(DateTime)
+    # Its place among the survey's unit releases: 0 for the first, the previous one's + 1.
+    seq: Mapped[int] = mapped_column(Integer)
     # {"tree": [[code, parent code]], "threshold": k, "sizes": {leaf: {key: {period: n}}},
     #  "figures": {breakdown: [[place, period, key, measure, value]]},
     #  "reasons": {breakdown: [[place, period, key, reason]]}, "rates": {code: {...}}}

@@ -131,3 +131,17 @@ def session_scope(target: Target) -> Iterator[Session]:
 
 def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """`session.begin_nested()` that is a savepoint on SQLite too. Python's sqlite3 (legacy
+    transaction control) begins a transaction only before a write statement, and SQLite treats
+    a SAVEPOINT outside a transaction as the transaction itself: releasing it commits, so what
+    it holds would stay even if the edge then rolled back. BEGIN first where none is open."""
+    if is_sqlite(session):
+        raw = session.connection().connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("BEGIN")
+    with session.begin_nested():
+        yield

@@ -43,6 +43,7 @@ from surveys.definitions.format import reported_questions
 from surveys.definitions.lifecycle import default_closes_on
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED
+from surveys.infra import db
 from surveys.models import (
     RESPONDENTS,
     Aggregate,
@@ -411,7 +412,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
         # Its place in the survey's sequence is unique: another cut of this survey that stored
         # a release since this one read the last makes this insert fail (after waiting for
         # that cut's transaction), so no two releases are audited without each other.
-        with session.begin_nested():
+        with db.savepoint(session):
             session.add(release)
             session.flush()
     except IntegrityError:

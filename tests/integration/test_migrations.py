@@ -319,9 +319,9 @@ def test_reminder_resolved_migration_up_and_down(fresh_url):
 
 
 def test_release_seq_migration_up_and_down(fresh_url):
-    """0025_release_seq numbers each survey's releases in the order they were cut, then makes
-    the number unique per survey (two cuts at once: the second is refused). Down, the number
-    goes and the releases stay."""
+    """0025_release_seq numbers each survey's releases (and unit releases) in the order they
+    were cut, then makes the number unique per survey (two cuts at once: the second is
+    refused). Down, the number goes and the releases stay."""
     from sqlalchemy.exc import IntegrityError
 
     migrate.upgrade(fresh_url, "0024_reminder_resolved")
@@ -336,16 +336,22 @@ def test_release_seq_migration_up_and_down(fresh_url):
         for release, survey in ((1, 1), (2, 2), (3, 1), (4, 1), (5, 2)):
             conn.execute(text("INSERT INTO result_releases (id, survey_id, released_at) VALUES "
                               "(:id, :s, '2026-06-01 04:00')"), {"id": release, "s": survey})
+            conn.execute(text("INSERT INTO unit_releases (id, survey_id, released_at, data) "
+                              "VALUES (:id, :s, '2026-06-01 04:00', '{}')"),
+                         {"id": release, "s": survey})
     migrate.upgrade(fresh_url, "0025_release_seq")
-    with engine.begin() as conn:
-        assert conn.execute(text("SELECT id, seq FROM result_releases ORDER BY id")).all() == [
-            (1, 0), (2, 0), (3, 1), (4, 2), (5, 1)]
-    with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(text("INSERT INTO result_releases (survey_id, released_at, seq) VALUES "
-                          "(1, '2026-06-02 04:00', 2)"))
+    for table in ("result_releases", "unit_releases"):
+        with engine.begin() as conn:
+            assert conn.execute(text(f"SELECT id, seq FROM {table} ORDER BY id")).all() == [
+                (1, 0), (2, 0), (3, 1), (4, 2), (5, 1)]
+        data = {"result_releases": ("", ""), "unit_releases": (", data", ", '{}'")}[table]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {table} (survey_id, released_at, seq{data[0]}) "
+                              f"VALUES (1, '2026-06-02 04:00', 2{data[1]})"))
     migrate.downgrade(fresh_url, "0024_reminder_resolved")
     with engine.connect() as conn:
-        columns = {c["name"] for c in engine.dialect.get_columns(conn, "result_releases")}
-        assert "seq" not in columns
-        assert conn.scalar(text("SELECT count(*) FROM result_releases")) == 5
+        for table in ("result_releases", "unit_releases"):
+            columns = {c["name"] for c in engine.dialect.get_columns(conn, table)}
+            assert "seq" not in columns
+            assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == 5
     engine.dispose()

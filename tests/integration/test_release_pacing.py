@@ -230,3 +230,23 @@ def test_two_cuts_at_once_store_one_release(released_app, settings, demo_survey,
         assert any("another cut of this survey" in r.getMessage() for r in caplog.records)
     else:  # SQLite: it could read only after the first's commit, so it followed that one
         assert seqs == list(range(len(seqs))) and len(seqs) == 2 + (outcome["cut"] is not None)
+
+
+def test_a_cut_whose_transaction_is_rolled_back_stores_nothing(released_app, settings,
+                                                               demo_survey, redis_conn):
+    """The edge owns the transaction: a cut rolled back (the job failed after it) leaves no
+    release, not even one without its blocks. (On SQLite a savepoint opened outside a
+    transaction is one, and releasing it committed the release row on its own.)"""
+    client = released_app.test_client()
+    answer(client, demo_survey, 10, "19")
+    run_worker(redis_conn)
+    session = db.new_session(settings.database_url)
+    try:
+        assert releases.cut(session, lookup.visible(session, demo_survey),
+                            datetime.fromisoformat("2026-06-01T04:00"))
+        session.rollback()
+    finally:
+        session.close()
+    with db.session_scope(settings) as s:
+        assert s.query(ResultRelease).count() == 0
+        assert s.query(ReleasedBlock).count() == 0

@@ -241,3 +241,58 @@ def test_the_first_release_waits_for_answers_stored_before_the_close(
     result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
     assert "unit figures released at" in result.output, result.output
     assert shown(released_app, hr)[("ORG1", None)]["respondents"] == 26
+
+
+def test_two_unit_cuts_at_once_store_one_release(answered, database_url, caplog):
+    """The close path and the hourly job cutting the unit release at the same moment: each
+    would compare with the same previous release and be audited without the other, so two
+    releases apart by one late respondent would show that person's answers. The second waits
+    for the first (its release row on PostgreSQL, its commit on SQLite) and stores nothing."""
+    import threading
+
+    from surveys.report import units
+
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    moment = datetime(2099, 1, 1, 4, 7)
+    first, second = db.new_session(database_url), db.new_session(database_url)
+    outcome: dict[str, object] = {}
+    try:
+        assert units.cut(first, lookup.visible(first, SLUG), moment) is not None  # flushed
+
+        def other() -> None:
+            try:
+                outcome["cut"] = units.cut(second, lookup.visible(second, SLUG), moment)
+                second.commit()
+            except Exception as e:  # noqa: BLE001 - what happened is the assertion below
+                second.rollback()
+                outcome["error"] = repr(e)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive(), outcome  # waiting for the first cut's release
+        first.commit()
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        first.close()
+        second.close()
+    assert outcome == {"cut": None}, outcome
+    assert releases(database_url) == 1
+
+
+def test_a_unit_cut_whose_transaction_is_rolled_back_stores_nothing(answered, database_url):
+    """As for the counties' releases: a unit cut rolled back leaves no unit release (on SQLite
+    its savepoint must not commit it on its own)."""
+    from surveys.report import units
+
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    session = db.new_session(database_url)
+    try:
+        assert units.cut(session, lookup.visible(session, SLUG), datetime(2099, 1, 1, 4, 7))
+        session.rollback()
+    finally:
+        session.close()
+    assert releases(database_url) == 0

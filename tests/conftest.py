@@ -359,6 +359,40 @@ def run_worker(conn) -> None:
     SimpleWorker([queue.queue(conn)], connection=conn).work(burst=True)
 
 
+def at_once(target, first, second) -> dict[str, object]:
+    """Two writers at the same moment: `first(session)` runs in one transaction (its writes
+    flushed, not committed), then `second(session)` starts in a thread with another session
+    and must still be running a second later (waiting for the first's locks); then the first
+    commits, and the second commits once done. Returns {"first": what the first returned,
+    "second": what the second returned, or "error": repr of what it raised (rolled back)}."""
+    import threading
+
+    one, other = db.new_session(target), db.new_session(target)
+    outcome: dict[str, object] = {}
+
+    def run_second() -> None:
+        try:
+            outcome["second"] = second(other)
+            other.commit()
+        except Exception as e:  # noqa: BLE001 - the caller asserts on what happened
+            other.rollback()
+            outcome["error"] = repr(e)
+
+    try:
+        outcome["first"] = first(one)
+        thread = threading.Thread(target=run_second)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive(), outcome  # waiting for the first's locks
+        one.commit()
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        one.close()
+        other.close()
+    return outcome
+
+
 def fold_concurrently(session_factory, batch_size: int, workers: int = 4) -> int:
     """`workers` threads fold at once (surveys.fold.aggregation.fold_pending); the total they
     folded. Raises the first error any of them met."""

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import Settings
@@ -145,3 +145,16 @@ def savepoint(session: Session) -> Iterator[None]:
             raw.execute("BEGIN")
     with session.begin_nested():
         yield
+
+
+def add_unless_taken(session: Session, row: object) -> bool:
+    """Add and flush `row` under a savepoint: False, and nothing added, if a unique constraint
+    refuses it (another transaction stored the same key; on PostgreSQL after waiting for it to
+    end). How a second writer at the same moment finds its place taken."""
+    try:
+        with savepoint(session):
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -36,7 +36,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import reported_questions
@@ -408,14 +407,10 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
     release = ResultRelease(survey_id=survey.id,
                             released_at=now.replace(second=0, microsecond=0),
                             seq=previous_release.seq + 1 if previous_release else 0)
-    try:
-        # Its place in the survey's sequence is unique: another cut of this survey that stored
-        # a release since this one read the last makes this insert fail (after waiting for
-        # that cut's transaction), so no two releases are audited without each other.
-        with db.savepoint(session):
-            session.add(release)
-            session.flush()
-    except IntegrityError:
+    # Its place in the survey's sequence is unique: another cut of this survey that stored a
+    # release since this one read the last takes it, so no two releases are audited without
+    # each other.
+    if not db.add_unless_taken(session, release):
         log.warning("release not stored: another cut of this survey stored one first",
                     extra={"survey": survey.slug})
         return None

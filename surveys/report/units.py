@@ -50,7 +50,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import localized, reported_questions
@@ -542,14 +541,10 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     }
     release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
                           data=data, seq=earlier[0].seq + 1 if earlier else 0)
-    try:
-        # Its place in the survey's sequence is unique: a cut at the same moment that stored a
-        # release since this one read the last makes this insert fail (after waiting for its
-        # transaction), else the two, each audited without the other, could differ by a few.
-        with db.savepoint(session):
-            session.add(release)
-            session.flush()
-    except IntegrityError:
+    # Its place in the survey's sequence is unique: a cut at the same moment that stored a
+    # release since this one read the last takes it; else the two, each audited without the
+    # other, could differ by a few.
+    if not db.add_unless_taken(session, release):
         log.warning("unit release not stored: another cut of this survey stored one first",
                     extra={"survey": survey.slug})
         return None

@@ -13,7 +13,15 @@ from surveys.definitions import lookup
 from surveys.infra import db
 from surveys.models import ReleasedBlock, ResultRelease, Survey, User
 from surveys.report import history, releases
-from tests.conftest import VALID_ANSWERS, TestCli, make_user, run_worker, sign_in, submit
+from tests.conftest import (
+    VALID_ANSWERS,
+    TestCli,
+    at_once,
+    make_user,
+    run_worker,
+    sign_in,
+    submit,
+)
 from tests.integration.test_release_history import answer
 
 LANGS = ("fi", "sv", "se")  # the demo survey's languages: one time adds 22 × 3 cells
@@ -175,14 +183,10 @@ def test_two_cuts_at_once_store_one_release(released_app, settings, demo_survey,
                                             caplog):
     """The hourly job and an operator's `palaute results release` cutting the same survey at
     the same moment: each would see the same releases, take the same next time and audit it
-    without the other's figures. On PostgreSQL the second waits for the first's release row,
-    then finds its place in the survey's sequence taken and stores nothing. On SQLite it waits
-    for the first's commit before it reads, and a release it stores follows the first's. Either
+    without the other's figures. The second waits for the first's release (its row on
+    PostgreSQL, its write lock on SQLite), then finds its place in the survey's sequence taken
+    and stores nothing; or, had it read after the first's commit, follows that release. Either
     way every release is audited with every one before it (their places run 0, 1, 2, …)."""
-    import threading
-
-    from sqlalchemy import select
-
     client = released_app.test_client()
     answer(client, demo_survey, 10, "19")
     answer(client, demo_survey, 10, "18")
@@ -194,42 +198,23 @@ def test_two_cuts_at_once_store_one_release(released_app, settings, demo_survey,
     answer(client, demo_survey, 5, "18")
     run_worker(redis_conn)
     moment = datetime.fromisoformat("2026-06-02T04:00")
-    first, second = db.new_session(settings.database_url), db.new_session(settings.database_url)
-    outcome: dict[str, object] = {}
-    try:
-        assert releases.cut(first, lookup.visible(first, demo_survey), moment)  # flushed
 
-        def other() -> None:
-            try:
-                outcome["cut"] = releases.cut(second, lookup.visible(second, demo_survey),
-                                              moment)
-                second.commit()
-            except Exception as e:  # noqa: BLE001 - what happened is the assertion below
-                second.rollback()
-                outcome["error"] = repr(e)
+    def cut(session):
+        return releases.cut(session, lookup.visible(session, demo_survey), moment)
 
-        thread = threading.Thread(target=other)
-        with caplog.at_level("WARNING", logger="surveys.report.releases"):
-            thread.start()
-            thread.join(1.0)
-            assert thread.is_alive()  # waiting for the first cut's release
-            first.commit()
-            thread.join(60)
-        assert not thread.is_alive()
-    finally:
-        first.close()
-        second.close()
-    assert "error" not in outcome, outcome
+    with caplog.at_level("WARNING", logger="surveys.report.releases"):
+        outcome = at_once(settings.database_url, cut, cut)
+    assert outcome["first"] is not None and "error" not in outcome, outcome
     with db.session_scope(settings) as s:
         survey_id = lookup.visible(s, demo_survey).id
         seqs = list(s.scalars(select(ResultRelease.seq).where(
             ResultRelease.survey_id == survey_id).order_by(ResultRelease.id)))
         postgres = s.get_bind().dialect.name == "postgresql"
-    if postgres:  # it read the releases before the first's was committed: refused
-        assert outcome == {"cut": None} and seqs == [0, 1], (outcome, seqs)
+    assert seqs == list(range(len(seqs))) and len(seqs) == 2 + (outcome["second"] is not None)
+    if postgres:  # its reads never wait: it read before the first's commit, and was refused
+        assert outcome["second"] is None and seqs == [0, 1], (outcome, seqs)
+    if outcome["second"] is None:
         assert any("another cut of this survey" in r.getMessage() for r in caplog.records)
-    else:  # SQLite: it could read only after the first's commit, so it followed that one
-        assert seqs == list(range(len(seqs))) and len(seqs) == 2 + (outcome["cut"] is not None)
 
 
 def test_a_cut_whose_transaction_is_rolled_back_stores_nothing(released_app, settings,

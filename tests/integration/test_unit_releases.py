@@ -15,7 +15,7 @@ from surveys.definitions import lifecycle, lookup
 from surveys.infra import db
 from surveys.models import UnitRelease
 from surveys.staff import invitations
-from tests.conftest import TestCli, run_worker
+from tests.conftest import TestCli, at_once, run_worker
 from tests.integration import test_unit_results as unit_results
 from tests.integration.test_unit_results import ANSWERS, SLUG, answer, token_for
 from webapp.cli import main
@@ -243,42 +243,22 @@ def test_the_first_release_waits_for_answers_stored_before_the_close(
     assert shown(released_app, hr)[("ORG1", None)]["respondents"] == 26
 
 
-def test_two_unit_cuts_at_once_store_one_release(answered, database_url, caplog):
+def test_two_unit_cuts_at_once_store_one_release(answered, database_url):
     """The close path and the hourly job cutting the unit release at the same moment: each
     would compare with the same previous release and be audited without the other, so two
     releases apart by one late respondent would show that person's answers. The second waits
-    for the first (its release row on PostgreSQL, its commit on SQLite) and stores nothing."""
-    import threading
-
+    for the first (its release row on PostgreSQL, its write lock on SQLite) and stores
+    nothing."""
     from surveys.report import units
 
     with db.session_scope(database_url) as s:
         lifecycle.close(s, SLUG)
-    moment = datetime(2099, 1, 1, 4, 7)
-    first, second = db.new_session(database_url), db.new_session(database_url)
-    outcome: dict[str, object] = {}
-    try:
-        assert units.cut(first, lookup.visible(first, SLUG), moment) is not None  # flushed
 
-        def other() -> None:
-            try:
-                outcome["cut"] = units.cut(second, lookup.visible(second, SLUG), moment)
-                second.commit()
-            except Exception as e:  # noqa: BLE001 - what happened is the assertion below
-                second.rollback()
-                outcome["error"] = repr(e)
+    def cut(session):
+        return units.cut(session, lookup.visible(session, SLUG), datetime(2099, 1, 1, 4, 7))
 
-        thread = threading.Thread(target=other)
-        thread.start()
-        thread.join(1.0)
-        assert thread.is_alive(), outcome  # waiting for the first cut's release
-        first.commit()
-        thread.join(60)
-        assert not thread.is_alive()
-    finally:
-        first.close()
-        second.close()
-    assert outcome == {"cut": None}, outcome
+    outcome = at_once(database_url, cut, cut)
+    assert outcome["first"] is not None and outcome["second"] is None, outcome
     assert releases(database_url) == 1
 
 

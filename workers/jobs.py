@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from surveys.accounts import audit, links, mails, sessions
 from surveys.definitions import lifecycle, lookup
-from surveys.fold import aggregation, retention
+from surveys.fold import aggregation, quarantine, retention
 from surveys.infra import clock, db, export_status, mail, queue, task_status
 from surveys.models import AccountLink, Survey, User
 from surveys.report import bulk_export, releases
@@ -69,26 +69,55 @@ def cut_releases(now: str | None = None) -> dict[str, int | None]:
     Safe to run twice: a second run finds no release due, or no figure that may change.
     A closed staff survey's unit figures are released on every run (surveys.report.units.cut:
     a release only when figures may change; the first after its close, then only if enough
-    people's answers were folded since), reported as "<slug> units"."""
+    people's answers were folded since), reported as "<slug> units".
+
+    Each survey is cut in its own transaction: one whose cut fails is logged and the job fails
+    at the end (ReleaseFailed, seen in RQ's failed registry), but the others' releases stand."""
     config = settings()
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC).replace(tzinfo=None)
     cut: dict[str, int | None] = {}
     if config.results_release == "live":
         return cut
     with db.session_scope(config) as session:
-        for survey in lookup.listing(session):
-            if releases.due(session, survey, config.results_release, moment):
-                release = releases.cut(session, survey, moment)
-                cut[survey.slug] = release.id if release else None
-            if unit_report.releasable(survey):
-                unit_release = unit_report.cut_if_closed(session, survey, moment,
-                                                         config.results_release)
-                if unit_release is not None:
-                    cut[f"{survey.slug} units"] = unit_release.id
+        surveys = lookup.listing(session)
+    failed: list[str] = []
+    for survey in surveys:
+        try:
+            with db.session_scope(config) as session:
+                done = _cut_survey(session, survey, config.results_release, moment)
+        except Exception as exc:  # noqa: BLE001 - logged here, raised below after the others
+            # Its type and where it was raised, never its message: a message about a cut may
+            # quote a small group's count (as the quarantine records fold failures).
+            error, where = quarantine.describe(exc)
+            log.error("results release failed: %s (%s)", error, where,
+                      extra={"survey": survey.slug})
+            failed.append(survey.slug)
+            continue
+        cut.update(done)
     for slug, release_id in cut.items():
         log.info("results release %s", "cut" if release_id else "unchanged",
                  extra={"survey": slug})
+    if failed:
+        raise ReleaseFailed(f"results release failed for {len(failed)} survey(s): "
+                            + ", ".join(failed))
     return cut
+
+
+class ReleaseFailed(RuntimeError):
+    """cut_releases: some surveys' cuts failed (each logged); the others' were stored."""
+
+
+def _cut_survey(session, survey, mode: str, moment: datetime) -> dict[str, int | None]:
+    """One survey's part of cut_releases: {slug: release id or None, "<slug> units": id}."""
+    done: dict[str, int | None] = {}
+    if releases.due(session, survey, mode, moment):
+        release = releases.cut(session, survey, moment)
+        done[survey.slug] = release.id if release else None
+    if unit_report.releasable(survey):
+        unit_release = unit_report.cut_if_closed(session, survey, moment, mode)
+        if unit_release is not None:
+            done[f"{survey.slug} units"] = unit_release.id
+    return done
 
 
 def purge_expired(today: str | None = None) -> dict[str, int]:

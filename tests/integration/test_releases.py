@@ -167,3 +167,40 @@ def test_a_release_is_dated_by_the_finnish_day(released_app, settings, demo_surv
                                     .get_data()))
     about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
     assert about["Figures as of"] == "2026-12-01"
+
+
+def test_one_survey_whose_cut_fails_does_not_hold_back_the_others(
+        released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
+    """The hourly job cuts every survey: one whose cut fails (a bug, a definition it cannot
+    read) is logged and the job fails, visibly, but the other surveys' releases are stored,
+    each in its own transaction, rather than all rolled back with it every hour."""
+    from rq.registry import FailedJobRegistry
+
+    from surveys.infra import queue
+    from workers import context
+
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    real_cut = releases.cut
+
+    def cut(session, survey, now, **kwargs):
+        if survey.slug == "lappi-kielipalvelut-2026":  # after the national one, by slug
+            raise RuntimeError("this survey's cut fails")
+        return real_cut(session, survey, now, **kwargs)
+
+    monkeypatch.setattr(releases, "cut", cut)
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        with caplog.at_level("ERROR", logger="workers.jobs"):
+            job = queue.enqueue(redis_conn, "workers.jobs.cut_releases", "2099-01-01T04:07")
+            run_worker(redis_conn)
+    finally:
+        context.use(settings)
+    assert client.get(URL.format(slug=demo_survey)).get_json()["respondents"] == 6
+    assert job.id in FailedJobRegistry(queue=queue.queue(redis_conn)).get_job_ids()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"
+              and getattr(r, "survey", None) == "lappi-kielipalvelut-2026"]
+    # Its type and where it was raised, not its message (which might quote a count).
+    assert errors and "RuntimeError" in errors[0].getMessage(), caplog.records
+    assert "this survey's cut fails" not in caplog.text

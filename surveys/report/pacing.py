@@ -17,7 +17,7 @@ together. With pacing a survey never has more times than its cut audits in full:
   at the close: a cut may change figures only if the times already used, this one, and the
   schedule's points still ahead fit in the capacity (`allowed`).
 
-So figures change at least once per `cadence` while cuts run, the release at the close always
+So figures may change at every point of the schedule while cuts run, the release at the close always
 has its time, and a survey never takes more times than its capacity. What it costs: a national
 survey offered in three languages has 10 times over its period, about one every seven weeks of
 a year-long survey, plus the close (docs/privacy.md). A survey reopened after its times are
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 # One time in this many is spare (usable whenever figures may change); the others are spread.
 SPARE_SHARE = 4
@@ -81,4 +81,3 @@ class Pace:
     used: int  # how many its releases have shown
     allowed: bool  # whether a cut now may change figures
     next_at: datetime | None  # when a cut may next change figures (None: never)
-    cadence: timedelta  # the schedule's spacing

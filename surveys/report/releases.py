@@ -295,8 +295,7 @@ def pace(session: Session, survey: SurveySnapshot, now: datetime) -> pacing.Pace
     close = max(_moment(close_day), start)
     points = pacing.schedule(start, close, times)
     return pacing.Pace(times, used, pacing.allowed(times, used, points, now),
-                       pacing.next_allowed(times, used, points, now),
-                       points[1] - points[0] if len(points) > 1 else close - start)
+                       pacing.next_allowed(times, used, points, now))
 
 
 def cut(session: Session, survey: SurveySnapshot, now: datetime, *,

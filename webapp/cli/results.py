@@ -39,15 +39,16 @@ def release(slug: str | None) -> None:
             targets = [survey]
         for survey in targets:
             cut = releases.cut(session, survey, now)
-            times = releases.pace(session, survey, now)
-            if cut is None and not times.allowed and times.next_at is None:
+            # Why nothing changed: pacing, or the release rule (only asked when it matters).
+            times = releases.pace(session, survey, now) if cut is None else None
+            if times is not None and not times.allowed and times.next_at is None:
                 used = (f"all {times.times} release times of this survey are used"
                         if times.used <= times.times else
                         f"{times.used} release times are used, more than the {times.times} "
                         "this survey may have")
                 click.echo(f"{survey.slug}: figures stay as released: {used} (docs/privacy.md, "
                            "\"How often figures may change\")")
-            elif cut is None and not times.allowed:
+            elif times is not None and not times.allowed:
                 click.echo(f"{survey.slug}: figures may next change from "
                            f"{times.next_at:%Y-%m-%d %H:%M} UTC ({times.used} of {times.times} "
                            "release times used)")

@@ -60,6 +60,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "surveys/definitions/demo/asiakaskokemus-2026.yaml"
 MONTHS = tuple(f"2026-{m:02d}" for m in range(1, 13))
 LANGS = ("fi", "se", "sv")
+# Every language a survey may offer (bench/history_cpu.py --languages 6): Inari and Skolt Sámi
+# answered in Lapland only, English anywhere, at the shares below.
+ALL_LANGS = ("en", "fi", "se", "smn", "sms", "sv")
+OTHER_SAMI = {"21": 0.01}  # smn and sms respondents each
+ENGLISH = 0.02
 THRESHOLD = 5
 
 
@@ -97,7 +102,7 @@ def answer(q: dict[str, Any], rng: random.Random) -> list[str] | None:
 
 
 def respondents(n: int, months: tuple[str, ...], area_of: dict[str, str], questions: list,
-                rng: random.Random) -> dict:
+                rng: random.Random, langs: tuple[str, ...] = LANGS) -> dict:
     """n respondents' counts added to fresh cells {(county, month, lang): {key: {measure}}}."""
     codes = sorted(area_of)
     cells: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
@@ -107,6 +112,11 @@ def respondents(n: int, months: tuple[str, ...], area_of: dict[str, str], questi
         r = rng.random()
         sv, se = SWEDISH.get(county, 0), SAMI.get(county, 0)
         lang = "sv" if r < sv else "se" if r < sv + se else "fi"
+        if langs == ALL_LANGS and lang == "fi":
+            other = OTHER_SAMI.get(county, 0)
+            r = rng.random()
+            lang = ("en" if r < ENGLISH else "smn" if r < ENGLISH + other
+                    else "sms" if r < ENGLISH + 2 * other else "fi")
         cell = cells[(county, month, lang)]
         cell[RESPONDENTS]["n"] += 1
         for q in questions:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.audit_cpu import (
+    ALL_LANGS,
     DEMO,
     LANGS,
     MONTHS,
@@ -57,7 +58,7 @@ from surveys.report.results import question_model
 
 
 def releases(n: int, cuts: int, seed: int, rules_only: bool,
-             county: str | None = None) -> dict[str, Any]:
+             county: str | None = None, langs: tuple[str, ...] = LANGS) -> dict[str, Any]:
     definition = load(DEMO.read_text("utf-8"))
     questions = reported_questions(definition)
     models = tuple(question_model(q) for q in questions)
@@ -79,8 +80,8 @@ def releases(n: int, cuts: int, seed: int, rules_only: bool,
         upto = max(1, round(len(MONTHS) * time_ / cuts))
         months = MONTHS[max(0, upto - max(1, round(len(MONTHS) / cuts))):upto]
         where = {county: area_of[county]} if county else area_of
-        cells = merged(cells, plain(respondents(n // cuts, months, where, questions, rng)))
-        table = Table(area_of, MONTHS, models, THRESHOLD, cells, LANGS)
+        cells = merged(cells, plain(respondents(n // cuts, months, where, questions, rng, langs)))
+        table = Table(area_of, MONTHS, models, THRESHOLD, cells, langs)
         pub = publish(table, audited=not rules_only)
         fresh = by_block(pub)
         now = block_sizes(table, places, measures)
@@ -153,17 +154,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-months", action="store_true",
                         help="also time each audit with the months left out (as before "
                         "they stayed in on the marginals), side by side")
+    parser.add_argument("--months-cells", type=int,
+                        help="history.MONTHS_HISTORY_CELLS for the audits timed here (the "
+                        "months' budget of a cut)")
+    parser.add_argument("--languages", choices=("3", "6"), default="3",
+                        help="6: fi, sv, se and smn, sms, en besides (a survey offering every "
+                        "language)")
     parser.add_argument("--scenario", type=Path,
                         help="a folder to keep the set-up releases in (pickle) and reuse")
     args = parser.parse_args(argv)
+    if args.months_cells is not None:
+        history.MONTHS_HISTORY_CELLS = args.months_cells
     out: list[dict[str, Any]] = []
     for cuts in args.releases:
-        name = f"{args.respondents}-{cuts}-{args.seed}-{args.rules_only}-{args.county}.pkl"
+        langs = ALL_LANGS if args.languages == "6" else LANGS
+        name = (f"{args.respondents}-{cuts}-{args.seed}-{args.rules_only}-{args.county}"
+                f"-{len(langs)}.pkl")
         path = args.scenario / name if args.scenario else None
         if path and path.exists():
             s = pickle.loads(path.read_bytes())  # noqa: S301 (our own file)
         else:
-            s = releases(args.respondents, cuts, args.seed, args.rules_only, args.county)
+            s = releases(args.respondents, cuts, args.seed, args.rules_only, args.county, langs)
             if path:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(pickle.dumps(s))

@@ -350,13 +350,15 @@ def submit(client, slug: str, lang: str = "fi", answers: dict | None = None):
     return client.post(f"/{lang}/s/{slug}", data=data)
 
 
-def run_worker(conn) -> None:
-    """Run the RQ queue to empty in this process, with the real Redis."""
+def run_worker(conn, names=None) -> None:
+    """Run the RQ queues `names` (None: every queue, surveys.infra.queue.QUEUE_NAMES) to empty
+    in this process, with the real Redis."""
     from rq import SimpleWorker
 
     from surveys.infra import queue
 
-    SimpleWorker([queue.queue(conn)], connection=conn).work(burst=True)
+    queues = [queue.queue(conn, n) for n in (names or queue.QUEUE_NAMES)]
+    SimpleWorker(queues, connection=conn).work(burst=True)
 
 
 def at_once(target, first, second) -> dict[str, object]:

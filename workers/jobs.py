@@ -62,53 +62,75 @@ def sweep_outbox() -> int:
     return pending
 
 
-def cut_releases(now: str | None = None) -> dict[str, int | None]:
-    """Hourly: cut the results release of every visible survey whose release is due
-    (RESULTS_RELEASE hourly or daily; nothing under live). Returns {slug: release id or None}.
+def cut_releases(now: str | None = None) -> dict[str, str | None]:
+    """Hourly: hand every visible survey whose release is due (RESULTS_RELEASE hourly or daily;
+    nothing under live), and every closed staff survey (its unit releases), to the release
+    queue, one job each (cut_survey_releases). Returns {slug: job id, or None if this hour's
+    job of that survey was already queued}.
 
-    Safe to run twice: a second run finds no release due, or no figure that may change.
-    A closed staff survey's unit figures are released on every run (surveys.report.units.cut:
-    a release only when figures may change; the first after its close, then only if enough
-    people's answers were folded since), reported as "<slug> units".
-
-    Each survey is cut in its own transaction: one whose cut fails is logged and the job fails
-    at the end (ReleaseFailed, seen in RQ's failed registry), but the others' releases stand."""
+    A national cut audits for minutes: on a queue and a worker of their own, no cut holds back
+    the fold, and one survey's cut that fails or times out is that survey's failed job alone.
+    Safe to run twice: the second run finds this hour's jobs queued (or nothing due)."""
     config = settings()
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC).replace(tzinfo=None)
-    cut: dict[str, int | None] = {}
+    queued: dict[str, str | None] = {}
     if config.results_release == "live":
-        return cut
+        return queued
     with db.session_scope(config) as session:
-        surveys = lookup.listing(session)
-    failed: list[str] = []
-    for survey in surveys:
-        try:
-            with db.session_scope(config) as session:
-                done = _cut_survey(session, survey, config.results_release, moment)
-        except Exception as exc:  # noqa: BLE001 - logged here, raised below after the others
-            # Its type and where it was raised, never its message: a message about a cut may
-            # quote a small group's count (as the quarantine records fold failures).
-            error, where = quarantine.describe(exc)
-            log.error("results release failed: %s (%s)", error, where,
-                      extra={"survey": survey.slug})
-            failed.append(survey.slug)
-            continue
-        cut.update(done)
-    for slug, release_id in cut.items():
+        due = [s for s in lookup.listing(session)
+               if releases.due(session, s, config.results_release, moment)
+               or unit_report.releasable(s)]
+    connection = _redis(config)
+    hour = moment.strftime("%Y-%m-%dT%H")
+    for survey in due:
+        job = queue.enqueue_release(connection, survey.id, hour, now)
+        queued[survey.slug] = job.id if job is not None else None
+        log.info("results release %s", "queued" if job is not None else "already queued",
+                 extra={"survey": survey.slug})
+    return queued
+
+
+def cut_survey_releases(survey_id: int, now: str | None = None) -> dict[str, int | None]:
+    """Cut one survey's results release if it is due, and its unit release if it is a closed
+    staff survey (surveys.report.units.cut: a release only when figures may change). Returns
+    {slug: release id or None, "<slug> units": id}; {} for a survey no longer visible.
+
+    Safe to run twice: a second run finds no release due, or no figure that may change (and
+    two at once store one release, surveys.infra.db.add_unless_taken). A cut that fails is
+    logged with its type and where it was raised, never its message (a message about a cut may
+    quote a small group's count, as the quarantine records fold failures), and the job fails
+    with ReleaseFailed, which says only which survey: RQ keeps what a job raised."""
+    config = settings()
+    moment = datetime.fromisoformat(now) if now else datetime.now(UTC).replace(tzinfo=None)
+    if config.results_release == "live":
+        return {}
+    with db.session_scope(config) as session:
+        survey = lookup.visible_by_id(session, survey_id)
+    if survey is None:
+        return {}
+    failed = False
+    try:
+        with db.session_scope(config) as session:
+            done = _cut_survey(session, survey, config.results_release, moment)
+    except Exception as exc:  # noqa: BLE001 - logged without its message, raised below
+        error, where = quarantine.describe(exc)
+        log.error("results release failed: %s (%s)", error, where, extra={"survey": survey.slug})
+        failed = True
+    if failed:
+        # Outside the except block, so the job's traceback holds this alone (no __context__).
+        raise ReleaseFailed(f"results release failed for {survey.slug}")
+    for slug, release_id in done.items():
         log.info("results release %s", "cut" if release_id else "unchanged",
                  extra={"survey": slug})
-    if failed:
-        raise ReleaseFailed(f"results release failed for {len(failed)} survey(s): "
-                            + ", ".join(failed))
-    return cut
+    return done
 
 
 class ReleaseFailed(RuntimeError):
-    """cut_releases: some surveys' cuts failed (each logged); the others' were stored."""
+    """cut_survey_releases: the survey's cut failed (logged with its type and place)."""
 
 
 def _cut_survey(session, survey, mode: str, moment: datetime) -> dict[str, int | None]:
-    """One survey's part of cut_releases: {slug: release id or None, "<slug> units": id}."""
+    """One survey's cuts: {slug: release id or None, "<slug> units": id}."""
     done: dict[str, int | None] = {}
     if releases.due(session, survey, mode, moment):
         release = releases.cut(session, survey, moment)

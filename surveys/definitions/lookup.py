@@ -51,6 +51,13 @@ def visible(session: Session, slug: str, max_age_s: float = 0.0) -> SurveySnapsh
     return survey
 
 
+def visible_by_id(session: Session, survey_id: int) -> SurveySnapshot | None:
+    """The survey with this id if it is published or closed (jobs take ids)."""
+    found = snapshots.load_many(session, (Survey.id == survey_id)
+                                & Survey.status.in_(VISIBLE_STATUSES))
+    return found[0] if found else None
+
+
 def listing(session: Session, statuses: Iterable[str] | None = VISIBLE_STATUSES,
             audience: str | None = None, goal: int | None = None) -> list[SurveySnapshot]:
     """Surveys in `statuses` (None: all), by slug, optionally for one audience or goal."""

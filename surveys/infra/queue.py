@@ -27,11 +27,11 @@ from rq import Queue
 
 from . import logs
 from .redis import connect, redis_url
-from .settings import QUEUE_NAME
+from .settings import QUEUE_NAME, RELEASE_QUEUE_NAME
 
 __all__ = ["connect", "redis_url", "queue", "enqueue", "enqueue_fold", "notify_submitted",
            "clear_fold_flag", "health", "QueueHealth", "FailedJob", "enqueue_account_mail",
-           "enqueue_invitation_mail"]
+           "enqueue_invitation_mail", "enqueue_release", "QUEUE_NAMES"]
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,17 @@ FOLD_SCHEDULED_KEY = "palaute:fold-scheduled"
 # If a scheduled job is lost, the flag expires and the next submission schedules another.
 FOLD_SCHEDULED_TTL_S = 5
 FOLD_JOB_TIMEOUT_S = 600
+RELEASE_JOB = "workers.jobs.cut_survey_releases"
+# One survey's cut: a national survey's audit of every earlier time with its months took about
+# 2 minutes per round of the settle loop (docs/performance.md), a few rounds at most. Below an
+# hour, so the next hour's job never finds this one still running.
+RELEASE_JOB_TIMEOUT_S = 3000
+# Every queue a worker serves: the fold's (and everything quick), then the releases'.
+QUEUE_NAMES = (QUEUE_NAME, RELEASE_QUEUE_NAME)
 
 
-def queue(connection: redis.Redis) -> Queue:
-    return Queue(QUEUE_NAME, connection=connection)
+def queue(connection: redis.Redis, name: str = QUEUE_NAME) -> Queue:
+    return Queue(name, connection=connection)
 
 
 def enqueue(connection: redis.Redis, job: str, *args, **options):
@@ -72,6 +79,23 @@ def enqueue_invitation_mail(connection: redis.Redis, survey_id: int, unit_id: in
     return queue(connection).enqueue(INVITATION_MAIL_JOB, survey_id, unit_id, job_timeout=3600,
                                      retry=Retry(max=3, interval=[10, 60, 300]),
                                      result_ttl=3600, failure_ttl=7 * 24 * 3600)
+
+
+def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
+                    now: str | None = None):
+    """Cut one survey's releases (workers.jobs.cut_survey_releases) on the release queue; None
+    if this survey's job of this `hour` (e.g. "2026-12-03T08") is already there (the hourly
+    job ran twice). `now`: the moment to cut at (None: when the job runs). Raises redis
+    errors."""
+    from rq.exceptions import DuplicateJobError
+
+    try:
+        return queue(connection, RELEASE_QUEUE_NAME).enqueue(
+            RELEASE_JOB, survey_id, now, job_id=f"release-{survey_id}-{hour}", unique=True,
+            job_timeout=RELEASE_JOB_TIMEOUT_S, result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600)
+    except DuplicateJobError:
+        return None
 
 
 # A fold job waits until the flag is this old before it claims (workers.jobs.fold_pending).
@@ -168,8 +192,8 @@ class FailedJob(NamedTuple):
 
 
 class QueueHealth(NamedTuple):
-    waiting: int  # jobs in the queue
-    failed_count: int  # jobs in RQ's FailedJobRegistry (kept FOLD failure_ttl)
+    waiting: int  # jobs in the queues (QUEUE_NAMES)
+    failed_count: int  # jobs in their RQ FailedJobRegistry (each kept its failure_ttl)
     failed: list[FailedJob]  # the latest of them
 
 
@@ -178,27 +202,28 @@ ERROR_SHOWN = 300
 
 
 def health(connection: redis.Redis) -> QueueHealth:
-    """The queue's length and its failed jobs, latest first, with their errors."""
+    """The queues' length and their failed jobs, latest first, with their errors."""
     from rq.job import Job
     from rq.registry import FailedJobRegistry
     from rq.results import Result
 
-    q = queue(connection)
-    registry = FailedJobRegistry(queue=q)
-    ids = registry.get_job_ids(0, FAILED_SHOWN - 1, desc=True)
+    queues = [queue(connection, name) for name in QUEUE_NAMES]
+    registries = [FailedJobRegistry(queue=q) for q in queues]
+    ids = [i for r in registries for i in r.get_job_ids(0, FAILED_SHOWN - 1, desc=True)]
+    jobs = [j for j in Job.fetch_many(ids, connection=connection) if j is not None]
+    jobs.sort(key=lambda j: j.ended_at.timestamp() if j.ended_at else 0.0, reverse=True)
     failed = []
-    for job_id, job in zip(ids, Job.fetch_many(ids, connection=connection), strict=True):
-        if job is None:
-            continue
+    for job in jobs[:FAILED_SHOWN]:
         result = job.latest_result()
         exc = result.exc_string if result is not None and result.type == Result.Type.FAILED \
             else None
         lines = [line for line in (exc or "").strip().splitlines() if line.strip()]
         failed.append(FailedJob(
-            id=job_id, function=job.func_name or "",
+            id=job.id, function=job.func_name or "",
             ended_at=job.ended_at.strftime("%Y-%m-%d %H:%M:%S") if job.ended_at else "",
             error=(lines[-1] if lines else "")[:ERROR_SHOWN]))
-    return QueueHealth(waiting=q.count, failed_count=registry.count, failed=failed)
+    return QueueHealth(waiting=sum(q.count for q in queues),
+                       failed_count=sum(r.count for r in registries), failed=failed)
 
 
 def requeue_failed(connection: redis.Redis, job_id: str) -> bool:
@@ -207,11 +232,13 @@ def requeue_failed(connection: redis.Redis, job_id: str) -> bool:
     from rq.exceptions import InvalidJobOperation, NoSuchJobError
     from rq.registry import FailedJobRegistry
 
-    registry = FailedJobRegistry(queue=queue(connection))
-    if job_id not in registry.get_job_ids():
-        return False
-    try:
-        registry.requeue(job_id)
-    except (InvalidJobOperation, NoSuchJobError):
-        return False
-    return True
+    for name in QUEUE_NAMES:
+        registry = FailedJobRegistry(queue=queue(connection, name))
+        if job_id not in registry.get_job_ids():
+            continue
+        try:
+            registry.requeue(job_id)
+        except (InvalidJobOperation, NoSuchJobError):
+            return False
+        return True
+    return False

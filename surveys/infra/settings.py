@@ -18,6 +18,10 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 QUEUE_NAME = "palaute"
+# Results releases, each survey's cut a job of its own (workers.jobs.cut_survey_releases): a
+# national cut audits for minutes, and its own worker process (the Procfile's `releases`) keeps
+# it from holding back the fold, which must stay within seconds (docs/reliability.md).
+RELEASE_QUEUE_NAME = "palaute-releases"
 RELEASE_MODES = ("live", "hourly", "daily")
 SMTP_TLS_MODES = ("none", "starttls", "ssl")
 DEV_SMTP_PORT = 8025

@@ -171,9 +171,9 @@ def test_a_release_is_dated_by_the_finnish_day(released_app, settings, demo_surv
 
 def test_one_survey_whose_cut_fails_does_not_hold_back_the_others(
         released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
-    """The hourly job cuts every survey: one whose cut fails (a bug, a definition it cannot
-    read) is logged and the job fails, visibly, but the other surveys' releases are stored,
-    each in its own transaction, rather than all rolled back with it every hour."""
+    """The hourly job hands every due survey to the release queue, a job each: one whose cut
+    fails (a bug, a definition it cannot read) is logged and its job fails, visibly, but the
+    other surveys' releases are stored, rather than all rolled back with it every hour."""
     from rq.registry import FailedJobRegistry
 
     from surveys.infra import queue
@@ -185,7 +185,7 @@ def test_one_survey_whose_cut_fails_does_not_hold_back_the_others(
     real_cut = releases.cut
 
     def cut(session, survey, now, **kwargs):
-        if survey.slug == "lappi-kielipalvelut-2026":  # after the national one, by slug
+        if survey.slug == "lappi-kielipalvelut-2026":
             raise RuntimeError("this survey's cut fails")
         return real_cut(session, survey, now, **kwargs)
 
@@ -193,14 +193,68 @@ def test_one_survey_whose_cut_fails_does_not_hold_back_the_others(
     context.use(settings.with_overrides(results_release="daily"))
     try:
         with caplog.at_level("ERROR", logger="workers.jobs"):
-            job = queue.enqueue(redis_conn, "workers.jobs.cut_releases", "2099-01-01T04:07")
+            queue.enqueue(redis_conn, "workers.jobs.cut_releases", "2099-01-01T04:07")
             run_worker(redis_conn)
     finally:
         context.use(settings)
     assert client.get(URL.format(slug=demo_survey)).get_json()["respondents"] == 6
-    assert job.id in FailedJobRegistry(queue=queue.queue(redis_conn)).get_job_ids()
+    failed = FailedJobRegistry(queue=queue.queue(redis_conn, queue.RELEASE_QUEUE_NAME))
+    lappi = lookup_id(settings, "lappi-kielipalvelut-2026")
+    assert failed.get_job_ids() == [f"release-{lappi}-2099-01-01T04"]
+    assert FailedJobRegistry(queue=queue.queue(redis_conn)).get_job_ids() == []
     errors = [r for r in caplog.records if r.levelname == "ERROR"
               and getattr(r, "survey", None) == "lappi-kielipalvelut-2026"]
-    # Its type and where it was raised, not its message (which might quote a count).
+    # Its type and where it was raised, not its message (which might quote a count)...
     assert errors and "RuntimeError" in errors[0].getMessage(), caplog.records
     assert "this survey's cut fails" not in caplog.text
+    # ... nor in what RQ keeps of the failed job, which the queue-health page shows.
+    health = queue.health(redis_conn)
+    assert health.failed_count == 1
+    assert health.failed[0].error == ("workers.jobs.ReleaseFailed: results release failed "
+                                      "for lappi-kielipalvelut-2026")
+    from rq.job import Job
+
+    kept = Job.fetch(failed.get_job_ids()[0], connection=redis_conn).latest_result().exc_string
+    assert "this survey's cut fails" not in kept and "ReleaseFailed" in kept
+    # The operator requeues it from that page once the cause is fixed; it then cuts.
+    monkeypatch.setattr(releases, "cut", real_cut)
+    assert queue.requeue_failed(redis_conn, failed.get_job_ids()[0])
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        run_worker(redis_conn)
+    finally:
+        context.use(settings)
+    assert failed.get_job_ids() == []
+
+
+def lookup_id(settings, slug: str) -> int:
+    with db.session_scope(settings) as s:
+        return lookup.find(s, slug).id
+
+
+def test_the_hourly_job_leaves_each_cut_to_the_release_queue(released_app, settings,
+                                                             demo_survey, redis_conn):
+    """A national cut audits for minutes: the hourly job only queues each due survey's cut on
+    the release queue, which a worker of its own serves, so the fold's worker is never held
+    back by one. Run twice in the hour, it queues each survey's cut once."""
+    from surveys.infra import queue
+    from workers import context
+
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn)
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        for _ in range(2):
+            queue.enqueue(redis_conn, "workers.jobs.cut_releases", "2099-01-01T04:07")
+            run_worker(redis_conn, [queue.QUEUE_NAME])  # the fold's worker
+        releasing = queue.queue(redis_conn, queue.RELEASE_QUEUE_NAME)
+        national = lookup_id(settings, demo_survey)
+        assert f"release-{national}-2099-01-01T04" in releasing.job_ids
+        assert len(releasing.job_ids) == len(set(releasing.job_ids))
+        assert client.get(URL.format(slug=demo_survey)).get_json()["release"] is None
+        run_worker(redis_conn, [queue.RELEASE_QUEUE_NAME])  # the release worker
+    finally:
+        context.use(settings)
+    doc = client.get(URL.format(slug=demo_survey)).get_json()
+    assert doc["respondents"] == 6 and doc["release"] == {"released_at": "2099-01-01T04:07Z"}

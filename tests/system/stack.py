@@ -186,8 +186,15 @@ class Stack:
             raise AssertionError(proc.output()) from None
         return proc
 
-    def worker(self, name: str = "worker") -> Proc:
-        return self._start(name, [sys.executable, "-m", "workers.run"])
+    def worker(self, name: str = "worker", queues: tuple[str, ...] = ()) -> Proc:
+        return self._start(name, [sys.executable, "-m", "workers.run",
+                                  *(a for q in queues for a in ("--queue", q))])
+
+    def releases(self) -> Proc:
+        """The Procfile's `releases`: a worker serving the release queue alone."""
+        from surveys.infra.settings import RELEASE_QUEUE_NAME
+
+        return self.worker("releases", (RELEASE_QUEUE_NAME,))
 
     def cron(self) -> Proc:
         return self._start("cron", [sys.executable, "-m", "workers.scheduler"])
@@ -236,6 +243,12 @@ class Respondent:
             self.resends += 1
             time.sleep(0.1)
         return False
+
+
+def hold_until_pushed(redis_url: str, key: str, timeout: int = 120) -> bool:
+    """A job that keeps its worker busy until the test pushes to `key` (as a national cut's
+    audit keeps the release worker busy for minutes). Run by a worker by its dotted name."""
+    return redis.Redis.from_url(redis_url).blpop([key], timeout) is not None
 
 
 def stored_and_counted(database_url: str) -> tuple[int, int, int]:

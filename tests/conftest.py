@@ -22,6 +22,7 @@ import os
 import re
 import socket
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import hypothesis
@@ -359,6 +360,19 @@ def run_worker(conn, names=None) -> None:
 
     queues = [queue.queue(conn, n) for n in (names or queue.QUEUE_NAMES)]
     SimpleWorker(queues, connection=conn).work(burst=True)
+
+
+def demo_year_long(settings, slug: str) -> None:
+    """`slug` open through 2026, where the release tests cut: the demo's period runs a year
+    from the day it is seeded, and release pacing spreads its times over that
+    (surveys.report.pacing)."""
+    from sqlalchemy import update
+
+    from surveys.models import Survey
+
+    with db.session_scope(settings) as s:
+        s.execute(update(Survey).where(Survey.slug == slug)
+                  .values(opens_on=date(2026, 1, 1), closes_on=date(2026, 12, 31)))
 
 
 def at_once(target, first, second) -> dict[str, object]:

@@ -65,6 +65,7 @@ from .audit import (
     marginals_apply,
     reduce_layers,  # noqa: F401 (the exact layer reduction: run by the auditor, per system)
 )
+from .pacing import MIN_TIMES, capacity
 
 # The release being audited and the one before it: their times are always in a cut's audit
 # (unit releases are audited with every earlier one, surveys.report.units).
@@ -90,7 +91,7 @@ MONTHS_ON_MARGINALS = True
 # today's included; every time is audited without its months besides). 378 = 3 national
 # layers (126 each): today and the 2 newest earlier times, 10-40 s at 2,000 respondents where
 # 5 layers took 50-120 s (bench/history_cpu.py, docs/performance.md "Months on marginals").
-MONTHS_HISTORY_CELLS = 378
+MONTHS_HISTORY_CELLS = 630
 
 Block = tuple[str, str]  # (place, measure): measure "*" (respondents) or a question id
 Reasons = dict[tuple[str, str, str], str]
@@ -311,6 +312,26 @@ def solved_cells(table: Table, monthly: bool, layers: int, months: str | None = 
     if monthly and table.size * layers <= MAX_MONTHLY_CELLS:
         return table.size * layers
     return len(table.counties) * max(1, len(table.langs)) * layers
+
+
+def times_in_full(counties: int, areas: int, months: int, langs: int) -> int:
+    """How many times (layers, today's included) a cut audits in full, each with its months,
+    for a table of `counties` in `areas` over `months` in `langs`: the times within
+    MAX_HISTORY_CELLS without months (`select_times`), and where the months go on the marginals
+    (more than one month, and cells × layers above MAX_MONTHLY_CELLS: `audit_release`), within
+    MONTHS_HISTORY_CELLS on the marginals too. Never fewer than pacing.MIN_TIMES (one early,
+    one at the close): a table too large for two has its older time's months as lower bounds.
+    What surveys.report.pacing gives a survey."""
+    langs = max(1, langs)
+    times = capacity(counties * langs, MAX_HISTORY_CELLS)
+    cells = counties * months * langs
+    if months > 1 and cells * times > MAX_MONTHLY_CELLS:
+        per_layer = areas * months + counties * langs  # solved_cells(months="marginals")
+        # As many as fit on the cells, or with their months on the marginals, whichever is
+        # more (a table of few months and languages fits more times on its cells).
+        with_months = max(MAX_MONTHLY_CELLS // cells, MONTHS_HISTORY_CELLS // per_layer)
+        times = max(MIN_TIMES, min(times, with_months))
+    return times
 
 
 def select_times(table: Table, layers: Mapping[T, tuple[Figures, Reasons]], keep: Iterable[T],

@@ -271,15 +271,20 @@ def _moment(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
+def _months_between(start: datetime, close: datetime) -> int:
+    """How many calendar months the survey's period touches (its table's months at most)."""
+    return (close.year - start.year) * 12 + close.month - start.month + 1
+
+
 def pace(session: Session, survey: SurveySnapshot, now: datetime) -> pacing.Pace:
     """The survey's release times at `now` (surveys.report.pacing): how many its figures may
-    take (the cut's budget, history.MAX_HISTORY_CELLS, over the unknowns one time adds as
-    history.select_times counts them: every county × the languages the survey offers; a
-    county-scoped survey's table holds every county too, results.publication), how many its
-    releases have shown, and whether a cut now may add one."""
+    take (history.times_in_full: as many as a cut audits in full, every one with its months,
+    for the largest table the survey can have: every county, as a county-scoped survey's table
+    holds them all too (results.publication), every month of its period, every language it
+    offers), how many its releases have shown, and whether a cut now may add one."""
     counties = session.scalar(select(func.count()).select_from(Region)) or 1
+    areas = session.scalar(select(func.count()).select_from(CollaborationArea)) or 1
     langs = len(survey.definition.get("languages") or ()) or 1
-    times = pacing.capacity(counties * langs, history.MAX_HISTORY_CELLS)
     released = select(ResultRelease.id).where(ResultRelease.survey_id == survey.id)
     used = session.scalar(select(func.count(func.distinct(ReleasedBlock.computed_in)))
                           .where(ReleasedBlock.release_id.in_(released))) or 0
@@ -293,6 +298,7 @@ def pace(session: Session, survey: SurveySnapshot, now: datetime) -> pacing.Pace
     if closed_on is not None:
         close_day = min(close_day, closed_on)
     close = max(_moment(close_day), start)
+    times = history.times_in_full(counties, areas, _months_between(start, close), langs)
     points = pacing.schedule(start, close, times)
     return pacing.Pace(times, used, pacing.allowed(times, used, points, now),
                        pacing.next_allowed(times, used, points, now))
@@ -377,6 +383,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
                         extra={"survey": survey.slug, "audited_times": len(budget.earlier),
                                "left_out_times": len(budget.left_out)})
         cache: dict = {}
+        months_short: list[tuple[int, int]] = []  # (earlier times with months, of all)
 
         def audit_of(changing: set[Block]) -> AuditResult:
             shown = history.served(assemble(changing))
@@ -385,6 +392,8 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
             result = history.audit_release(table, shown.get(NOW, ({}, {})), layers,
                                            cache=cache, floors=budget.floors,
                                            floors_until=budget.floors_until)
+            if result.months_times is not None and result.months_times < len(layers):
+                months_short.append((result.months_times, len(layers)))
             if result.contradicted or result.truth_outside:
                 log.warning("release audit: earlier figures do not all lie under today's "
                             "(aggregates rebuilt or responses removed?)",
@@ -396,6 +405,14 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
             changing, audit_of,
             lambda carry: changing_blocks(before, sizes, sums, survey.min_group_size, carry),
             sums)
+        if months_short:
+            # Pacing gives no survey more times than this budget holds (history.times_in_full):
+            # a table larger than it counted (a language no longer offered, a period reopened
+            # beyond its close).
+            with_months, of = months_short[-1]
+            log.warning("release audit: months of %d of %d earlier times audited at the cut, "
+                        "the others' as lower bounds (history.MONTHS_HISTORY_CELLS)",
+                        with_months, of, extra={"survey": survey.slug})
         if wanted - changing:
             log.info("release audit held back %d of %d changing blocks", len(wanted - changing),
                      len(wanted), extra={"survey": survey.slug})

@@ -17,6 +17,7 @@ from tests.conftest import (
     VALID_ANSWERS,
     TestCli,
     at_once,
+    demo_year_long,
     make_user,
     run_worker,
     sign_in,
@@ -55,8 +56,10 @@ def reopen_page(app, settings, slug: str, lang: str = "en") -> str:
 
 def paced(settings, slug: str, monkeypatch, opens: date, closes: date) -> None:
     """`slug` open from `opens` to `closes`, with a budget of 4 times (22 counties × its 3
-    languages a time)."""
+    languages a time; the months' budget, which a period of several months needs besides, is
+    tested below)."""
     monkeypatch.setattr(history, "MAX_HISTORY_CELLS", 4 * 22 * len(LANGS))
+    monkeypatch.setattr(history, "MONTHS_HISTORY_CELLS", 10**6)
     with db.session_scope(settings) as s:
         s.execute(update(Survey).where(Survey.slug == slug)
                   .values(opens_on=opens, closes_on=closes))
@@ -187,6 +190,7 @@ def test_two_cuts_at_once_store_one_release(released_app, settings, demo_survey,
     PostgreSQL, its write lock on SQLite), then finds its place in the survey's sequence taken
     and stores nothing; or, had it read after the first's commit, follows that release. Either
     way every release is audited with every one before it (their places run 0, 1, 2, …)."""
+    demo_year_long(settings, demo_survey)
     client = released_app.test_client()
     answer(client, demo_survey, 10, "19")
     answer(client, demo_survey, 10, "18")
@@ -235,3 +239,47 @@ def test_a_cut_whose_transaction_is_rolled_back_stores_nothing(released_app, set
     with db.session_scope(settings) as s:
         assert s.query(ResultRelease).count() == 0
         assert s.query(ReleasedBlock).count() == 0
+
+
+def test_a_survey_of_many_months_takes_only_as_many_times_as_its_cut_audits_with_months(
+        released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
+    """A year-long national survey's table (22 counties × 12 months × 3 languages) is solved
+    on the marginals with the months of as many times as MONTHS_HISTORY_CELLS holds; pacing
+    gives it no more times than that (history.times_in_full), so every cut audits every
+    earlier time with its months and none has its months reduced to lower bounds."""
+    from surveys.infra import clock
+
+    monkeypatch.setattr(history, "MONTHS_HISTORY_CELLS", 3 * (5 * 12 + 22 * len(LANGS)))
+    demo_year_long(settings, demo_survey)
+    client = released_app.test_client()
+    taken, refused = [], []
+    with caplog.at_level("WARNING", logger="surveys.report.releases"):
+        for day in ("01-15", "01-16", "07-15", "07-16", "12-31"):
+            today = date.fromisoformat(f"2026-{day}")
+            monkeypatch.setattr(clock, "today", lambda moment=None, today=today: today)
+            for lang in LANGS:
+                for region in ("19", "18"):
+                    for i in range(5):
+                        resp = submit(client, demo_survey, lang,
+                                      {**VALID_ANSWERS, "recommend": str(5 + i % 5),
+                                       "region": region})
+                        assert resp.status_code == 303
+            run_worker(redis_conn)
+            with db.session_scope(settings) as s:
+                survey = lookup.visible(s, demo_survey)
+                if not releases.cut(s, survey, datetime.fromisoformat(f"2026-{day}T04:00")):
+                    refused.append(day)
+                    continue
+                taken.append(day)
+                table = releases.results.publication(s, survey).source
+                audit = releases.audit_latest(s, survey, table, None, times="recent",
+                                              full_ranges=False)
+                assert audit.left_out == 0 and audit.times == len(taken) - 1
+                if len(table.months) > 1 and audit.times:
+                    # On the marginals, each earlier time with its months.
+                    assert audit.result.months_times == audit.times, (day, audit.result)
+    assert taken == ["01-15", "07-15", "12-31"] and refused == ["01-16", "07-16"]
+    with db.session_scope(settings) as s:
+        assert releases.pace(s, lookup.visible(s, demo_survey), datetime(2027, 1, 1)).times == 3
+    assert not any("earlier times audited at the cut" in r.getMessage()
+                   for r in caplog.records), caplog.records

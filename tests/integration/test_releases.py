@@ -11,15 +11,18 @@ from openpyxl import load_workbook
 from surveys.definitions import lookup
 from surveys.infra import db
 from surveys.report import releases
-from tests.conftest import VALID_ANSWERS, TestCli, run_worker, submit
+from tests.conftest import VALID_ANSWERS, TestCli, demo_year_long, run_worker, submit
 
 URL = "/api/v1/surveys/{slug}/results?region=19"
 
 
 @pytest.fixture
-def released_app(settings, redis_conn):
+def released_app(settings, redis_conn, demo_survey):
     from webapp import create_app
 
+    # Cut in 2026: the demo's period (a year from the day it is seeded) set to 2026, over
+    # which release pacing spreads its times.
+    demo_year_long(settings, demo_survey)
     return create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
 
 

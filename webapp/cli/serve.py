@@ -46,7 +46,8 @@ def banner(base: str, redis_url: str, database_url: str, release: str,
 @with_appcontext
 @click.option("--procfile", default=str(PROJECT_ROOT / "Procfile"), show_default=True)
 def serve(procfile: str) -> None:
-    """Start web, the workers and cron (the Procfile) with honcho; Redis embedded if REDIS_URL unset."""
+    """Start web, the workers and cron (the Procfile) with honcho; Redis embedded if REDIS_URL
+    unset."""
     config = settings()
     env = dict(os.environ)
     embedded = None

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from surveys.report import pacing
+from surveys.report import history, pacing
 
 START = datetime(2026, 1, 1)
 CLOSE = datetime(2026, 12, 31)
@@ -31,6 +31,32 @@ def test_capacity_is_the_budget_over_one_times_cells_never_below_two():
     assert pacing.capacity(22 * 6, 660) == 5
     assert pacing.capacity(22 * 5, 660) == 6  # five languages (a county's own survey too)
     assert pacing.capacity(10_000, 660) == pacing.MIN_TIMES
+
+
+@given(st.integers(1, 40), st.integers(1, 6))
+def test_times_in_full_fit_the_cut_with_every_times_months(months, langs):
+    """history.times_in_full: the times pacing gives a survey of 22 counties in 5 areas fit the
+    cut's budget without months, and where its months go on the marginals (several months,
+    cells × times above MAX_MONTHLY_CELLS), the months of every one of them fit
+    MONTHS_HISTORY_CELLS, as history.audit_release counts them (today's and `fit` earlier
+    ones); never fewer than two times."""
+    times = history.times_in_full(22, 5, months, langs)
+    assert times >= pacing.MIN_TIMES
+    assert times == pacing.MIN_TIMES or 22 * langs * times <= history.MAX_HISTORY_CELLS
+    if months > 1 and 22 * months * langs * times > history.MAX_MONTHLY_CELLS:
+        per_layer = 5 * months + 22 * langs
+        fit = history.MONTHS_HISTORY_CELLS // per_layer - 1  # as audit_release
+        assert times == pacing.MIN_TIMES or fit >= times - 1
+    # And not fewer than either budget allows.
+    more = times + 1
+    assert (22 * langs * more > history.MAX_HISTORY_CELLS
+            or (months > 1 and 22 * months * langs * more > history.MAX_MONTHLY_CELLS
+                and (5 * months + 22 * langs) * more > history.MONTHS_HISTORY_CELLS))
+
+
+def test_a_one_month_survey_is_paced_by_the_budget_without_months():
+    # One month: its figures are its whole period's, nothing to solve on the marginals.
+    assert history.times_in_full(22, 5, 1, 3) == pacing.capacity(22 * 3, 660) == 10
 
 
 def test_a_national_survey_cut_every_day_changes_about_every_seven_weeks():

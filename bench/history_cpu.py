@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.history_cpu [--respondents 2000] [--releases 3 10 30]
                                           [--seed 1] [--rules-only] [--json PATH]
+                                          [--months-cells N] [--languages 3|6]
 
 Pure (no database, no Redis), on the synthetic national survey of bench/audit_cpu.py (22
 counties in 5 areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): respondents

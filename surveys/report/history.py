@@ -88,9 +88,11 @@ MAX_MONTHLY_CELLS = 800
 # December (bench/history_cpu.py --compare-months times both; docs/privacy.md, "Months").
 MONTHS_ON_MARGINALS = True
 # How many of the newest times have their months audited on the marginals (unknowns × times,
-# today's included; every time is audited without its months besides). 378 = 3 national
-# layers (126 each): today and the 2 newest earlier times, 10-40 s at 2,000 respondents where
-# 5 layers took 50-120 s (bench/history_cpu.py, docs/performance.md "Months on marginals").
+# today's included; every time is audited without its months besides). Pacing gives a survey
+# no more times than this holds (`times_in_full`). 630 = 5 national layers in three languages
+# (126 each) or 3 in six (192 each): 83-88 s of CPU at 2,000 respondents per round of a cut's
+# settle loop, where 7 layers took 949 s (bench/history_cpu.py --months-cells,
+# docs/performance.md "Months of every time").
 MONTHS_HISTORY_CELLS = 630
 
 Block = tuple[str, str]  # (place, measure): measure "*" (respondents) or a question id

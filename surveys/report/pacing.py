@@ -4,12 +4,14 @@ figures may change").
 
 Pure (no database). Every release that changes a figure adds a *time* to the survey's history:
 a layer of unknowns in the cross-time audit of every later cut (surveys.report.history). A cut
-can afford only so many layers (`history.MAX_HISTORY_CELLS`); before pacing, the times beyond
+can afford only so many layers (`history.times_in_full`: within `history.MAX_HISTORY_CELLS`,
+and with their months within `history.MONTHS_HISTORY_CELLS`); before pacing, the times beyond
 that were reduced to lower bounds, a relaxation that misses what an old release's figures say
 together. With pacing a survey never has more times than its cut audits in full:
 
-- its *capacity* is the number of layers the budget holds for the largest table the survey can
-  have (`capacity`: every county, as the table has them all, × the languages it offers);
+- its *capacity* is the number of layers the budgets hold for the largest table the survey can
+  have (`capacity`, over `history.times_in_full`: every county, as the table has them all,
+  every month of its period, every language it offers);
 - a quarter of them (`SPARE_SHARE`) are spare, taken by the first cuts that change anything,
   whoever cuts (the schedule's first days, as a rule), and by cuts after a point that passed
   unused;
@@ -18,9 +20,9 @@ together. With pacing a survey never has more times than its cut audits in full:
   schedule's points still ahead fit in the capacity (`allowed`).
 
 So figures may change at every point of the schedule while cuts run, the release at the close always
-has its time, and a survey never takes more times than its capacity. What it costs: a national
-survey offered in three languages has 10 times over its period, about one every seven weeks of
-a year-long survey, plus the close (docs/privacy.md). A survey reopened after its times are
+has its time, and a survey never takes more times than its capacity. What it costs: a year-long
+national survey offered in three languages has 5 times, about one every four months plus the
+close; in five or six languages 3 (docs/privacy.md). A survey reopened after its times are
 used keeps its last figures.
 """
 

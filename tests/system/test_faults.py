@@ -30,7 +30,6 @@ from surveys.infra import db, migrate, queue
 from surveys.infra import settings as config
 from tests.conftest import SETTINGS, VALID_ANSWERS
 from tests.system.stack import (
-    RedisServer,
     Respondent,
     Stack,
     assert_all_counted_once,
@@ -39,14 +38,6 @@ from tests.system.stack import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ from sqlalchemy import func, select
 from surveys.infra import db, queue
 from surveys.infra.settings import RELEASE_QUEUE_NAME
 from surveys.models import ResultRelease, Survey
-from tests.system.stack import RedisServer, Respondent, Stack, assert_all_counted_once, wait_until
+from tests.system.stack import Respondent, Stack, assert_all_counted_once, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def releases_of(database_url: str, slug: str) -> int:

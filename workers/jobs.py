@@ -65,8 +65,8 @@ def sweep_outbox() -> int:
 def cut_releases(now: str | None = None) -> dict[str, str | None]:
     """Hourly: hand every visible survey whose release is due (RESULTS_RELEASE hourly or daily;
     nothing under live), and every closed staff survey (its unit releases), to the release
-    queue, one job each (cut_survey_releases). Returns {slug: job id, or None if this hour's
-    job of that survey was already queued}.
+    queue, one job each (cut_survey_releases). Returns {slug: job id, or None if a job of that
+    survey still waits or runs, or this hour's was queued already}.
 
     A national cut audits for minutes: on a queue and a worker of their own, no cut holds back
     the fold, and one survey's cut that fails or times out is that survey's failed job alone.
@@ -85,7 +85,10 @@ def cut_releases(now: str | None = None) -> dict[str, str | None]:
     for survey in due:
         job = queue.enqueue_release(connection, survey.id, hour, now)
         queued[survey.slug] = job.id if job is not None else None
-        log.info("results release %s", "queued" if job is not None else "already queued",
+        # Not queued: a job of this survey waits or runs, or this hour's ran (requeue a
+        # failed one from the queue-health page).
+        log.info("results release %s", "queued" if job is not None
+                 else "not queued: this survey's job is queued or running, or ran this hour",
                  extra={"survey": survey.slug})
     return queued
 

@@ -44,8 +44,7 @@ FOLD_SCHEDULED_TTL_S = 5
 FOLD_JOB_TIMEOUT_S = 600
 RELEASE_JOB = "workers.jobs.cut_survey_releases"
 # One survey's cut: a national survey's audit of every earlier time with its months took about
-# 2 minutes per round of the settle loop (docs/performance.md), a few rounds at most. Below an
-# hour, so the next hour's job never finds this one still running.
+# 1.5 minutes per round of the settle loop (docs/performance.md), a few rounds at most.
 RELEASE_JOB_TIMEOUT_S = 3000
 # Every queue a worker serves: the fold's (and everything quick), then the releases'.
 QUEUE_NAMES = (QUEUE_NAME, RELEASE_QUEUE_NAME)
@@ -84,13 +83,20 @@ def enqueue_invitation_mail(connection: redis.Redis, survey_id: int, unit_id: in
 def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
                     now: str | None = None):
     """Cut one survey's releases (workers.jobs.cut_survey_releases) on the release queue; None
-    if this survey's job of this `hour` (e.g. "2026-12-03T08") is already there (the hourly
-    job ran twice). `now`: the moment to cut at (None: when the job runs). Raises redis
+    if a job of this survey still waits or runs (the release worker is behind: a second would
+    only repeat its audit), or if this `hour`'s (e.g. "2026-12-03T08") was already queued (the
+    hourly job ran twice). `now`: the moment to cut at (None: when the job runs). Raises redis
     errors."""
     from rq.exceptions import DuplicateJobError
+    from rq.registry import StartedJobRegistry
 
+    releasing = queue(connection, RELEASE_QUEUE_NAME)
+    prefix = f"release-{survey_id}-"
+    busy = [*releasing.get_job_ids(), *StartedJobRegistry(queue=releasing).get_job_ids()]
+    if any(job_id.startswith(prefix) for job_id in busy):
+        return None
     try:
-        return queue(connection, RELEASE_QUEUE_NAME).enqueue(
+        return releasing.enqueue(
             RELEASE_JOB, survey_id, now, job_id=f"release-{survey_id}-{hour}", unique=True,
             job_timeout=RELEASE_JOB_TIMEOUT_S, result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600)

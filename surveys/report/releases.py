@@ -293,8 +293,13 @@ def pace(session: Session, survey: SurveySnapshot, now: datetime) -> pacing.Pace
         .where(Survey.id == survey.id)).one()
     first = session.scalar(select(func.min(ResultRelease.released_at))
                            .where(ResultRelease.survey_id == survey.id))
-    start = _moment(opens_on) if opens_on else (first or now)
-    close_day = closes_on or default_closes_on(start.date())
+    opening = _moment(opens_on) if opens_on else (first or now)
+    # The table starts at the first month with answers, which may come before the opening
+    # counted here (no opens_on: answered under `live`, or before a first release delayed).
+    first_month = session.scalar(select(func.min(Aggregate.month))
+                                 .where(Aggregate.survey_id == survey.id))
+    start = min(opening, datetime.strptime(first_month, "%Y-%m")) if first_month else opening
+    close_day = closes_on or default_closes_on(opening.date())
     if closed_on is not None:
         close_day = min(close_day, closed_on)
     close = max(_moment(close_day), start)

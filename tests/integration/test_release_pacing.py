@@ -241,30 +241,35 @@ def test_a_cut_whose_transaction_is_rolled_back_stores_nothing(released_app, set
         assert s.query(ReleasedBlock).count() == 0
 
 
+def answered_on(client, slug: str, day: str, monkeypatch, redis_conn) -> None:
+    """Five answers in each offered language in two counties on `day` (the counties' date),
+    folded."""
+    from surveys.infra import clock
+
+    today = date.fromisoformat(day)
+    monkeypatch.setattr(clock, "today", lambda moment=None, today=today: today)
+    for lang in LANGS:
+        for region in ("19", "18"):
+            for i in range(5):
+                resp = submit(client, slug, lang, {**VALID_ANSWERS, "recommend": str(5 + i % 5),
+                                                   "region": region})
+                assert resp.status_code == 303
+    run_worker(redis_conn)
+
+
 def test_a_survey_of_many_months_takes_only_as_many_times_as_its_cut_audits_with_months(
         released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
     """A year-long national survey's table (22 counties × 12 months × 3 languages) is solved
     on the marginals with the months of as many times as MONTHS_HISTORY_CELLS holds; pacing
     gives it no more times than that (history.times_in_full), so every cut audits every
     earlier time with its months and none has its months reduced to lower bounds."""
-    from surveys.infra import clock
-
     monkeypatch.setattr(history, "MONTHS_HISTORY_CELLS", 3 * (5 * 12 + 22 * len(LANGS)))
     demo_year_long(settings, demo_survey)
     client = released_app.test_client()
     taken, refused = [], []
     with caplog.at_level("WARNING", logger="surveys.report.releases"):
         for day in ("01-15", "01-16", "07-15", "07-16", "12-31"):
-            today = date.fromisoformat(f"2026-{day}")
-            monkeypatch.setattr(clock, "today", lambda moment=None, today=today: today)
-            for lang in LANGS:
-                for region in ("19", "18"):
-                    for i in range(5):
-                        resp = submit(client, demo_survey, lang,
-                                      {**VALID_ANSWERS, "recommend": str(5 + i % 5),
-                                       "region": region})
-                        assert resp.status_code == 303
-            run_worker(redis_conn)
+            answered_on(client, demo_survey, f"2026-{day}", monkeypatch, redis_conn)
             with db.session_scope(settings) as s:
                 survey = lookup.visible(s, demo_survey)
                 if not releases.cut(s, survey, datetime.fromisoformat(f"2026-{day}T04:00")):
@@ -283,3 +288,49 @@ def test_a_survey_of_many_months_takes_only_as_many_times_as_its_cut_audits_with
         assert releases.pace(s, lookup.visible(s, demo_survey), datetime(2027, 1, 1)).times == 3
     assert not any("earlier times audited at the cut" in r.getMessage()
                    for r in caplog.records), caplog.records
+
+
+def test_pace_counts_every_month_the_table_has_without_an_opening_date(
+        released_app, settings, demo_survey, redis_conn, monkeypatch):
+    """Published without `opens_on` (the usual publish) and answered from January (under
+    RESULTS_RELEASE=live, or with the first release delayed), first released in November: the
+    table has every month from January, and pacing counts them all (found by review)."""
+    from surveys.infra import clock
+
+    with db.session_scope(settings) as s:
+        s.execute(update(Survey).where(Survey.slug == demo_survey)
+                  .values(opens_on=None, closes_on=date(2026, 12, 31)))
+    client = released_app.test_client()
+    for day in (date(2026, 1, 15), date(2026, 11, 1)):
+        monkeypatch.setattr(clock, "today", lambda moment=None, day=day: day)
+        answer(client, demo_survey, 6, "19")
+        run_worker(redis_conn)
+    with db.session_scope(settings) as s:
+        assert releases.cut(s, lookup.visible(s, demo_survey), datetime(2026, 11, 1, 4))
+    with db.session_scope(settings) as s:
+        survey = lookup.visible(s, demo_survey)
+        months = len(releases.results.publication(s, survey).source.months)
+        times = releases.pace(s, survey, datetime(2026, 11, 2)).times
+    assert months == 11  # January to today (November); December's comes
+    assert times == history.times_in_full(22, 5, 12, len(LANGS)) == 5, (times, months)
+
+
+def test_a_cut_whose_table_outgrew_pacing_says_it_left_months_to_lower_bounds(
+        released_app, settings, demo_survey, redis_conn, monkeypatch, caplog):
+    """Where pacing counted a smaller table than a cut has (answers in a language the survey
+    no longer offers, a period extended), the months of the oldest times enter as lower
+    bounds: the cut says so in its log (here pacing is told the survey may have 10 times)."""
+    monkeypatch.setattr(history, "MONTHS_HISTORY_CELLS", 3 * (5 * 12 + 22 * len(LANGS)))
+    monkeypatch.setattr(history, "times_in_full", lambda *args: 10)
+    demo_year_long(settings, demo_survey)
+    client = released_app.test_client()
+    with caplog.at_level("WARNING", logger="surveys.report.releases"):
+        for day in ("01-15", "01-16", "01-17", "07-15"):
+            answered_on(client, demo_survey, f"2026-{day}", monkeypatch, redis_conn)
+            with db.session_scope(settings) as s:
+                assert releases.cut(s, lookup.visible(s, demo_survey),
+                                    datetime.fromisoformat(f"2026-{day}T04:00")), day
+    short = [r.getMessage() for r in caplog.records
+             if "earlier times audited at the cut" in r.getMessage()]
+    assert short == ["release audit: months of 2 of 3 earlier times audited at the cut, the "
+                     "others' as lower bounds (history.MONTHS_HISTORY_CELLS)"], short

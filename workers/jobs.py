@@ -111,21 +111,19 @@ def cut_survey_releases(survey_id: int, now: str | None = None) -> dict[str, int
         survey = lookup.visible_by_id(session, survey_id)
     if survey is None:
         return {}
-    failed = False
     try:
         with db.session_scope(config) as session:
             done = _cut_survey(session, survey, config.results_release, moment)
     except Exception as exc:  # noqa: BLE001 - logged without its message, raised below
         error, where = quarantine.describe(exc)
         log.error("results release failed: %s (%s)", error, where, extra={"survey": survey.slug})
-        failed = True
-    if failed:
-        # Outside the except block, so the job's traceback holds this alone (no __context__).
-        raise ReleaseFailed(f"results release failed for {survey.slug}")
-    for slug, release_id in done.items():
-        log.info("results release %s", "cut" if release_id else "unchanged",
-                 extra={"survey": slug})
-    return done
+    else:
+        for slug, release_id in done.items():
+            log.info("results release %s", "cut" if release_id else "unchanged",
+                     extra={"survey": slug})
+        return done
+    # Raised after the try statement, so the job's traceback holds this alone (no __context__).
+    raise ReleaseFailed(f"results release failed for {survey.slug}")
 
 
 class ReleaseFailed(RuntimeError):

@@ -1,10 +1,9 @@
 """The auditor on the marginals (surveys/report/audit.py, `_Marginals`) against the auditor on
-the cells: where no county's month is published, a single-choice or text question's system has
-the same ranges on both, over any number of times, for every protected figure (a county's
-month included); the respondents' system and a `multi` question's are relaxations on the
-marginals (never narrower than on the cells; the respondents' figures are bounded in every
-question's system on both, `respondents_everywhere`, and each `multi` option in a system of
-its own, `multi_by_option`)."""
+the cells: where no county's month is published, every system has the same ranges on both,
+over any number of times, for every protected figure (a county's month included). A
+single-choice or text question's system is exact on the marginals as it stands; the
+respondents' system and a `multi` question's are exact because every point the auditor uses
+is lifted to cells first (`_Lift`), and a point that cannot be cuts itself off."""
 
 from __future__ import annotations
 
@@ -124,18 +123,37 @@ def test_ranges_on_the_marginals_are_those_on_the_cells(history):
     marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
     assert [(r.figure, r.rule) for r in cells.ranges] == \
         [(r.figure, r.rule) for r in marginals.ranges]
-    assert marginals.relaxed == ([RESPONDENTS] if any(r.figure[2] == RESPONDENTS
-                                                      for r in marginals.ranges) else [])
-    county_months = 0
+    assert marginals.relaxed == []
+    assert_same_ranges(cells, marginals)
+
+
+def assert_same_ranges(cells, marginals) -> None:
+    assert [(r.figure, r.rule) for r in cells.ranges] == \
+        [(r.figure, r.rule) for r in marginals.ranges]
     for on_cells, on_marginals in zip(cells.ranges, marginals.ranges, strict=True):
-        key = on_cells.figure[2]
-        county_months += on_cells.figure[0] in AREA_OF and on_cells.figure[1] in MONTHS
-        if key in ("q", "t", "m"):  # exact
-            assert on_marginals.low == pytest.approx(on_cells.low, abs=1e-6), on_cells
-            assert on_marginals.high == pytest.approx(on_cells.high, abs=1e-6), on_cells
-        else:  # a relaxation: never narrower
-            assert on_marginals.low <= on_cells.low + 1e-6, on_cells
-            assert on_marginals.high >= on_cells.high - 1e-6, on_cells
+        assert on_marginals.low == pytest.approx(on_cells.low, abs=1e-6), on_cells
+        assert on_marginals.high == pytest.approx(on_cells.high, abs=1e-6), on_cells
+
+
+@pytest.mark.parametrize("history", [(59, 2, 3, 0.7), (53, 3, 3, 0.4)])
+def test_the_respondents_system_is_exact_on_the_marginals(history):
+    """Histories where the marginals alone allowed more than the cells (found by comparing
+    both bases over generated histories): county 1's respondents over the whole period are
+    exactly 2 given what the questions' n say cell by cell, which the marginals' n ≤ R
+    (summed over months, or over counties) did not see. Lifting every point to cells closes
+    it; the relaxation is what the auditor solved before (`lift=False`)."""
+    t, current, earlier = case(*history)
+    flags = {"history": earlier, "full_ranges": True, "respondents_everywhere": True,
+             "multi_by_option": True, "multi_sets": True}
+    cells = audit(t, current, **flags)
+    marginals = audit(t, current, basis="marginals", **flags)
+    assert_same_ranges(cells, marginals)
+    assert [r.figure for r in marginals.exposed] == [r.figure for r in cells.exposed]
+    relaxed = audit(t, current, basis="marginals", lift=False, **flags)
+    assert relaxed.relaxed == [RESPONDENTS]
+    wider = [r.figure for a, r in zip(cells.ranges, relaxed.ranges, strict=True)
+             if r.width > a.width + 1e-6]
+    assert wider and all(f[2] == RESPONDENTS for f in wider)
 
 
 def test_a_county_month_is_bounded_by_what_the_areas_months_leave():
@@ -193,7 +211,8 @@ def test_a_split_of_multi_counts_into_sets_fits_them():
 
 
 def test_a_multi_question_of_many_options_is_audited_option_by_option():
-    """Above MAX_SET_OPTIONS a multi question's own system stays a relaxation on the marginals
+    """Above MAX_SET_OPTIONS a multi question's own system is lifted to cells like the
+    respondents' (exact, nothing listed as relaxed); without the lift it is a relaxation
     (listed), and each option is bounded again in an exact system of its own."""
     from surveys.report.audit import MAX_SET_OPTIONS
 
@@ -203,7 +222,11 @@ def test_a_multi_question_of_many_options_is_audited_option_by_option():
                                        "v": {N: 2, "a": 2}}}
     t = Table(AREA_OF, MONTHS, (many, few), 5, cells, LANGS)
     published = {(COUNTRY, ALL_MONTHS, RESPONDENTS, N): 2}
-    result = audit(t, published, full_ranges=True, basis="marginals")
+    lifted = audit(t, published, full_ranges=True, basis="marginals")
+    assert lifted.relaxed == []
+    on_cells = audit(t, published, full_ranges=True, respondents_everywhere=True)
+    assert_same_ranges(on_cells, lifted)
+    result = audit(t, published, full_ranges=True, basis="marginals", lift=False)
     assert sorted(result.relaxed) == [RESPONDENTS, "w"]
     # Each protected figure once, whatever number of systems bounded it.
     keys = [(r.figure, r.rule) for r in result.ranges]

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.history_cpu [--respondents 2000] [--releases 3 10 30]
                                           [--seed 1] [--rules-only] [--json PATH]
                                           [--months-cells N] [--languages 3|6]
+                                          [--compare-lift]
 
 Pure (no database, no Redis), on the synthetic national survey of bench/audit_cpu.py (22
 counties in 5 areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): respondents
@@ -22,6 +23,8 @@ application, still has every county). `--rules-only` publishes each cut with the
 (`publish(audited=False)`: no auditor rounds), which is what makes 30 national-size
 publications affordable here; the layers then have the same shape and number of figures as
 audited ones, but the times are an estimate.
+`--compare-lift` times each audit also with the marginals' relaxations (audit.LIFT off: the
+respondents' system and large `multi` questions not lifted to cells), side by side.
 Setting up (the publications) is not timed. Results: docs/performance.md, "The cross-time audit
 over every release".
 """
@@ -117,20 +120,23 @@ def layers(s: dict[str, Any], window: list[int]) -> tuple[tuple, dict]:
 
 
 def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
-          months: bool = True) -> dict[str, Any]:
+          months: bool = True, lift: bool = True) -> dict[str, Any]:
     """One audit, timed; `months` False: with the months left out above MAX_MONTHLY_CELLS (as
-    before they stayed in on the marginals)."""
+    before they stayed in on the marginals); `lift` False: the marginals' relaxations as they
+    are (audit.LIFT)."""
+    from surveys.report import audit as audit_mod
+
     current, earlier = layers(s, window)
     floors = history.floors_of([s["at"][t] for t in left_out], THRESHOLD)
-    saved = history.MONTHS_ON_MARGINALS
-    history.MONTHS_ON_MARGINALS = months
+    saved = history.MONTHS_ON_MARGINALS, audit_mod.LIFT
+    history.MONTHS_ON_MARGINALS, audit_mod.LIFT = months, lift
     cpu = time.process_time()
     try:
         result = history.audit_release(s["table"], current, earlier, floors=floors,
                                        floors_until=max(left_out, default=None))
     finally:
         cpu = time.process_time() - cpu
-        history.MONTHS_ON_MARGINALS = saved
+        history.MONTHS_ON_MARGINALS, audit_mod.LIFT = saved
     monthly = not result.months_dropped and history._monthly([current, *earlier.values()])
     return {"earlier_times": len(earlier), "cpu_s": round(cpu, 2),
             "cells_x_layers": history.solved_cells(s["table"], monthly, 1 + len(earlier)),
@@ -161,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--languages", choices=("3", "6"), default="3",
                         help="6: fi, sv, se and smn, sms, en besides (a survey offering every "
                         "language)")
+    parser.add_argument("--compare-lift", action="store_true",
+                        help="also time each audit with the marginals' relaxations (no lift "
+                        "to cells), side by side")
     parser.add_argument("--scenario", type=Path,
                         help="a folder to keep the set-up releases in (pickle) and reuse")
     args = parser.parse_args(argv)
@@ -196,11 +205,13 @@ def main(argv: list[str] | None = None) -> int:
             runs.append((f"cut within {budget}", got, out_))
         for name, window, out_ in runs:
             for months in (True, False) if args.compare_months else (True,):
-                label = name if months else f"{name}, months left out"
-                row[label] = timed(s, window, out_, months)
-                print(f"{args.respondents} respondents"
-                      f"{' in ' + args.county if args.county else ''}"
-                      f", {cuts} releases, {label}: {row[label]}", flush=True)
+                for lift in (False, True) if args.compare_lift else (True,):
+                    label = name if months else f"{name}, months left out"
+                    label += ", relaxed" if not lift else ""
+                    row[label] = timed(s, window, out_, months, lift)
+                    print(f"{args.respondents} respondents"
+                          f"{' in ' + args.county if args.county else ''}"
+                          f", {cuts} releases, {label}: {row[label]}", flush=True)
         row["cut_left_out"] = len(left)
         out.append(row)
     if args.json:

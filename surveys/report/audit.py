@@ -42,9 +42,12 @@ respondents, linked through n ≤ R); the respondents' system includes every que
 
 Where the cells are too many (a national survey's months across several times), the same
 systems are solved on two marginals of the cells instead (`_Marginals`, `audit(basis=
-"marginals")`): exact where a system separates into counted quantities, a relaxation elsewhere
-(the result's `relaxed`), with the respondents' figures and each `multi` option bounded again in
-systems that are exact there.
+"marginals")`): exact where a system separates into counted quantities; elsewhere (the
+respondents' system, a `multi` question of more than MAX_SET_OPTIONS options) every point is
+lifted to cells before it counts (`_Lift`: cuts off a point that has none, or puts that
+part's cells into the system, until the optimum has), so the ranges are the cells' there too;
+where a system takes more than _Lift.MAX_ROUNDS such solves, the rest of it is solved as the
+relaxation narrowed by its cuts, and the system is listed (the result's `relaxed`).
 """
 
 from __future__ import annotations
@@ -93,6 +96,9 @@ PROFILE: list[dict] | None = None
 # ._solve_highs); "linprog": scipy's linprog for each program from scratch, the reference path
 # (and the fallback where neither highspy nor scipy's own copy of its bindings is there).
 SOLVER = "highs"
+# Whether `audit` lifts the points of systems that do not separate to cells on the marginals
+# (`_Lift`; exact) by default, or solves them as relaxations (bench/history_cpu.py times both).
+LIFT = True
 
 
 def _highs_core():
@@ -311,7 +317,8 @@ class _Marginals:
     options (or one of its options alone). Where a bound ties quantities cell by cell (each
     option of a `multi` question at most its n; the respondents' system, each question's n at
     most the respondents) the same bound on the marginals is weaker than on the cells: a
-    relaxation (`_System.separates` False; docs/privacy.md, "Months")."""
+    relaxation (`_System.separates` False), made exact by lifting every point to cells
+    (`_Lift`; docs/privacy.md, "Months")."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -467,7 +474,8 @@ class _System:
                  reasons: Reasons | None = None, history: Sequence[Layer] = (),
                  floors: Mapping[Figure, float] | None = None, floors_layer: int = 0,
                  basis: str = "cells", protected: Sequence[tuple[Figure, str]] = (),
-                 options: tuple[str, ...] | None = None, patterns: bool = False) -> None:
+                 options: tuple[str, ...] | None = None, patterns: bool = False,
+                 lift: bool = True) -> None:
         import numpy as np
         self.table, self.key = table, key
         self.basis = _Marginals(table) if basis == "marginals" else _Cells(table)
@@ -528,6 +536,9 @@ class _System:
                     if skey not in self.splits:
                         self.splits[skey] = self.nvar
                         self.nvar += self.layers
+        # Unknowns past nvar: cells a lift put into the system (`_embed`), which no objective,
+        # bound or point reads.
+        self.extra = 0
         self.eq_rows: list[dict[int, float]] = []
         self.eq_rhs: list[float] = []
         self.ub_rows: list[dict[int, float]] = []
@@ -561,6 +572,26 @@ class _System:
             self._split_rows(group, dict(quantity), start)
         self.a_eq, self.b_eq = self._matrix(self.eq_rows), np.array(self.eq_rhs)
         self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
+        # Where the system does not separate, a relaxation on the marginals unless every point
+        # is lifted to cells (`_Lift`): then the same ranges as on the cells.
+        self.lift = _Lift(self) if lift and isinstance(self.basis, _Marginals) \
+            and not self.separates else None
+        # Lifted, every unknown is at most `box`, far above any count the data allow (the
+        # table's respondents): a program that is unbounded on the marginals then has an
+        # optimum at the box, a point like any other to lift (where an unbounded one has only a
+        # direction, and HiGHS takes many times longer to find it), read as unbounded
+        # (`bound`). A range inside the box holds inside the attacker's.
+        self.box = math.inf
+        if self.lift is not None:
+            everyone = table._sum((COUNTRY, ALL_MONTHS), RESPONDENTS, N)
+            figures = [abs(float(v)) for layer in [published, *(f for f, _r in history)]
+                       for v in layer.values()]
+            self.box = 100.0 * (max([everyone, *figures]) + table.threshold) + 1000.0
+        self.cuts = 0
+        self.embedded_cells = 0
+        self.rounds = 0  # of the lift's cuts or cells, each a solve of the whole system
+        self.lift_spent = False  # over _Lift.MAX_ROUNDS: no longer lifted
+        self._stale = False
         self.solved = 0
         self.solve_s = 0.0
         self._stacked: np.ndarray | None = None
@@ -783,7 +814,7 @@ class _System:
                 ri.append(r)
                 ci.append(j)
                 data.append(w)
-        return csr_matrix((data, (ri, ci)), shape=(len(rows), self.nvar))
+        return csr_matrix((data, (ri, ci)), shape=(len(rows), self.nvar + self.extra))
 
     def objective(self, figure: Figure, rule: str) -> np.ndarray:
         import numpy as np
@@ -806,23 +837,117 @@ class _System:
     def _solve(self, obj: np.ndarray, bounds: object) -> float | None:
         """The minimum of obj·x (−inf if unbounded), its optimum kept as a seen point; None if
         the system has no solution. `bounds`: (0, None) for every unknown, or a list of (low,
-        high) per unknown."""
+        high) per unknown.
+
+        With a lift (`_Lift`) an optimum counts only once cells lie under it: until then each
+        round adds the cuts that its failing parts give and solves again. Every cut holds for
+        every point with cells under it, so the last optimum is the optimum over those points:
+        the cells' own."""
+        got = self._solve_once(obj, bounds)
+        while self.lift is not None and not self.lift_spent and got is not None \
+                and got[1] is not None:
+            cuts, embed = self.lift.check(got[1])
+            if not cuts and not embed:
+                break
+            self.rounds += 1
+            if self.rounds > _Lift.MAX_ROUNDS:
+                # The system's budget is spent: from this optimum on it is solved as the
+                # relaxation narrowed by the cuts so far, as before the lift (listed).
+                self.lift_spent = True
+                break
+            self._add_cuts(cuts)
+            for part, layer in embed:
+                self._embed(part, layer)
+            got = self._solve_once(obj, bounds)
+        if got is None or got[1] is None:
+            return None if got is None else got[0]
+        self.points.append(got[1])
+        return got[0]
+
+    def _solve_once(self, obj: np.ndarray, bounds: object
+                    ) -> tuple[float, np.ndarray | None] | None:
         self.solved += 1
         started = time.process_time()
         core = _highs_core() if SOLVER == "highs" else None
         got = self._solve_highs(core, obj, bounds) if core is not None \
             else self._solve_linprog(obj, bounds)
         self.solve_s += time.process_time() - started
-        if got is None or got[1] is None:
-            return None if got is None else got[0]
-        self.points.append(got[1])
-        return got[0]
+        if got is not None and got[1] is not None and self.extra:
+            got = got[0], got[1][:self.nvar]  # a point is the system's own unknowns
+        return got
+
+    def _add_cuts(self, cuts: list[tuple[dict[int, float], float]]) -> None:
+        """Rows `row · x ≤ rhs` that every point with cells under it satisfies (`_Lift`)."""
+        if not cuts:
+            return
+        self.cuts += len(cuts)
+        for row, rhs in cuts:
+            self.ub_rows.append(row)
+            self.ub_rhs.append(rhs)
+        self._add_rows([], [row for row, _rhs in cuts], [rhs for _row, rhs in cuts])
+
+    def _embed(self, part: int, layer: int) -> None:
+        """A lift's part (an area at one time) as cells in the system: exact there from now
+        on (`_Lift.embedded`)."""
+        import numpy as np
+        assert self.lift is not None
+        first = self.nvar + self.extra
+        eq, ub = self.lift.embedded(part, layer, first)
+        added = self.lift.parts[part]["program"].ncells
+        self.extra += added
+        self.embedded_cells += added
+        self.eq_rows += eq
+        self.eq_rhs += [0.0] * len(eq)
+        self.ub_rows += ub
+        self.ub_rhs += [0.0] * len(ub)
+        if self._highs is not None:
+            core = _highs_core()
+            empty = np.zeros(0, dtype=np.int32)
+            self._highs.addCols(added, np.zeros(added), np.zeros(added),
+                                np.full(added, core.kHighsInf), 0,
+                                np.zeros(added, dtype=np.int32), empty, np.zeros(0))
+        self._add_rows(eq, ub, [0.0] * len(ub))
+
+    def _add_rows(self, eq: list[dict[int, float]], ub: list[dict[int, float]],
+                  ub_rhs: list[float]) -> None:
+        """New rows in the live HiGHS model (equalities = 0, then rows ≤ rhs); the matrices
+        are rebuilt when next needed (`_matrices`)."""
+        import numpy as np
+        if self._highs is not None:
+            core = _highs_core()
+            rows = [*eq, *ub]
+            lower = np.concatenate([np.zeros(len(eq)), np.full(len(ub), -core.kHighsInf)])
+            upper = np.concatenate([np.zeros(len(eq)), np.array(ub_rhs, dtype=float)])
+            starts = np.cumsum([0, *(len(r) for r in rows[:-1])]).astype(np.int32)
+            idx = np.fromiter((j for r in rows for j in r), dtype=np.int32)
+            vals = np.fromiter((w for r in rows for w in r.values()), dtype=float)
+            self._highs.addRows(len(rows), lower, upper, len(idx), starts, idx, vals)
+        # The last basis is no longer feasible: the dual simplex from it (`_solve_highs`).
+        self._optimal = False
+        self._stale = True  # the matrices (linprog's, or a new HiGHS model's) lack them
+
+    def _matrices(self) -> None:
+        import numpy as np
+        if self._stale:
+            self.a_eq, self.b_eq = self._matrix(self.eq_rows), np.array(self.eq_rhs)
+            self.a_ub, self.b_ub = self._matrix(self.ub_rows), np.array(self.ub_rhs)
+            self._stale = False
 
     def _solve_linprog(self, obj: np.ndarray, bounds: object
                        ) -> tuple[float, np.ndarray | None] | None:
         """The reference path: each program from scratch with scipy's `linprog`."""
+        import numpy as np
         from scipy.optimize import linprog
-        res = linprog(obj, A_ub=self.a_ub, b_ub=self.b_ub if self.a_ub is not None
+        self._matrices()
+        if self.box < math.inf:
+            bounds = [(0, self.box)] * self.nvar if isinstance(bounds, tuple) else [
+                (lo, self.box if hi is None else hi) for lo, hi in bounds]  # type: ignore
+        if self.extra:  # embedded cells: no cost, at least 0
+            obj = np.concatenate([obj, np.zeros(self.extra)])
+            if not isinstance(bounds, tuple):
+                bounds = [*bounds, *[(0, None)] * self.extra]  # type: ignore[misc]
+        a_ub, b_ub = self.a_ub, self.b_ub
+        res = linprog(obj, A_ub=a_ub, b_ub=b_ub if a_ub is not None
                       else None, A_eq=self.a_eq, b_eq=self.b_eq if self.a_eq is not None else None,
                       bounds=bounds, method="highs")
         if res.status == 3:
@@ -843,10 +968,11 @@ class _System:
         fixed = not isinstance(bounds, tuple)
         if fixed:
             lower = np.array([lo for lo, _hi in bounds], dtype=float)  # type: ignore[attr-defined]
-            upper = np.array([core.kHighsInf if hi is None else hi
+            upper = np.array([min(self.box, core.kHighsInf) if hi is None else hi
                               for _lo, hi in bounds], dtype=float)  # type: ignore[attr-defined]
         else:
-            lower, upper = np.zeros(self.nvar), np.full(self.nvar, core.kHighsInf)
+            lower, upper = np.zeros(self.nvar), np.full(self.nvar,
+                                                         min(self.box, core.kHighsInf))
         h = self._highs
         # The dual simplex (HiGHS's default) for a new model and after the bounds changed, the
         # primal simplex from an optimal basis whose objective changed: it stays feasible, and
@@ -895,6 +1021,8 @@ class _System:
         """The system as one HiGHS model: the equalities, then the inequalities (≤)."""
         import numpy as np
         from scipy.sparse import csr_matrix, vstack
+        assert not self.extra  # cells are embedded only after a first solve built the model
+        self._matrices()
         parts = [m for m in (self.a_eq, self.a_ub) if m is not None]
         a = csr_matrix(vstack(parts).tocsr()) if parts else csr_matrix((0, self.nvar))
         inf = core.kHighsInf
@@ -918,15 +1046,21 @@ class _System:
         got = self._solve(sense * obj, (0, None))
         if got is None:
             raise RuntimeError("disclosure audit: the published figures have no solution")
+        if abs(got) >= self.box / 2:  # at the box (`box`): as far as it goes, unbounded
+            return sense * -math.inf
         return sense * got
 
     def seen(self, obj: np.ndarray, figure: tuple[Figure, str] | None = None
              ) -> tuple[float, float]:
         import numpy as np
+        if not self.points:  # none with cells under it yet (a lift that did not settle)
+            return math.inf, -math.inf
         if self._stacked is None or self._stacked.shape[0] != len(self.points):
             self._stacked = np.vstack(self.points)  # one row per point
         points = self._stacked
-        if figure is not None and self.basis.split(figure[0][:2]) is not None:
+        # (Lifted, a point's split unknowns are what its cells hold: the values as they are.)
+        if figure is not None and self.lift is None \
+                and self.basis.split(figure[0][:2]) is not None:
             # A county's month: at each point seen, its least and largest value given that
             # point's marginals (`_split_rows`: what its growth unknowns may take there), not
             # the values they happen to have.
@@ -970,6 +1104,276 @@ class _System:
                                   shape=(self.layers, self.nvar)))
         self._growth_cache[key] = tuple(out)
         return self._growth_cache[key]
+
+
+class _Lift:
+    """Cells under a point of a system on the marginals, or cuts that no cells allow.
+
+    Where a system does not separate (the respondents' with every question's n, a `multi`
+    question's with its options), a point of the marginals may have no cells under it: each
+    question's n at most the respondents summed over months and over counties, but not cell by
+    cell. Such a point gives a range wider than an attacker's (a relaxation). So every point is
+    lifted: per area (the marginals of different areas share no cell) and per time (with the
+    growth of every cell as unknowns, δ ≥ 0, whatever grows cell by cell, R − n or n − x, is
+    δ_R − δ_n ≥ 0 there, and the times separate), cells whose sums are the point's area months,
+    county languages and a county's month's growth (its split unknowns). The check is a small
+    linear program, the least total misfit of those sums (phase 1 of the simplex method): 0
+    when cells lie under the point. Where it is not, its dual gives weights π with
+    π · sums ≤ 0 for every point that has cells, and > 0 for this one: a cut for the system on
+    the marginals (Benders' feasibility cut). `_System._solve` adds the cuts and solves again
+    until the optimum has cells: then it is the optimum over the cells (the system on the
+    marginals with cuts holds every point with cells, and this optimum is one of them).
+
+    Per area the program has one unknown per block and cell (a large area with 5 counties, 12
+    months and 3 languages: 180 cells) and is the same for every time and point but for its
+    sums: one HiGHS model per area, the sums set as fixed unknowns, each check starting from
+    the last basis (docs/performance.md, "Lifting to cells")."""
+
+    # Rounds of cuts or cells (each a solve of the whole system) a system may take in all;
+    # beyond, the rest of it is solved as the relaxation narrowed by the cuts so far (a range
+    # between the cells' and the relaxation's), and the system is listed as relaxed. A national
+    # table's respondents' system may need more than a hundred rounds of about 0.25 s each
+    # (docs/performance.md, "Lifting to cells").
+    MAX_ROUNDS = 40
+    # A part (area, time) whose points failed this often gets its cells in the system instead
+    # of more cuts, while the cells so added stay within EMBED_BUDGET unknowns: a few cuts
+    # settle most parts, some need many rounds, and cells settle a part at once, but the whole
+    # table's cells are what the marginals are there to avoid (a national table's part is
+    # 180 cells × 7 blocks: 1,260 unknowns).
+    EMBED_AFTER = 1
+    EMBED_BUDGET = 3000
+    # A misfit up to this is the solvers' tolerances, not a point without cells; a cut gives
+    # CUT_TOL of room (whatever the rounding of π), well under it, so that a point on a cut
+    # never reads as a misfit again.
+    TOL = 1e-6
+    CUT_TOL = 1e-9
+
+    def __init__(self, system: _System) -> None:
+        import numpy as np
+        basis = system.basis
+        assert isinstance(basis, _Marginals)
+        table = basis.table
+        self.layers, self.width = system.layers, system.width
+        self.embedded_unknowns = 0  # of the parts embedded so far
+        nblocks, c = len(system.blocks), basis.size
+        self.parts: list[dict] = []
+        for area in table.areas:
+            counties = table.counties_of(area_place(area))
+            cells = [(county, m, lg) for county in counties for m in table.months
+                     for lg in basis.langs]
+            at = {cell: j for j, cell in enumerate(cells)}
+            n = len(cells)
+            rows: list[dict[int, float]] = []
+            marginal: list[int] = []  # per sum of a marginal: its unknown in a layer
+            for b in range(nblocks):
+                for m in table.months:
+                    rows.append({b * n + at[(county, m, lg)]: 1.0 for county in counties
+                                 for lg in basis.langs})
+                    marginal.append(b * c + basis.u[(area, m)])
+                for county in counties:
+                    for lg in basis.langs:
+                        rows.append({b * n + at[(county, m, lg)]: 1.0 for m in table.months})
+                        marginal.append(b * c + basis.v[(county, lg)])
+            splits: list[int] = []  # per county's month split: its first unknown (`_System`)
+            for (group, quantity), start in system.splits.items():
+                county, month = group
+                if table.area_of[county] != area:
+                    continue
+                row: dict[int, float] = {}
+                for b, w in quantity:
+                    for lg in basis.langs:
+                        j = b * n + at[(county, month, lg)]
+                        row[j] = row.get(j, 0.0) + w
+                rows.append(row)
+                splits.append(start)
+            growing = [{b * n + j: w for b, w in diff.items()}
+                       for diff in system.differences for j in range(n)]
+            self.parts.append({
+                "marginal": np.array(marginal, dtype=np.int64),
+                "splits": np.array(splits, dtype=np.int64),
+                "program": _Phase1(rows, growing, nblocks * n),
+                "seen": {},  # sums checked → their cut's weights, or None
+                "failed": {},  # layer → how many points had no cells there
+                "embedded": set(),  # layers whose cells are in the system
+                "cut": set(),  # (sums checked, layer) whose cut is in the system
+            })
+
+    def check(self, point: np.ndarray
+              ) -> tuple[list[tuple[dict[int, float], float]], list[tuple[int, int]]]:
+        """The cuts a point violates, and the parts (area, time) to embed instead: none of
+        either if cells lie under it."""
+        import numpy as np
+        cuts: list[tuple[dict[int, float], float]] = []
+        embed: list[tuple[int, int]] = []
+        for p, part in enumerate(self.parts):
+            marginal, splits = part["marginal"], part["splits"]
+            for layer in range(self.layers):
+                if layer in part["embedded"]:
+                    continue  # its cells are in the system: exact
+                sums = point[layer * self.width + marginal]
+                if layer + 1 < self.layers:
+                    sums = sums - point[(layer + 1) * self.width + marginal]
+                sums = np.concatenate([sums, point[splits + layer]])
+                key = np.round(sums, 7).tobytes()
+                weights = part["seen"].get(key, False)
+                if weights is False:
+                    # (Relative to the sums as well: near the box, `_System.box`, the solvers'
+                    # rounding is larger than TOL.)
+                    tol = max(self.TOL, 1e-8 * float(np.abs(sums).max(initial=0.0)))
+                    weights = part["seen"][key] = part["program"].cut(sums, tol)
+                if weights is None:
+                    continue
+                part["failed"][layer] = part["failed"].get(layer, 0) + 1
+                cells = part["program"].ncells
+                if part["failed"][layer] > self.EMBED_AFTER \
+                        and self.embedded_unknowns + cells <= self.EMBED_BUDGET:
+                    part["embedded"].add(layer)
+                    self.embedded_unknowns += cells
+                    embed.append((p, layer))
+                    continue
+                # π · sums ≤ 0 for a point with cells. Every time of a part has the same
+                # program, so the cut holds at each of them: all go in at once (most points
+                # that fail at one time fail alike at the others).
+                for at in range(self.layers):
+                    if at in part["embedded"] or (key, at) in part["cut"]:
+                        continue
+                    part["cut"].add((key, at))
+                    row: dict[int, float] = {}
+                    for i in np.flatnonzero(weights):
+                        for j, w in self.terms(p, int(i), at).items():
+                            row[j] = row.get(j, 0.0) + float(weights[i]) * w
+                    cuts.append((row, self.CUT_TOL))
+        return cuts, embed
+
+    def terms(self, p: int, i: int, layer: int) -> dict[int, float]:
+        """The i-th sum of part p's program at `layer`, in the system's unknowns: a marginal's
+        growth since the next older layer, or a county's month's split unknown."""
+        part = self.parts[p]
+        marginal = part["marginal"]
+        if i < len(marginal):
+            j = layer * self.width + int(marginal[i])
+            if layer + 1 < self.layers:
+                return {j: 1.0, j + self.width: -1.0}
+            return {j: 1.0}
+        return {int(part["splits"][i - len(marginal)]) + layer: 1.0}
+
+    def embedded(self, p: int, layer: int, first: int
+                 ) -> tuple[list[dict[int, float]], list[dict[int, float]]]:
+        """The rows that put part p's cells at `layer` into the system, as unknowns `first`
+        on: their sums equal to the system's (equalities), and what grows cell by cell
+        (rows ≤ 0)."""
+        program = self.parts[p]["program"]
+        eq = []
+        for i, row in enumerate(program.rows):
+            out = {first + j: w for j, w in row.items()}
+            for j, w in self.terms(p, i, layer).items():
+                out[j] = out.get(j, 0.0) - w
+            eq.append(out)
+        ub = [{first + j: -w for j, w in row.items()} for row in program.growing]
+        return eq, ub
+
+
+class _Phase1:
+    """min Σ s⁺ + s⁻ over δ ≥ 0 (cells' growth), s± ≥ 0 with rows·δ + s⁺ − s⁻ = sums and
+    growing·δ ≥ 0: 0 where cells fit the sums. The sums are fixed unknowns ρ (rows·δ + s⁺ −
+    s⁻ − ρ = 0), so that a new check changes only their bounds; their reduced costs at the
+    optimum are the cut's weights π (the dual objective is π · sums, every other bound being
+    0)."""
+
+    def __init__(self, rows: list[dict[int, float]], growing: list[dict[int, float]],
+                 ncells: int) -> None:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+        nrow = len(rows)
+        self.nrow, self.ncells = nrow, ncells
+        self.rows, self.growing = rows, growing
+        data, ri, ci = [], [], []
+        for r, row in enumerate(rows):
+            for j, w in row.items():
+                ri.append(r)
+                ci.append(j)
+                data.append(w)
+            for j, w in ((ncells + r, -1.0), (ncells + nrow + r, 1.0),
+                         (ncells + 2 * nrow + r, -1.0)):  # ρ, s⁺, s⁻
+                ri.append(r)
+                ci.append(j)
+                data.append(w)
+        for r, row in enumerate(growing, start=nrow):
+            for j, w in row.items():
+                ri.append(r)
+                ci.append(j)
+                data.append(w)
+        self.ncol = ncells + 3 * nrow
+        self.matrix = csr_matrix((data, (ri, ci)), shape=(nrow + len(growing), self.ncol))
+        self.cost = np.concatenate([np.zeros(ncells + nrow), np.ones(2 * nrow)])
+        self.row_lower = np.zeros(nrow + len(growing))
+        self.row_upper = np.concatenate([np.zeros(nrow), np.full(len(growing), np.inf)])
+        self._highs = None
+        self._sums_at = np.arange(ncells, ncells + nrow, dtype=np.int32)
+
+    def cut(self, sums: np.ndarray, tol: float) -> np.ndarray | None:
+        """π (per sum) with π · sums > 0 and π · s ≤ 0 for any sums s that cells fit; None
+        where cells fit these."""
+        import numpy as np
+        if not np.any(np.abs(sums) > tol):
+            return None  # nothing grew: no cells, no misfit
+        core = _highs_core() if SOLVER == "highs" else None
+        misfit, weights = (self._solve_highs(core, sums) if core is not None
+                           else self._solve_linprog(sums))
+        if misfit <= tol:
+            return None
+        dual = float(weights @ sums)
+        if abs(dual - misfit) > 1e-6 * max(1.0, misfit):
+            raise RuntimeError(f"disclosure audit: lift duals disagree ({dual} != {misfit})")
+        return weights
+
+    def _solve_highs(self, core, sums: np.ndarray) -> tuple[float, np.ndarray]:
+        import numpy as np
+        h = self._highs
+        if h is None:
+            h = self._highs = core._Highs()
+            h.setOptionValue("output_flag", False)
+            lower = np.zeros(self.ncol)
+            upper = np.full(self.ncol, core.kHighsInf)
+            lower[self._sums_at] = upper[self._sums_at] = sums
+            lp = core.HighsLp()
+            lp.num_col_, lp.num_row_ = self.ncol, self.matrix.shape[0]
+            lp.col_cost_ = self.cost
+            lp.col_lower_, lp.col_upper_ = lower, upper
+            lp.row_lower_ = self.row_lower
+            lp.row_upper_ = np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)
+            lp.a_matrix_.format_ = core.MatrixFormat.kRowwise
+            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.ncol, self.matrix.shape[0]
+            lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
+            lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
+            lp.a_matrix_.value_ = self.matrix.data.astype(float)
+            h.passModel(lp)
+        else:  # the dual simplex from the last basis: it stays dual feasible
+            h.changeColsBounds(self.nrow, self._sums_at, sums, sums)
+        h.run()
+        status = h.getModelStatus()
+        if status != core.HighsModelStatus.kOptimal:
+            raise RuntimeError("disclosure audit: lift failed: " + h.modelStatusToString(status))
+        misfit = h.getInfo().objective_function_value
+        weights = np.array(h.getSolution().col_dual)[self._sums_at]
+        return misfit, weights
+
+    def _solve_linprog(self, sums: np.ndarray) -> tuple[float, np.ndarray]:
+        import numpy as np
+        from scipy.optimize import linprog
+        bounds = [(0, None)] * self.ncol
+        for i, j in enumerate(self._sums_at):
+            bounds[j] = (float(sums[i]), float(sums[i]))
+        eq = self.matrix[:self.nrow]
+        ge = self.matrix[self.nrow:]
+        res = linprog(self.cost, A_ub=-ge if ge.shape[0] else None,
+                      b_ub=np.zeros(ge.shape[0]) if ge.shape[0] else None,
+                      A_eq=eq, b_eq=np.zeros(self.nrow), bounds=bounds, method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: lift failed: {res.message}")
+        # The reduced costs of the fixed sums: the sensitivity of the misfit to each.
+        return res.fun, np.array(res.lower.marginals)[self._sums_at] + \
+            np.array(res.upper.marginals)[self._sums_at]
 
 
 @dataclass
@@ -1056,7 +1460,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
           reasons: Reasons | None = None, history: Sequence[Layer] = (),
           floors: Mapping[Figure, float] | None = None, floors_at: int = -1,
           basis: str = "cells", respondents_everywhere: bool | None = None,
-          multi_by_option: bool | None = None, multi_sets: bool | None = None) -> AuditResult:
+          multi_by_option: bool | None = None, multi_sets: bool | None = None,
+          lift: bool | None = None) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -1076,20 +1481,22 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     sums only grow (surveys.report.history.floors_of).
 
     `basis`: "cells" (the finest cells) or "marginals" (`_Marginals`: where no figure, reason
-    or floor is about a county's month; exact for single-choice and text questions, a
-    relaxation for the respondents' system and `multi` questions, listed in the result's
+    or floor is about a county's month; exact for single-choice and text questions, and with
+    `lift` (default) for the respondents' system and `multi` questions too: every point is
+    lifted to cells, `_Lift`; without, those are relaxations, listed in the result's
     `relaxed`). `respondents_everywhere` (default: on the marginals) bounds the respondents'
-    figures in every single-choice or text question's system too, where on the marginals they
-    are exact; `multi_by_option` (default: on the marginals) bounds each option of a `multi`
-    question again in a system of its own (with its n and the respondents), where on the
-    marginals each is exact; `multi_sets` (default: on the marginals) gives a `multi` question
-    of at most MAX_SET_OPTIONS options its sets of options as unknowns (`_System`'s
-    `patterns`), exact on the marginals, instead. The range reported is what all systems allow
-    (`_narrowest`).
+    figures in every single-choice or text question's system too; `multi_by_option` (default:
+    on the marginals without `lift`) bounds each option of a `multi` question again in a
+    system of its own (with its n and the respondents), where on the marginals each is exact;
+    `multi_sets` (default: on the marginals) gives a `multi` question of at most
+    MAX_SET_OPTIONS options its sets of options as unknowns (`_System`'s `patterns`), exact on
+    the marginals without a lift. The range reported is what all systems allow (`_narrowest`).
+    A lifted system that spent its `_Lift.MAX_ROUNDS` is listed in `relaxed`.
     """
     ranges: list[Range] = []
     programs = 0
     k = table.threshold
+    lift = LIFT if lift is None else lift
     by_key: dict[str, list[tuple[Figure, str]]] = {}
     shown = {f[:3] for figures, _r in history for f in figures if f[3] == N}
     contradicted: list[str] = []
@@ -1105,16 +1512,18 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     if respondents_everywhere is None:
         respondents_everywhere = basis == "marginals"
     if respondents_everywhere and by_key.get(RESPONDENTS):
-        # The respondents' system is a relaxation on the marginals, each single-choice or text
-        # question's is not: the respondents' figures are bounded in those too, and each range
-        # reported is the narrowest (every system's range holds the attacker's).
+        # Each question's system holds the respondents too, with what that question's figures
+        # say of them: the respondents' figures are bounded in every one, and each range
+        # reported is the narrowest (every system's range holds the attacker's). On the
+        # marginals without a lift a `multi` question's own system is a relaxation: its
+        # options' systems bound them instead (below).
         for q in table.questions:
-            if q.kind != "multi" or q.id in in_sets:
+            if q.kind != "multi" or q.id in in_sets or lift or basis == "cells":
                 by_key.setdefault(q.id, []).extend(by_key[RESPONDENTS])
     systems: list[tuple[str, tuple[str, ...] | None, list[tuple[Figure, str]]]] = [
         (key, None, figs) for key, figs in by_key.items()]
     if multi_by_option is None:
-        multi_by_option = basis == "marginals"
+        multi_by_option = basis == "marginals" and not lift
     if multi_by_option:
         # A `multi` question's system is a relaxation on the marginals (each option at most n,
         # cell by cell); with one option it is not: each option's figures (and its n, and the
@@ -1136,7 +1545,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         key_floors = _relevant_layer(key, floors or {}, None)
         signature = None
         if cache is not None:
-            signature = (key, options, key in in_sets, full_ranges, basis, _signature(current),
+            signature = (key, options, key in in_sets, full_ranges, basis, lift,
+                         _signature(current),
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)
             if signature in cache:
@@ -1156,29 +1566,28 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         # next newer one kept), or on the current one.
         at = [j for j, i in enumerate(kept) if i <= floors_at]
         floors_layer = at[-1] + 1 if at else 0
-        try:
-            system = _System(table, published, key, reasons, mine, key_floors[0],
-                             floors_layer, basis=basis, protected=figs, options=options,
-                             patterns=options is None and key in in_sets)
-        except Contradiction:
-            flags.add("contradicted")
-            contradicted.append(key)
-            programs += 2
-            system = _System(table, published, key, reasons, basis=basis, protected=figs,
-                             options=options, patterns=options is None and key in in_sets)
-        if basis == "marginals" and not system.separates:
+        system, key_ranges, more = _solve_system(
+            table, published, key, reasons, mine, key_floors[0], floors_layer, figs, options,
+            patterns=options is None and key in in_sets, basis=basis, lift=lift,
+            full_ranges=full_ranges)
+        flags |= more
+        contradicted += [key] if "contradicted" in more else []
+        programs += 2 if "contradicted" in more else 0
+        if basis == "marginals" and not system.separates \
+                and (system.lift is None or system.lift_spent):
             flags.add("relaxed")
             relaxed.append(key)
         if not system.truth_fits:
             flags.add("truth_outside")
             truth_outside.append(key)
-        key_ranges = _audit_system(system, table, figs, full_ranges)
         programs += system.solved
         if PROFILE is not None:
             PROFILE.append({"key": key, "vars": system.nvar, "rows": (
                 (system.a_eq.shape[0] if system.a_eq is not None else 0)
                 + (system.a_ub.shape[0] if system.a_ub is not None else 0)),
                 "figures": len(figs), "programs": system.solved, "layers": system.layers,
+                "cuts": system.cuts, "embedded": system.embedded_cells,
+                "rounds": system.rounds, "lift_spent": system.lift_spent,
                 "cpu_s": round(time.process_time() - started, 2),
                 "solve_s": round(system.solve_s, 2)})
         if cache is not None:
@@ -1187,6 +1596,25 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     ranges = _narrowest(ranges, k, full_ranges)
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
                        earlier_solved=layers_solved, relaxed=relaxed)
+
+
+def _solve_system(table: Table, published: Mapping[Figure, float], key: str,
+                  reasons: Reasons | None, history: list, floors: Mapping[Figure, float],
+                  floors_layer: int, figs: list[tuple[Figure, str]],
+                  options: tuple[str, ...] | None, *, patterns: bool, basis: str, lift: bool,
+                  full_ranges: bool) -> tuple[_System, list[Range], set[str]]:
+    """One system built and audited (with its earlier times, or without them where those
+    contradict today's), and the flags it raised."""
+    flags: set[str] = set()
+    try:
+        system = _System(table, published, key, reasons, history, floors, floors_layer,
+                         basis=basis, protected=figs, options=options, patterns=patterns,
+                         lift=lift)
+    except Contradiction:
+        flags.add("contradicted")
+        system = _System(table, published, key, reasons, basis=basis, protected=figs,
+                         options=options, patterns=patterns, lift=lift)
+    return system, _audit_system(system, table, figs, full_ranges), flags
 
 
 def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[Range]:

@@ -87,7 +87,8 @@ def test_on_the_marginals_the_audit_still_sees_it_and_says_how(
         released_app, settings, demo_survey, redis_conn, monkeypatch):
     """The same mixture, audited as a national survey's is (its cells × times above
     MAX_MONTHLY_CELLS: on the marginals, audit._Marginals): Lapland's 2 is still exposed, and
-    the operator is told how it was audited and which systems are a relaxation there."""
+    the operator is told how it was audited. No system is left a relaxation there (the
+    respondents' is lifted to cells, audit._Lift; a channels question has its sets)."""
     from surveys.report import history
 
     client = released_app.test_client()
@@ -98,11 +99,20 @@ def test_on_the_marginals_the_audit_still_sees_it_and_says_how(
     release_part = result.output.split("latest release", 1)[1]
     assert "the months of today and the 1 newest earlier time(s) on the marginals" \
         in release_part
-    assert "a relaxation for the respondents (" in release_part  # channels: exact, its sets
+    assert "relaxation" not in release_part and "solved on the cells" not in release_part
     assert "months are left out" not in release_part
     exposed = [line for line in release_part.splitlines() if line.startswith("EXPOSED")]
     assert any(line.split()[1:3] == ["21", "*"] and "of respondents" in line
                for line in exposed), result.output
+
+    # A lift that does not settle: the operator is told which system stays a relaxation.
+    from surveys.report import audit
+
+    monkeypatch.setattr(audit._Lift, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(audit._Lift, "check", lambda self, point: ([({}, 0.0)], []))
+    result = audit_cli(demo_survey)
+    assert result.exit_code == 1, result.output
+    assert "a relaxation for the respondents (" in result.output.split("latest release", 1)[1]
 
 
 def test_the_cut_holds_back_changes_until_the_release_passes(released_app, settings,

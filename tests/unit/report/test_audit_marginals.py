@@ -114,13 +114,16 @@ def case(seed: int, times: int, k: int, share: float):
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(histories())
-def test_ranges_on_the_marginals_are_those_on_the_cells(history):
+@given(histories(), st.booleans())
+def test_ranges_on_the_marginals_are_those_on_the_cells(history, multi_sets):
+    """`multi_sets` off, the `multi` question's own system is lifted too (else its sets of
+    options separate it)."""
     t, current, earlier = case(*history)
     assert marginals_apply(t, [(current, {}), *earlier])
     cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True,
                   multi_by_option=True, multi_sets=True)
-    marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
+    marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals",
+                      multi_sets=multi_sets)
     assert [(r.figure, r.rule) for r in cells.ranges] == \
         [(r.figure, r.rule) for r in marginals.ranges]
     assert marginals.relaxed == []
@@ -135,25 +138,85 @@ def assert_same_ranges(cells, marginals) -> None:
         assert on_marginals.high == pytest.approx(on_cells.high, abs=1e-6), on_cells
 
 
+@pytest.mark.parametrize("embed_after", [0, 2, 10**6])
 @pytest.mark.parametrize("history", [(59, 2, 3, 0.7), (53, 3, 3, 0.4)])
-def test_the_respondents_system_is_exact_on_the_marginals(history):
+def test_the_respondents_system_is_exact_on_the_marginals(history, embed_after, monkeypatch):
     """Histories where the marginals alone allowed more than the cells (found by comparing
     both bases over generated histories): county 1's respondents over the whole period are
     exactly 2 given what the questions' n say cell by cell, which the marginals' n ≤ R
     (summed over months, or over counties) did not see. Lifting every point to cells closes
-    it; the relaxation is what the auditor solved before (`lift=False`)."""
+    it; the relaxation is what the auditor solved before (`lift=False`). Whether a part
+    that keeps failing gets cuts only, or its cells at once (`_Lift.EMBED_AFTER`), the same
+    ranges."""
+    import surveys.report.audit as audit_mod
+
+    monkeypatch.setattr(audit_mod._Lift, "EMBED_AFTER", embed_after)
     t, current, earlier = case(*history)
     flags = {"history": earlier, "full_ranges": True, "respondents_everywhere": True,
              "multi_by_option": True, "multi_sets": True}
     cells = audit(t, current, **flags)
+    monkeypatch.setattr(audit_mod, "PROFILE", [])
     marginals = audit(t, current, basis="marginals", **flags)
     assert_same_ranges(cells, marginals)
     assert [r.figure for r in marginals.exposed] == [r.figure for r in cells.exposed]
+    respondents_system = next(p for p in audit_mod.PROFILE if p["key"] == RESPONDENTS)
+    if embed_after == 0:  # every part that failed has its cells, no cut
+        assert respondents_system["embedded"] > 0 and respondents_system["cuts"] == 0
+    elif embed_after > 100:  # cuts alone
+        assert respondents_system["cuts"] > 0 and respondents_system["embedded"] == 0
     relaxed = audit(t, current, basis="marginals", lift=False, **flags)
     assert relaxed.relaxed == [RESPONDENTS]
     wider = [r.figure for a, r in zip(cells.ranges, relaxed.ranges, strict=True)
              if r.width > a.width + 1e-6]
     assert wider and all(f[2] == RESPONDENTS for f in wider)
+
+
+def test_the_lift_on_linprog_gives_the_same_ranges(monkeypatch):
+    """The reference path (audit.SOLVER "linprog": every program, the lift's included, from
+    scratch) lifts as the warm-started HiGHS models do."""
+    import surveys.report.audit as audit_mod
+
+    t, current, earlier = case(59, 2, 3, 0.7)
+    cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True)
+    monkeypatch.setattr(audit_mod, "SOLVER", "linprog")
+    marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals",
+                      multi_sets=False)
+    assert marginals.relaxed == []
+    assert_same_ranges(cells, marginals)
+
+
+def test_a_lift_that_does_not_settle_is_listed_and_never_narrower(monkeypatch):
+    """A system that spent its _Lift.MAX_ROUNDS solves is solved on as the relaxation narrowed
+    by its cuts (ranges between the relaxation's and the cells'), and is listed as relaxed."""
+    from surveys.report.audit import _Lift
+
+    t, current, earlier = case(59, 2, 3, 0.7)
+    cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True)
+    relaxation = audit(t, current, history=earlier, full_ranges=True, basis="marginals",
+                       lift=False)
+    monkeypatch.setattr(_Lift, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(_Lift, "EMBED_BUDGET", 0)
+    unsettled = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
+    assert unsettled.relaxed == [RESPONDENTS]
+    for exact, loose, got in zip(cells.ranges, relaxation.ranges, unsettled.ranges,
+                                 strict=True):
+        assert loose.low - 1e-6 <= got.low <= exact.low + 1e-6, exact
+        assert exact.high - 1e-6 <= got.high <= loose.high + 1e-6, exact
+
+
+def test_a_system_unbounded_on_the_marginals_is_unbounded_there_too():
+    """A publication without the country's respondents (nor a reason) leaves the respondents'
+    system unbounded: lifted, its unknowns stay within a box far above the data
+    (`_System.box`), and a bound at the box reads as unbounded, as on the cells."""
+    import math
+
+    t, current, earlier = case(1, 1, 3, 0.4)
+    cells = audit(t, current, history=earlier, full_ranges=True, respondents_everywhere=True)
+    assert any(math.isinf(r.high) for r in cells.ranges if r.figure[2] == RESPONDENTS)
+    marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals",
+                      multi_sets=False)
+    assert marginals.relaxed == []
+    assert_same_ranges(cells, marginals)
 
 
 def test_a_county_month_is_bounded_by_what_the_areas_months_leave():

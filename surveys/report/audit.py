@@ -805,16 +805,7 @@ class _System:
             self.ub_rhs.append(0.0)
 
     def _matrix(self, rows: list[dict[int, float]]) -> csr_matrix | None:
-        from scipy.sparse import csr_matrix
-        if not rows:
-            return None
-        data, ri, ci = [], [], []
-        for r, row in enumerate(rows):
-            for j, w in row.items():
-                ri.append(r)
-                ci.append(j)
-                data.append(w)
-        return csr_matrix((data, (ri, ci)), shape=(len(rows), self.nvar + self.extra))
+        return _sparse(rows, self.nvar + self.extra) if rows else None
 
     def objective(self, figure: Figure, rule: str) -> np.ndarray:
         import numpy as np
@@ -1273,6 +1264,18 @@ class _Lift:
         return eq, ub
 
 
+def _sparse(rows: list[dict[int, float]], ncol: int) -> csr_matrix:
+    """Rows of {column: weight} as a sparse matrix."""
+    from scipy.sparse import csr_matrix
+    data, ri, ci = [], [], []
+    for r, row in enumerate(rows):
+        for j, w in row.items():
+            ri.append(r)
+            ci.append(j)
+            data.append(w)
+    return csr_matrix((data, (ri, ci)), shape=(len(rows), ncol))
+
+
 class _Phase1:
     """min Σ s⁺ + s⁻ over δ ≥ 0 (cells' growth), s± ≥ 0 with rows·δ + s⁺ − s⁻ = sums and
     growing·δ ≥ 0: 0 where cells fit the sums. The sums are fixed unknowns ρ (rows·δ + s⁺ −
@@ -1283,28 +1286,13 @@ class _Phase1:
     def __init__(self, rows: list[dict[int, float]], growing: list[dict[int, float]],
                  ncells: int) -> None:
         import numpy as np
-        from scipy.sparse import csr_matrix
         nrow = len(rows)
         self.nrow, self.ncells = nrow, ncells
         self.rows, self.growing = rows, growing
-        data, ri, ci = [], [], []
-        for r, row in enumerate(rows):
-            for j, w in row.items():
-                ri.append(r)
-                ci.append(j)
-                data.append(w)
-            for j, w in ((ncells + r, -1.0), (ncells + nrow + r, 1.0),
-                         (ncells + 2 * nrow + r, -1.0)):  # ρ, s⁺, s⁻
-                ri.append(r)
-                ci.append(j)
-                data.append(w)
-        for r, row in enumerate(growing, start=nrow):
-            for j, w in row.items():
-                ri.append(r)
-                ci.append(j)
-                data.append(w)
+        with_sums = [{**row, ncells + r: -1.0, ncells + nrow + r: 1.0,  # ρ, s⁺, s⁻
+                      ncells + 2 * nrow + r: -1.0} for r, row in enumerate(rows)]
         self.ncol = ncells + 3 * nrow
-        self.matrix = csr_matrix((data, (ri, ci)), shape=(nrow + len(growing), self.ncol))
+        self.matrix = _sparse([*with_sums, *growing], self.ncol)
         self.cost = np.concatenate([np.zeros(ncells + nrow), np.ones(2 * nrow)])
         self.row_lower = np.zeros(nrow + len(growing))
         self.row_upper = np.concatenate([np.zeros(nrow), np.full(len(growing), np.inf)])

@@ -588,7 +588,6 @@ class _System:
                        for v in layer.values()]
             self.box = 100.0 * (max([everyone, *figures]) + table.threshold) + 1000.0
         self.cuts = 0
-        self.embedded_cells = 0
         self.rounds = 0  # of the lift's cuts or cells, each a solve of the whole system
         self.lift_spent = False  # over _Lift.MAX_ROUNDS: no longer lifted
         self._stale = False
@@ -872,9 +871,6 @@ class _System:
         if not cuts:
             return
         self.cuts += len(cuts)
-        for row, rhs in cuts:
-            self.ub_rows.append(row)
-            self.ub_rhs.append(rhs)
         self._add_rows([], [row for row, _rhs in cuts], [rhs for _row, rhs in cuts])
 
     def _embed(self, part: int, layer: int) -> None:
@@ -886,11 +882,6 @@ class _System:
         eq, ub = self.lift.embedded(part, layer, first)
         added = self.lift.parts[part]["program"].ncells
         self.extra += added
-        self.embedded_cells += added
-        self.eq_rows += eq
-        self.eq_rhs += [0.0] * len(eq)
-        self.ub_rows += ub
-        self.ub_rhs += [0.0] * len(ub)
         if self._highs is not None:
             core = _highs_core()
             empty = np.zeros(0, dtype=np.int32)
@@ -901,9 +892,13 @@ class _System:
 
     def _add_rows(self, eq: list[dict[int, float]], ub: list[dict[int, float]],
                   ub_rhs: list[float]) -> None:
-        """New rows in the live HiGHS model (equalities = 0, then rows ≤ rhs); the matrices
-        are rebuilt when next needed (`_matrices`)."""
+        """New rows of the system (equalities = 0, then rows ≤ rhs), in the live HiGHS model at
+        once; the matrices are rebuilt when next needed (`_matrices`)."""
         import numpy as np
+        self.eq_rows += eq
+        self.eq_rhs += [0.0] * len(eq)
+        self.ub_rows += ub
+        self.ub_rhs += ub_rhs
         if self._highs is not None:
             core = _highs_core()
             rows = [*eq, *ub]
@@ -1554,13 +1549,17 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         # next newer one kept), or on the current one.
         at = [j for j, i in enumerate(kept) if i <= floors_at]
         floors_layer = at[-1] + 1 if at else 0
-        system, key_ranges, more = _solve_system(
-            table, published, key, reasons, mine, key_floors[0], floors_layer, figs, options,
-            patterns=options is None and key in in_sets, basis=basis, lift=lift,
-            full_ranges=full_ranges)
-        flags |= more
-        contradicted += [key] if "contradicted" in more else []
-        programs += 2 if "contradicted" in more else 0
+        try:
+            system = _System(table, published, key, reasons, mine, key_floors[0],
+                             floors_layer, basis=basis, protected=figs, options=options,
+                             patterns=options is None and key in in_sets, lift=lift)
+        except Contradiction:
+            flags.add("contradicted")
+            contradicted.append(key)
+            programs += 2
+            system = _System(table, published, key, reasons, basis=basis, protected=figs,
+                             options=options, patterns=options is None and key in in_sets,
+                             lift=lift)
         if basis == "marginals" and not system.separates \
                 and (system.lift is None or system.lift_spent):
             flags.add("relaxed")
@@ -1568,13 +1567,14 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         if not system.truth_fits:
             flags.add("truth_outside")
             truth_outside.append(key)
+        key_ranges = _audit_system(system, table, figs, full_ranges)
         programs += system.solved
         if PROFILE is not None:
             PROFILE.append({"key": key, "vars": system.nvar, "rows": (
                 (system.a_eq.shape[0] if system.a_eq is not None else 0)
                 + (system.a_ub.shape[0] if system.a_ub is not None else 0)),
                 "figures": len(figs), "programs": system.solved, "layers": system.layers,
-                "cuts": system.cuts, "embedded": system.embedded_cells,
+                "cuts": system.cuts, "embedded": system.extra,
                 "rounds": system.rounds, "lift_spent": system.lift_spent,
                 "cpu_s": round(time.process_time() - started, 2),
                 "solve_s": round(system.solve_s, 2)})
@@ -1584,25 +1584,6 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     ranges = _narrowest(ranges, k, full_ranges)
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
                        earlier_solved=layers_solved, relaxed=relaxed)
-
-
-def _solve_system(table: Table, published: Mapping[Figure, float], key: str,
-                  reasons: Reasons | None, history: list, floors: Mapping[Figure, float],
-                  floors_layer: int, figs: list[tuple[Figure, str]],
-                  options: tuple[str, ...] | None, *, patterns: bool, basis: str, lift: bool,
-                  full_ranges: bool) -> tuple[_System, list[Range], set[str]]:
-    """One system built and audited (with its earlier times, or without them where those
-    contradict today's), and the flags it raised."""
-    flags: set[str] = set()
-    try:
-        system = _System(table, published, key, reasons, history, floors, floors_layer,
-                         basis=basis, protected=figs, options=options, patterns=patterns,
-                         lift=lift)
-    except Contradiction:
-        flags.add("contradicted")
-        system = _System(table, published, key, reasons, basis=basis, protected=figs,
-                         options=options, patterns=patterns, lift=lift)
-    return system, _audit_system(system, table, figs, full_ranges), flags
 
 
 def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[Range]:

@@ -1560,14 +1560,15 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             system = _System(table, published, key, reasons, basis=basis, protected=figs,
                              options=options, patterns=options is None and key in in_sets,
                              lift=lift)
-        if basis == "marginals" and not system.separates \
-                and (system.lift is None or system.lift_spent):
-            flags.add("relaxed")
-            relaxed.append(key)
         if not system.truth_fits:
             flags.add("truth_outside")
             truth_outside.append(key)
         key_ranges = _audit_system(system, table, figs, full_ranges)
+        # (After the bounds: a lift's budget may be spent by any of them.)
+        if basis == "marginals" and not system.separates \
+                and (system.lift is None or system.lift_spent):
+            flags.add("relaxed")
+            relaxed.append(key)
         programs += system.solved
         if PROFILE is not None:
             PROFILE.append({"key": key, "vars": system.nvar, "rows": (

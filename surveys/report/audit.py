@@ -970,6 +970,14 @@ class _System:
             h.passModel(self._highs_lp(core, obj, lower, upper))
             self._all = np.arange(self.nvar, dtype=np.int32)
         else:
+            if self.extra:
+                # With cells embedded (`_embed`), each program from scratch: a start from the
+                # last basis skips HiGHS's presolve, which removes most of such a model (the
+                # cells that stay 0, the sums they repeat). Measured on a national table's
+                # respondents' system with 22,428 cells: 1 s a program from scratch, 5–64 s
+                # from the last basis (docs/performance.md, "Lifting to cells").
+                h.clearSolver()
+                self._optimal = False
             h.changeColsCost(self.nvar, self._all, np.asarray(obj, dtype=float))
             if fixed or self._fixed:
                 # The dual simplex from the last basis. (A start from the truth's point by
@@ -1118,16 +1126,20 @@ class _Lift:
     # Rounds of cuts or cells (each a solve of the whole system) a system may take in all;
     # beyond, the rest of it is solved as the relaxation narrowed by the cuts so far (a range
     # between the cells' and the relaxation's), and the system is listed as relaxed. A national
-    # table's respondents' system may need more than a hundred rounds of about 0.25 s each
-    # (docs/performance.md, "Lifting to cells").
+    # table's respondents' system settles in 4 with its parts' cells embedded; with cuts alone
+    # it took over a thousand (docs/performance.md, "Lifting to cells").
     MAX_ROUNDS = 40
-    # A part (area, time) whose points failed this often gets its cells in the system instead
-    # of more cuts, while the cells so added stay within EMBED_BUDGET unknowns: a few cuts
-    # settle most parts, some need many rounds, and cells settle a part at once, but the whole
-    # table's cells are what the marginals are there to avoid (a national table's part is
-    # 180 cells × 7 blocks: 1,260 unknowns).
-    EMBED_AFTER = 1
-    EMBED_BUDGET = 3000
+    # A part (area, time) whose points failed more often than this gets its cells in the
+    # system instead of a cut, while the cells so added stay within EMBED_BUDGET unknowns;
+    # beyond, cuts only. Cuts alone tail: a national table's respondents' system took over a
+    # thousand rounds without settling, each optimum cut off only to move to the next vertex
+    # without cells. Cells settle a part at once: the same system with each part's cells
+    # embedded at its first failure settled in 4 rounds (22,428 cells of its 5 × 5 parts, at
+    # 1,260 unknowns a part: 180 cells × 7 blocks), in 21 s where 40 rounds of cuts took
+    # 52 s and did not settle. The embedded programs are solved from scratch
+    # (`_System._solve_highs`). (docs/performance.md, "Lifting to cells".)
+    EMBED_AFTER = 0
+    EMBED_BUDGET = 40_000
     # A misfit up to this is the solvers' tolerances, not a point without cells; a cut gives
     # CUT_TOL of room (whatever the rounding of π), well under it, so that a point on a cut
     # never reads as a misfit again.

@@ -46,8 +46,9 @@ systems are solved on two marginals of the cells instead (`_Marginals`, `audit(b
 respondents' system, a `multi` question of more than MAX_SET_OPTIONS options) every point is
 lifted to cells before it counts (`_Lift`: cuts off a point that has none, or puts that
 part's cells into the system, until the optimum has), so the ranges are the cells' there too;
-where a system takes more than _Lift.MAX_ROUNDS such solves, the rest of it is solved as the
-relaxation narrowed by its cuts, and the system is listed (the result's `relaxed`).
+past _Lift.MAX_ROUNDS such solves every part that still fails gets its cells, so a lift
+always settles, at worst as the system on the cells. Without a lift (`audit(lift=False)`,
+for comparisons) those systems are relaxations, listed in the result's `relaxed`.
 """
 
 from __future__ import annotations
@@ -589,7 +590,6 @@ class _System:
             self.box = 100.0 * (max([everyone, *figures]) + table.threshold) + 1000.0
         self.cuts = 0
         self.rounds = 0  # of the lift's cuts or cells, each a solve of the whole system
-        self.lift_spent = False  # over _Lift.MAX_ROUNDS: no longer lifted
         self._stale = False
         self.solved = 0
         self.solve_s = 0.0
@@ -834,17 +834,16 @@ class _System:
         every point with cells under it, so the last optimum is the optimum over those points:
         the cells' own."""
         got = self._solve_once(obj, bounds)
-        while self.lift is not None and not self.lift_spent and got is not None \
-                and got[1] is not None:
+        while self.lift is not None and got is not None and got[1] is not None:
+            if self.rounds >= _Lift.MAX_ROUNDS:
+                # Enough rounds: from now on a part that fails gets its cells, whatever their
+                # number. Each part at most once, so this ends, at worst with the system on
+                # the cells.
+                self.lift.cells_only = True
             cuts, embed = self.lift.check(got[1])
             if not cuts and not embed:
                 break
             self.rounds += 1
-            if self.rounds > _Lift.MAX_ROUNDS:
-                # The system's budget is spent: from this optimum on it is solved as the
-                # relaxation narrowed by the cuts so far, as before the lift (listed).
-                self.lift_spent = True
-                break
             self._add_cuts(cuts)
             for part, layer in embed:
                 self._embed(part, layer)
@@ -1123,11 +1122,12 @@ class _Lift:
     sums: one HiGHS model per area, the sums set as fixed unknowns, each check starting from
     the last basis (docs/performance.md, "Lifting to cells")."""
 
-    # Rounds of cuts or cells (each a solve of the whole system) a system may take in all;
-    # beyond, the rest of it is solved as the relaxation narrowed by the cuts so far (a range
-    # between the cells' and the relaxation's), and the system is listed as relaxed. A national
-    # table's respondents' system settles in 4 with its parts' cells embedded; with cuts alone
-    # it took over a thousand (docs/performance.md, "Lifting to cells").
+    # Rounds of cuts or cells (each a solve of the whole system) after which every part that
+    # fails gets its cells, beyond EMBED_BUDGET and EMBED_AFTER (`cells_only`): a lift always
+    # settles, in at most MAX_ROUNDS + areas × times rounds, at worst as the system on the
+    # cells. A national table's respondents' system settles in 4 with its parts' cells
+    # embedded; with cuts alone it took over a thousand (docs/performance.md, "Lifting to
+    # cells").
     MAX_ROUNDS = 40
     # A part (area, time) whose points failed more often than this gets its cells in the
     # system instead of a cut, while the cells so added stay within EMBED_BUDGET unknowns;
@@ -1153,6 +1153,7 @@ class _Lift:
         table = basis.table
         self.layers, self.width = system.layers, system.width
         self.embedded_unknowns = 0  # of the parts embedded so far
+        self.cells_only = False  # past MAX_ROUNDS: cells for every part that fails
         nblocks, c = len(system.blocks), basis.size
         self.parts: list[dict] = []
         for area in table.areas:
@@ -1223,8 +1224,8 @@ class _Lift:
                     continue
                 part["failed"][layer] = part["failed"].get(layer, 0) + 1
                 cells = part["program"].ncells
-                if part["failed"][layer] > self.EMBED_AFTER \
-                        and self.embedded_unknowns + cells <= self.EMBED_BUDGET:
+                if self.cells_only or (part["failed"][layer] > self.EMBED_AFTER
+                                       and self.embedded_unknowns + cells <= self.EMBED_BUDGET):
                     part["embedded"].add(layer)
                     self.embedded_unknowns += cells
                     embed.append((p, layer))
@@ -1486,7 +1487,6 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     `multi_sets` (default: on the marginals) gives a `multi` question of at most
     MAX_SET_OPTIONS options its sets of options as unknowns (`_System`'s `patterns`), exact on
     the marginals without a lift. The range reported is what all systems allow (`_narrowest`).
-    A lifted system that spent its `_Lift.MAX_ROUNDS` is listed in `relaxed`.
     """
     ranges: list[Range] = []
     programs = 0
@@ -1576,9 +1576,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             flags.add("truth_outside")
             truth_outside.append(key)
         key_ranges = _audit_system(system, table, figs, full_ranges)
-        # (After the bounds: a lift's budget may be spent by any of them.)
-        if basis == "marginals" and not system.separates \
-                and (system.lift is None or system.lift_spent):
+        if basis == "marginals" and not system.separates and system.lift is None:
             flags.add("relaxed")
             relaxed.append(key)
         programs += system.solved
@@ -1588,7 +1586,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 + (system.a_ub.shape[0] if system.a_ub is not None else 0)),
                 "figures": len(figs), "programs": system.solved, "layers": system.layers,
                 "cuts": system.cuts, "embedded": system.extra,
-                "rounds": system.rounds, "lift_spent": system.lift_spent,
+                "rounds": system.rounds,
+                "cells_only": system.lift is not None and system.lift.cells_only,
                 "cpu_s": round(time.process_time() - started, 2),
                 "solve_s": round(system.solve_s, 2)})
         if cache is not None:

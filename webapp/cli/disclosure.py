@@ -119,7 +119,7 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    f"{result.months_times} newest earlier time(s) on the marginals (areas × "
                    f"months, counties × languages)")
     if result.relaxed:
-        click.echo("note: on the marginals (not lifted to cells within its budget) a "
+        click.echo("note: on the marginals without the lift to cells (audit.LIFT off) a "
                    "relaxation for " + ", ".join(
             "the respondents" if k == "*" else k
             for k in sorted(result.relaxed, key=lambda k: (k != "*", k)))

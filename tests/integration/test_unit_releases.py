@@ -194,6 +194,36 @@ def test_the_scheduled_job_cuts_a_unit_release_for_a_closed_staff_survey(
     assert doc["published"] is True and doc["respondents"] == 15
 
 
+def test_the_hourly_job_queues_a_closed_staff_survey_only_when_answers_were_folded(
+        answered, released_app, client, settings, database_url, redis_conn):
+    """A closed staff survey gets a unit release job when it has no release yet, or answers
+    were folded since its last one (its results stamp changed): not every hour for good,
+    each job reading its unit tables only to find that nothing changed."""
+    from workers import context, jobs
+
+    with db.session_scope(database_url) as s:  # closed without the CLI (no cut yet)
+        lifecycle.close(s, SLUG)
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        assert jobs.cut_releases(datetime(2099, 1, 1, 4, 7).isoformat()).get(SLUG)
+        run_worker(redis_conn)
+        assert releases(database_url) == 1
+        # Nothing folded since: no job, hour after hour.
+        for hour in (5, 6):
+            assert SLUG not in jobs.cut_releases(datetime(2099, 1, 1, hour, 7).isoformat())
+        # Late answers after a reopen, folded, and the survey closed again: a job again.
+        reopen_and_answer(client, database_url, {"HR": [("1", "nurse")] * K})
+        run_worker(redis_conn)
+        with db.session_scope(database_url) as s:
+            lifecycle.close(s, SLUG)
+        assert jobs.cut_releases(datetime(2099, 1, 1, 7, 7).isoformat()).get(SLUG)
+        run_worker(redis_conn)
+        assert releases(database_url) == 2
+        assert SLUG not in jobs.cut_releases(datetime(2099, 1, 1, 8, 7).isoformat())
+    finally:
+        context.use(settings)
+
+
 def test_live_mode_keeps_reading_the_aggregates(answered, client, database_url, redis_conn):
     hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
     result = TestCli().invoke(main, ["surveys", "close", SLUG])

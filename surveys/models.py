@@ -348,7 +348,8 @@ class UnitRelease(Base):
     seq: Mapped[int] = mapped_column(Integer)
     # {"tree": [[code, parent code]], "threshold": k, "sizes": {leaf: {key: {period: n}}},
     #  "figures": {breakdown: [[place, period, key, measure, value]]},
-    #  "reasons": {breakdown: [[place, period, key, reason]]}, "rates": {code: {...}}}
+    #  "reasons": {breakdown: [[place, period, key, reason]]}, "rates": {code: {...}},
+    #  "stamp": the survey's results stamp when it was cut (units.release_due)}
     data: Mapped[dict] = mapped_column(JSONType)
 
 

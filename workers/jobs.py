@@ -64,8 +64,8 @@ def sweep_outbox() -> int:
 
 def cut_releases(now: str | None = None) -> dict[str, str | None]:
     """Hourly: hand every visible survey whose release is due (RESULTS_RELEASE hourly or daily;
-    nothing under live), and every closed staff survey (its unit releases), to the release
-    queue, one job each (cut_survey_releases). Returns {slug: job id, or None if a job of that
+    nothing under live), and every closed staff survey without a unit release or with answers
+    folded since its last (units.release_due), to the release queue, one job each (cut_survey_releases). Returns {slug: job id, or None if a job of that
     survey still waits or runs, or this hour's was queued already}.
 
     A national cut audits for minutes: on a queue and a worker of their own, no cut holds back
@@ -79,7 +79,7 @@ def cut_releases(now: str | None = None) -> dict[str, str | None]:
     with db.session_scope(config) as session:
         due = [s for s in lookup.listing(session)
                if releases.due(session, s, config.results_release, moment)
-               or unit_report.releasable(s)]
+               or (unit_report.releasable(s) and unit_report.release_due(session, s))]
     connection = _redis(config)
     hour = moment.strftime("%Y-%m-%dT%H")
     for survey in due:

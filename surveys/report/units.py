@@ -445,6 +445,22 @@ def releasable(survey: SurveySnapshot) -> bool:
     return survey.audience == "staff" and survey.status in ENDED_STATUSES
 
 
+def release_due(session: Session, survey: SurveySnapshot) -> bool:
+    """Whether a closed staff survey may need a unit release cut (the hourly job's test): it
+    has none yet, or answers were folded since its last was cut (the survey's results stamp,
+    which every fold that counts its answers replaces, differs from the one the release was
+    cut under). Else its unit tables are those of the last release: a cut would find nothing
+    that changed."""
+    last = session.execute(
+        select(UnitRelease.data["stamp"].as_string())
+        .where(UnitRelease.survey_id == survey.id)
+        .order_by(UnitRelease.id.desc()).limit(1)).first()
+    if last is None or last[0] is None:  # none yet, or cut before releases kept their stamp
+        return True
+    current = session.scalar(select(Survey.results_stamp).where(Survey.id == survey.id))
+    return current != last[0]
+
+
 def _latest(session: Session, survey_id: int) -> tuple[int, datetime] | None:
     row = session.execute(select(UnitRelease.id, UnitRelease.released_at)
                           .where(UnitRelease.survey_id == survey_id)
@@ -499,6 +515,9 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         log.info("unit release: waiting for answers not yet folded",
                  extra={"survey": survey.slug})
         return None
+    # Read before the tables: a fold committed in between leaves this stamp older than the
+    # tables, so the release looks due again (`release_due`), never the other way round.
+    stamp = session.scalar(select(Survey.results_stamp).where(Survey.id == survey.id))
     tables = live_tables(session, survey, tree)
     sizes = unit_sizes(tables)
     signature = [list(pair) for pair in tree.signature()]
@@ -538,6 +557,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         "reasons": {b: [[*g, r] for g, r in sorted(p.reasons.items())]
                     for b, p in pub.pubs.items()},
         "rates": _release_rates(session, survey, tree, pub),
+        "stamp": stamp,
     }
     release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
                           data=data, seq=earlier[0].seq + 1 if earlier else 0)

@@ -65,8 +65,9 @@ def sweep_outbox() -> int:
 def cut_releases(now: str | None = None) -> dict[str, str | None]:
     """Hourly: hand every visible survey whose release is due (RESULTS_RELEASE hourly or daily;
     nothing under live), and every closed staff survey without a unit release or with answers
-    folded since its last (units.release_due), to the release queue, one job each (cut_survey_releases). Returns {slug: job id, or None if a job of that
-    survey still waits or runs, or this hour's was queued already}.
+    folded since its last (units.release_due), to the release queue, one job each
+    (cut_survey_releases). Returns {slug: job id, or None if a job of that survey still waits
+    or runs, or this hour's was queued already}.
 
     A national cut audits for minutes: on a queue and a worker of their own, no cut holds back
     the fold, and one survey's cut that fails or times out is that survey's failed job alone.

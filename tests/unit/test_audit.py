@@ -283,3 +283,26 @@ def old_publication_of(t: Table) -> dict:
                     for o in t.question[key].options:
                         out[(*g, key, count_of(o))] = t.value((*g, key, count_of(o)))
     return out
+
+
+def test_a_questions_counts_bound_the_respondents_they_answered():
+    """Lapland's respondents are hidden, and so is how many of them answered the Likert
+    question; but its option counts are shown (3 ones), as are North Ostrobothnia's (30), and
+    the area's respondents (33). Whoever answered is a respondent: Lapland had at least 3 and
+    North Ostrobothnia at least 30, so Lapland exactly 3. The respondents' system alone (every
+    question's n, no option) does not see it; the Likert question's system, holding the
+    respondents too, does, and the audit reports the narrowest range of all its systems."""
+    t = Table({"19": "pohjois", "21": "pohjois"}, (J,), (LIKERT,), 5, {
+        ("21", J): {"*": {"n": 3}, "got_help": {"n": 3, "1": 3}},
+        ("19", J): {"*": {"n": 30}, "got_help": {"n": 30, "4": 15, "3": 15}},
+    })
+    published = {(NORTH, ALL_MONTHS, "*", "n"): 33}
+    for county in ("19", "21"):
+        for o in LIKERT.options:
+            published[(county, ALL_MONTHS, "got_help", count_of(o))] = \
+                t.value((county, ALL_MONTHS, "got_help", count_of(o)))
+    result = audit(t, published, full_ranges=True)
+    lapland = next(r for r in result.ranges
+                   if r.figure == ("21", ALL_MONTHS, "*", "n") and r.rule == SIZE)
+    assert (lapland.low, lapland.high) == pytest.approx((3, 3))
+    assert lapland in result.exposed

@@ -1018,21 +1018,11 @@ class _System:
         self._matrices()
         parts = [m for m in (self.a_eq, self.a_ub) if m is not None]
         a = csr_matrix(vstack(parts).tocsr()) if parts else csr_matrix((0, self.nvar))
-        inf = core.kHighsInf
         neq = self.a_eq.shape[0] if self.a_eq is not None else 0
         nub = self.a_ub.shape[0] if self.a_ub is not None else 0
-        lp = core.HighsLp()
-        lp.num_col_, lp.num_row_ = self.nvar, neq + nub
-        lp.col_cost_ = np.asarray(obj, dtype=float)
-        lp.col_lower_, lp.col_upper_ = lower, upper
-        lp.row_lower_ = np.concatenate([self.b_eq[:neq], np.full(nub, -inf)]).astype(float)
-        lp.row_upper_ = np.concatenate([self.b_eq[:neq], self.b_ub[:nub]]).astype(float)
-        lp.a_matrix_.format_ = core.MatrixFormat.kRowwise
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.nvar, neq + nub
-        lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = a.indices.astype(np.int32)
-        lp.a_matrix_.value_ = a.data.astype(float)
-        return lp
+        return _highs_model(core, a, obj, lower, upper,
+                            np.concatenate([self.b_eq[:neq], np.full(nub, -core.kHighsInf)]),
+                            np.concatenate([self.b_eq[:neq], self.b_ub[:nub]]))
 
     def bound(self, obj: np.ndarray, sense: int) -> float:
         """min (sense = 1) or max (sense = -1) of obj·x over the system."""
@@ -1046,7 +1036,7 @@ class _System:
     def seen(self, obj: np.ndarray, figure: tuple[Figure, str] | None = None
              ) -> tuple[float, float]:
         import numpy as np
-        if not self.points:  # none with cells under it yet (a lift that did not settle)
+        if not self.points:  # none yet (every program so far unbounded)
             return math.inf, -math.inf
         if self._stacked is None or self._stacked.shape[0] != len(self.points):
             self._stacked = np.vstack(self.points)  # one row per point
@@ -1272,6 +1262,26 @@ class _Lift:
         return eq, ub
 
 
+def _highs_model(core, matrix: csr_matrix, cost: np.ndarray, col_lower: np.ndarray,
+                 col_upper: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray):
+    """A HiGHS model (SciPy's bindings, `_highs_core`) of rows `matrix` (CSR): min cost·x with
+    col_lower ≤ x ≤ col_upper and row_lower ≤ matrix·x ≤ row_upper."""
+    import numpy as np
+    nrow, ncol = matrix.shape
+    lp = core.HighsLp()
+    lp.num_col_, lp.num_row_ = ncol, nrow
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+    lp.row_lower_ = np.asarray(row_lower, dtype=float)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.a_matrix_.format_ = core.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, nrow
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    return lp
+
+
 def _sparse(rows: list[dict[int, float]], ncol: int) -> csr_matrix:
     """Rows of {column: weight} as a sparse matrix."""
     from scipy.sparse import csr_matrix
@@ -1332,18 +1342,9 @@ class _Phase1:
             lower = np.zeros(self.ncol)
             upper = np.full(self.ncol, core.kHighsInf)
             lower[self._sums_at] = upper[self._sums_at] = sums
-            lp = core.HighsLp()
-            lp.num_col_, lp.num_row_ = self.ncol, self.matrix.shape[0]
-            lp.col_cost_ = self.cost
-            lp.col_lower_, lp.col_upper_ = lower, upper
-            lp.row_lower_ = self.row_lower
-            lp.row_upper_ = np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)
-            lp.a_matrix_.format_ = core.MatrixFormat.kRowwise
-            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = self.ncol, self.matrix.shape[0]
-            lp.a_matrix_.start_ = self.matrix.indptr.astype(np.int32)
-            lp.a_matrix_.index_ = self.matrix.indices.astype(np.int32)
-            lp.a_matrix_.value_ = self.matrix.data.astype(float)
-            h.passModel(lp)
+            h.passModel(_highs_model(
+                core, self.matrix, self.cost, lower, upper, self.row_lower,
+                np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)))
         else:  # the dual simplex from the last basis: it stays dual feasible
             h.changeColsBounds(self.nrow, self._sums_at, sums, sums)
         h.run()
@@ -1480,8 +1481,10 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     or floor is about a county's month; exact for single-choice and text questions, and with
     `lift` (default) for the respondents' system and `multi` questions too: every point is
     lifted to cells, `_Lift`; without, those are relaxations, listed in the result's
-    `relaxed`). `respondents_everywhere` (default: on the marginals) bounds the respondents'
-    figures in every single-choice or text question's system too; `multi_by_option` (default:
+    `relaxed`). `respondents_everywhere` (default: on) bounds the respondents' figures in every
+    question's system too, where that question's figures say more of them than its n alone
+    (a county's shown option counts are at least its respondents who answered; until the
+    second 3 December session the cells left it off); `multi_by_option` (default:
     on the marginals without `lift`) bounds each option of a `multi` question again in a
     system of its own (with its n and the respondents), where on the marginals each is exact;
     `multi_sets` (default: on the marginals) gives a `multi` question of at most
@@ -1505,7 +1508,9 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     in_sets = {q.id for q in table.questions if multi_sets and q.kind == "multi"
                and 1 < len(q.options) <= MAX_SET_OPTIONS}
     if respondents_everywhere is None:
-        respondents_everywhere = basis == "marginals"
+        # The respondents' own system holds every question's n but no option: what a
+        # question's counts say of the respondents is in that question's system only.
+        respondents_everywhere = True
     if respondents_everywhere and by_key.get(RESPONDENTS):
         # Each question's system holds the respondents too, with what that question's figures
         # say of them: the respondents' figures are bounded in every one, and each range

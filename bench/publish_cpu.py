@@ -1,0 +1,73 @@
+"""CPU time of one audited publication (surveys.report.disclosure.publish) with the
+respondents' figures bounded in every question's system (audit's `respondents_everywhere`, on
+by default since the second 3 December session) and without (as the cells audit did before),
+side by side in one run.
+
+    .venv/bin/python -m bench.publish_cpu [--respondents 300 2000] [--county 19] [--national]
+
+Pure (no database, no Redis), on the synthetic survey of bench/audit_cpu.py (22 counties in 5
+areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): `--county CODE` puts
+every respondent in that county (a county's own survey), `--national` spreads them over the
+country (a national publication with months: minutes). Prints the CPU seconds of each
+publication and whether both publish the same figures. Results: docs/performance.md, "The
+respondents in every question's system".
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+from bench.audit_cpu import DEMO, LANGS, MONTHS, THRESHOLD, counties, plain, respondents
+from surveys.definitions.format import load, reported_questions
+from surveys.report import audit as audit_mod
+from surveys.report import disclosure
+from surveys.report.audit import Table
+from surveys.report.results import question_model
+
+
+def publication(n: int, county: str | None, everywhere: bool) -> tuple[float, dict]:
+    definition = load(DEMO.read_text("utf-8"))
+    questions = reported_questions(definition)
+    models = tuple(question_model(q) for q in questions)
+    area_of = counties()
+    where = {county: area_of[county]} if county else area_of
+    cells = plain(respondents(n, MONTHS, where, questions, random.Random(1), LANGS))
+    table = Table(area_of, MONTHS, models, THRESHOLD, cells, LANGS)
+    audit = audit_mod.audit
+
+    def with_flag(*args, **kwargs):
+        kwargs.setdefault("respondents_everywhere", everywhere)
+        return audit(*args, **kwargs)
+
+    disclosure.audit = with_flag
+    try:
+        started = time.process_time()
+        pub = disclosure.publish(table)
+        return time.process_time() - started, dict(pub.figures)
+    finally:
+        disclosure.audit = audit
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--respondents", type=int, nargs="+", default=[300, 2000])
+    parser.add_argument("--county", default="19")
+    parser.add_argument("--national", action="store_true",
+                        help="also the national survey of each size (minutes)")
+    args = parser.parse_args(argv)
+    places = [args.county] + ([None] if args.national else [])
+    for n in args.respondents:
+        for county in places:
+            before, old = publication(n, county, False)
+            now, new = publication(n, county, True)
+            where = f" in {county}" if county else " nationally"
+            print(f"{n} respondents{where}: {before:.2f} s without, {now:.2f} s with "
+                  f"(ratio {now / before:.2f}); the same figures: {old == new}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.history_cpu [--respondents 2000] [--releases 3 10 30]
                                           [--seed 1] [--rules-only] [--json PATH]
                                           [--months-cells N] [--languages 3|6]
-                                          [--compare-lift]
+                                          [--compare-lift] [--compare-joint]
 
 Pure (no database, no Redis), on the synthetic national survey of bench/audit_cpu.py (22
 counties in 5 areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): respondents
@@ -24,7 +24,9 @@ application, still has every county). `--rules-only` publishes each cut with the
 publications affordable here; the layers then have the same shape and number of figures as
 audited ones, but the times are an estimate.
 `--compare-lift` times each audit also with the marginals' relaxations (audit.LIFT off: the
-respondents' system and large `multi` questions not lifted to cells), side by side.
+respondents' system and large `multi` questions not lifted to cells), side by side;
+`--compare-joint` each audit also with the questions' systems each alone (audit.JOINT off: not
+coupled through the respondents), side by side.
 Setting up (the publications) is not timed. Results: docs/performance.md, "The cross-time audit
 over every release".
 """
@@ -120,23 +122,23 @@ def layers(s: dict[str, Any], window: list[int]) -> tuple[tuple, dict]:
 
 
 def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
-          months: bool = True, lift: bool = True) -> dict[str, Any]:
+          months: bool = True, lift: bool = True, joint: bool = True) -> dict[str, Any]:
     """One audit, timed; `months` False: with the months left out above MAX_MONTHLY_CELLS (as
     before they stayed in on the marginals); `lift` False: the marginals' relaxations as they
-    are (audit.LIFT)."""
+    are (audit.LIFT); `joint` False: each question's system alone (audit.JOINT)."""
     from surveys.report import audit as audit_mod
 
     current, earlier = layers(s, window)
     floors = history.floors_of([s["at"][t] for t in left_out], THRESHOLD)
-    saved = history.MONTHS_ON_MARGINALS, audit_mod.LIFT
-    history.MONTHS_ON_MARGINALS, audit_mod.LIFT = months, lift
+    saved = history.MONTHS_ON_MARGINALS, audit_mod.LIFT, audit_mod.JOINT
+    history.MONTHS_ON_MARGINALS, audit_mod.LIFT, audit_mod.JOINT = months, lift, joint
     cpu = time.process_time()
     try:
         result = history.audit_release(s["table"], current, earlier, floors=floors,
                                        floors_until=max(left_out, default=None))
     finally:
         cpu = time.process_time() - cpu
-        history.MONTHS_ON_MARGINALS, audit_mod.LIFT = saved
+        history.MONTHS_ON_MARGINALS, audit_mod.LIFT, audit_mod.JOINT = saved
     monthly = not result.months_dropped and history._monthly([current, *earlier.values()])
     return {"earlier_times": len(earlier), "cpu_s": round(cpu, 2),
             "cells_x_layers": history.solved_cells(s["table"], monthly, 1 + len(earlier)),
@@ -170,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-lift", action="store_true",
                         help="also time each audit with the marginals' relaxations (no lift "
                         "to cells), side by side")
+    parser.add_argument("--compare-joint", action="store_true",
+                        help="also time each audit with each question's system alone (not "
+                        "coupled through the respondents), side by side")
     parser.add_argument("--scenario", type=Path,
                         help="a folder to keep the set-up releases in (pickle) and reuse")
     args = parser.parse_args(argv)
@@ -205,10 +210,12 @@ def main(argv: list[str] | None = None) -> int:
             runs.append((f"cut within {budget}", got, out_))
         for name, window, out_ in runs:
             for months in (True, False) if args.compare_months else (True,):
-                for lift in (False, True) if args.compare_lift else (True,):
+                for lift, joint in [*((False, True),) * args.compare_lift,
+                                    *((True, False),) * args.compare_joint, (True, True)]:
                     label = name if months else f"{name}, months left out"
                     label += ", relaxed" if not lift else ""
-                    row[label] = timed(s, window, out_, months, lift)
+                    label += ", each question alone" if not joint else ""
+                    row[label] = timed(s, window, out_, months, lift, joint)
                     print(f"{args.respondents} respondents"
                           f"{' in ' + args.county if args.county else ''}"
                           f", {cuts} releases, {label}: {row[label]}", flush=True)

@@ -1,16 +1,18 @@
-"""CPU time of one audited publication (surveys.report.disclosure.publish) with the
-respondents' figures bounded in every question's system (audit's `respondents_everywhere`, on
-by default since the second 3 December session) and without (as the cells audit did before),
-side by side in one run.
+"""CPU time of one audited publication (surveys.report.disclosure.publish) with and without
+one of the auditor's flags, side by side in one run: `--flag joint` (default; every question's
+system coupled with the others through the respondents, audit's `_Joint`, on by default since
+the 3 December evening session) or `--flag respondents_everywhere` (the respondents' figures
+bounded in every question's system, on by default since the second 3 December session).
 
-    .venv/bin/python -m bench.publish_cpu [--respondents 300 2000] [--county 19] [--national]
+    .venv/bin/python -m bench.publish_cpu [--flag joint] [--respondents 300 2000]
+        [--county 19] [--national]
 
 Pure (no database, no Redis), on the synthetic survey of bench/audit_cpu.py (22 counties in 5
 areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): `--county CODE` puts
 every respondent in that county (a county's own survey), `--national` spreads them over the
 country (a national publication with months: minutes). Prints the CPU seconds of each
 publication and whether both publish the same figures. Results: docs/performance.md, "The
-respondents in every question's system".
+respondents in every question's system" and "Questions read together".
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from surveys.report.audit import Table
 from surveys.report.results import question_model
 
 
-def publication(n: int, county: str | None, everywhere: bool) -> tuple[float, dict]:
+def publication(n: int, county: str | None, flag: str, on: bool) -> tuple[float, dict]:
     definition = load(DEMO.read_text("utf-8"))
     questions = reported_questions(definition)
     models = tuple(question_model(q) for q in questions)
@@ -39,7 +41,7 @@ def publication(n: int, county: str | None, everywhere: bool) -> tuple[float, di
     audit = audit_mod.audit
 
     def with_flag(*args, **kwargs):
-        kwargs.setdefault("respondents_everywhere", everywhere)
+        kwargs.setdefault(flag, on)
         return audit(*args, **kwargs)
 
     disclosure.audit = with_flag
@@ -53,6 +55,7 @@ def publication(n: int, county: str | None, everywhere: bool) -> tuple[float, di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--flag", choices=["joint", "respondents_everywhere"], default="joint")
     parser.add_argument("--respondents", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--county", default="19")
     parser.add_argument("--national", action="store_true",
@@ -61,10 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     places = [args.county] + ([None] if args.national else [])
     for n in args.respondents:
         for county in places:
-            before, old = publication(n, county, False)
-            now, new = publication(n, county, True)
+            before, old = publication(n, county, args.flag, False)
+            now, new = publication(n, county, args.flag, True)
             where = f" in {county}" if county else " nationally"
-            print(f"{n} respondents{where}: {before:.2f} s without, {now:.2f} s with "
+            print(f"{n} respondents{where}: {before:.2f} s without {args.flag}, {now:.2f} s with "
                   f"(ratio {now / before:.2f}); the same figures: {old == new}", flush=True)
     return 0
 

@@ -100,6 +100,9 @@ SOLVER = "highs"
 # Whether `audit` lifts the points of systems that do not separate to cells on the marginals
 # (`_Lift`; exact) by default, or solves them as relaxations (bench/history_cpu.py times both).
 LIFT = True
+# Whether `audit` confirms what passes with the questions' systems coupled through the
+# respondents (`_Joint`), as one system of everything published.
+JOINT = True
 
 
 def _highs_core():
@@ -590,6 +593,11 @@ class _System:
             self.box = 100.0 * (max([everyone, *figures]) + table.threshold) + 1000.0
         self.cuts = 0
         self.rounds = 0  # of the lift's cuts or cells, each a solve of the whole system
+        # The other questions, coupled through the respondents (`couple`, `_Joint`): None
+        # while the system is audited alone.
+        self.joint: _Joint | None = None
+        self.joint_rounds = 0
+        self.joint_key: str | None = None
         self._stale = False
         self.solved = 0
         self.solve_s = 0.0
@@ -834,20 +842,32 @@ class _System:
         every point with cells under it, so the last optimum is the optimum over those points:
         the cells' own."""
         got = self._solve_once(obj, bounds)
-        while self.lift is not None and got is not None and got[1] is not None:
-            if self.rounds >= _Lift.MAX_ROUNDS:
-                # Enough rounds: from now on a part that fails gets its cells, whatever their
-                # number. Each part at most once, so this ends, at worst with the system on
-                # the cells.
-                self.lift.cells_only = True
-            cuts, embed = self.lift.check(got[1])
-            if not cuts and not embed:
-                break
-            self.rounds += 1
-            self._add_cuts(cuts)
-            for part, layer in embed:
-                self._embed(part, layer)
-            got = self._solve_once(obj, bounds)
+        while got is not None and got[1] is not None:
+            if self.lift is not None:
+                if self.rounds >= _Lift.MAX_ROUNDS:
+                    # Enough rounds: from now on a part that fails gets its cells, whatever
+                    # their number. Each part at most once, so this ends, at worst with the
+                    # system on the cells.
+                    self.lift.cells_only = True
+                cuts, embed = self.lift.check(got[1])
+                if cuts or embed:
+                    self.rounds += 1
+                    self._add_cuts(cuts)
+                    for part, layer in embed:
+                        self._embed(part, layer)
+                    got = self._solve_once(obj, bounds)
+                    continue
+            if self.joint is not None:
+                # The other questions' systems at this point's respondents (`_Joint`).
+                cuts, whole = self.joint.check(self, got[1])
+                if cuts or whole:
+                    self.joint_rounds += 1
+                    self._add_cuts(cuts)
+                    for check in whole:
+                        self._embed_check(check)
+                    got = self._solve_once(obj, bounds)
+                    continue
+            break
         if got is None or got[1] is None:
             return None if got is None else got[0]
         self.points.append(got[1])
@@ -889,20 +909,66 @@ class _System:
                                 np.zeros(added, dtype=np.int32), empty, np.zeros(0))
         self._add_rows(eq, ub, [0.0] * len(ub))
 
-    def _add_rows(self, eq: list[dict[int, float]], ub: list[dict[int, float]],
-                  ub_rhs: list[float]) -> None:
-        """New rows of the system (equalities = 0, then rows ≤ rhs), in the live HiGHS model at
-        once; the matrices are rebuilt when next needed (`_matrices`)."""
+    def couple(self, joint: _Joint, own: str | None) -> None:
+        """Audit this system with the other questions' (`_Joint`): every point it uses must
+        have, at its respondents, a solution of every other question's system (`own`: the
+        question whose system this is in full, checked by the system itself). The points seen
+        so far count only where they do."""
+        self.joint, self.joint_key = joint, own
+        self._add_cuts(joint.pool_rows(self))
+        kept = []
+        for point in self.points:
+            cuts, _whole = joint.check(self, point, embed=False)
+            if cuts:
+                self._add_cuts(cuts)
+            else:
+                kept.append(point)
+        self.points = kept
+        self._stacked = None
+
+    def _embed_check(self, check: _Check) -> None:
+        """Another question's whole system in this one (`_Joint`), sharing the respondents:
+        exact for it from now on."""
         import numpy as np
+        first = self.nvar + self.extra
+        c = self.basis.size
+        at: dict[int, int] = {}
+        for layer in range(self.layers):
+            for i in range(c):
+                at[layer * check.width + i] = layer * self.width + i
+        added = 0
+        for j in range(check.nvar):
+            if j not in at:
+                at[j] = first + added
+                added += 1
+        self.extra += added
+        if self._highs is not None:
+            core = _highs_core()
+            empty = np.zeros(0, dtype=np.int32)
+            self._highs.addCols(added, np.zeros(added), np.zeros(added),
+                                np.full(added, core.kHighsInf), 0,
+                                np.zeros(added, dtype=np.int32), empty, np.zeros(0))
+        eq = [{at[j]: w for j, w in row.items()} for row in check.eq_rows]
+        ub = [{at[j]: w for j, w in row.items()} for row in check.ub_rows]
+        self._add_rows(eq, ub, list(check.ub_rhs), list(check.eq_rhs))
+
+    def _add_rows(self, eq: list[dict[int, float]], ub: list[dict[int, float]],
+                  ub_rhs: list[float], eq_rhs: list[float] | None = None) -> None:
+        """New rows of the system (equalities = eq_rhs, 0 by default, then rows ≤ rhs), in the
+        live HiGHS model at once; the matrices are rebuilt when next needed (`_matrices`)."""
+        import numpy as np
+        eq_rhs = [0.0] * len(eq) if eq_rhs is None else eq_rhs
         self.eq_rows += eq
-        self.eq_rhs += [0.0] * len(eq)
+        self.eq_rhs += eq_rhs
         self.ub_rows += ub
         self.ub_rhs += ub_rhs
         if self._highs is not None:
             core = _highs_core()
             rows = [*eq, *ub]
-            lower = np.concatenate([np.zeros(len(eq)), np.full(len(ub), -core.kHighsInf)])
-            upper = np.concatenate([np.zeros(len(eq)), np.array(ub_rhs, dtype=float)])
+            lower = np.concatenate([np.array(eq_rhs, dtype=float),
+                                    np.full(len(ub), -core.kHighsInf)])
+            upper = np.concatenate([np.array(eq_rhs, dtype=float),
+                                    np.array(ub_rhs, dtype=float)])
             starts = np.cumsum([0, *(len(r) for r in rows[:-1])]).astype(np.int32)
             idx = np.fromiter((j for r in rows for j in r), dtype=np.int32)
             vals = np.fromiter((w for r in rows for w in r.values()), dtype=float)
@@ -1373,6 +1439,196 @@ class _Phase1:
             np.array(res.upper.marginals)[self._sums_at]
 
 
+class _Check:
+    """Whether one question's system has a solution at given respondents (per cell and time),
+    and if not, a cut: min Σ s⁺ + s⁻ over the system's unknowns and s± ≥ 0 with its rows and
+    R + s⁺ − s⁻ = ρ, the respondents ρ fixed unknowns (as in `_Phase1`). The least misfit v(ρ)
+    is convex in ρ and the reduced costs d of ρ at the optimum are a subgradient, so every ρ
+    with a solution (v = 0) has d · ρ ≤ d · ρ* − v(ρ*), which ρ* itself breaks: Benders'
+    feasibility cut, on the respondents only."""
+
+    def __init__(self, system: _System) -> None:
+        import numpy as np
+        self.key = system.key
+        self.width, self.nvar = system.width, system.nvar
+        self.eq_rows, self.eq_rhs = system.eq_rows, system.eq_rhs
+        self.ub_rows, self.ub_rhs = system.ub_rows, system.ub_rhs
+        c = system.basis.size
+        self.respondents = np.array([layer * system.width + i for layer in range(system.layers)
+                                     for i in range(c)], dtype=np.int64)
+        m = len(self.respondents)
+        self.m = m
+        nvar = system.nvar
+        links = [{int(j): 1.0, nvar + r: -1.0, nvar + m + r: 1.0, nvar + 2 * m + r: -1.0}
+                 for r, j in enumerate(self.respondents)]
+        self.ncol = nvar + 3 * m
+        self.neq = len(self.eq_rows) + m
+        self.matrix = _sparse([*self.eq_rows, *links, *self.ub_rows], self.ncol)
+        self.cost = np.concatenate([np.zeros(nvar + m), np.ones(2 * m)])
+        self.row_lower = np.concatenate([np.array(self.eq_rhs, dtype=float), np.zeros(m),
+                                         np.full(len(self.ub_rows), -np.inf)])
+        self.row_upper = np.concatenate([np.array(self.eq_rhs, dtype=float), np.zeros(m),
+                                         np.array(self.ub_rhs, dtype=float)])
+        self._rho = np.arange(nvar, nvar + m, dtype=np.int32)
+        self._highs = None
+        self.solved = 0
+
+    def cut(self, rho: np.ndarray, tol: float) -> tuple[np.ndarray, float] | None:
+        """(d, rhs) with d · ρ ≤ rhs for every ρ at which the system has a solution, and
+        d · rho > rhs; None where it has one at rho."""
+        self.solved += 1
+        core = _highs_core() if SOLVER == "highs" else None
+        misfit, d = (self._solve_highs(core, rho) if core is not None
+                     else self._solve_linprog(rho))
+        if misfit <= tol:
+            return None
+        return d, float(d @ rho) - misfit
+
+    def _solve_highs(self, core, rho: np.ndarray) -> tuple[float, np.ndarray]:
+        import numpy as np
+        h = self._highs
+        if h is None:
+            h = self._highs = core._Highs()
+            h.setOptionValue("output_flag", False)
+            lower = np.zeros(self.ncol)
+            upper = np.full(self.ncol, core.kHighsInf)
+            lower[self._rho] = upper[self._rho] = rho
+            h.passModel(_highs_model(
+                core, self.matrix, self.cost, lower, upper,
+                np.where(np.isinf(self.row_lower), -core.kHighsInf, self.row_lower),
+                np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)))
+        else:  # the dual simplex from the last basis: it stays dual feasible
+            h.changeColsBounds(self.m, self._rho, rho, rho)
+        h.run()
+        status = h.getModelStatus()
+        if status != core.HighsModelStatus.kOptimal:
+            raise RuntimeError("disclosure audit: joint check failed: "
+                               + h.modelStatusToString(status))
+        misfit = h.getInfo().objective_function_value
+        return misfit, np.array(h.getSolution().col_dual)[self._rho]
+
+    def _solve_linprog(self, rho: np.ndarray) -> tuple[float, np.ndarray]:
+        import numpy as np
+        from scipy.optimize import linprog
+        bounds = [(0, None)] * self.ncol
+        for i, j in enumerate(self._rho):
+            bounds[j] = (float(rho[i]), float(rho[i]))
+        eq, ub = self.matrix[:self.neq], self.matrix[self.neq:]
+        b_eq = self.row_upper[:self.neq]
+        res = linprog(self.cost, A_ub=ub if ub.shape[0] else None,
+                      b_ub=self.row_upper[self.neq:] if ub.shape[0] else None,
+                      A_eq=eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: joint check failed: {res.message}")
+        return res.fun, np.array(res.lower.marginals)[self._rho] + \
+            np.array(res.upper.marginals)[self._rho]
+
+
+class _Joint:
+    """The questions' systems as one: what the attacker reads from all published figures at
+    once. The systems share only the respondents R (per cell and time; each question's n and
+    counts are its own, the respondents' system's n too, bound only by its question's figures
+    and n ≤ R), so given R the whole system separates into one system per question, and a
+    point of one system is a point of the whole exactly when every other question's system has
+    a solution at its R (`_Check`). `_System._solve` accepts an optimum only then: until then
+    each round adds the cuts on R that the failing questions give (valid for every system:
+    kept in `pool`) and solves again, so the last optimum is the whole system's. Past
+    MAX_ROUNDS a question that still fails is put into the system whole (`_embed_check`): each
+    at most once, so it always settles, at worst as the whole system.
+
+    On the marginals, R is the respondents' marginals (`_Marginals`): the questions coupled
+    through them, a relaxation of the coupling through the cells (each range still holds the
+    attacker's, but may be wider; docs/privacy.md, "Not yet")."""
+
+    MAX_ROUNDS = 30
+    TOL = 1e-6
+    CUT_TOL = 1e-9
+
+    def __init__(self, checks: Mapping[str, Callable[[], _Check]], size: int, layers: int,
+                 truth: np.ndarray | None) -> None:
+        self._make = dict(checks)  # key → its check (built when first needed)
+        self._checks: dict[str, _Check | None] = {}
+        self.size, self.layers = size, layers
+        # The respondents per cell (one time: a point of the whole, which every cut must
+        # keep); None with earlier times, whose true values nobody knows.
+        self.truth = truth if layers == 1 else None
+        self.pool: list[tuple[np.ndarray, float]] = []
+        self._seen: dict[tuple[str, bytes], tuple[np.ndarray, float] | None] = {}
+        self.checked = 0
+        self.embedded: dict[int, set[str]] = {}  # id(system) → keys embedded
+        self._added: dict[int, set] = {}  # id(system) → (key, ρ) whose cut it has
+
+    def _check(self, key: str) -> _Check | None:
+        if key not in self._checks:
+            try:
+                self._checks[key] = self._make[key]()
+            except Contradiction:  # audited without it (the result says which)
+                self._checks[key] = None
+        return self._checks[key]
+
+    def respondents(self, system: _System, point: np.ndarray) -> np.ndarray:
+        import numpy as np
+        c = self.size
+        at = np.array([layer * system.width + i for layer in range(self.layers)
+                       for i in range(c)], dtype=np.int64)
+        return point[at]
+
+    def _row(self, system: _System, d: np.ndarray, rhs: float) -> tuple[dict[int, float], float]:
+        import numpy as np
+        c = self.size
+        row = {}
+        for r in np.flatnonzero(d):
+            row[int(r // c) * system.width + int(r % c)] = float(d[r])
+        return row, rhs + self.CUT_TOL
+
+    def pool_rows(self, system: _System) -> list[tuple[dict[int, float], float]]:
+        return [self._row(system, d, rhs) for d, rhs in self.pool]
+
+    def check(self, system: _System, point: np.ndarray, embed: bool = True
+              ) -> tuple[list[tuple[dict[int, float], float]], list[_Check]]:
+        """The cuts that the other questions give at the point's respondents, and the
+        questions to embed whole instead (past MAX_ROUNDS): none of either if the point is
+        one of the whole system."""
+        import numpy as np
+        rho = self.respondents(system, point)
+        if self.truth is not None and np.allclose(rho, self.truth, rtol=0, atol=1e-9):
+            return [], []  # today's respondents: a point of the whole (the truth's)
+        key = np.round(rho, 7).tobytes()
+        tol = max(self.TOL, 1e-8 * float(np.abs(rho).max(initial=0.0)))
+        cuts: list[tuple[dict[int, float], float]] = []
+        whole: list[_Check] = []
+        done = self.embedded.setdefault(id(system), set())
+        added = self._added.setdefault(id(system), set())
+        for q in self._make:
+            if q == system.joint_key or q in done:
+                continue
+            got = self._seen.get((q, key), False)
+            if got is False:
+                check = self._check(q)
+                got = None if check is None else check.cut(rho, tol)
+                self.checked += 1
+                if got is not None:
+                    d, rhs = got
+                    if self.truth is not None and \
+                            float(d @ self.truth) > rhs + 1e-6 * max(1.0, abs(rhs)):
+                        raise RuntimeError("disclosure audit: a joint cut excludes the truth")
+                    self.pool.append(got)
+                self._seen[(q, key)] = got
+            if got is None or (q, key) in added:
+                # (Already a cut of this system: the point is on it, within the solvers'
+                # tolerances.)
+                continue
+            added.add((q, key))
+            if embed and system.joint_rounds >= self.MAX_ROUNDS:
+                check = self._check(q)
+                assert check is not None
+                done.add(q)
+                whole.append(check)
+            else:
+                cuts.append(self._row(system, *got))
+        return cuts, whole
+
+
 @dataclass
 class AuditResult:
     threshold: int
@@ -1458,7 +1714,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
           floors: Mapping[Figure, float] | None = None, floors_at: int = -1,
           basis: str = "cells", respondents_everywhere: bool | None = None,
           multi_by_option: bool | None = None, multi_sets: bool | None = None,
-          lift: bool | None = None) -> AuditResult:
+          lift: bool | None = None, joint: bool | None = None) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -1503,6 +1759,9 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     layers_solved = 0
     for fig, rule in protected_figures(table, published, shown):
         by_key.setdefault(fig[2], []).append((fig, rule))
+    # Each system as audited alone, with its layers (`_kept_layers`) and floors' layer.
+    alone: dict[tuple[str, tuple[str, ...] | None],
+                tuple[_System, tuple[int, ...], int] | None] = {}
     if multi_sets is None:
         multi_sets = basis == "marginals"
     in_sets = {q.id for q in table.questions if multi_sets and q.kind == "multi"
@@ -1550,7 +1809,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)
             if signature in cache:
-                key_ranges, flags = cache[signature]
+                key_ranges, flags, kept_system = cache[signature]
+                alone[(key, options)] = kept_system
                 ranges += key_ranges
                 contradicted += [key] if "contradicted" in flags else []
                 truth_outside += [key] if "truth_outside" in flags else []
@@ -1581,6 +1841,9 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             flags.add("truth_outside")
             truth_outside.append(key)
         key_ranges = _audit_system(system, table, figs, full_ranges)
+        # (For the joint audit below: its points and model, on these layers.)
+        alone[(key, options)] = (system, tuple(kept), floors_layer) \
+            if "contradicted" not in flags else None
         if basis == "marginals" and not system.separates and system.lift is None:
             flags.add("relaxed")
             relaxed.append(key)
@@ -1596,11 +1859,109 @@ def audit(table: Table, published: Mapping[Figure, float], *,
                 "cpu_s": round(time.process_time() - started, 2),
                 "solve_s": round(system.solve_s, 2)})
         if cache is not None:
-            cache[signature] = (key_ranges, flags)
+            cache[signature] = (key_ranges, flags, alone[(key, options)])
         ranges += key_ranges
     ranges = _narrowest(ranges, k, full_ranges)
+    joint = JOINT if joint is None else joint
+    if joint and len(table.questions) > 1 and (
+            full_ranges or all(r.ok(k) for r in ranges)):
+        # Each system alone holds the attacker's ranges, so what fails above fails; what
+        # passes must pass with every question read at once too.
+        more, solved = _audit_joint(table, published, systems, cache, full_ranges, reasons,
+                                    history, floors, floors_at, basis, in_sets, lift, alone)
+        programs += solved
+        ranges = _narrowest([*ranges, *more], k, full_ranges)
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
                        earlier_solved=layers_solved, relaxed=relaxed)
+
+
+def _audit_joint(table: Table, published: Mapping[Figure, float],
+                 systems: list[tuple[str, tuple[str, ...] | None, list[tuple[Figure, str]]]],
+                 cache: dict | None, full_ranges: bool, reasons: Reasons | None,
+                 history: Sequence[Layer], floors: Mapping[Figure, float] | None,
+                 floors_at: int, basis: str, in_sets: set[str], lift: bool,
+                 alone: Mapping[tuple[str, tuple[str, ...] | None],
+                                tuple[_System, tuple[int, ...], int] | None]
+                 ) -> tuple[list[Range], int]:
+    """Every system's ranges again, each coupled with every question's system (`_Joint`), on
+    the layers that add something to any of them (`_kept_layers` over everything published:
+    a layer dropped there equals its next newer one in every system at once). A system
+    audited alone on the same layers (`alone`, not yet coupled) goes on from where it was:
+    its model, and those of its points that pass the coupling."""
+    import numpy as np
+    every = (published, reasons or {})
+    kept = _kept_layers(every, history)
+    signature = None
+    history_sigs = tuple(_signature((f, r or {})) for f, r in history)
+    if cache is not None:
+        signature = ("joint", full_ranges, basis, lift, _signature(every), history_sigs,
+                     frozenset((floors or {}).items()), floors_at, frozenset(in_sets),
+                     tuple((key, options, tuple(figs)) for key, options, figs in systems))
+        if signature in cache:
+            return cache[signature]
+    at = [j for j, i in enumerate(kept) if i <= floors_at]
+    floors_layer = at[-1] + 1 if at else 0
+
+    def build(key: str, options: tuple[str, ...] | None = None,
+              figs: Sequence[tuple[Figure, str]] = (), with_lift: bool = False) -> _System:
+        mine = [_relevant_layer(key, *history[i]) for i in kept]
+        key_floors = _relevant_layer(key, floors or {}, None)[0]
+        return _System(table, published, key, reasons, mine, key_floors, floors_layer,
+                       basis=basis, protected=figs, options=options,
+                       patterns=options is None and key in in_sets, lift=with_lift)
+
+    def check(key: str) -> _Check:
+        """A question's system for the checks: the same for every audit of the same figures
+        of it (kept in `cache` between the suppression's rounds)."""
+        mine = [_relevant_layer(key, *history[i]) for i in kept]
+        key_floors = _relevant_layer(key, floors or {}, None)[0]
+        ckey = ("check", key, basis, key in in_sets, _signature(_relevant_layer(
+            key, published, reasons)), tuple(_signature(layer) for layer in mine),
+            frozenset(key_floors.items()), floors_layer)
+        if cache is not None and ckey in cache:
+            return cache[ckey]
+        got = _Check(build(key))
+        if cache is not None:
+            cache[ckey] = got
+        return got
+
+    base = _Cells(table) if basis == "cells" else _Marginals(table)
+    truth = np.array(base.truth(RESPONDENTS, lambda got: got.get(N, 0)), dtype=float)
+    coupling = _Joint({q.id: (lambda q=q: check(q.id)) for q in table.questions},
+                      base.size, 1 + len(kept), truth)
+    ranges: list[Range] = []
+    solved = 0
+    together = any(key == RESPONDENTS for key, _o, _f in systems)
+    for key, options, figs in systems:
+        started = time.process_time()
+        if basis == "cells" and together and key != RESPONDENTS:
+            # The respondents' figures: their own system, coupled, has the whole's ranges.
+            figs = [(f, r) for f, r in figs if f[2] != RESPONDENTS]
+            if not figs:
+                continue
+        reuse = alone.get((key, options))
+        try:
+            if reuse is not None and reuse[0].joint is None and reuse[1:] == (
+                    tuple(kept), floors_layer):
+                system = reuse[0]
+            else:
+                system = build(key, options, figs, lift)
+        except Contradiction:
+            continue  # audited alone only (the result lists it as contradicted)
+        system.couple(coupling, key if options is None and key != RESPONDENTS else None)
+        ranges += _audit_system(system, table, figs, full_ranges)
+        solved += system.solved
+        if PROFILE is not None:
+            PROFILE.append({"key": "joint:" + key, "vars": system.nvar, "figures": len(figs),
+                            "programs": system.solved, "layers": system.layers,
+                            "cuts": system.cuts, "embedded": system.extra,
+                            "rounds": system.joint_rounds, "checks": coupling.checked,
+                            "cpu_s": round(time.process_time() - started, 2),
+                            "solve_s": round(system.solve_s, 2)})
+    solved += coupling.checked
+    if cache is not None:
+        cache[signature] = (ranges, solved)
+    return ranges, solved
 
 
 def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[Range]:

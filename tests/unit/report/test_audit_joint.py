@@ -1,92 +1,216 @@
-"""Issue 10, gap 4: the auditor solves one system per question (each with the respondents), not
-one system of everything published. The systems share the respondents, and what one question's
-figures say of them (its shown counts are at least its respondents who answered) reaches
-another question's hidden n only through the attacker's joint reading: here that reading is a
-linear program of every cell's respondents, every question's n and its option counts at once,
-the same sums published.
+"""Issue 10, gap 4: the auditor's ranges are those of one system of everything published, not
+of each question's system alone.
 
-On 120 generated publications (one time, no means, every figure a count) 222 of 3,830 ranges
-of group sizes were wider per question than jointly, and 26 that passed were exposed jointly
-(docs/privacy.md, "Not yet"). This test pins two of those publications; it fails while the gap
-is open (strict xfail), and passes, to be unmarked, once the auditor's ranges are the joint
-system's."""
+The systems share the respondents, and what one question's figures say of them (its shown
+counts are at least its respondents who answered) reaches another question's hidden n only
+through the attacker's joint reading. Audited one question at a time, 222 of 3,830 ranges of
+group sizes on 120 generated publications were wider than jointly, and 26 that passed were
+exposed (docs/privacy.md, "Questions read together"). The auditor now couples the systems
+through the respondents (`audit._Joint`); the reference here is written separately: one
+linear program of every cell's respondents, every question's n and every option count, at
+every time, with every published sum, mean interval and the growth between times."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 from scipy.optimize import linprog
+from scipy.sparse import csr_matrix
 
-from surveys.report.audit import COUNT, RESPONDENTS, SIZE, N, Table, audit
-from tests.unit.report.test_audit_marginals import case
+from surveys.report.audit import (
+    COUNT,
+    MEAN,
+    RESPONDENTS,
+    SIZE,
+    UNANIMOUS,
+    N,
+    Table,
+    audit,
+)
+from tests.unit.report.test_audit_marginals import case, histories
+
+
+class Reference:
+    """The attacker's whole system on the cells, built from the definitions alone."""
+
+    def __init__(self, t: Table, current: dict, earlier: list) -> None:
+        self.t = t
+        layers = [current, *(figures for figures, _reasons in earlier)]  # newest first
+        self.names: list[tuple[str, str]] = [(RESPONDENTS, N)]
+        for q in t.questions:
+            self.names.append((q.id, N))
+            self.names += [(q.id, o) for o in q.options]
+        self.width = len(self.names) * t.size
+        nvar = self.width * len(layers)
+        self.nvar = nvar
+        eq, eq_rhs, ub, ub_rhs = [], [], [], []
+
+        def row(terms: dict[int, float]) -> np.ndarray:
+            out = np.zeros(nvar)
+            for j, w in terms.items():
+                out[j] += w
+            return out
+
+        for layer, figures in enumerate(layers):
+            for i in range(t.size):
+                r = self.at(layer, RESPONDENTS, N, i)
+                for q in t.questions:
+                    n = self.at(layer, q.id, N, i)
+                    ub.append(row({n: 1, r: -1}))  # n ≤ R
+                    ub_rhs.append(0)
+                    if q.kind == "one" and q.options:  # one answer each
+                        eq.append(row({n: -1, **{self.at(layer, q.id, o, i): 1
+                                                 for o in q.options}}))
+                        eq_rhs.append(0)
+                    elif q.kind == "multi":  # each option at most n
+                        for o in q.options:
+                            ub.append(row({self.at(layer, q.id, o, i): 1, n: -1}))
+                            ub_rhs.append(0)
+            for fig, value in figures.items():
+                place, period, key, measure = fig
+                cells = t.cells_of((place, period))
+                if measure == MEAN:
+                    q = t.question[key]
+                    n = figures[(place, period, key, N)]
+                    terms = {self.at(layer, key, o, i): w
+                             for o, w in zip(q.options, q.values, strict=True) for i in cells}
+                    ub.append(row(terms))
+                    ub_rhs.append(n * (value + 0.05) + 1e-6)
+                    ub.append(-row(terms))
+                    ub_rhs.append(-n * (value - 0.05) + 1e-6)
+                    continue
+                m = N if measure == N else measure[len(COUNT):]
+                eq.append(row({self.at(layer, key, m, i): 1 for i in cells}))
+                eq_rhs.append(value)
+            if layer + 1 < len(layers):  # what grows: every count, R − n, and n − x of multi
+                older = layer + 1
+                for i in range(t.size):
+                    for key, m in self.names:
+                        ub.append(row({self.at(older, key, m, i): 1,
+                                       self.at(layer, key, m, i): -1}))
+                        ub_rhs.append(0)
+                    for q in t.questions:
+                        diffs = [(RESPONDENTS, N, q.id, N)]
+                        if q.kind == "multi":
+                            diffs += [(q.id, N, q.id, o) for o in q.options]
+                        for a, am, b, bm in diffs:
+                            ub.append(row({self.at(older, a, am, i): 1,
+                                           self.at(older, b, bm, i): -1,
+                                           self.at(layer, a, am, i): -1,
+                                           self.at(layer, b, bm, i): 1}))
+                            ub_rhs.append(0)
+        self.kwargs = {"A_ub": csr_matrix(np.array(ub)), "b_ub": np.array(ub_rhs, dtype=float),
+                       "A_eq": csr_matrix(np.array(eq)), "b_eq": np.array(eq_rhs, dtype=float),
+                       "method": "highs"}
+
+    def at(self, layer: int, key: str, measure: str, cell: int) -> int:
+        return layer * self.width + self.names.index((key, measure)) * self.t.size + cell
+
+    def range(self, figure: tuple, rule: str) -> tuple[float, float]:
+        place, period, key, measure = figure
+        m = N if measure == N else measure[len(COUNT):]
+        objective = np.zeros(self.nvar)
+        for i in self.t.cells_of((place, period)):
+            if rule == UNANIMOUS:  # n − x_o
+                objective[self.at(0, key, N, i)] += 1
+                objective[self.at(0, key, m, i)] -= 1
+            else:
+                objective[self.at(0, key, m, i)] += 1
+        low = linprog(objective, **self.kwargs)
+        high = linprog(-objective, **self.kwargs)
+        assert low.status == 0 and high.status in (0, 3)
+        return low.fun, (-high.fun if high.status == 0 else float("inf"))
 
 
 def counts_only(published: dict) -> dict:
-    """Counts and n only (no mean: the joint program below has no rounding intervals), and
-    nothing of the `multi` question (its n still bounded by the respondents)."""
+    """Counts and n only, nothing of the `multi` question: fewer figures than a publication,
+    so that its n is bounded only through the respondents."""
     return {f: v for f, v in published.items()
-            if f[2] != "m" and (f[3] == N or f[3].startswith(COUNT))}
+            if (f[3] == N or f[3].startswith(COUNT)) and f[2] != "m"}
 
 
-def joint_range(t: Table, published: dict, figure: tuple) -> tuple[float, float]:
-    """The figure's least and largest value over every cell's respondents, each question's n
-    (at most the respondents) and each single-choice question's option counts (summing to its
-    n), with every published sum."""
-    index: dict[tuple, int] = {}
-    questions = [q for q in t.questions if q.id != "m"]
-    for i in range(t.size):
-        index[(RESPONDENTS, N, i)] = len(index)
-        for q in [*questions, t.question["m"]]:
-            index[(q.id, N, i)] = len(index)
-        for q in questions:
-            for o in q.options:
-                index[(q.id, o, i)] = len(index)
-    eq, eq_rhs, ub = [], [], []
-    for i in range(t.size):
-        for q in t.questions:  # n ≤ R
-            row = np.zeros(len(index))
-            row[index[(q.id, N, i)]], row[index[(RESPONDENTS, N, i)]] = 1, -1
-            ub.append(row)
-        for q in questions:
-            if q.kind == "one":  # one option each: the counts sum to n
-                row = np.zeros(len(index))
-                row[index[(q.id, N, i)]] = -1
-                for o in q.options:
-                    row[index[(q.id, o, i)]] = 1
-                eq.append(row)
-                eq_rhs.append(0)
-
-    def sum_of(fig: tuple) -> np.ndarray:
-        place, period, key, measure = fig
-        measure = N if measure == N else measure[len(COUNT):]
-        row = np.zeros(len(index))
-        for i in t.cells_of((place, period)):
-            row[index[(key, measure, i)]] = 1
-        return row
-
-    for fig, value in published.items():
-        eq.append(sum_of(fig))
-        eq_rhs.append(value)
-    objective = sum_of(figure)
-    kwargs = {"A_ub": np.array(ub), "b_ub": np.zeros(len(ub)), "A_eq": np.array(eq),
-              "b_eq": np.array(eq_rhs), "method": "highs"}
-    low, high = linprog(objective, **kwargs), linprog(-objective, **kwargs)
-    assert low.status == 0 and high.status in (0, 3)
-    return low.fun, (-high.fun if high.status == 0 else float("inf"))
+def assert_joint(t: Table, current: dict, earlier: list, **flags) -> int:
+    result = audit(t, current, history=earlier, full_ranges=True, **flags)
+    reference = Reference(t, current, earlier)
+    for r in result.ranges:
+        low, high = reference.range(r.figure, r.rule)
+        assert (r.low, r.high) == pytest.approx((low, high), abs=1e-5), (r.figure, r.rule)
+    return len(result.ranges)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 gap 4: questions are audited one system at a "
-                   "time (docs/privacy.md, 'Not yet')")
 @pytest.mark.parametrize("share", [0.7, 0.9])
 def test_the_audit_ranges_are_those_of_one_joint_system(share):
-    t, published, _earlier = case(38, 1, 5, share)
-    published = counts_only(published)
-    result = audit(t, published, full_ranges=True)
-    checked = 0
-    for r in result.ranges:  # the sizes (the others' rules bound other sums of the cells)
-        if r.figure[2] == "m" or r.rule != SIZE:
-            continue
-        low, high = joint_range(t, published, r.figure)
-        assert (r.low, r.high) == pytest.approx((low, high), abs=1e-6), r.figure
-        checked += 1
-    assert checked > 0
+    """The two publications that pinned the gap (a strict xfail while it was open)."""
+    t, current, _earlier = case(38, 1, 5, share)
+    alone = audit(t, current, full_ranges=True, joint=False)
+    together = audit(t, current, full_ranges=True)
+    narrower = [(a, b) for a, b in zip(alone.ranges, together.ranges, strict=True)
+                if b.rule == SIZE and b.width < a.width - 1e-6]
+    assert narrower  # what the questions' systems alone did not see
+    assert assert_joint(t, current, [])
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(histories())
+def test_every_range_is_the_whole_systems_over_time(history):
+    """Every protected figure, every rule, with the earlier times' figures and means."""
+    t, current, earlier = case(*history)
+    assert_joint(t, current, earlier)
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(histories())
+def test_on_the_marginals_the_coupled_ranges_hold_the_whole_systems(history):
+    """On the marginals the questions are coupled through the respondents' marginals: each
+    range holds the whole system's (sound), and is no wider than each system's alone."""
+    t, current, earlier = case(*history)
+    reference = Reference(t, current, earlier)
+    alone = audit(t, current, history=earlier, full_ranges=True, basis="marginals",
+                  joint=False)
+    together = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
+    for a, r in zip(alone.ranges, together.ranges, strict=True):
+        low, high = reference.range(r.figure, r.rule)
+        assert r.low <= low + 1e-5 and r.high >= high - 1e-5, (r.figure, r.rule)
+        assert r.low >= a.low - 1e-5 and r.high <= a.high + 1e-5, (r.figure, r.rule)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_questions_put_whole_into_a_system_give_the_same_ranges(seed, monkeypatch):
+    """Past _Joint.MAX_ROUNDS a question that still fails is embedded whole instead of cut
+    (so that the coupling always settles): with no rounds at all, every failing question is
+    embedded at once, and the ranges are still the whole system's."""
+    from surveys.report import audit as audit_module
+
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 0)
+    embedded = []
+    original = audit_module._System._embed_check
+
+    def spy(self, check):
+        embedded.append(check.key)
+        return original(self, check)
+
+    monkeypatch.setattr(audit_module._System, "_embed_check", spy)
+    t, current, earlier = case(seed, 3, 5, 0.7)
+    assert assert_joint(t, current, earlier)
+    assert embedded
+
+
+def test_a_size_that_passed_question_by_question_is_exposed():
+    """A `multi` question's n in a county's month (3 people, threshold 3) ranged over at least
+    3 in its own system and in the respondents', and over less in the whole (the reference):
+    the verdict changes, not just the range."""
+    t, current, _earlier = case(0, 1, 3, 0.7)
+    current = counts_only(current)
+    figure = ("c4", "2026-02", "m", "n")
+    alone = {r.figure: r for r in audit(t, current, full_ranges=True, joint=False).ranges
+             if r.rule == SIZE}
+    together = {r.figure: r for r in audit(t, current, full_ranges=True).ranges
+                if r.rule == SIZE}
+    assert alone[figure].ok(t.threshold)
+    assert not together[figure].ok(t.threshold)
+    low, high = Reference(t, current, []).range(figure, SIZE)
+    assert (together[figure].low, together[figure].high) == pytest.approx((low, high))
+    assert high - low < t.threshold

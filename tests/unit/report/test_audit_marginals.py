@@ -28,6 +28,18 @@ from surveys.report.audit import (
     marginals_apply,
 )
 
+
+@pytest.fixture(autouse=True, scope="module")
+def each_system_alone():
+    """These compare the marginals with the cells system by system, as audited alone
+    (`audit.JOINT` off); the systems coupled are compared in test_audit_joint.py."""
+    from surveys.report import audit as audit_module
+    joint = audit_module.JOINT
+    audit_module.JOINT = False
+    yield
+    audit_module.JOINT = joint
+
+
 AREA_OF = {"c1": "a", "c2": "a", "c3": "a", "c4": "b", "c5": "b"}
 MONTHS = ("2026-01", "2026-02", "2026-03")
 LANGS = ("fi", "sv")

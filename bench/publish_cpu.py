@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also the national survey of each size (minutes)")
     args = parser.parse_args(argv)
     places = [args.county] + ([None] if args.national else [])
+    publication(50, args.county, args.flag, True)  # imports and solver set-up, untimed
     for n in args.respondents:
         for county in places:
             before, old = publication(n, county, args.flag, False)

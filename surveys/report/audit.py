@@ -457,6 +457,11 @@ def protected_figures(table: Table, published: Mapping[Figure, float],
     return out
 
 
+class Uncoupled(Exception):
+    """A system whose coupling with the other questions (`_Joint`) would take more than its
+    budget: it stands as audited alone."""
+
+
 class Contradiction(Exception):
     """The figures of the earlier times cannot all lie below one another and below the current
     ones: the aggregates did not only grow (surveys.report.history)."""
@@ -543,6 +548,7 @@ class _System:
         # Unknowns past nvar: cells a lift put into the system (`_embed`), which no objective,
         # bound or point reads.
         self.extra = 0
+        self.cells_extra = 0  # of them, a lift's cells (the rest: questions, `_embed_check`)
         self.eq_rows: list[dict[int, float]] = []
         self.eq_rhs: list[float] = []
         self.ub_rows: list[dict[int, float]] = []
@@ -596,6 +602,7 @@ class _System:
         # The other questions, coupled through the respondents (`couple`, `_Joint`): None
         # while the system is audited alone.
         self.joint: _Joint | None = None
+        self._unchecked: set[int] = set()  # ids of points seen before the coupling
         self.joint_rounds = 0
         self.joint_key: str | None = None
         self._stale = False
@@ -901,6 +908,7 @@ class _System:
         eq, ub = self.lift.embedded(part, layer, first)
         added = self.lift.parts[part]["program"].ncells
         self.extra += added
+        self.cells_extra += added
         if self._highs is not None:
             core = _highs_core()
             empty = np.zeros(0, dtype=np.int32)
@@ -913,18 +921,11 @@ class _System:
         """Audit this system with the other questions' (`_Joint`): every point it uses must
         have, at its respondents, a solution of every other question's system (`own`: the
         question whose system this is in full, checked by the system itself). The points seen
-        so far count only where they do."""
+        so far count only where they do (`seen` checks them as it reads them)."""
         self.joint, self.joint_key = joint, own
         self._add_cuts(joint.pool_rows(self))
-        kept = []
-        for point in self.points:
-            cuts, _whole = joint.check(self, point, embed=False)
-            if cuts:
-                self._add_cuts(cuts)
-            else:
-                kept.append(point)
-        self.points = kept
-        self._stacked = None
+        # Checked when `seen` first reads them as an extreme (most never are).
+        self._unchecked = {id(point) for point in self.points}
 
     def _embed_check(self, check: _Check) -> None:
         """Another question's whole system in this one (`_Joint`), sharing the respondents:
@@ -1035,7 +1036,7 @@ class _System:
             h.passModel(self._highs_lp(core, obj, lower, upper))
             self._all = np.arange(self.nvar, dtype=np.int32)
         else:
-            if self.extra:
+            if self.cells_extra:
                 # With cells embedded (`_embed`), each program from scratch: a start from the
                 # last basis skips HiGHS's presolve, which removes most of such a model (the
                 # cells that stay 0, the sums they repeat). Measured on a national table's
@@ -1102,28 +1103,53 @@ class _System:
     def seen(self, obj: np.ndarray, figure: tuple[Figure, str] | None = None
              ) -> tuple[float, float]:
         import numpy as np
-        if not self.points:  # none yet (every program so far unbounded)
-            return math.inf, -math.inf
-        if self._stacked is None or self._stacked.shape[0] != len(self.points):
-            self._stacked = np.vstack(self.points)  # one row per point
-        points = self._stacked
-        # (Lifted, a point's split unknowns are what its cells hold: the values as they are.)
-        if figure is not None and self.lift is None \
-                and self.basis.split(figure[0][:2]) is not None:
-            # A county's month: at each point seen, its least and largest value given that
-            # point's marginals (`_split_rows`: what its growth unknowns may take there), not
-            # the values they happen to have.
-            low = np.zeros(len(points))
-            high = np.zeros(len(points))
-            for quantity in self._quantities(*figure):
-                dv, du, dt = self._growths(figure[0][:2], quantity)
-                # (layers, points); sparse × dense, the cheap way round
-                v, u, t = dv @ points.T, du @ points.T, dt @ points.T
-                low += np.maximum(0.0, v + u - t).sum(axis=0)
-                high += np.minimum(v, u).sum(axis=0)
+        while True:
+            if not self.points:  # none yet (every program so far unbounded)
+                return math.inf, -math.inf
+            if self._stacked is None or self._stacked.shape[0] != len(self.points):
+                self._stacked = np.vstack(self.points)  # one row per point
+            points = self._stacked
+            # (Lifted, a point's split unknowns are what its cells hold: the values as they
+            # are.)
+            if figure is not None and self.lift is None \
+                    and self.basis.split(figure[0][:2]) is not None:
+                # A county's month: at each point seen, its least and largest value given that
+                # point's marginals (`_split_rows`: what its growth unknowns may take there),
+                # not the values they happen to have.
+                low = np.zeros(len(points))
+                high = np.zeros(len(points))
+                for quantity in self._quantities(*figure):
+                    dv, du, dt = self._growths(figure[0][:2], quantity)
+                    # (layers, points); sparse × dense, the cheap way round
+                    v, u, t = dv @ points.T, du @ points.T, dt @ points.T
+                    low += np.maximum(0.0, v + u - t).sum(axis=0)
+                    high += np.minimum(v, u).sum(axis=0)
+            else:
+                low = high = points @ obj
+            if self._unchecked and self._drop_unjoint(
+                    (int(np.argmin(low)), int(np.argmax(high)))):
+                continue  # a point that was not one of the whole: without it
             return float(low.min()), float(high.max())
-        values = points @ obj
-        return float(values.min()), float(values.max())
+
+    def _drop_unjoint(self, chosen: Iterable[int]) -> bool:
+        """Coupled (`couple`): check the chosen points seen before the coupling, and drop
+        those that are not points of the whole system (adding their cuts); whether any was."""
+        assert self.joint is not None
+        dropped = []
+        for i in set(chosen):
+            point = self.points[i]
+            if id(point) not in self._unchecked:
+                continue
+            self._unchecked.discard(id(point))
+            cuts, _whole = self.joint.check(self, point, embed=False)
+            if cuts:
+                self._add_cuts(cuts)
+                dropped.append(i)
+        for i in sorted(dropped, reverse=True):
+            del self.points[i]
+        if dropped:
+            self._stacked = None
+        return bool(dropped)
 
     def _growths(self, group: Group, quantity: Mapping[int, float]):
         """Matrices (layers × unknowns) giving, per layer, the growth of `quantity` in the
@@ -1540,7 +1566,17 @@ class _Joint:
     through them, a relaxation of the coupling through the cells (each range still holds the
     attacker's, but may be wider; docs/privacy.md, "Not yet")."""
 
-    MAX_ROUNDS = 30
+    # Rounds of cuts (each a solve of the whole system), per system, after which a question
+    # that still fails is put into it whole, within EMBED_BUDGET unknowns so put into one
+    # system; beyond, the system and the rest are left as audited alone (`Uncoupled`, the
+    # result's `uncoupled`). Both are counts, not times, so every process publishes the same
+    # figures. Measured on the national benchmark publication (22 counties × 12 months × 3
+    # languages): the cuts tail there (32 rounds did not settle the respondents' system);
+    # with every failing question embedded the coupled audit took 338 s where the systems
+    # alone took 10 s, and 10 rounds a system before giving up 125 s; a county's own survey
+    # settles at once (docs/performance.md, "Questions read together").
+    MAX_ROUNDS = 3
+    EMBED_BUDGET = 8_000
     TOL = 1e-6
     CUT_TOL = 1e-9
 
@@ -1622,6 +1658,8 @@ class _Joint:
             if embed and system.joint_rounds >= self.MAX_ROUNDS:
                 check = self._check(q)
                 assert check is not None
+                if system.extra - system.cells_extra + check.nvar > self.EMBED_BUDGET:
+                    raise Uncoupled(system.key)
                 done.add(q)
                 whole.append(check)
             else:
@@ -1647,6 +1685,9 @@ class AuditResult:
     earlier_solved: int = 0
     # Systems solved on the marginals where those are a relaxation (`_Marginals`), by key.
     relaxed: list[str] = field(default_factory=list)
+    # Systems whose coupling with the other questions went past its budget (`_Joint`), by key:
+    # their ranges are those audited alone.
+    uncoupled: list[str] = field(default_factory=list)
     # Above history.MAX_MONTHLY_CELLS: how many earlier times were audited with their months
     # (on the marginals), the newest; every time is audited without (None: not split).
     months_times: int | None = None
@@ -1863,16 +1904,19 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         ranges += key_ranges
     ranges = _narrowest(ranges, k, full_ranges)
     joint = JOINT if joint is None else joint
+    uncoupled: list[str] = []
     if joint and len(table.questions) > 1 and (
             full_ranges or all(r.ok(k) for r in ranges)):
         # Each system alone holds the attacker's ranges, so what fails above fails; what
         # passes must pass with every question read at once too.
-        more, solved = _audit_joint(table, published, systems, cache, full_ranges, reasons,
-                                    history, floors, floors_at, basis, in_sets, lift, alone)
+        more, solved, uncoupled = _audit_joint(
+            table, published, systems, cache, full_ranges, reasons, history, floors,
+            floors_at, basis, in_sets, lift, alone)
         programs += solved
         ranges = _narrowest([*ranges, *more], k, full_ranges)
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
-                       earlier_solved=layers_solved, relaxed=relaxed)
+                       earlier_solved=layers_solved, relaxed=relaxed,
+                       uncoupled=sorted(set(uncoupled)))
 
 
 def _audit_joint(table: Table, published: Mapping[Figure, float],
@@ -1882,7 +1926,7 @@ def _audit_joint(table: Table, published: Mapping[Figure, float],
                  floors_at: int, basis: str, in_sets: set[str], lift: bool,
                  alone: Mapping[tuple[str, tuple[str, ...] | None],
                                 tuple[_System, tuple[int, ...], int] | None]
-                 ) -> tuple[list[Range], int]:
+                 ) -> tuple[list[Range], int, list[str]]:
     """Every system's ranges again, each coupled with every question's system (`_Joint`), on
     the layers that add something to any of them (`_kept_layers` over everything published:
     a layer dropped there equals its next newer one in every system at once). A system
@@ -1930,10 +1974,12 @@ def _audit_joint(table: Table, published: Mapping[Figure, float],
     coupling = _Joint({q.id: (lambda q=q: check(q.id)) for q in table.questions},
                       base.size, 1 + len(kept), truth)
     ranges: list[Range] = []
+    uncoupled: list[str] = []
     solved = 0
     together = any(key == RESPONDENTS for key, _o, _f in systems)
     for key, options, figs in systems:
         started = time.process_time()
+        figs_all = figs
         if basis == "cells" and together and key != RESPONDENTS:
             # The respondents' figures: their own system, coupled, has the whole's ranges.
             figs = [(f, r) for f, r in figs if f[2] != RESPONDENTS]
@@ -1949,7 +1995,22 @@ def _audit_joint(table: Table, published: Mapping[Figure, float],
         except Contradiction:
             continue  # audited alone only (the result lists it as contradicted)
         system.couple(coupling, key if options is None and key != RESPONDENTS else None)
-        ranges += _audit_system(system, table, figs, full_ranges)
+        try:
+            ranges += _audit_system(system, table, figs, full_ranges)
+        except Uncoupled:
+            if PROFILE is not None:
+                PROFILE.append({"key": "joint:" + key, "figures": len(figs),
+                                "programs": system.solved, "cuts": system.cuts,
+                                "embedded": system.extra, "rounds": system.joint_rounds,
+                                "checks": coupling.checked, "uncoupled": True,
+                                "cpu_s": round(time.process_time() - started, 2)})
+            system.joint = None  # (never reused: `alone` keeps only systems not coupled)
+            solved += system.solved
+            # The questions share the respondents: where one system's coupling outgrew its
+            # budget, the others' would too (on the national benchmark every one did, at 2
+            # minutes spent for nothing); they stand as audited alone, listed.
+            uncoupled += [k for k, _o, _f in systems[systems.index((key, options, figs_all)):]]
+            break
         solved += system.solved
         if PROFILE is not None:
             PROFILE.append({"key": "joint:" + key, "vars": system.nvar, "figures": len(figs),
@@ -1960,8 +2021,8 @@ def _audit_joint(table: Table, published: Mapping[Figure, float],
                             "solve_s": round(system.solve_s, 2)})
     solved += coupling.checked
     if cache is not None:
-        cache[signature] = (ranges, solved)
-    return ranges, solved
+        cache[signature] = (ranges, solved, uncoupled)
+    return ranges, solved, uncoupled
 
 
 def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[Range]:

@@ -296,7 +296,7 @@ def _both(fine: AuditResult, coarse: AuditResult) -> AuditResult:
     summed = [r for r in coarse.ranges if r.figure[1] != ALL_MONTHS + "all"]
     fine.ranges = _narrowest([*fine.ranges, *summed], fine.threshold, False)
     fine.programs += coarse.programs
-    for name in ("contradicted", "truth_outside", "relaxed"):
+    for name in ("contradicted", "truth_outside", "relaxed", "uncoupled"):
         setattr(fine, name, sorted({*getattr(fine, name), *getattr(coarse, name)}))
     fine.earlier_solved = max(fine.earlier_solved, coarse.earlier_solved)
     return fine

@@ -124,6 +124,12 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
             "the respondents" if k == "*" else k
             for k in sorted(result.relaxed, key=lambda k: (k != "*", k)))
             + " (docs/privacy.md, \"Months\")")
+    if result.uncoupled:
+        click.echo("note: audited one question at a time, not coupled with the other "
+                   "questions (past the coupling's budget, audit._Joint) for " + ", ".join(
+                       "the respondents" if k == "*" else k
+                       for k in sorted(result.uncoupled, key=lambda k: (k != "*", k)))
+                   + " (docs/privacy.md, \"Questions read together\")")
     if result.contradicted:
         click.echo("note: earlier figures cannot lie under today's data (aggregates rebuilt or "
                    "responses removed?): audited without the earlier times for "

@@ -214,3 +214,23 @@ def test_a_size_that_passed_question_by_question_is_exposed():
     low, high = Reference(t, current, []).range(figure, SIZE)
     assert (together[figure].low, together[figure].high) == pytest.approx((low, high))
     assert high - low < t.threshold
+
+
+def test_a_coupling_past_its_budget_stands_as_audited_alone_and_says_so(monkeypatch):
+    """Past _Joint.EMBED_BUDGET the systems are left as audited alone (a count, not a time:
+    every process publishes the same figures), and the result lists them in `uncoupled`."""
+    from surveys.report import audit as audit_module
+
+    t, current, earlier = case(1, 3, 5, 0.7)
+    coupled = audit(t, current, history=earlier, full_ranges=True)
+    assert coupled.uncoupled == []
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(audit_module._Joint, "EMBED_BUDGET", 0)
+    over = audit(t, current, history=earlier, full_ranges=True)
+    alone = audit(t, current, history=earlier, full_ranges=True, joint=False)
+    assert over.uncoupled
+    assert set(over.uncoupled) <= {RESPONDENTS, *(q.id for q in t.questions)}
+    first = over.uncoupled[0]
+    for a, o in zip(alone.ranges, over.ranges, strict=True):
+        if a.figure[2] == first:  # as audited alone
+            assert (o.low, o.high) == pytest.approx((a.low, a.high), abs=1e-6)

@@ -38,7 +38,10 @@ Protected figures and their rules, with k = the survey's `min_group_size`:
 
 Figures hidden only to cover others (a big county hidden beside a small one) need no protection
 of their own. Questions are solved separately (one linear program per question and the
-respondents, linked through n ≤ R); the respondents' system includes every question's n.
+respondents, linked through n ≤ R); the respondents' system includes every question's n. What
+passes so is audited again with the systems coupled through the respondents (`_Joint`): on
+the cells the ranges are then the whole system's, within a budget (the result's `uncoupled`
+lists the systems past it, which stand as audited alone).
 
 Where the cells are too many (a national survey's months across several times), the same
 systems are solved on two marginals of the cells instead (`_Marginals`, `audit(basis=

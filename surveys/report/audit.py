@@ -1389,12 +1389,82 @@ def _sparse(rows: list[dict[int, float]], ncol: int) -> csr_matrix:
     return csr_matrix((data, (ri, ci)), shape=(len(rows), ncol))
 
 
-class _Phase1:
+class _FixedMisfit:
+    """The least misfit (`cost` · x, cost on slack unknowns only) of rows `matrix` with
+    `row_lower` ≤ rows · x ≤ `row_upper`, x ≥ 0, where the unknowns `_fixed` are fixed to given
+    values, and the reduced costs of those at the optimum (a subgradient of the misfit in
+    them: the weights of a cut). One HiGHS model kept between checks; only the fixed values
+    change (`_Phase1`, `_Check`)."""
+
+    what = "check"
+    matrix: csr_matrix
+    cost: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    ncol: int
+    _fixed: np.ndarray
+    _highs: object = None
+
+    def _misfit(self, values: np.ndarray) -> tuple[float, np.ndarray]:
+        core = _highs_core() if SOLVER == "highs" else None
+        return self._solve_highs(core, values) if core is not None \
+            else self._solve_linprog(values)
+
+    def _solve_highs(self, core, values: np.ndarray) -> tuple[float, np.ndarray]:
+        import numpy as np
+        h = self._highs
+        if h is None:
+            h = self._highs = core._Highs()
+            h.setOptionValue("output_flag", False)
+            lower = np.zeros(self.ncol)
+            upper = np.full(self.ncol, core.kHighsInf)
+            lower[self._fixed] = upper[self._fixed] = values
+            h.passModel(_highs_model(
+                core, self.matrix, self.cost, lower, upper,
+                np.where(np.isinf(self.row_lower), -core.kHighsInf, self.row_lower),
+                np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)))
+        else:  # the dual simplex from the last basis: it stays dual feasible
+            h.changeColsBounds(len(self._fixed), self._fixed, values, values)
+        h.run()
+        status = h.getModelStatus()
+        if status != core.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"disclosure audit: {self.what} failed: "
+                               + h.modelStatusToString(status))
+        misfit = h.getInfo().objective_function_value
+        return misfit, np.array(h.getSolution().col_dual)[self._fixed]
+
+    def _solve_linprog(self, values: np.ndarray) -> tuple[float, np.ndarray]:
+        import numpy as np
+        from scipy.optimize import linprog
+        from scipy.sparse import vstack
+        bounds = [(0, None)] * self.ncol
+        for i, j in enumerate(self._fixed):
+            bounds[j] = (float(values[i]), float(values[i]))
+        lo, hi = self.row_lower, self.row_upper
+        eq = lo == hi
+        below = ~eq & np.isfinite(hi)  # rows ≤ hi
+        above = ~eq & np.isfinite(lo)  # rows ≥ lo, as −rows ≤ −lo
+        a_ub = vstack([self.matrix[below], -self.matrix[above]]).tocsr()
+        b_ub = np.concatenate([hi[below], -lo[above]])
+        res = linprog(self.cost, A_ub=a_ub if a_ub.shape[0] else None,
+                      b_ub=b_ub if a_ub.shape[0] else None,
+                      A_eq=self.matrix[eq] if eq.any() else None,
+                      b_eq=hi[eq] if eq.any() else None, bounds=bounds, method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"disclosure audit: {self.what} failed: {res.message}")
+        # The reduced costs of the fixed unknowns: the sensitivity of the misfit to each.
+        return res.fun, np.array(res.lower.marginals)[self._fixed] + \
+            np.array(res.upper.marginals)[self._fixed]
+
+
+class _Phase1(_FixedMisfit):
     """min Σ s⁺ + s⁻ over δ ≥ 0 (cells' growth), s± ≥ 0 with rows·δ + s⁺ − s⁻ = sums and
     growing·δ ≥ 0: 0 where cells fit the sums. The sums are fixed unknowns ρ (rows·δ + s⁺ −
     s⁻ − ρ = 0), so that a new check changes only their bounds; their reduced costs at the
     optimum are the cut's weights π (the dual objective is π · sums, every other bound being
     0)."""
+
+    what = "lift"
 
     def __init__(self, rows: list[dict[int, float]], growing: list[dict[int, float]],
                  ncells: int) -> None:
@@ -1409,8 +1479,7 @@ class _Phase1:
         self.cost = np.concatenate([np.zeros(ncells + nrow), np.ones(2 * nrow)])
         self.row_lower = np.zeros(nrow + len(growing))
         self.row_upper = np.concatenate([np.zeros(nrow), np.full(len(growing), np.inf)])
-        self._highs = None
-        self._sums_at = np.arange(ncells, ncells + nrow, dtype=np.int32)
+        self._fixed = np.arange(ncells, ncells + nrow, dtype=np.int32)
 
     def cut(self, sums: np.ndarray, tol: float) -> np.ndarray | None:
         """π (per sum) with π · sums > 0 and π · s ≤ 0 for any sums s that cells fit; None
@@ -1418,9 +1487,7 @@ class _Phase1:
         import numpy as np
         if not np.any(np.abs(sums) > tol):
             return None  # nothing grew: no cells, no misfit
-        core = _highs_core() if SOLVER == "highs" else None
-        misfit, weights = (self._solve_highs(core, sums) if core is not None
-                           else self._solve_linprog(sums))
+        misfit, weights = self._misfit(sums)
         if misfit <= tol:
             return None
         dual = float(weights @ sums)
@@ -1428,53 +1495,16 @@ class _Phase1:
             raise RuntimeError(f"disclosure audit: lift duals disagree ({dual} != {misfit})")
         return weights
 
-    def _solve_highs(self, core, sums: np.ndarray) -> tuple[float, np.ndarray]:
-        import numpy as np
-        h = self._highs
-        if h is None:
-            h = self._highs = core._Highs()
-            h.setOptionValue("output_flag", False)
-            lower = np.zeros(self.ncol)
-            upper = np.full(self.ncol, core.kHighsInf)
-            lower[self._sums_at] = upper[self._sums_at] = sums
-            h.passModel(_highs_model(
-                core, self.matrix, self.cost, lower, upper, self.row_lower,
-                np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)))
-        else:  # the dual simplex from the last basis: it stays dual feasible
-            h.changeColsBounds(self.nrow, self._sums_at, sums, sums)
-        h.run()
-        status = h.getModelStatus()
-        if status != core.HighsModelStatus.kOptimal:
-            raise RuntimeError("disclosure audit: lift failed: " + h.modelStatusToString(status))
-        misfit = h.getInfo().objective_function_value
-        weights = np.array(h.getSolution().col_dual)[self._sums_at]
-        return misfit, weights
 
-    def _solve_linprog(self, sums: np.ndarray) -> tuple[float, np.ndarray]:
-        import numpy as np
-        from scipy.optimize import linprog
-        bounds = [(0, None)] * self.ncol
-        for i, j in enumerate(self._sums_at):
-            bounds[j] = (float(sums[i]), float(sums[i]))
-        eq = self.matrix[:self.nrow]
-        ge = self.matrix[self.nrow:]
-        res = linprog(self.cost, A_ub=-ge if ge.shape[0] else None,
-                      b_ub=np.zeros(ge.shape[0]) if ge.shape[0] else None,
-                      A_eq=eq, b_eq=np.zeros(self.nrow), bounds=bounds, method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"disclosure audit: lift failed: {res.message}")
-        # The reduced costs of the fixed sums: the sensitivity of the misfit to each.
-        return res.fun, np.array(res.lower.marginals)[self._sums_at] + \
-            np.array(res.upper.marginals)[self._sums_at]
-
-
-class _Check:
+class _Check(_FixedMisfit):
     """Whether one question's system has a solution at given respondents (per cell and time),
     and if not, a cut: min Σ s⁺ + s⁻ over the system's unknowns and s± ≥ 0 with its rows and
     R + s⁺ − s⁻ = ρ, the respondents ρ fixed unknowns (as in `_Phase1`). The least misfit v(ρ)
     is convex in ρ and the reduced costs d of ρ at the optimum are a subgradient, so every ρ
     with a solution (v = 0) has d · ρ ≤ d · ρ* − v(ρ*), which ρ* itself breaks: Benders'
     feasibility cut, on the respondents only."""
+
+    what = "joint check"
 
     def __init__(self, system: _System) -> None:
         import numpy as np
@@ -1491,66 +1521,23 @@ class _Check:
         links = [{int(j): 1.0, nvar + r: -1.0, nvar + m + r: 1.0, nvar + 2 * m + r: -1.0}
                  for r, j in enumerate(self.respondents)]
         self.ncol = nvar + 3 * m
-        self.neq = len(self.eq_rows) + m
         self.matrix = _sparse([*self.eq_rows, *links, *self.ub_rows], self.ncol)
         self.cost = np.concatenate([np.zeros(nvar + m), np.ones(2 * m)])
         self.row_lower = np.concatenate([np.array(self.eq_rhs, dtype=float), np.zeros(m),
                                          np.full(len(self.ub_rows), -np.inf)])
         self.row_upper = np.concatenate([np.array(self.eq_rhs, dtype=float), np.zeros(m),
                                          np.array(self.ub_rhs, dtype=float)])
-        self._rho = np.arange(nvar, nvar + m, dtype=np.int32)
-        self._highs = None
+        self._fixed = np.arange(nvar, nvar + m, dtype=np.int32)
         self.solved = 0
 
     def cut(self, rho: np.ndarray, tol: float) -> tuple[np.ndarray, float] | None:
         """(d, rhs) with d · ρ ≤ rhs for every ρ at which the system has a solution, and
         d · rho > rhs; None where it has one at rho."""
         self.solved += 1
-        core = _highs_core() if SOLVER == "highs" else None
-        misfit, d = (self._solve_highs(core, rho) if core is not None
-                     else self._solve_linprog(rho))
+        misfit, d = self._misfit(rho)
         if misfit <= tol:
             return None
         return d, float(d @ rho) - misfit
-
-    def _solve_highs(self, core, rho: np.ndarray) -> tuple[float, np.ndarray]:
-        import numpy as np
-        h = self._highs
-        if h is None:
-            h = self._highs = core._Highs()
-            h.setOptionValue("output_flag", False)
-            lower = np.zeros(self.ncol)
-            upper = np.full(self.ncol, core.kHighsInf)
-            lower[self._rho] = upper[self._rho] = rho
-            h.passModel(_highs_model(
-                core, self.matrix, self.cost, lower, upper,
-                np.where(np.isinf(self.row_lower), -core.kHighsInf, self.row_lower),
-                np.where(np.isinf(self.row_upper), core.kHighsInf, self.row_upper)))
-        else:  # the dual simplex from the last basis: it stays dual feasible
-            h.changeColsBounds(self.m, self._rho, rho, rho)
-        h.run()
-        status = h.getModelStatus()
-        if status != core.HighsModelStatus.kOptimal:
-            raise RuntimeError("disclosure audit: joint check failed: "
-                               + h.modelStatusToString(status))
-        misfit = h.getInfo().objective_function_value
-        return misfit, np.array(h.getSolution().col_dual)[self._rho]
-
-    def _solve_linprog(self, rho: np.ndarray) -> tuple[float, np.ndarray]:
-        import numpy as np
-        from scipy.optimize import linprog
-        bounds = [(0, None)] * self.ncol
-        for i, j in enumerate(self._rho):
-            bounds[j] = (float(rho[i]), float(rho[i]))
-        eq, ub = self.matrix[:self.neq], self.matrix[self.neq:]
-        b_eq = self.row_upper[:self.neq]
-        res = linprog(self.cost, A_ub=ub if ub.shape[0] else None,
-                      b_ub=self.row_upper[self.neq:] if ub.shape[0] else None,
-                      A_eq=eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"disclosure audit: joint check failed: {res.message}")
-        return res.fun, np.array(res.lower.marginals)[self._rho] + \
-            np.array(res.upper.marginals)[self._rho]
 
 
 class _Joint:

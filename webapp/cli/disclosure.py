@@ -120,22 +120,24 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    f"months, counties × languages)")
     if result.relaxed:
         click.echo("note: on the marginals without the lift to cells (audit.LIFT off) a "
-                   "relaxation for " + ", ".join(
-            "the respondents" if k == "*" else k
-            for k in sorted(result.relaxed, key=lambda k: (k != "*", k)))
-            + " (docs/privacy.md, \"Months\")")
+                   f"relaxation for {_systems(result.relaxed)} (docs/privacy.md, \"Months\")")
     if result.uncoupled:
         click.echo("note: audited one question at a time, not coupled with the other "
-                   "questions (past the coupling's budget, audit._Joint) for " + ", ".join(
-                       "the respondents" if k == "*" else k
-                       for k in sorted(result.uncoupled, key=lambda k: (k != "*", k)))
-                   + " (docs/privacy.md, \"Questions read together\")")
+                   "questions (past the coupling's budget, audit._Joint) for "
+                   f"{_systems(result.uncoupled)} (docs/privacy.md, \"Questions read "
+                   "together\")")
     if result.contradicted:
         click.echo("note: earlier figures cannot lie under today's data (aggregates rebuilt or "
                    "responses removed?): audited without the earlier times for "
                    + ", ".join(result.contradicted))
     _print_ranges(result, table.threshold)
     return bool(result.exposed)
+
+
+def _systems(keys: list[str]) -> str:
+    """The auditor's systems by name, the respondents' first."""
+    return ", ".join("the respondents" if k == "*" else k
+                     for k in sorted(keys, key=lambda k: (k != "*", k)))
 
 
 def _audit_unit_release(session, survey) -> bool:

@@ -607,6 +607,8 @@ class _System:
         self.joint: _Joint | None = None
         self._unchecked: set[int] = set()  # ids of points seen before the coupling
         self.joint_rounds = 0
+        self.joint_embedded: set[str] = set()  # questions put into it whole
+        self.joint_added: set[tuple[str, bytes]] = set()  # (question, ρ) whose cut it has
         self.joint_key: str | None = None
         self._stale = False
         self.solved = 0
@@ -1581,8 +1583,6 @@ class _Joint:
         self.pool: list[tuple[np.ndarray, float]] = []
         self._seen: dict[tuple[str, bytes], tuple[np.ndarray, float] | None] = {}
         self.checked = 0
-        self.embedded: dict[int, set[str]] = {}  # id(system) → keys embedded
-        self._added: dict[int, set] = {}  # id(system) → (key, ρ) whose cut it has
 
     def _check(self, key: str) -> _Check | None:
         if key not in self._checks:
@@ -1623,8 +1623,7 @@ class _Joint:
         tol = max(self.TOL, 1e-8 * float(np.abs(rho).max(initial=0.0)))
         cuts: list[tuple[dict[int, float], float]] = []
         whole: list[_Check] = []
-        done = self.embedded.setdefault(id(system), set())
-        added = self._added.setdefault(id(system), set())
+        done, added = system.joint_embedded, system.joint_added
         for q in self._make:
             if q == system.joint_key or q in done:
                 continue

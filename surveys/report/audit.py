@@ -907,20 +907,25 @@ class _System:
     def _embed(self, part: int, layer: int) -> None:
         """A lift's part (an area at one time) as cells in the system: exact there from now
         on (`_Lift.embedded`)."""
-        import numpy as np
         assert self.lift is not None
         first = self.nvar + self.extra
         eq, ub = self.lift.embedded(part, layer, first)
         added = self.lift.parts[part]["program"].ncells
-        self.extra += added
+        self._add_cols(added)
         self.cells_extra += added
+        self._add_rows(eq, ub, [0.0] * len(ub))
+
+    def _add_cols(self, added: int) -> None:
+        """New unknowns past the system's own (each at least 0, no cost), in the live HiGHS
+        model at once: a lift's cells (`_embed`) or another question (`_embed_check`)."""
+        import numpy as np
+        self.extra += added
         if self._highs is not None:
             core = _highs_core()
             empty = np.zeros(0, dtype=np.int32)
             self._highs.addCols(added, np.zeros(added), np.zeros(added),
                                 np.full(added, core.kHighsInf), 0,
                                 np.zeros(added, dtype=np.int32), empty, np.zeros(0))
-        self._add_rows(eq, ub, [0.0] * len(ub))
 
     def couple(self, joint: _Joint, own: str | None) -> None:
         """Audit this system with the other questions' (`_Joint`): every point it uses must
@@ -935,7 +940,6 @@ class _System:
     def _embed_check(self, check: _Check) -> None:
         """Another question's whole system in this one (`_Joint`), sharing the respondents:
         exact for it from now on."""
-        import numpy as np
         first = self.nvar + self.extra
         c = self.basis.size
         at: dict[int, int] = {}
@@ -947,13 +951,7 @@ class _System:
             if j not in at:
                 at[j] = first + added
                 added += 1
-        self.extra += added
-        if self._highs is not None:
-            core = _highs_core()
-            empty = np.zeros(0, dtype=np.int32)
-            self._highs.addCols(added, np.zeros(added), np.zeros(added),
-                                np.full(added, core.kHighsInf), 0,
-                                np.zeros(added, dtype=np.int32), empty, np.zeros(0))
+        self._add_cols(added)
         eq = [{at[j]: w for j, w in row.items()} for row in check.eq_rows]
         ub = [{at[j]: w for j, w in row.items()} for row in check.ub_rows]
         self._add_rows(eq, ub, list(check.ub_rhs), list(check.eq_rhs))

@@ -33,6 +33,18 @@ def _what(figure: tuple[str, str, str, str], rule: str) -> str:
     return f"{measure} of {'respondents' if key == '*' else key}"
 
 
+def _how_solved(result) -> None:
+    """Notes on systems not solved as the whole system (a relaxation, or audited alone)."""
+    if result.relaxed:
+        click.echo("note: on the marginals without the lift to cells (audit.LIFT off) a "
+                   f"relaxation for {_systems(result.relaxed)} (docs/privacy.md, \"Months\")")
+    if result.uncoupled:
+        click.echo("note: audited one question at a time, not coupled with the other "
+                   "questions (past the coupling's budget, audit._Joint) for "
+                   f"{_systems(result.uncoupled)} (docs/privacy.md, \"Questions read "
+                   "together\")")
+
+
 def _print_ranges(result, k: int) -> None:
     for r in result.ranges:
         place, period, _key, _measure = r.figure
@@ -84,6 +96,7 @@ def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
         click.echo(f"{slug}: {len(publication.figures)} figures published, "
                    f"{len(publication.months)} month(s) ({mode}), "
                    f"protection interval {k} (min_group_size)")
+        _how_solved(result)
         _print_ranges(result, k)
         failed = bool(result.exposed)
         if not rules_only:
@@ -118,14 +131,7 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    f"audited without its months, and the months of today and the "
                    f"{result.months_times} newest earlier time(s) on the marginals (areas × "
                    f"months, counties × languages)")
-    if result.relaxed:
-        click.echo("note: on the marginals without the lift to cells (audit.LIFT off) a "
-                   f"relaxation for {_systems(result.relaxed)} (docs/privacy.md, \"Months\")")
-    if result.uncoupled:
-        click.echo("note: audited one question at a time, not coupled with the other "
-                   "questions (past the coupling's budget, audit._Joint) for "
-                   f"{_systems(result.uncoupled)} (docs/privacy.md, \"Questions read "
-                   "together\")")
+    _how_solved(result)
     if result.contradicted:
         click.echo("note: earlier figures cannot lie under today's data (aggregates rebuilt or "
                    "responses removed?): audited without the earlier times for "

@@ -139,14 +139,19 @@ def assert_joint(t: Table, current: dict, earlier: list, **flags) -> int:
     return len(result.ranges)
 
 
-@pytest.mark.parametrize(("share", "solver"), [(0.7, "highs"), (0.9, "highs"),
-                                               (0.7, "linprog")])
-def test_the_audit_ranges_are_those_of_one_joint_system(share, solver, monkeypatch):
+@pytest.mark.parametrize(("share", "solver", "rounds"), [
+    (0.7, "highs", 0), (0.9, "highs", 0), (0.7, "linprog", 0), (0.7, "highs", 3),
+    (0.9, "highs", 3)])
+def test_the_audit_ranges_are_those_of_one_joint_system(share, solver, rounds, monkeypatch):
     """The two publications that pinned the gap (a strict xfail while it was open), with the
-    kept HiGHS models and with scipy's linprog from scratch (audit.SOLVER)."""
+    kept HiGHS models and with scipy's linprog from scratch (audit.SOLVER), with failing
+    questions embedded at once (the default since the 4 December session) and after rounds
+    of cuts (`_Joint.MAX_ROUNDS`, the default before)."""
     from surveys.report import audit as audit_module
 
     monkeypatch.setattr(audit_module, "SOLVER", solver)
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", rounds)
+    monkeypatch.setattr(audit_module, "PROFILE", [])
     t, current, _earlier = case(38, 1, 5, share)
     alone = audit(t, current, full_ranges=True, joint=False)
     together = audit(t, current, full_ranges=True)
@@ -154,6 +159,9 @@ def test_the_audit_ranges_are_those_of_one_joint_system(share, solver, monkeypat
                 if b.rule == SIZE and b.width < a.width - 1e-6]
     assert narrower  # what the questions' systems alone did not see
     assert assert_joint(t, current, [])
+    joint = [p for p in audit_module.PROFILE if p["key"].startswith("joint:")]
+    if rounds:  # the cuts' path taken, not only embedding
+        assert any(p["cuts"] for p in joint)
 
 
 @settings(max_examples=15, deadline=None,
@@ -239,3 +247,36 @@ def test_a_coupling_past_its_budget_stands_as_audited_alone_and_says_so(monkeypa
     for a, o in zip(alone.ranges, over.ranges, strict=True):
         if a.figure[2] == first:  # as audited alone
             assert (o.low, o.high) == pytest.approx((a.low, a.high), abs=1e-6)
+
+
+def test_a_point_seen_before_the_coupling_counts_only_if_it_is_one_of_the_whole(monkeypatch):
+    """`seen` reads the points a system met before its coupling as extremes only once every
+    other question's system has a solution at their respondents (`_drop_unjoint`). Neither a
+    cut the system already has for those respondents (the optimum it was added for lies on
+    it; a point seen before need not) nor a question embedded since (a point from before has
+    no part for it) makes such a point one of the whole. Until the 4 December session
+    `_drop_unjoint` asked `check`, which skips both, kept such a point, and its value stood
+    as the attacker's reach."""
+    from surveys.report import audit as audit_module
+
+    failed = []
+    check = audit_module._Joint.check
+
+    def spy(self, system, point, embed=True):
+        got = check(self, system, point, embed)
+        if got[0] or got[1]:  # cuts, or questions to embed: not a point of the whole
+            failed.append((system, point.copy()))
+        return got
+
+    monkeypatch.setattr(audit_module._Joint, "check", spy)
+    t, current, _earlier = case(38, 1, 5, 0.7)
+    audit(t, current, full_ranges=True)
+    assert failed
+    system, point = failed[0]
+    assert system.joint is not None
+    # As if met before the coupling: its respondents already gave the system its cuts.
+    system.points.append(point)
+    system._unchecked.add(id(point))
+    system._stacked = None
+    assert system._drop_unjoint([len(system.points) - 1])
+    assert not any(p is point for p in system.points)

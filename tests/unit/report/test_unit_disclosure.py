@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import combinations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -136,3 +137,18 @@ def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():
     assert pub.get("profession", "U1", "nurse", RESPONDENTS, N) is None  # U1 − nurses = doctors
     for b, table in tables.items():
         assert audit(table, pub.pubs[b].figures).passed
+
+
+@pytest.mark.xfail(strict=True, reason="open (issue 10, 4 December note): the union of an own "
+                   "part's cells outside one published breakdown value is derivable below k")
+def test_an_own_parts_cells_outside_a_shown_value_are_not_derivable_together():
+    """Found by the property test above (a random run, 4 December session; the derandomized CI
+    examples do not reach it), on b27f40a's auditor as on today's: the organisation has 5
+    people of its own (2 without a profession, 3 doctors) and one unit of 6 (3 and 3), k = 3.
+    The organisation's and the unit's totals and doctors are shown, so the organisation's own
+    non-doctors follow: 11 − 6 − (6 − 3) = 2, nurses and no profession together, a group below
+    the threshold that no published category names (each cell alone still ranges 0 … 2)."""
+    responses = ([(1, None, None, "1", False)] * 2 + [(1, "doctor", None, "1", False)] * 3
+                 + [(2, None, None, "1", False)] * 3 + [(2, "doctor", None, "1", False)] * 3)
+    test_nothing_below_the_threshold_is_derivable_from_what_units_publish.hypothesis \
+        .inner_test(([0], 3, responses))

@@ -1,0 +1,25 @@
+"""What `palaute disclosure audit` tells the operator about how each system was solved
+(webapp.cli.disclosure._how_solved), on a real audit that went past the coupling's budget.
+Printed for today's figures as for the latest release (until the 4 December session only the
+release's audit had the notes)."""
+
+from __future__ import annotations
+
+from surveys.report import audit as audit_module
+from tests.unit.report.test_audit_marginals import case
+from webapp.cli.disclosure import _how_solved
+
+
+def test_systems_left_alone_past_the_budget_are_named(capsys, monkeypatch):
+    t, current, _earlier = case(38, 1, 5, 0.7)
+    _how_solved(audit_module.audit(t, current, full_ranges=True))
+    assert "not coupled" not in capsys.readouterr().out
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(audit_module._Joint, "EMBED_BUDGET", 0)
+    result = audit_module.audit(t, current, full_ranges=True)
+    assert result.uncoupled
+    _how_solved(result)
+    note = next(line for line in capsys.readouterr().out.splitlines() if "not coupled" in line)
+    assert note.startswith("note: audited one question at a time")
+    for key in result.uncoupled:
+        assert (key if key != audit_module.RESPONDENTS else "the respondents") in note, note

@@ -1617,70 +1617,74 @@ class _Joint:
     def pool_rows(self, system: _System) -> list[tuple[dict[int, float], float]]:
         return [self._row(system, d, rhs) for d, rhs in self.pool]
 
+    def _at(self, system: _System, point: np.ndarray
+            ) -> tuple[np.ndarray, bytes, float] | None:
+        """The point's respondents, their key in `_seen` and the misfit tolerance there; None
+        for today's respondents (a point of the whole: the truth's)."""
+        import numpy as np
+        rho = self.respondents(system, point)
+        if self.truth is not None and np.allclose(rho, self.truth, rtol=0, atol=1e-9):
+            return None
+        tol = max(self.TOL, 1e-8 * float(np.abs(rho).max(initial=0.0)))
+        return rho, np.round(rho, 7).tobytes(), tol
+
+    def _cut(self, q: str, rho: np.ndarray, key: bytes, tol: float
+             ) -> tuple[np.ndarray, float] | None:
+        """Question q's cut at these respondents (None: its system has a solution there),
+        each asked once (`_seen`); every cut joins the pool."""
+        got = self._seen.get((q, key), False)
+        if got is False:
+            check = self._check(q)
+            got = None if check is None else check.cut(rho, tol)
+            self.checked += 1
+            if got is not None:
+                d, rhs = got
+                if self.truth is not None and \
+                        float(d @ self.truth) > rhs + 1e-6 * max(1.0, abs(rhs)):
+                    raise RuntimeError("disclosure audit: a joint cut excludes the truth")
+                self.pool.append(got)
+            self._seen[(q, key)] = got
+        return got
+
     def failing(self, system: _System, point: np.ndarray
                 ) -> list[tuple[dict[int, float], float]]:
         """The cuts of every other question's system without a solution at the point's
         respondents, whether or not this system has its cut already or has since taken the
         question in whole (a point from before has no part for it): none where the point is
         one of the whole system. For the points seen before the coupling (`_drop_unjoint`)."""
-        import numpy as np
-        rho = self.respondents(system, point)
-        if self.truth is not None and np.allclose(rho, self.truth, rtol=0, atol=1e-9):
+        at = self._at(system, point)
+        if at is None:
             return []
-        key = np.round(rho, 7).tobytes()
-        tol = max(self.TOL, 1e-8 * float(np.abs(rho).max(initial=0.0)))
         cuts = []
         for q in self._make:
-            if q == system.joint_key:
-                continue
-            got = self._seen.get((q, key), False)
-            if got is False:
-                check = self._check(q)
-                got = None if check is None else check.cut(rho, tol)
-                self.checked += 1
-                if got is not None:
-                    self.pool.append(got)
-                self._seen[(q, key)] = got
+            got = None if q == system.joint_key else self._cut(q, *at)
             if got is not None:
-                system.joint_added.add((q, key))
+                system.joint_added.add((q, at[1]))
                 cuts.append(self._row(system, *got))
         return cuts
 
-    def check(self, system: _System, point: np.ndarray, embed: bool = True
+    def check(self, system: _System, point: np.ndarray
               ) -> tuple[list[tuple[dict[int, float], float]], list[_Check]]:
         """The cuts that the other questions give at the point's respondents, and the
         questions to embed whole instead (past MAX_ROUNDS): none of either if the point is
         one of the whole system."""
-        import numpy as np
-        rho = self.respondents(system, point)
-        if self.truth is not None and np.allclose(rho, self.truth, rtol=0, atol=1e-9):
-            return [], []  # today's respondents: a point of the whole (the truth's)
-        key = np.round(rho, 7).tobytes()
-        tol = max(self.TOL, 1e-8 * float(np.abs(rho).max(initial=0.0)))
+        at = self._at(system, point)
+        if at is None:
+            return [], []
+        key = at[1]
         cuts: list[tuple[dict[int, float], float]] = []
         whole: list[_Check] = []
         done, added = system.joint_embedded, system.joint_added
         for q in self._make:
             if q == system.joint_key or q in done:
                 continue
-            got = self._seen.get((q, key), False)
-            if got is False:
-                check = self._check(q)
-                got = None if check is None else check.cut(rho, tol)
-                self.checked += 1
-                if got is not None:
-                    d, rhs = got
-                    if self.truth is not None and \
-                            float(d @ self.truth) > rhs + 1e-6 * max(1.0, abs(rhs)):
-                        raise RuntimeError("disclosure audit: a joint cut excludes the truth")
-                    self.pool.append(got)
-                self._seen[(q, key)] = got
+            got = self._cut(q, *at)
             if got is None or (q, key) in added:
                 # (Already a cut of this system: the point is on it, within the solvers'
                 # tolerances.)
                 continue
             added.add((q, key))
-            if embed and system.joint_rounds >= self.MAX_ROUNDS:
+            if system.joint_rounds >= self.MAX_ROUNDS:
                 check = self._check(q)
                 assert check is not None
                 if system.extra - system.cells_extra + check.nvar > self.EMBED_BUDGET:

@@ -262,8 +262,8 @@ def test_a_point_seen_before_the_coupling_counts_only_if_it_is_one_of_the_whole(
     failed = []
     check = audit_module._Joint.check
 
-    def spy(self, system, point, embed=True):
-        got = check(self, system, point, embed)
+    def spy(self, system, point):
+        got = check(self, system, point)
         if got[0] or got[1]:  # cuts, or questions to embed: not a point of the whole
             failed.append((system, point.copy()))
         return got

@@ -1552,8 +1552,9 @@ class _Joint:
     a solution at its R (`_Check`). `_System._solve` accepts an optimum only then: until then
     each round adds the cuts on R that the failing questions give (valid for every system:
     kept in `pool`) and solves again, so the last optimum is the whole system's. Past
-    MAX_ROUNDS a question that still fails is put into the system whole (`_embed_check`): each
-    at most once, so it always settles, at worst as the whole system.
+    MAX_ROUNDS (none by default: below) a question that still fails is put into the system
+    whole (`_embed_check`): each at most once, so it always settles, at worst as the whole
+    system, or past EMBED_BUDGET stands as audited alone (`Uncoupled`).
 
     On the marginals, R is the respondents' marginals (`_Marginals`): the questions coupled
     through them, a relaxation of the coupling through the cells (each range still holds the

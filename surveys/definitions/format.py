@@ -17,6 +17,9 @@ from typing import Any
 QUESTION_TYPES = ("nps", "likert5", "single", "multi", "text", "number")
 CHOICE_TYPES = ("single", "multi")
 DEFAULT_MIN_GROUP_SIZE = 5
+# A staff survey's breakdown question: every set of its values in every unit is audited as a
+# group of its own (surveys.report.units.UnitTable.unions), 2^(choices + 1) sets at most.
+MAX_BREAKDOWN_CHOICES = 8
 DEFAULT_RETENTION_MONTHS = 24
 PRIVACY_FIELDS = ("controller", "purpose", "contact")
 REGION_FIELD = "region"
@@ -338,6 +341,10 @@ def _staff_rule_errors(data: dict[str, Any]) -> list[tuple[str, str]]:
             elif q.get("type") != "single":
                 errors.append((f"questions[{i}].breakdown",
                                "only single-choice questions can be breakdowns"))
+            elif len(q.get("choices") or ()) > MAX_BREAKDOWN_CHOICES:
+                errors.append((f"questions[{i}].breakdown",
+                               f"a breakdown question has at most {MAX_BREAKDOWN_CHOICES} "
+                               "choices (every set of its values is audited in every unit)"))
     return errors
 
 

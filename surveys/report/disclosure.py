@@ -275,8 +275,10 @@ class _Suppression:
 
     def _nearest(self, group: Group, wanted: Callable[[Group], bool]) -> Group | None:
         """The smallest group satisfying `wanted` among those sharing a sum with `group`;
-        failing that, with the hidden groups that do, and so on outwards (breadth first)."""
-        frontier, seen = {group}, {group}
+        failing that, with the hidden groups that do, and so on outwards (breadth first). A
+        union (`Table.unions`) shares the sums of each of its parts."""
+        frontier = set(self.table.parts(group))
+        seen = {group, *frontier}
         while frontier:
             found, hidden = set(), set()
             for parent, parts in self.relations:
@@ -306,8 +308,17 @@ class _Suppression:
         """One more hidden figure near each exposed one (one per figure, so a group with many
         exposed counts loses several in a round: fewer rounds)."""
         changed = False
-        for r in exposed:
-            changed |= self.fix(r.figure, r.rule)
+        parts = self.table.parts
+        fixed: set[Group] = set()
+        # A union (`Table.unions`) last, and not in a round that fixes one of its parts: what
+        # protects the part often protects the union, and the next audit says if not.
+        for r in sorted(exposed, key=lambda r: len(parts(r.figure[:2])) > 1):
+            group = r.figure[:2]
+            if len(parts(group)) > 1 and fixed & set(parts(group)):
+                continue
+            if self.fix(r.figure, r.rule):
+                changed = True
+                fixed.add(group)
         return changed
 
     def fix(self, figure: Figure, rule: str | None = None) -> bool:

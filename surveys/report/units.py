@@ -15,7 +15,10 @@ the linear-programming auditor (surveys.report.audit) with its extra suppression
   questions are dimensions, not questions, of unit results: their answers per unit are the
   sizes of the value groups (a value holding all of a unit's respondents is hidden, as a
   unanimous answer is);
-- sums: a unit = its sub-units + its own part, per value; a unit's total = its values.
+- sums: a unit = its sub-units + its own part, per value; a unit's total = its values;
+- besides the groups, every set of two or more of a place's values (not all) holding 1 … k−1
+  people is audited as a hidden group (`UnitTable.unions`): an own part's total and its count
+  in a shown value follow from published figures, and so would its people outside that value.
 
 One table per breakdown (and one without), each audited with the unit totals. The totals must be
 the same figures in every view, so the publications are recomputed with every total that any of
@@ -47,12 +50,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveys.definitions.format import localized, reported_questions
+from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reported_questions
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED
 from surveys.fold.units import NO_ANSWER, UNIT_TOTAL, breakdowns
@@ -92,6 +96,7 @@ log = logging.getLogger(__name__)
 
 OWN = "/own"  # a unit code never holds "/": the own part of a unit with sub-units
 WHOLE = ALL_MONTHS + "all"  # the one pseudo-value of the table without a breakdown
+UNION = "∪"  # + values joined by "+" ("-": no answer): a set of a place's values (`unions`)
 
 
 class UnitScopeError(ValueError):
@@ -120,6 +125,7 @@ class UnitTable(Table):
                        enumerate((c, m) for c in self.counties for m in self.months)}
         self.question = {q.id: q for q in self.questions}
         self._leaves: dict[str, list[str]] = {}
+        self._union_values: dict[str, tuple[str, ...]] = {}
         for place in self.parent_of:
             leaves, stack = [], [place]
             while stack:
@@ -142,6 +148,50 @@ class UnitTable(Table):
 
     def counties_of(self, place: str) -> list[str]:
         return self._leaves[place]
+
+    def _keys(self, place: str, period: str) -> list[tuple[str, ...]]:
+        values = self._union_values.get(period)
+        if values is None:
+            return super()._keys(place, period)
+        return [(leaf, v) for leaf in self._leaves[place] for v in values]
+
+    def unions(self) -> list[Group]:
+        """Each place's (unit's or own part's) people in two or more of its breakdown values
+        but not all, where they are 1 … k−1: the own part is no published group, yet its total
+        (the unit minus its sub-units) and its count in a shown value follow from published
+        figures, and so do its people outside that value (11 − 6 − (6 − 3) = 2 in
+        tests/unit/report/test_unit_disclosure.py), a group that no published category names
+        and whose cells each still range over 0 … k−1. Every such set of values is audited as
+        one hidden group (surveys.report.audit.protected_figures), sets holding nobody too
+        (a set's people are the same with an empty value, and a reader may take either):
+        at most 2^(MAX_BREAKDOWN_CHOICES + 1) per place, which is why a breakdown question
+        has at most that many choices (surveys.definitions.format)."""
+        if not self.breakdown:
+            return []
+        if len(self.months) > MAX_BREAKDOWN_CHOICES + 1:
+            raise ValueError(f"a breakdown of {len(self.months) - 1} choices cannot be audited "
+                             f"(at most {MAX_BREAKDOWN_CHOICES}: each set of its values is)")
+        k = self.threshold
+        out: list[Group] = []
+        for place in self.places():
+            size = {v: self._sum((place, v), RESPONDENTS, N) for v in self.months}
+            if sum(size.values()) == 0:
+                continue
+            small = [v for v in self.months if size[v] < k]  # a value of k or more: no union
+            for r in range(2, min(len(small), len(self.months) - 1) + 1):
+                for values in combinations(small, r):
+                    if 0 < sum(size[v] for v in values) < k:
+                        out.append((place, self._union(values)))
+        return out
+
+    def _union(self, values: tuple[str, ...]) -> str:
+        period = UNION + "+".join(v or "-" for v in values)
+        self._union_values[period] = values
+        return period
+
+    def parts(self, group: Group) -> list[Group]:
+        values = self._union_values.get(group[1])
+        return [group] if values is None else [(group[0], v) for v in values]
 
     def relations(self) -> list[tuple[Group, list[Group]]]:
         """A unit = its sub-units and own part (per value, and in total); a unit's total = its

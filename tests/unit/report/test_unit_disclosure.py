@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from surveys.definitions.format import MAX_BREAKDOWN_CHOICES
 from surveys.fold.aggregation import Row, count_answers
 from surveys.fold.units import UNIT_TOTAL, count_unit_rows
 from surveys.models import Unit
@@ -139,16 +140,66 @@ def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():
         assert audit(table, pub.pubs[b].figures).passed
 
 
-@pytest.mark.xfail(strict=True, reason="open (issue 10, 4 December note): the union of an own "
-                   "part's cells outside one published breakdown value is derivable below k")
 def test_an_own_parts_cells_outside_a_shown_value_are_not_derivable_together():
     """Found by the property test above (a random run, 4 December session; the derandomized CI
-    examples do not reach it), on b27f40a's auditor as on today's: the organisation has 5
-    people of its own (2 without a profession, 3 doctors) and one unit of 6 (3 and 3), k = 3.
-    The organisation's and the unit's totals and doctors are shown, so the organisation's own
-    non-doctors follow: 11 − 6 − (6 − 3) = 2, nurses and no profession together, a group below
-    the threshold that no published category names (each cell alone still ranges 0 … 2)."""
+    examples do not reach it): the organisation has 5 people of its own (2 without a
+    profession, 3 doctors) and one unit of 6 (3 and 3), k = 3. With the organisation's and the
+    unit's totals and doctors shown, the organisation's own non-doctors would follow:
+    11 − 6 − (6 − 3) = 2, nurses and no profession together, a group below the threshold that
+    no published category names (each cell alone still ranges 0 … 2). The auditor now audits
+    such sets of values as groups (`UnitTable.unions`)."""
     responses = ([(1, None, None, "1", False)] * 2 + [(1, "doctor", None, "1", False)] * 3
                  + [(2, None, None, "1", False)] * 3 + [(2, "doctor", None, "1", False)] * 3)
     test_nothing_below_the_threshold_is_derivable_from_what_units_publish.hypothesis \
         .inner_test(([0], 3, responses))
+
+
+def test_the_auditor_finds_a_set_of_an_own_parts_values_below_the_threshold():
+    # The case above, with the unit's doctors shown as well: the own part's people outside
+    # the doctors are exactly 2.
+    responses = ([(1, None, None, "1", False)] * 2 + [(1, "doctor", None, "1", False)] * 3
+                 + [(2, None, None, "1", False)] * 3 + [(2, "doctor", None, "1", False)] * 3)
+    tables = tables_of(counted(responses), make_tree([0]), DEFINITION, 3)
+    table = tables["profession"]
+    union = [g for g in table.unions() if g[0] == "ORG" + OWN]
+    assert len(union) == 1 and sorted(table.parts(union[0])) == [("ORG/own", ""),
+                                                                 ("ORG/own", "nurse")]
+    assert table.value((*union[0], RESPONDENTS, N)) == 2
+    figures = {("ORG", ALL_MONTHS, RESPONDENTS, N): 11, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
+               ("ORG", "doctor", RESPONDENTS, N): 6, ("U0", "doctor", RESPONDENTS, N): 3}
+    result = audit(table, figures)
+    assert not result.passed
+    assert (*union[0], RESPONDENTS, N) in {r.figure for r in result.exposed}
+    # Each cell of it alone passes: only the set is exposed.
+    assert all(r.figure[1] == union[0][1] for r in result.exposed)
+    # Published, the unit's doctors are what goes (hidden near the set), and all of it passes.
+    pub = publish_units(tables)
+    assert pub.get("profession", "U0", "doctor", RESPONDENTS, N) is None
+    assert audit(table, pub.pubs["profession"].figures).passed
+
+
+def test_a_set_of_values_is_audited_with_an_empty_value_in_it():
+    # A reader who derives "the own part outside the doctors" counts its empty values in it:
+    # the set with the nurses (nobody) is a union as the set without is.
+    responses = ([(1, None, None, "1", False)] * 2 + [(1, "doctor", None, "1", False)] * 3
+                 + [(2, "nurse", None, "1", False)] * 4)
+    table = tables_of(counted(responses), make_tree([0]), DEFINITION, 3)["profession"]
+    sets = {tuple(sorted(v for _p, v in table.parts(g))) for g in table.unions()
+            if g[0] == "ORG/own"}
+    assert ("", "nurse") in sets
+
+
+def test_a_breakdown_question_has_few_enough_choices_for_its_sets_to_be_audited():
+    big = [{"id": f"c{i}", "label": {"fi": str(i)}} for i in range(MAX_BREAKDOWN_CHOICES + 1)]
+    definition = {"questions": [
+        {"id": "workload", "type": "likert5", "text": {"fi": "Työmäärä"}},
+        {"id": "profession", "type": "single", "breakdown": True, "text": {"fi": "Ammatti"},
+         "choices": big}]}
+    responses = [(1, Row(SURVEY, "15", "fi", date(2026, 11, 2),
+                         {"workload": 1, "profession": "c0"}))]
+    counts = count_unit_rows(responses, {SURVEY: definition}, count_answers)
+    rows = [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, n)
+            for k, n in counts.items()]
+    table = tables_of(rows, make_tree([]), definition, 3)["profession"]
+    with pytest.raises(ValueError, match="cannot be audited"):
+        table.unions()

@@ -1,12 +1,13 @@
 """Staff surveys in the survey format: `organisation` required for audience staff (and only
-there), a county scope, and `breakdown: true` on single-choice questions only."""
+there), a county scope, and `breakdown: true` only on single-choice questions of at most
+MAX_BREAKDOWN_CHOICES choices."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
-from surveys.definitions.format import DefinitionError, load
+from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, DefinitionError, load
 
 SLUG = "henkilosto-2026"
 
@@ -55,3 +56,15 @@ def test_breakdown_only_on_single_choice():
     data["questions"][0]["breakdown"] = True
     assert errors(data) == [("questions[0].breakdown",
                              "only single-choice questions can be breakdowns")]
+
+
+def test_a_breakdown_has_at_most_max_breakdown_choices():
+    data = yaml.safe_load(staff_yaml())
+    choices = [{"id": f"c{i}", "label": {"fi": f"R{i}", "sv": f"G{i}"}}
+               for i in range(MAX_BREAKDOWN_CHOICES)]
+    data["questions"][1]["choices"] = choices
+    assert load(yaml.safe_dump(data, allow_unicode=True))  # exactly as many: valid
+    data["questions"][1]["choices"] = [*choices, {"id": "x", "label": {"fi": "X", "sv": "X"}}]
+    assert [p for p, _m in errors(data)] == ["questions[1].breakdown"]
+    data["questions"][1].pop("breakdown")  # not a breakdown: as many choices as any question
+    assert load(yaml.safe_dump(data, allow_unicode=True))

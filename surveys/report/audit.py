@@ -432,15 +432,17 @@ class Range:
 
 
 def protected_figures(table: Table, published: Mapping[Figure, float],
-                      shown: Collection[tuple[str, str, str]] = ()) -> list[tuple[Figure, str]]:
+                      shown: Collection[tuple[str, str, str]] = (),
+                      unions: bool = True) -> list[tuple[Figure, str]]:
     """The figures the auditor must find well protected, each with its rule (module docstring).
 
     `shown`: groups (place, period, key) whose n an earlier release shows (figures of an earlier
     time, surveys.report.history): their current counts are protected as a shown group's are,
-    though none of them is published for the current time."""
+    though none of them is published for the current time. `unions`: the table's unions
+    (`Table.unions`) too, each as a hidden group."""
     out: list[tuple[Figure, str]] = []
     k = table.threshold
-    for place, period in [*table.groups(), *table.unions()]:
+    for place, period in [*table.groups(), *(table.unions() if unions else ())]:
         r = table._sum((place, period), RESPONDENTS, N)
         r_small = 0 < r < k
         rfig = (place, period, RESPONDENTS, N)
@@ -1797,7 +1799,8 @@ def audit(table: Table, published: Mapping[Figure, float], *,
           floors: Mapping[Figure, float] | None = None, floors_at: int = -1,
           basis: str = "cells", respondents_everywhere: bool | None = None,
           multi_by_option: bool | None = None, multi_sets: bool | None = None,
-          lift: bool | None = None, joint: bool | None = None) -> AuditResult:
+          lift: bool | None = None, joint: bool | None = None,
+          unions: bool = True) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -1829,6 +1832,10 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     `multi_sets` (default: on the marginals) gives a `multi` question of at most
     MAX_SET_OPTIONS options its sets of options as unknowns (`_System`'s `patterns`), exact on
     the marginals without a lift. The range reported is what all systems allow (`_narrowest`).
+
+    `unions` (default: on): the table's unions (`Table.unions`) are protected too; off only in
+    a publication's first rounds (surveys.report.disclosure.publish), which audit them once the
+    groups pass.
     """
     ranges: list[Range] = []
     programs = 0
@@ -1840,7 +1847,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     truth_outside: list[str] = []
     relaxed: list[str] = []
     layers_solved = 0
-    for fig, rule in protected_figures(table, published, shown):
+    for fig, rule in protected_figures(table, published, shown, unions):
         by_key.setdefault(fig[2], []).append((fig, rule))
     # Each system as audited alone, with its layers (`_kept_layers`) and floors' layer.
     alone: dict[tuple[str, tuple[str, ...] | None],
@@ -1887,7 +1894,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         key_floors = _relevant_layer(key, floors or {}, None)
         signature = None
         if cache is not None:
-            signature = (key, options, key in in_sets, full_ranges, basis, lift,
+            signature = (key, options, key in in_sets, full_ranges, basis, lift, unions,
                          _signature(current),
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)

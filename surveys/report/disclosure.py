@@ -373,7 +373,8 @@ class _Suppression:
 
 
 def publish(table: Table, *, county_months: bool = False, audited: bool = True,
-            state: _Suppression | None = None, history: Sequence[Layer] = ()) -> Publication:
+            state: _Suppression | None = None, history: Sequence[Layer] = (),
+            unions: bool = True) -> Publication:
     """The figures to publish: the threshold, the differencing heuristic, the attribute rules,
     then, while the auditor finds a protected figure exposed, one more hidden figure near it.
 
@@ -382,7 +383,8 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
     table shape (the unit tree, surveys.report.units), audited the same way. `history`: the
     figures and reasons of earlier times still public (newest first), audited with these as
     surveys.report.history does (a release of unit figures, surveys.report.units): more is
-    hidden until the two together pass."""
+    hidden until the two together pass. `unions=False`: the table's unions (`Table.unions`)
+    are not audited (a round that will be repeated, surveys.report.units.publish_units)."""
     started = time.perf_counter()
     state = state or _Suppression(table, county_months)
     if not audited:
@@ -390,11 +392,19 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
         return Publication(table, figures, audit(table, figures), county_months, 0,
                            time.perf_counter() - started)
     cache: dict = {}
+    # The unions (`Table.unions`: sets of a unit's values) only once the groups pass: each
+    # round's fixes for a group usually protect the unions near it, and a union fixed in the
+    # same round would hide one figure more than needed (and cost its programs every round).
+    check_unions, now = unions and bool(table.unions()), False
     for rounds in range(1, MAX_ROUNDS + 1):
         figures = state.figures()
-        result = audit(table, figures, cache=cache, history=history)
+        result = audit(table, figures, cache=cache, history=history, unions=now)
+        if result.passed and check_unions and not now:
+            now = True
+            result = audit(table, figures, cache=cache, history=history, unions=now)
         if result.passed:
-            reasons, result = audited_reasons(table, figures, state.reasons(), cache, history)
+            reasons, result = audited_reasons(table, figures, state.reasons(), cache, history,
+                                              unions=now)
             return Publication(table, figures, result, county_months, rounds,
                                time.perf_counter() - started, reasons=reasons)
         if not state.fix_all(result.exposed):
@@ -405,7 +415,7 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
 
 
 def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reasons,
-                    cache: dict, history: Sequence[Layer] = ()
+                    cache: dict, history: Sequence[Layer] = (), unions: bool = True
                     ) -> tuple[dict[tuple[str, str, str], str], AuditResult]:
     """The reasons that may be published with `figures` (which passed the audit alone).
 
@@ -415,18 +425,19 @@ def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reas
     audited with the figures, and while the auditor finds something exposed the reasons of the
     groups sharing a sum with it are withdrawn (the page then says only that the figure is
     hidden). The figures never pay for a reason; with no reason left the audit is the one that
-    passed."""
+    passed. `unions`: as `publish`'s."""
     kept = dict(reasons)
     relations = table.relations()
     while True:
-        result = audit(table, figures, cache=cache, reasons=kept, history=history)
+        result = audit(table, figures, cache=cache, reasons=kept, history=history,
+                       unions=unions)
         if result.passed or not kept:
             return kept, result
         for r in result.exposed:
-            group = r.figure[:2]
-            near = {group}
+            own = set(table.parts(r.figure[:2]))  # a union (`Table.unions`): its parts
+            near = set(own)
             for parent, parts in relations:
-                if group == parent or group in parts:
+                if own & {parent, *parts}:
                     near |= {parent, *parts}
             dropped = {g for g in kept if g[:2] in near}
             if not dropped:  # exposed by reasons further away: withdraw them all

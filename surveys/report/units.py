@@ -51,7 +51,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,6 +112,8 @@ class UnitTable(Table):
     parent_of: Mapping[str, str | None] = field(default_factory=dict)
     units: tuple[str, ...] = ()  # the publishable places, tree order
     shown_values: tuple[str, ...] = ()  # values published (not "", not WHOLE)
+    # Off only to measure what the sets of values cost (bench/units_cpu.py).
+    audit_unions: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -166,7 +168,7 @@ class UnitTable(Table):
         (a set's people are the same with an empty value, and a reader may take either):
         at most 2^(MAX_BREAKDOWN_CHOICES + 1) per place, which is why a breakdown question
         has at most that many choices (surveys.definitions.format)."""
-        if not self.breakdown:
+        if not self.breakdown or not self.audit_unions:
             return []
         if len(self.months) > MAX_BREAKDOWN_CHOICES + 1:
             raise ValueError(f"a breakdown of {len(self.months) - 1} choices cannot be audited "
@@ -302,8 +304,13 @@ def publish_units(tables: Mapping[str, UnitTable],
                     forced[key] |= more
                     grew = True
     pubs: dict[str, Publication] = {}
-    for _round in range(MAX_ROUNDS):
-        pubs = {b: publish(t, state=_UnitSuppression(t, forced), history=history.get(b, ()))
+    # The sets of values (`UnitTable.unions`) are audited only once the totals agree: a round
+    # that hides one more total is repeated, and the sets are many (bench/units_cpu.py).
+    unions = False
+    for round_ in range(MAX_ROUNDS):
+        unions = unions or round_ == MAX_ROUNDS - 1
+        pubs = {b: publish(t, state=_UnitSuppression(t, forced), history=history.get(b, ()),
+                           unions=unions)
                 for b, t in tables.items()}
         grew = False
         for key in keys:
@@ -314,7 +321,18 @@ def publish_units(tables: Mapping[str, UnitTable],
                         forced[key].add(g)
                         grew = True
         if not grew:
-            break
+            if unions or not any(t.unions() for t in tables.values()):
+                break
+            # The totals agree: audit each publication with its sets of values. Where all
+            # pass, they stand as they are; otherwise one more round publishes every table
+            # with its sets audited from the start.
+            checked = {b: audit(t, pubs[b].figures, reasons=pubs[b].reasons,
+                                history=history.get(b, ())) for b, t in tables.items()}
+            if all(r.passed for r in checked.values()):
+                for b, r in checked.items():
+                    pubs[b].result = r
+                break
+            unions = True
     common = set.intersection(*({f for f in p.figures if f[1] == ALL_MONTHS}
                                 for p in pubs.values()))
     for p in pubs.values():

@@ -138,6 +138,9 @@ def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():
     assert pub.get("profession", "U1", "nurse", RESPONDENTS, N) is None  # U1 − nurses = doctors
     for b, table in tables.items():
         assert audit(table, pub.pubs[b].figures).passed
+    # Passing without its sets of values, the publication was audited with them too, as it is.
+    unions = set(tables["profession"].unions())
+    assert unions and unions <= {r.figure[:2] for r in pub.pubs["profession"].result.ranges}
 
 
 def test_an_own_parts_cells_outside_a_shown_value_are_not_derivable_together():
@@ -176,6 +179,8 @@ def test_the_auditor_finds_a_set_of_an_own_parts_values_below_the_threshold():
     pub = publish_units(tables)
     assert pub.get("profession", "U0", "doctor", RESPONDENTS, N) is None
     assert audit(table, pub.pubs["profession"].figures).passed
+    # The publication's own audit is the one with the sets in it.
+    assert (*union[0], RESPONDENTS, N) in {r.figure for r in pub.pubs["profession"].result.ranges}
 
 
 def test_a_set_of_values_is_audited_with_an_empty_value_in_it():

@@ -1,0 +1,135 @@
+"""CPU time of one audited unit publication (surveys.report.units.publish_units: the unit
+totals and each breakdown question's table) with and without the sets of a place's values
+(`UnitTable.unions`, audited since the 4 December evening session), side by side in one run.
+
+    .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
+
+Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
+(profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
+organisation of 40 units (an organisation with 4 services of 3 … 4 departments, some with 2 …
+3 wards: own parts at every level above the wards), respondents spread over the units
+unevenly (some units of 1 … 4), 10 % without a profession, threshold 5, the counts as the fold
+counts them (surveys.fold.units). The two settings alternate, `--repeat` times each, so that
+the shared machine's speed weighs on both alike; printed: the median CPU seconds of each, the
+ratio, the number of sets audited, and whether both publish the same figures. Results:
+docs/performance.md, "Sets of a unit's values".
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from surveys.definitions.format import load
+from surveys.fold.aggregation import Row, count_answers
+from surveys.fold.units import count_unit_rows
+from surveys.models import Unit
+from surveys.report.units import Tree, UnitTable, publish_units, tables_of
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "surveys/definitions/templates/staff-wellbeing.yaml"
+THRESHOLD = 5
+
+
+def organisation(rng: random.Random) -> Tree:
+    units = [Unit(id=1, code="ORG", parent_id=None, kind="organisation", name_fi="O",
+                  name_sv="O", headcount=None)]
+
+    def add(parent: int) -> int:
+        uid = len(units) + 1
+        units.append(Unit(id=uid, code=f"U{uid}", parent_id=parent, kind="unit",
+                          name_fi=f"U{uid}", name_sv=f"U{uid}", headcount=None))
+        return uid
+
+    while len(units) < 40:
+        service = add(1)
+        for _ in range(rng.randint(3, 4)):
+            department = add(service)
+            for _ in range(rng.choice([0, 0, 2, 3])):
+                add(department)
+    kids: dict[int | None, list[Unit]] = {}
+    for u in units:
+        kids.setdefault(u.parent_id, []).append(u)
+    rows: list[tuple[int, Unit]] = []
+
+    def walk(u: Unit, depth: int) -> None:
+        rows.append((depth, u))
+        for c in kids.get(u.id, []):
+            walk(c, depth + 1)
+
+    walk(units[0], 0)
+    return Tree(units[0], rows)
+
+
+def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[tuple]:
+    units = [u for _d, u in tree.rows]
+    weights = [rng.choice([1, 1, 3, 8]) for _ in units]  # some units far smaller than others
+    questions = {q["id"]: q for q in definition["questions"]}
+    out = []
+    for _ in range(n):
+        unit = rng.choices(units, weights)[0]
+        answers: dict = {}
+        for qid, q in questions.items():
+            if q["type"] == "likert5":
+                answers[qid] = rng.choice([1, 2, 3, 4, 4, 5])
+            elif q["type"] == "single":
+                choices = [c["id"] for c in q["choices"]]
+                if qid == "profession" and rng.random() < 0.1:
+                    continue  # no answer
+                answers[qid] = rng.choice([choices[0], *choices])  # the first most common
+            elif q["type"] == "nps":
+                answers[qid] = rng.randint(0, 10)
+        out.append((unit.id, Row(1, "15", "fi", date(2026, 11, 2), answers)))
+    return out
+
+
+def publication(rows: list[tuple], tree: Tree, definition: dict,
+                unions: bool) -> tuple[float, dict, int]:
+    UnitTable.audit_unions = unions
+    try:
+        started = time.process_time()
+        tables = tables_of(rows, tree, definition, THRESHOLD)
+        pub = publish_units(tables)
+        spent = time.process_time() - started
+        sets = sum(len(t.unions()) for t in tables.values())
+    finally:
+        UnitTable.audit_unions = True
+    return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--respondents", type=int, nargs="+", default=[150, 600])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    definition = load(TEMPLATE.read_text("utf-8"))
+    tree = organisation(random.Random(args.seed))
+    print(f"{len(tree.rows)} units, threshold {THRESHOLD}")
+    for n in args.respondents:
+        answered = responses(n, tree, definition, random.Random(args.seed))
+        counts = count_unit_rows(answered, {1: definition}, count_answers)
+        rows = [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, c)
+                for k, c in counts.items()]
+        times: dict[bool, list[float]] = {True: [], False: []}
+        figures: dict[bool, dict] = {}
+        sets = 0
+        for _ in range(args.repeat):
+            for unions in (False, True):
+                spent, figures[unions], got = publication(rows, tree, definition, unions)
+                times[unions].append(spent)
+                sets = max(sets, got)
+        off, on = statistics.median(times[False]), statistics.median(times[True])
+        same = figures[True] == figures[False]
+        print(f"{n} respondents: without sets {off:.2f} s, with {sets} sets {on:.2f} s "
+              f"(x{on / off:.2f}); same figures: {same}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -128,6 +128,7 @@ class UnitTable(Table):
         self.question = {q.id: q for q in self.questions}
         self._leaves: dict[str, list[str]] = {}
         self._union_values: dict[str, tuple[str, ...]] = {}
+        self._unions: list[Group] | None = None  # `unions`, once asked (every audit asks)
         for place in self.parent_of:
             leaves, stack = [], [place]
             while stack:
@@ -168,6 +169,11 @@ class UnitTable(Table):
         (a set's people are the same with an empty value, and a reader may take either):
         at most 2^(MAX_BREAKDOWN_CHOICES + 1) per place, which is why a breakdown question
         has at most that many choices (surveys.definitions.format)."""
+        if self._unions is None:
+            self._unions = self._find_unions()
+        return self._unions
+
+    def _find_unions(self) -> list[Group]:
         if not self.breakdown or not self.audit_unions:
             return []
         if len(self.months) > MAX_BREAKDOWN_CHOICES + 1:

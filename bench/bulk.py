@@ -12,10 +12,11 @@ import json
 import random
 import uuid
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Engine, insert
 
+from surveys.infra import clock
 from surveys.models import PendingResponse
 
 REGIONS = [f"{i:02d}" for i in range(1, 22)] + ["90"]
@@ -46,7 +47,7 @@ def rows(survey_id: int, n: int, seed: int = 1) -> Iterator[tuple]:
     """
     rng = random.Random(seed)
     pool = _answer_pool(rng)
-    first = date.today() - timedelta(days=364)
+    first = clock.today() - timedelta(days=364)
     for i in range(n):
         day = first + timedelta(days=i * 365 // n)
         yield (uuid.UUID(int=rng.getrandbits(128), version=4), survey_id, rng.choice(REGIONS),

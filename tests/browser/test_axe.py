@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from surveys.infra import clock
+
 from .conftest import CLOSED, DEMO, UI_LANGUAGES, axe_violations, survey_for
 
 PAGES = ("index", "form", "form_errors", "thanks", "closed", "privacy", "results",
@@ -67,7 +69,6 @@ def test_axe_is_really_checking(page):
 def test_no_axe_violations_on_the_invitations_page(page, site, lang):
     """HR's invitations page of a staff survey, signed in, with its e-mail section filled: the
     form of addresses (with a list of bad lines) and the table of mails per unit."""
-    from datetime import date
 
     from sqlalchemy import delete, select
 
@@ -85,7 +86,7 @@ def test_no_axe_violations_on_the_invitations_page(page, site, lang):
         lifecycle.publish(s, SLUG)
     with db.session_scope(site.database_url) as s:  # the night's count the page shows
         participation.count(s, s.scalar(select(Survey).where(Survey.slug == SLUG)),
-                            date.today())
+                            clock.today())
     make_user(site.database_url, f"hr-axe-{lang}@example.fi", "hr_admin", org="ORG1")
     try:
         page.goto(site.url(f"/{lang}/admin/login"))

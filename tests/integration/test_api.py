@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from surveys.infra import clock
 from tests.conftest import SETTINGS, VALID_ANSWERS, submit
 from workers import jobs
 
@@ -72,7 +73,7 @@ def test_monthly_results_list_every_month_and_no_county_months(client, demo_surv
     for recommend in "9988776655":
         submit(client, demo_survey, "fi", {**VALID_ANSWERS, "recommend": recommend})
     jobs.fold_pending()
-    current = date.today().strftime("%Y-%m")
+    current = clock.today().strftime("%Y-%m")
     [month] = monthly(area="lansi")["months"]
     assert month["month"] == current and month["respondents"] == 10
     assert month["questions"]["recommend"]["mean"] == 7.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from surveys.infra import clock
 from surveys.report.disclosure import ALL_MONTHS, hidden_cells
 from tests.conftest import VALID_ANSWERS, submit
 from workers import jobs
@@ -140,7 +141,6 @@ def _adversary_data(client, slug, session):
 
 
 def test_finding_1_combined_tables_are_audited(client, demo_survey, session):
-    from datetime import date
 
     from surveys.definitions import snapshots
     from surveys.report.audit import ALL_MONTHS, audit
@@ -157,7 +157,7 @@ def test_finding_1_combined_tables_are_audited(client, demo_survey, session):
     assert lapland_january and lapland_january[0].width >= 5
     # No county month is published, and every month of the period is listed for everyone.
     assert not any(f[0] in AREA_OF_ALL and f[1] != ALL_MONTHS for f in figures)
-    current = date.today().strftime("%Y-%m")
+    current = clock.today().strftime("%Y-%m")
     months = client.get(f"/api/v1/surveys/{demo_survey}/results/monthly?region=21"
                         ).get_json()["months"]
     assert months[0]["month"] == "2026-01" and months[-1]["month"] == current

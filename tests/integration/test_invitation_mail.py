@@ -88,7 +88,7 @@ def count_tonight(day: date | None = None) -> None:
     """The night's count of participation, which HR's page shows (never the live figures)."""
     from workers import jobs
 
-    jobs.count_participation(f"{(day or date.today()).isoformat()}T00:04:00")
+    jobs.count_participation(f"{(day or clock.today()).isoformat()}T00:04:00")
 
 
 def tonight(nights: int = 1) -> date:
@@ -518,7 +518,7 @@ def test_the_schedule_and_the_retention_job_delete_it_too(hr, staff_survey, smtp
     assert invite(hr, "\n".join(PEOPLE[:2])).status_code == 303
     with db.session_scope(database_url) as s:
         s.execute(update(Survey).where(Survey.slug == SLUG).values(
-            status="closed", closed_on=date.today() - timedelta(days=1)))
+            status="closed", closed_on=clock.today() - timedelta(days=1)))
     jobs.purge_expired()
     with db.session_scope(database_url) as s:
         assert s.scalars(select(InvitationMail)).all() == []

@@ -12,7 +12,7 @@ from surveys.definitions import demo, lifecycle, lookup
 from surveys.definitions.language_rights import (
     County,
 )
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.models import Survey
 from tests.conftest import TestCli
 from webapp.cli import main
@@ -84,7 +84,7 @@ def test_override_is_recorded_and_shown_on_the_admin_page(database_url, admin_cl
     status, override = status_of(database_url, slug)
     assert status == "published"
     assert override == {
-        "reason": "Pilotti yhdellä asemalla", "on": date.today().isoformat(),
+        "reason": "Pilotti yhdellä asemalla", "on": clock.today().isoformat(),
         "violations": [{"rule": "bilingual_county", "missing": ["sv"],
                         "law": "Language Act 423/2003"}],
     }

@@ -6,7 +6,7 @@ auditor bounds the language cells like any other group (docs/privacy.md)."""
 from __future__ import annotations
 
 from surveys.definitions import lookup
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.report import results as report_results
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit, lang_period
 from tests.conftest import VALID_ANSWERS, run_worker, submit
@@ -161,7 +161,6 @@ def test_why_a_figure_is_hidden(client, demo_survey, redis_conn):
 def test_the_api_filters_by_respondents_language_and_months(client, demo_survey, redis_conn):
     """`language` keeps one respondents' language of the breakdown, `from`/`to` a range of
     months: fewer of the same figures, the rest of the document as it was."""
-    from datetime import date
 
     answer(client, demo_survey, 18, region="17", lang="fi")
     answer(client, demo_survey, 9, region="17", lang="sv")
@@ -171,7 +170,7 @@ def test_the_api_filters_by_respondents_language_and_months(client, demo_survey,
     assert list(only_sv["languages"]) == ["sv"]
     assert only_sv["languages"]["sv"] == whole["languages"]["sv"]
     assert only_sv["questions"] == whole["questions"]
-    current = date.today().strftime("%Y-%m")
+    current = clock.today().strftime("%Y-%m")
     url = f"/api/v1/surveys/{demo_survey}/results/monthly"
     months = client.get(url, query_string={"area": "lansi", "from": current}).get_json()
     assert [m["month"] for m in months["months"]] == [current]

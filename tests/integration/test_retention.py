@@ -12,7 +12,7 @@ from surveys.collect.answers import Checked
 from surveys.definitions import demo, lifecycle
 from surveys.fold import aggregation
 from surveys.fold.retention import add_months, expires_on, purge_expired
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.models import Aggregate, PendingResponse, SubmissionReceipt, Survey
 from tests.conftest import SETTINGS, TestCli
 from webapp.cli import main as cli
@@ -137,8 +137,8 @@ def test_close_records_the_date(database_url, session_factory):
     with session_factory() as s:
         survey = s.scalar(select(Survey).where(Survey.slug == "to-close"))
         assert survey.status == "closed"
-        assert survey.closed_on == date.today()
-        assert str(add_months(date.today(), 6)) in result.output
+        assert survey.closed_on == clock.today()
+        assert str(add_months(clock.today(), 6)) in result.output
 
 
 def test_privacy_notice_in_each_survey_language_linked_from_the_form(client, demo_survey):

@@ -5,14 +5,13 @@ its own organisation; and a staff survey's organisation must exist at import."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from surveys.definitions import lifecycle
 from surveys.definitions.format import DefinitionError
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.models import Invitation, Unit
 from surveys.staff import invitations
 from tests.conftest import admin_csrf, make_user, sign_in
@@ -98,7 +97,7 @@ def test_invitations_page_downloads_links_and_hides_small_units(app, client, dat
     create(database_url, "WARD2", 3)
     for token in tokens[:6]:
         assert answer(client, token).status_code == 303
-    jobs.count_participation(f"{date.today().isoformat()}T00:04:00")  # the night's count
+    jobs.count_participation(f"{clock.today().isoformat()}T00:04:00")  # the night's count
     page = hr.get(f"/fi/admin/surveys/{SLUG}/invitations").get_data(as_text=True)
     # WARD1: 6 of 7 (86 %; 20 % of 30 staff); WARD2 (0 of 3) is below the threshold: hidden
     # (CARE - WARD1 tells only that it is 0: no one's answers); HR (0 invitations) hidden.

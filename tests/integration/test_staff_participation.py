@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from surveys.definitions import lifecycle, lookup
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.languages.locale_data import format_date
 from surveys.models import ParticipationCount
 from tests.conftest import make_user, sign_in
@@ -80,7 +80,7 @@ def test_the_page_shows_the_nights_count_and_changes_only_by_the_threshold(app, 
     hr = _hr(app, database_url)
     tokens = create(database_url, "WARD1", 20)
     create(database_url, "WARD2", 3)
-    day = date.today()
+    day = clock.today()
     for token in tokens[:6]:
         assert answer(client, token).status_code == 303
     assert rate_table(hr) == {}
@@ -116,7 +116,7 @@ def test_the_page_shows_the_nights_count_and_changes_only_by_the_threshold(app, 
 def test_the_date_is_labelled_in_each_language(app, client, database_url):
     _survey(database_url)
     hr = _hr(app, database_url)
-    day = date.today()
+    day = clock.today()
     jobs.count_participation(night(day))
     yesterday = day - timedelta(days=1)
     for lang, text in (("fi", "Tilanne {} päättyessä."), ("sv", "Läget vid utgången av {}."),
@@ -128,7 +128,7 @@ def test_a_closed_survey_is_counted_until_its_figures_stop_changing(app, client,
                                                                     database_url):
     _survey(database_url)
     tokens = create(database_url, "WARD1", 12)
-    day = date.today()
+    day = clock.today()
     assert jobs.count_participation(night(day)) == {SLUG: True}
     for token in tokens[:5]:
         assert answer(client, token).status_code == 303
@@ -155,7 +155,7 @@ def test_figures_stand_when_the_tree_changes_under_them(app, client, database_ur
     ward1, ward2 = create(database_url, "WARD1", 10), create(database_url, "WARD2", 10)
     for token in ward1[:6] + ward2[:6]:
         assert answer(client, token).status_code == 303
-    day = date.today()
+    day = clock.today()
     jobs.count_participation(night(day))
     table = rate_table(hr)
     assert table["CARE"][1] == "12" and table["HR"][1] == "piilotettu"

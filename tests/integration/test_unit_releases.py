@@ -6,13 +6,13 @@ respondents (docs/privacy.md, "Releases of unit figures")."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from surveys.definitions import lifecycle, lookup
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.models import UnitRelease
 from surveys.staff import invitations
 from tests.conftest import TestCli, at_once, run_worker
@@ -80,7 +80,7 @@ def derivable(before: dict, after: dict) -> list[tuple]:
 
 def reopen_and_answer(client, database_url, late: dict[str, list[tuple[str, str]]]) -> None:
     with db.session_scope(database_url) as s:
-        lifecycle.reopen(s, SLUG, "a unit was left out", None, date.today())
+        lifecycle.reopen(s, SLUG, "a unit was left out", None, clock.today())
     for unit, rows in late.items():
         with db.session_scope(database_url) as s:
             links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows))
@@ -263,7 +263,7 @@ def test_the_first_release_waits_for_answers_stored_before_the_close(
     with db.session_scope(database_url) as s:  # stored just before the close, not yet counted
         ward3 = s.scalar(select(Unit.id).where(Unit.code == "WARD3"))
         s.add(PendingResponse(survey_id=lookup.find(s, SLUG).id, region_code="17", lang="fi",
-                              submitted_on=date.today(), unit_id=ward3,
+                              submitted_on=clock.today(), unit_id=ward3,
                               answers={"workload": 3, "profession": "other"}))
     close(released_app)
     assert releases(database_url) == 0

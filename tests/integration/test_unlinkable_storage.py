@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -23,6 +22,7 @@ from surveys.collect import store
 from surveys.collect.answers import Checked
 from surveys.definitions import lifecycle
 from surveys.fold import aggregation
+from surveys.infra import clock
 from surveys.models import PendingResponse, Response, Survey
 from tests.conftest import fold_concurrently
 
@@ -43,7 +43,7 @@ def _submit_in_order(session_factory, slug: str, n: int, seed: int) -> int:
         for i in range(n):
             checked = Checked(answers={"recommend": i % 11, "comment": f"arrival {i:03d}"},
                               region="17")
-            assert store.store_response(s, survey, "fi", checked, _token(i), date.today())
+            assert store.store_response(s, survey, "fi", checked, _token(i), clock.today())
             assert aggregation.fold_pending(session_factory, rng=rng) == 1
         return survey.id
 
@@ -171,7 +171,7 @@ def test_every_batch_is_at_least_min_group_size_under_concurrent_folds(demo_surv
         for i in range(60):
             checked = Checked(answers={"recommend": 3, "comment": f"arrival {i:03d}"},
                               region="17")
-            assert store.store_response(s, survey, "fi", checked, _token(i), date.today())
+            assert store.store_response(s, survey, "fi", checked, _token(i), clock.today())
         sid = survey.id
     folded = fold_concurrently(session_factory, batch_size=4)
     assert folded == 60

@@ -30,6 +30,7 @@ from surveys.fold.aggregation import Row, count_answers
 from surveys.fold.units import count_unit_rows
 from surveys.models import Unit
 from surveys.report.units import Tree, UnitTable, publish_units, tables_of
+from surveys.staff.units import depth_first
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "surveys/definitions/templates/staff-wellbeing.yaml"
@@ -42,7 +43,8 @@ def organisation(rng: random.Random) -> Tree:
 
     def add(parent: int) -> int:
         uid = len(units) + 1
-        units.append(Unit(id=uid, code=f"U{uid}", parent_id=parent, kind="unit",
+        # (Zero-padded: siblings by code, as `depth_first` walks them, are in the order added.)
+        units.append(Unit(id=uid, code=f"U{uid:02d}", parent_id=parent, kind="unit",
                           name_fi=f"U{uid}", name_sv=f"U{uid}", headcount=None))
         return uid
 
@@ -52,18 +54,7 @@ def organisation(rng: random.Random) -> Tree:
             department = add(service)
             for _ in range(rng.choice([0, 0, 2, 3])):
                 add(department)
-    kids: dict[int | None, list[Unit]] = {}
-    for u in units:
-        kids.setdefault(u.parent_id, []).append(u)
-    rows: list[tuple[int, Unit]] = []
-
-    def walk(u: Unit, depth: int) -> None:
-        rows.append((depth, u))
-        for c in kids.get(u.id, []):
-            walk(c, depth + 1)
-
-    walk(units[0], 0)
-    return Tree(units[0], rows)
+    return Tree(units[0], depth_first(units[0], units))
 
 
 def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[tuple]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -295,8 +296,14 @@ def tree(session: Session, root: Unit) -> list[tuple[int, Unit]]:
     """(depth, unit) under and including `root`, depth first, children by code."""
     rows = session.scalars(select(Unit).where(Unit.region_code == root.region_code,
                                               Unit.kind.in_(ORG_KINDS))).all()
+    return depth_first(root, rows)
+
+
+def depth_first(root: Unit, units: Iterable[Unit]) -> list[tuple[int, Unit]]:
+    """(depth, unit) under and including `root` among `units`, depth first, children by
+    code (`tree`, without the database)."""
     children: dict[int | None, list[Unit]] = {}
-    for u in rows:
+    for u in units:
         children.setdefault(u.parent_id, []).append(u)
     out: list[tuple[int, Unit]] = []
 

@@ -21,6 +21,7 @@ from surveys.fold.units import UNIT_TOTAL, count_unit_rows
 from surveys.models import Unit
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit
 from surveys.report.units import OWN, Tree, publish_units, tables_of
+from surveys.staff.units import depth_first
 from tests.unit.staff.test_suppression import _in_span
 
 SURVEY = 1
@@ -42,18 +43,7 @@ def make_tree(parents: list[int]) -> Tree:
     for i, p in enumerate(parents):
         units.append(Unit(id=i + 2, code=f"U{i}", parent_id=p + 1, kind="unit",
                           name_fi=f"U{i}", name_sv=f"U{i}", headcount=None))
-    kids: dict[int | None, list[Unit]] = {}
-    for u in units:
-        kids.setdefault(u.parent_id, []).append(u)
-    rows: list[tuple[int, Unit]] = []
-
-    def walk(u: Unit, d: int) -> None:
-        rows.append((d, u))
-        for c in kids.get(u.id, []):
-            walk(c, d + 1)
-
-    walk(units[0], 0)
-    return Tree(units[0], rows)
+    return Tree(units[0], depth_first(units[0], units))
 
 
 @st.composite

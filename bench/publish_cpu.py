@@ -1,8 +1,10 @@
 """CPU time of one audited publication (surveys.report.disclosure.publish) with and without
 one of the auditor's flags, side by side in one run: `--flag joint` (default; every question's
 system coupled with the others through the respondents, audit's `_Joint`, on by default since
-the 3 December evening session) or `--flag respondents_everywhere` (the respondents' figures
-bounded in every question's system, on by default since the second 3 December session).
+the 3 December evening session), `--flag respondents_everywhere` (the respondents' figures
+bounded in every question's system, on by default since the second 3 December session) or
+`--flag unions` (the sets of a place's languages audited as groups, `Table.unions`, since the
+5 December session).
 
     .venv/bin/python -m bench.publish_cpu [--flag joint] [--respondents 300 2000]
         [--county 19] [--national]
@@ -44,18 +46,23 @@ def publication(n: int, county: str | None, flag: str, on: bool) -> tuple[float,
         kwargs.setdefault(flag, on)
         return audit(*args, **kwargs)
 
-    disclosure.audit = with_flag
+    if flag == "unions":  # publish asks for the unions itself: the table's switch
+        Table.audit_unions = on
+    else:
+        disclosure.audit = with_flag
     try:
         started = time.process_time()
         pub = disclosure.publish(table)
         return time.process_time() - started, dict(pub.figures)
     finally:
         disclosure.audit = audit
+        Table.audit_unions = True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--flag", choices=["joint", "respondents_everywhere"], default="joint")
+    parser.add_argument("--flag", choices=["joint", "respondents_everywhere", "unions"],
+                        default="joint")
     parser.add_argument("--respondents", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--county", default="19")
     parser.add_argument("--national", action="store_true",

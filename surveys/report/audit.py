@@ -60,7 +60,8 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from itertools import combinations
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:  # NumPy and SciPy are imported where the programs are solved: the web tier
     # reads releases (and imports this module for its names) without loading them.
@@ -84,7 +85,10 @@ MIN_OPTION_COUNT = 3
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 LANG = "lang:"  # + a language code: a period that is the whole period in that language
-Group = tuple[str, str]  # (place, period): period a month, "*", or "lang:<code>"
+# + the periods of a set joined by "+" ("-": a unit's "no answer"): a place's people in two or
+# more of its languages (or a unit's breakdown values) together (`Table.unions`)
+UNION = "∪"
+Group = tuple[str, str]  # (place, period): period a month, "*", "lang:<code>" or a UNION
 Figure = tuple[str, str, str, str]  # (place, period, key, measure); key "*" or a question id
 
 SIZE, POSITIVE, UNANIMOUS, EXACT = "size", "positive", "unanimous", "exact"
@@ -162,6 +166,18 @@ class Table:
     langs: tuple[str, ...] = ()
     _index: dict[tuple[str, ...], int] = field(default_factory=dict, init=False, repr=False)
     _groups: dict[Group, list[int]] = field(default_factory=dict, init=False, repr=False)
+    # A union -> the groups it is the union of (`unions`, `parts`).
+    _union_parts: dict[Group, tuple[Group, ...]] = field(default_factory=dict, init=False,
+                                                         repr=False)
+    _unions: list[Group] | None = field(default=None, init=False, repr=False)
+    # Off only to measure what the sets cost (bench/publish_cpu.py, bench/units_cpu.py).
+    audit_unions: ClassVar[bool] = True
+    # Whether `unions` also lists sets across a sum's hidden places (`_across`); off only to
+    # measure what they cost (bench/publish_cpu.py).
+    across_places: ClassVar[bool] = True
+    # A sum with more hidden places than this has its sets across them audited for pairs and
+    # for all of them only, not every subset (2^places).
+    MAX_ACROSS_PLACES: ClassVar[int] = 6
 
     def __post_init__(self) -> None:
         counties = sorted(self.area_of)
@@ -177,6 +193,9 @@ class Table:
 
     def _keys(self, place: str, period: str) -> list[tuple[str, ...]]:
         """The finest cells of a group (county × month, or × language)."""
+        parts = self._union_parts.get((place, period))
+        if parts is not None:
+            return [key for part in parts for key in self._keys(*part)]
         if period.startswith(LANG):
             return [(c, m, period[len(LANG):]) for c in self.counties_of(place)
                     for m in self.months]
@@ -199,17 +218,100 @@ class Table:
     def groups(self) -> list[Group]:
         return [(p, per) for p in self.places() for per in self.periods()]
 
-    def unions(self) -> list[Group]:
+    def unions(self, published: Mapping[Figure, float] | None = None) -> list[Group]:
         """Groups that are no published category but unions of groups an attacker can still
-        single out (a unit's own people outside one profession, surveys.report.units): each is
-        protected as a hidden group is (`protected_figures`). None here: a place's hidden
-        parts in a shown sum are kept at none or at least k by the suppression's heuristic
-        (docs/privacy.md, "Not yet", for the unions it does not see)."""
-        return []
+        single out, each protected as a hidden group is (`protected_figures`): here each
+        place's people in two or more of its languages but not all, where they are 1 … k−1.
+        A place's total and its Finnish group may both follow from published sums (a county
+        hidden or not, its Finnish group from its area's minus the other counties'), and with
+        them its other languages together (10 − 6 = 4 in
+        tests/unit/report/test_language_disclosure.py), while each of them alone still ranges
+        over 0 … k−1 and passes. Sets holding a language nobody answered in are audited too
+        (a reader may count it in or not). At most 2^languages per place (6 languages: 57).
+        A unit table's sets are of its breakdown values (surveys.report.units).
+
+        With `published` (and `across_places`), also the sets across the places a published
+        sum hides (`_across`)."""
+        if not self.audit_unions:
+            return []
+        if self._unions is None:
+            self._unions = self._find_unions()
+        if published is None or not self.across_places:
+            return self._unions
+        return [*self._unions, *self._across(published)]
+
+    def _union_periods(self) -> tuple[str, ...]:
+        """The periods whose sets `unions` audits: a place's languages."""
+        return tuple(lang_period(lg) for lg in self.langs)
+
+    def _find_unions(self) -> list[Group]:
+        periods = self._union_periods()
+        k = self.threshold
+        out: list[Group] = []
+        for place in self.places():
+            size = {p: self._sum((place, p), RESPONDENTS, N) for p in periods}
+            if sum(size.values()) == 0:
+                continue
+            small = [p for p in periods if size[p] < k]  # a part of k or more: no union
+            for r in range(2, min(len(small), len(periods) - 1) + 1):
+                for parts in combinations(small, r):
+                    if 0 < sum(size[p] for p in parts) < k:
+                        out.append(self._union([(place, p) for p in parts]))
+        return out
+
+    def _across(self, published: Mapping[Figure, float]) -> list[Group]:
+        """Sets across the places a sum hides: where two or more parts of a sum of places (a
+        unit's sub-units and own part, an area's counties) are hidden over the whole period,
+        their total follows from the sum and its shown parts whenever the sum does, and so
+        does their total in a value wherever the value's sum does: their people *outside* that
+        value then follow together (tests/unit/report/test_unit_disclosure.py: an own part and
+        a sub-unit, 10 − 6 = 4 who are not doctors), while each place's cells alone still
+        range over 0 … k−1. Every set of two or more of a sum's hidden places (pairs and all
+        of them past MAX_ACROSS_PLACES) × every set of one or more of the periods
+        (`_union_periods`, else the whole period) holding 1 … k−1 people is one group."""
+        # (Without languages or values, the hidden places' totals together.)
+        periods = self._union_periods() or (ALL_MONTHS,)
+        k = self.threshold
+        out: list[Group] = []
+        seen: set[Group] = set()
+        for parent, parts in self.relations():
+            if parent[1] != ALL_MONTHS or any(p[1] != ALL_MONTHS or p[0] == parent[0]
+                                              for p in parts):
+                continue  # only sums of places over the whole period
+            hidden = [p for p, _ in parts if (p, ALL_MONTHS, RESPONDENTS, N) not in published]
+            if len(hidden) < 2:
+                continue
+            if len(hidden) <= self.MAX_ACROSS_PLACES:
+                places = [c for r in range(2, len(hidden) + 1)
+                          for c in combinations(hidden, r)]
+            else:
+                places = [*combinations(hidden, 2), tuple(hidden)]
+            size = {(c, v): self._sum((c, v), RESPONDENTS, N) for c in hidden for v in periods}
+            for chosen in places:
+                per_period = {v: sum(size[(c, v)] for c in chosen) for v in periods}
+                if sum(per_period.values()) == 0:
+                    continue
+                small = [v for v in periods if per_period[v] < k]
+                for r in range(1, len(small) + 1):
+                    for values in combinations(small, r):
+                        if 0 < sum(per_period[v] for v in values) < k:
+                            group = self._union([(c, v) for c in chosen for v in values])
+                            if group not in seen:
+                                seen.add(group)
+                                out.append(group)
+        return out
+
+    def _union(self, parts: list[Group]) -> Group:
+        places = list(dict.fromkeys(p for p, _ in parts))
+        periods = list(dict.fromkeys(v for _, v in parts))
+        place = places[0] if len(places) == 1 else UNION + "+".join(places)
+        group = (place, UNION + "+".join(v or "-" for v in periods))
+        self._union_parts[group] = tuple(parts)
+        return group
 
     def parts(self, group: Group) -> list[Group]:
         """The groups a group is the union of (itself, unless it is one of `unions`)."""
-        return [group]
+        return list(self._union_parts.get(group, (group,)))
 
     def counties_of(self, place: str) -> list[str]:
         if place == COUNTRY:
@@ -351,6 +453,10 @@ class _Marginals:
         self.months = set(table.months)
 
     def members(self, group: Group) -> list[int] | None:
+        parts = self.table.parts(group)
+        if parts != [group]:  # a union (`Table.unions`): its parts' marginals together
+            got = [self.members(p) for p in parts]
+            return None if any(g is None for g in got) else [i for g in got if g for i in g]
         place, period = group
         table = self.table
         if period in self.months:
@@ -442,7 +548,7 @@ def protected_figures(table: Table, published: Mapping[Figure, float],
     (`Table.unions`) too, each as a hidden group."""
     out: list[tuple[Figure, str]] = []
     k = table.threshold
-    for place, period in [*table.groups(), *(table.unions() if unions else ())]:
+    for place, period in [*table.groups(), *(table.unions(published) if unions else ())]:
         r = table._sum((place, period), RESPONDENTS, N)
         r_small = 0 < r < k
         rfig = (place, period, RESPONDENTS, N)

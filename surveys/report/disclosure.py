@@ -360,9 +360,10 @@ class _Suppression:
         # A hidden (or never published) group: hide the smallest shown group that shares a
         # sum with it, or failing that with the hidden groups that do, and so on.
         near = None
-        if period.startswith(LANG):
-            # A language group: hide other language groups first, so that a small language
-            # costs the breakdown, not the places' own totals and months.
+        if all(p[1].startswith(LANG) for p in self.table.parts(group)):
+            # A language group (or a set of a place's languages, `Table.unions`): hide other
+            # language groups first, so that a small language costs the breakdown, not the
+            # places' own totals and months.
             near = self._nearest(group, lambda g: g[1].startswith(LANG) and self.shown(g, key))
         if near is None:
             near = self._nearest(group, lambda g: self.shown(g, key))
@@ -395,11 +396,11 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
     # The unions (`Table.unions`: sets of a unit's values) only once the groups pass: each
     # round's fixes for a group usually protect the unions near it, and a union fixed in the
     # same round would hide one figure more than needed (and cost its programs every round).
-    check_unions, now = unions and bool(table.unions()), False
+    now = False
     for rounds in range(1, MAX_ROUNDS + 1):
         figures = state.figures()
         result = audit(table, figures, cache=cache, history=history, unions=now)
-        if result.passed and check_unions and not now:
+        if result.passed and unions and not now and table.unions(figures):
             now = True
             result = audit(table, figures, cache=cache, history=history, unions=now)
         if result.passed:
@@ -489,6 +490,8 @@ def publish_without_months(table: Table) -> Publication:
 
 def affordable(table: Table, limit: int) -> bool:
     """Whether the full audit (with the areas' and the country's months) is small enough to run
-    now: at most `limit` protected figures to start from."""
+    now: at most `limit` protected figures to start from (the groups': the sets of a place's
+    languages, `Table.unions`, are audited once, after the rounds, and never decided the
+    layout)."""
     state = _Suppression(table, False)
-    return len(protected_figures(table, state.figures())) <= limit
+    return len(protected_figures(table, state.figures(), unions=False)) <= limit

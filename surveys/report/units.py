@@ -50,8 +50,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import combinations
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,6 +87,7 @@ from .audit import (
     Table,
     audit,
 )
+from .audit import UNION as UNION  # a set of a place's values (`UnitTable.unions`)
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import increments_protected, increments_since
 from .results import _question_figures, band_of, question_model, result_options
@@ -96,7 +96,6 @@ log = logging.getLogger(__name__)
 
 OWN = "/own"  # a unit code never holds "/": the own part of a unit with sub-units
 WHOLE = ALL_MONTHS + "all"  # the one pseudo-value of the table without a breakdown
-UNION = "∪"  # + values joined by "+" ("-": no answer): a set of a place's values (`unions`)
 
 
 class UnitScopeError(ValueError):
@@ -112,8 +111,6 @@ class UnitTable(Table):
     parent_of: Mapping[str, str | None] = field(default_factory=dict)
     units: tuple[str, ...] = ()  # the publishable places, tree order
     shown_values: tuple[str, ...] = ()  # values published (not "", not WHOLE)
-    # Off only to measure what the sets of values cost (bench/units_cpu.py).
-    audit_unions: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -127,8 +124,6 @@ class UnitTable(Table):
                        enumerate((c, m) for c in self.counties for m in self.months)}
         self.question = {q.id: q for q in self.questions}
         self._leaves: dict[str, list[str]] = {}
-        self._union_values: dict[str, tuple[str, ...]] = {}
-        self._unions: list[Group] | None = None  # `unions`, once asked (every audit asks)
         for place in self.parent_of:
             leaves, stack = [], [place]
             while stack:
@@ -152,13 +147,7 @@ class UnitTable(Table):
     def counties_of(self, place: str) -> list[str]:
         return self._leaves[place]
 
-    def _keys(self, place: str, period: str) -> list[tuple[str, ...]]:
-        values = self._union_values.get(period)
-        if values is None:
-            return super()._keys(place, period)
-        return [(leaf, v) for leaf in self._leaves[place] for v in values]
-
-    def unions(self) -> list[Group]:
+    def unions(self, published: Mapping[Figure, float] | None = None) -> list[Group]:
         """Each place's (unit's or own part's) people in two or more of its breakdown values
         but not all, where they are 1 … k−1: the own part is no published group, yet its total
         (the unit minus its sub-units) and its count in a shown value follow from published
@@ -168,38 +157,17 @@ class UnitTable(Table):
         one hidden group (surveys.report.audit.protected_figures), sets holding nobody too
         (a set's people are the same with an empty value, and a reader may take either):
         at most 2^(MAX_BREAKDOWN_CHOICES + 1) per place, which is why a breakdown question
-        has at most that many choices (surveys.definitions.format)."""
-        if self._unions is None:
-            self._unions = self._find_unions()
-        return self._unions
+        has at most that many choices (surveys.definitions.format). With `published`, the
+        sets across a unit's hidden sub-units and own part too (`Table._across`)."""
+        return super().unions(published)
 
-    def _find_unions(self) -> list[Group]:
-        if not self.breakdown or not self.audit_unions:
-            return []
+    def _union_periods(self) -> tuple[str, ...]:
+        if not self.breakdown:
+            return ()
         if len(self.months) > MAX_BREAKDOWN_CHOICES + 1:
             raise ValueError(f"a breakdown of {len(self.months) - 1} choices cannot be audited "
                              f"(at most {MAX_BREAKDOWN_CHOICES}: each set of its values is)")
-        k = self.threshold
-        out: list[Group] = []
-        for place in self.places():
-            size = {v: self._sum((place, v), RESPONDENTS, N) for v in self.months}
-            if sum(size.values()) == 0:
-                continue
-            small = [v for v in self.months if size[v] < k]  # a value of k or more: no union
-            for r in range(2, min(len(small), len(self.months) - 1) + 1):
-                for values in combinations(small, r):
-                    if 0 < sum(size[v] for v in values) < k:
-                        out.append((place, self._union(values)))
-        return out
-
-    def _union(self, values: tuple[str, ...]) -> str:
-        period = UNION + "+".join(v or "-" for v in values)
-        self._union_values[period] = values
-        return period
-
-    def parts(self, group: Group) -> list[Group]:
-        values = self._union_values.get(group[1])
-        return [group] if values is None else [(group[0], v) for v in values]
+        return self.months
 
     def relations(self) -> list[tuple[Group, list[Group]]]:
         """A unit = its sub-units and own part (per value, and in total); a unit's total = its
@@ -327,7 +295,7 @@ def publish_units(tables: Mapping[str, UnitTable],
                         forced[key].add(g)
                         grew = True
         if not grew:
-            if unions or not any(t.unions() for t in tables.values()):
+            if unions or not any(t.unions(pubs[b].figures) for b, t in tables.items()):
                 break
             # The totals agree: audit each publication with its sets of values. Where all
             # pass, they stand as they are; otherwise one more round publishes every table

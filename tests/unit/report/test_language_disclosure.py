@@ -21,6 +21,8 @@ from surveys.report.audit import (
     lang_period,
 )
 from surveys.report.disclosure import publish, publish_without_months
+from tests.unit.report.test_unit_disclosure import Span
+from tests.unit.staff.test_suppression import _in_span
 
 AREA_OF = {"17": "lansi", "18": "pohjois", "19": "pohjois", "21": "pohjois", "01": "etela"}
 MONTHS = ("2026-01", "2026-02")
@@ -98,11 +100,109 @@ def test_random_tables_never_leak_a_language_group():
         for pub in (publish(t), publish_without_months(t)):
             assert pub.result.passed
             assert differencing_leaks(pub.table, pub.figures, 5) == []
+            assert derivable_sets_of_languages(pub.table, pub.figures, 5) == []
+            assert derivable_sets(pub.table, pub.figures, 5) == []
             for (place, period, key), reason in pub.reasons.items():
                 value = pub.table._sum((place, period), key, N)
                 assert reason == (BELOW_THRESHOLD if value < 5 else PROTECTS_OTHER)
             # The reasons, added to the attacker's system, still pass the audit.
             assert audit(pub.table, pub.figures, reasons=pub.reasons).passed
+
+
+def derivable_sets_of_languages(t: Table, figures, k: int) -> list:
+    """Sets of two or more of a place's languages, not all, holding 1 … k−1 people whose
+    count a combination of the published respondent counts gives (exact rational span): an
+    independent check besides the auditor."""
+    rows = []
+    for (place, period, key, measure) in figures:
+        if key == RESPONDENTS and measure == N:
+            cells = set(t.cells_of((place, period)))
+            rows.append([1 if i in cells else 0 for i in range(t.size)])
+    found = []
+    for place in t.places():
+        for r in range(2, len(LANGS)):
+            for langs in itertools.combinations(LANGS, r):
+                groups = [(place, lang_period(lg)) for lg in langs]
+                if not 0 < sum(t._sum(g, RESPONDENTS, N) for g in groups) < k:
+                    continue
+                cells = {i for g in groups for i in t.cells_of(g)}
+                if _in_span(rows, [1 if i in cells else 0 for i in range(t.size)]):
+                    found.append((place, langs))
+    return found
+
+
+def test_a_places_other_languages_together_are_not_derivable():
+    """County 19: 6 in Finnish, 2 in Swedish and 2 in Northern Sámi, k = 5. Its total (10) is
+    shown, and its Finnish group follows from the area's minus the other counties' (41 − 20 −
+    15 = 6): Swedish and Sámi together would be exactly 4, a group below the threshold that no
+    published category names, while each alone still ranges over 0 … 4 and passes."""
+    t = table({("19", "2026-01", "fi"): 6, ("19", "2026-01", "sv"): 2,
+               ("19", "2026-01", "se"): 2,
+               ("18", "2026-01", "fi"): 20, ("18", "2026-01", "sv"): 7,
+               ("18", "2026-01", "se"): 6,
+               ("21", "2026-01", "fi"): 15, ("21", "2026-01", "sv"): 8,
+               ("21", "2026-01", "se"): 9,
+               ("17", "2026-01", "fi"): 20, ("01", "2026-02", "fi"): 12})
+    union = ("19", next(g[1] for g in t.unions() if g[0] == "19"
+                        and sorted(t.parts(g)) == [("19", lang_period("se")),
+                                                   ("19", lang_period("sv"))]))
+    # Published without its sets of languages, the publication gives the set away; the
+    # auditor finds it, and only it: each language alone passes.
+    unaudited = publish(t, unions=False)
+    assert derivable_sets_of_languages(t, unaudited.figures, 5) == [("19", ("sv", "se"))]
+    result = audit(t, unaudited.figures)
+    assert not result.passed
+    assert {r.figure[:2] for r in result.exposed} == {union}
+    assert audit(t, unaudited.figures, unions=False).passed
+    # Published as it is, the set is audited and holds.
+    pub = publish(t)
+    assert pub.result.passed
+    assert derivable_sets_of_languages(t, pub.figures, 5) == []
+    assert (*union, RESPONDENTS, N) in {r.figure for r in pub.result.ranges}
+    # The county's total stays shown: what goes is near its languages.
+    assert pub.figures[("19", ALL_MONTHS, RESPONDENTS, N)] == 10
+    for fig, value in pub.figures.items():
+        assert t.value(fig) == value
+
+
+def test_hidden_counties_other_languages_together_are_not_derivable():
+    """Counties 19 (3 in Finnish, 1 in Swedish) and 21 (3 and 3) are hidden in their area (19
+    below the threshold, 21 to cover it): together they are the area's 38 minus county 18's 28
+    = 10, and their Finnish groups the area's 26 minus 18's 20 = 6 (both at least k, as the
+    heuristic keeps them), so their people in the other languages would follow together: 4,
+    across two counties. Sets across a sum's hidden places are audited (`Table._across`)."""
+    t = table({("19", "2026-01", "fi"): 3, ("19", "2026-01", "sv"): 1,
+               ("21", "2026-01", "fi"): 3, ("21", "2026-01", "sv"): 3,
+               ("18", "2026-01", "fi"): 20, ("18", "2026-01", "se"): 8,
+               ("17", "2026-01", "fi"): 20, ("17", "2026-01", "sv"): 9,
+               ("01", "2026-02", "fi"): 12, ("01", "2026-02", "sv"): 6})
+    pub = publish(t)
+    assert pub.result.passed
+    assert derivable_sets(t, pub.figures, 5) == []
+    across = [r.figure for r in pub.result.ranges
+              if {p for p, _ in t.parts(r.figure[:2])} == {"19", "21"}]
+    assert across  # audited
+    # The areas' and the country's totals stay.
+    assert pub.figures[("area:pohjois", ALL_MONTHS, RESPONDENTS, N)] == 38
+    for fig, value in pub.figures.items():
+        assert t.value(fig) == value
+
+
+def derivable_sets(t: Table, figures, k: int, largest: int = 4) -> list:
+    """Sets of up to `largest` groups of a county in a language, of 1 … k−1 people, whose
+    count a combination of the published respondent counts gives (exact rational span)."""
+    span = Span([[1 if i in set(t.cells_of(f[:2])) else 0 for i in range(t.size)]
+                 for f in figures if f[2] == RESPONDENTS and f[3] == N])
+    groups = [(c, lang_period(lg)) for c in t.counties for lg in LANGS]
+    found = []
+    for r in range(1, largest + 1):
+        for chosen in itertools.combinations(groups, r):
+            n = sum(t._sum(g, RESPONDENTS, N) for g in chosen)
+            if 0 < n < k:
+                cells = {i for g in chosen for i in t.cells_of(g)}
+                if span.holds([1 if i in cells else 0 for i in range(t.size)]):
+                    found.append((chosen, n))
+    return found
 
 
 def test_reasons_that_would_pin_a_small_group_are_withdrawn():

@@ -230,15 +230,51 @@ class Table:
         (a reader may count it in or not). At most 2^languages per place (6 languages: 57).
         A unit table's sets are of its breakdown values (surveys.report.units).
 
-        With `published` (and `across_places`), also the sets across the places a published
-        sum hides (`_across`)."""
+        With `published`, also the sets of a place's months that it hides (`_hidden_months`)
+        and, with `across_places`, the sets across the places a sum of it hides (`_across`)."""
         if not self.audit_unions:
             return []
         if self._unions is None:
             self._unions = self._find_unions()
-        if published is None or not self.across_places:
+        if published is None:
             return self._unions
-        return [*self._unions, *self._across(published)]
+        return [*self._unions, *self._hidden_months(published),
+                *(self._across(published) if self.across_places else ())]
+
+    def _hidden_months(self, published: Mapping[Figure, float]) -> list[Group]:
+        """Sets of two or more of a place's months (not all) that the publication hides,
+        holding 1 … k−1 people: a place's whole period minus its shown months gives its hidden
+        months together (kept at none or at least k by the heuristic), but where one of those
+        follows from another sum (an area's month as the country's minus the other areas'),
+        the rest follow together, while each alone still ranges over 0 … k−1
+        (tests/unit/report/test_disclosure_sets.py: 53 − 29 − 20 = 4). Only the months hidden
+        below k enter (one of k or more makes a set of k or more); past MAX_ACROSS_PLACES of
+        them, pairs and all of them. Every set of all the months is the whole period, a group
+        of its own; the sets of languages are `_find_unions`'."""
+        covered = set(self._union_periods())
+        k = self.threshold
+        out: list[Group] = []
+        for parent, parts in self.relations():
+            if len(parts) < 3 or any(p[0] != parent[0] or p[1] in covered for p in parts):
+                continue  # only a place's months
+            size = {p: self._sum(p, RESPONDENTS, N) for p in parts
+                    if (*p, RESPONDENTS, N) not in published}
+            if len(size) == len(parts):
+                # No month shown (a county's, never published): its hidden months together
+                # are its whole period, a group of its own, and none of them follows from
+                # another sum of months (docs/privacy.md, "Sets of a place's months").
+                continue
+            small = [p for p, n in size.items() if n < k]
+            largest = min(len(small), len(parts) - 1)
+            if len(small) <= self.MAX_ACROSS_PLACES:
+                chosen = [c for r in range(2, largest + 1) for c in combinations(small, r)]
+            else:
+                chosen = [*combinations(small, 2), *([tuple(small)] if largest == len(small)
+                                                     else [])]
+            for c in chosen:
+                if 0 < sum(size[p] for p in c) < k:
+                    out.append(self._union(list(c)))
+        return out
 
     def _union_periods(self) -> tuple[str, ...]:
         """The periods whose sets `unions` audits: a place's languages."""

@@ -273,11 +273,13 @@ class _Suppression:
                     out[(*group, q.id)] = why(group, q.id)
         return out
 
-    def _nearest(self, group: Group, wanted: Callable[[Group], bool]) -> Group | None:
+    def _nearest(self, group: Group, wanted: Callable[[Group], bool],
+                 start: Iterable[Group] | None = None) -> Group | None:
         """The smallest group satisfying `wanted` among those sharing a sum with `group`;
         failing that, with the hidden groups that do, and so on outwards (breadth first). A
-        union (`Table.unions`) shares the sums of each of its parts."""
-        frontier = set(self.table.parts(group))
+        union (`Table.unions`) shares the sums of each of its parts. `start`: search from
+        these groups instead of `group`'s parts."""
+        frontier = set(self.table.parts(group) if start is None else start)
         seen = {group, *frontier}
         while frontier:
             found, hidden = set(), set()
@@ -291,6 +293,30 @@ class _Suppression:
                 return min(found, key=lambda g: (self.table.value((*g, RESPONDENTS, N)), g))
             seen |= hidden
             frontier = hidden
+        return None
+
+    def _beside_union(self, group: Group, key: str) -> Group | None:
+        """For an exposed union (`Table.unions`) of some parts of one sum: the sum minus its
+        shown parts gives all its hidden parts together, so the union follows once the other
+        hidden parts do, from sums of their own (a month of an area from the country's minus
+        the other areas'). Hide the smallest shown group sharing a sum with those, outside
+        this one: one group where hiding near the union's own parts takes many (the sums
+        around them were not the way it was derived). None for a group that is no union, or
+        where nothing is found."""
+        parts = set(self.table.parts(group))
+        if len(parts) < 2:
+            return None
+        for parent, members in self.relations:
+            if not parts < set(members):
+                continue
+            rest = [g for g in members if g not in parts and not self.shown(g, key)]
+            if not rest:
+                continue
+            own = {parent, *members}
+            near = self._nearest(group, lambda g, own=own: g not in own and self.shown(g, key),
+                                 start=rest)
+            if near is not None:
+                return near
         return None
 
     def _not_alone(self, group: Group, q: QuestionModel) -> None:
@@ -359,8 +385,8 @@ class _Suppression:
             return True
         # A hidden (or never published) group: hide the smallest shown group that shares a
         # sum with it, or failing that with the hidden groups that do, and so on.
-        near = None
-        if all(p[1].startswith(LANG) for p in self.table.parts(group)):
+        near = self._beside_union(group, key)
+        if near is None and all(p[1].startswith(LANG) for p in self.table.parts(group)):
             # A language group (or a set of a place's languages, `Table.unions`): hide other
             # language groups first, so that a small language costs the breakdown, not the
             # places' own totals and months.

@@ -337,6 +337,12 @@ class Table:
                                 out.append(group)
         return out
 
+    @staticmethod
+    def places_in(place: str) -> list[str]:
+        """The places of a group's place: itself, or those of a set across places (`_union`
+        names it UNION + the places joined by "+")."""
+        return place[len(UNION):].split("+") if place.startswith(UNION) else [place]
+
     def _union(self, parts: list[Group]) -> Group:
         places = list(dict.fromkeys(p for p, _ in parts))
         periods = list(dict.fromkeys(v for _, v in parts))

@@ -412,7 +412,7 @@ def blocks_to_carry(exposed: Iterable[Range], changing: set[Block],
     out: set[Block] = set()
     for r in exposed:
         place, _period, key, _measure = r.figure
-        near = neighbours(place, sums)
+        near = set().union(*(neighbours(p, sums) for p in Table.places_in(place)))
         pick = {b for b in changing if b[1] == key and b[0] in near}
         if not pick:
             pick = {b for b in changing if b[1] == key}

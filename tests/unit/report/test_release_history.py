@@ -577,3 +577,19 @@ def test_floors_learnt_after_the_earlier_times_stay_on_today_when_months_are_spl
     result = audit_release(t, current, earlier, floors={c1: 14}, floors_until=3)
     assert result.months_times == 1
     assert not result.contradicted and not result.truth_outside
+
+
+def test_a_set_across_places_holds_back_the_blocks_beside_its_places():
+    """An exposed set across two hidden counties (`Table._across`, place "∪20+21") holds back
+    the changing blocks of its measure that share a sum with either county, not every
+    block of that measure in the country (which held back a whole release in
+    tests/integration/test_release_history.py)."""
+    from surveys.report.audit import UNION, Range
+    from surveys.report.history import blocks_to_carry
+
+    sums = [(area_place("pohjois"), ["18", "19", "20", "21"]), (area_place("etela"), ["01"]),
+            (COUNTRY, [area_place("pohjois"), area_place("etela")])]
+    changing = {("19", "q"), ("01", "q"), ("19", "*")}
+    exposed = [Range((UNION + "20+21", UNION + "lang:fi", "q", "n"), SIZE, 3, 0, 3)]
+    assert Table.places_in(UNION + "20+21") == ["20", "21"]
+    assert blocks_to_carry(exposed, changing, sums) == {("19", "q")}

@@ -3,8 +3,8 @@ one of the auditor's flags, side by side in one run: `--flag joint` (default; ev
 system coupled with the others through the respondents, audit's `_Joint`, on by default since
 the 3 December evening session), `--flag respondents_everywhere` (the respondents' figures
 bounded in every question's system, on by default since the second 3 December session) or
-`--flag unions` (the sets of a place's languages audited as groups, `Table.unions`, since the
-5 December session).
+`--flag unions` (the sets of a place's languages, of the months a publication hides and
+across a sum's hidden places audited as groups, `Table.unions`, since the 5 December session).
 
     .venv/bin/python -m bench.publish_cpu [--flag joint] [--respondents 300 2000]
         [--county 19] [--national]

@@ -58,10 +58,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # NumPy and SciPy are imported where the programs are solved: the web tier
     # reads releases (and imports this module for its names) without loading them.
@@ -124,6 +126,22 @@ def _highs_core():
         except ImportError:
             return None
     return _core
+
+
+def _subsets(items: Sequence[T], smallest: int, largest: int,
+             cap: int | None = None) -> Iterator[tuple[T, ...]]:
+    """The subsets of `items` of `smallest` … `largest` of them, in order; past `cap` items
+    only the pairs and all of them (where those sizes are allowed): `Table.unions`' sets,
+    2^items otherwise."""
+    largest = min(largest, len(items))
+    if cap is None or len(items) <= cap:
+        for r in range(smallest, largest + 1):
+            yield from combinations(items, r)
+        return
+    if smallest <= 2 <= largest:
+        yield from combinations(items, 2)
+    if len(items) == largest and len(items) != 2:
+        yield tuple(items)
 
 
 def area_place(area: str) -> str:
@@ -265,13 +283,7 @@ class Table:
                 # another sum of months (docs/privacy.md, "Sets of a place's months").
                 continue
             small = [p for p, n in size.items() if n < k]
-            largest = min(len(small), len(parts) - 1)
-            if len(small) <= self.MAX_ACROSS_PLACES:
-                chosen = [c for r in range(2, largest + 1) for c in combinations(small, r)]
-            else:
-                chosen = [*combinations(small, 2), *([tuple(small)] if largest == len(small)
-                                                     else [])]
-            for c in chosen:
+            for c in _subsets(small, 2, len(parts) - 1, self.MAX_ACROSS_PLACES):
                 if 0 < sum(size[p] for p in c) < k:
                     out.append(self._union(list(c)))
         return out
@@ -289,10 +301,9 @@ class Table:
             if sum(size.values()) == 0:
                 continue
             small = [p for p in periods if size[p] < k]  # a part of k or more: no union
-            for r in range(2, min(len(small), len(periods) - 1) + 1):
-                for parts in combinations(small, r):
-                    if 0 < sum(size[p] for p in parts) < k:
-                        out.append(self._union([(place, p) for p in parts]))
+            for parts in _subsets(small, 2, len(periods) - 1):
+                if 0 < sum(size[p] for p in parts) < k:
+                    out.append(self._union([(place, p) for p in parts]))
         return out
 
     def _across(self, published: Mapping[Figure, float]) -> list[Group]:
@@ -317,24 +328,18 @@ class Table:
             hidden = [p for p, _ in parts if (p, ALL_MONTHS, RESPONDENTS, N) not in published]
             if len(hidden) < 2:
                 continue
-            if len(hidden) <= self.MAX_ACROSS_PLACES:
-                places = [c for r in range(2, len(hidden) + 1)
-                          for c in combinations(hidden, r)]
-            else:
-                places = [*combinations(hidden, 2), tuple(hidden)]
             size = {(c, v): self._sum((c, v), RESPONDENTS, N) for c in hidden for v in periods}
-            for chosen in places:
+            for chosen in _subsets(hidden, 2, len(hidden), self.MAX_ACROSS_PLACES):
                 per_period = {v: sum(size[(c, v)] for c in chosen) for v in periods}
                 if sum(per_period.values()) == 0:
                     continue
                 small = [v for v in periods if per_period[v] < k]
-                for r in range(1, len(small) + 1):
-                    for values in combinations(small, r):
-                        if 0 < sum(per_period[v] for v in values) < k:
-                            group = self._union([(c, v) for c in chosen for v in values])
-                            if group not in seen:
-                                seen.add(group)
-                                out.append(group)
+                for values in _subsets(small, 1, len(small)):
+                    if 0 < sum(per_period[v] for v in values) < k:
+                        group = self._union([(c, v) for c in chosen for v in values])
+                        if group not in seen:
+                            seen.add(group)
+                            out.append(group)
         return out
 
     @staticmethod
@@ -498,7 +503,7 @@ class _Marginals:
         parts = self.table.parts(group)
         if parts != [group]:  # a union (`Table.unions`): its parts' marginals together
             got = [self.members(p) for p in parts]
-            return None if any(g is None for g in got) else [i for g in got if g for i in g]
+            return None if any(g is None for g in got) else [i for g in got for i in g or ()]
         place, period = group
         table = self.table
         if period in self.months:

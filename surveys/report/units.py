@@ -87,7 +87,6 @@ from .audit import (
     Table,
     audit,
 )
-from .audit import UNION as UNION  # a set of a place's values (`UnitTable.unions`)
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import increments_protected, increments_since
 from .results import _question_figures, band_of, question_model, result_options
@@ -147,9 +146,10 @@ class UnitTable(Table):
     def counties_of(self, place: str) -> list[str]:
         return self._leaves[place]
 
-    def unions(self, published: Mapping[Figure, float] | None = None) -> list[Group]:
-        """Each place's (unit's or own part's) people in two or more of its breakdown values
-        but not all, where they are 1 … k−1: the own part is no published group, yet its total
+    def _union_periods(self) -> tuple[str, ...]:
+        """The breakdown values, whose sets `Table.unions` audits: each place's (unit's or own
+        part's) people in two or more of its breakdown values but not all, where they are
+        1 … k−1: the own part is no published group, yet its total
         (the unit minus its sub-units) and its count in a shown value follow from published
         figures, and so do its people outside that value (11 − 6 − (6 − 3) = 2 in
         tests/unit/report/test_unit_disclosure.py), a group that no published category names
@@ -159,9 +159,6 @@ class UnitTable(Table):
         at most 2^(MAX_BREAKDOWN_CHOICES + 1) per place, which is why a breakdown question
         has at most that many choices (surveys.definitions.format). With `published`, the
         sets across a unit's hidden sub-units and own part too (`Table._across`)."""
-        return super().unions(published)
-
-    def _union_periods(self) -> tuple[str, ...]:
         if not self.breakdown:
             return ()
         if len(self.months) > MAX_BREAKDOWN_CHOICES + 1:

@@ -11,6 +11,7 @@ repeated until nothing changes. A hidden total hides all its parts.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from .audit import (
     count_of,
     protected_figures,
 )
+
+log = logging.getLogger(__name__)
 
 Cell = tuple[str, str]  # (place, period): place is a county code, "area:<code>" or "FI"
 
@@ -154,6 +157,12 @@ class Publication:
     # when no month is published), and that table's results stamp (surveys.report.results).
     source: Table | None = None
     stamp: str | None = None
+    # The systems (question ids, "*" the respondents') whose figures passed the audit one
+    # question at a time but could not be read with every other question within the coupling's
+    # budget (audit._Joint, the audit's `uncoupled`): not proven against a reader of all of
+    # them, so nothing was published (`publish`), and the survey's publication falls back to
+    # whole-period figures (surveys.report.results.audited_publication).
+    unproven: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.months:
@@ -432,6 +441,8 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
         if result.passed:
             reasons, result = audited_reasons(table, figures, state.reasons(), cache, history,
                                               unions=now)
+            if result.uncoupled:
+                return _unproven(table, result, history, county_months, rounds, started)
             return Publication(table, figures, result, county_months, rounds,
                                time.perf_counter() - started, reasons=reasons)
         if not state.fix_all(result.exposed):
@@ -439,6 +450,21 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
     # Nothing left to hide near the exposed figures: publish nothing at all (and no reasons).
     return Publication(table, {}, audit(table, {}, history=history), county_months, rounds,
                        time.perf_counter() - started)
+
+
+def _unproven(table: Table, result: AuditResult, history: Sequence[Layer],
+              county_months: bool, rounds: int, started: float, monthly: bool = True,
+              months: tuple[str, ...] = ()) -> Publication:
+    """Nothing published: the figures that passed question by question could not all be read
+    together within the coupling's budget (`result.uncoupled`), so what a reader of every
+    question learns of them is not proven (docs/privacy.md, "Questions read together")."""
+    log.warning("disclosure: figures passed question by question, but reading %s with the "
+                "other questions outgrew the coupling's budget; nothing is published in this "
+                "layout", ", ".join(result.uncoupled),
+                extra={"unproven": list(result.uncoupled), "monthly": monthly})
+    return Publication(table, {}, audit(table, {}, history=history), county_months, rounds,
+                       time.perf_counter() - started, monthly=monthly, months=months,
+                       unproven=list(result.uncoupled))
 
 
 def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reasons,
@@ -505,6 +531,9 @@ def publish_without_months(table: Table) -> Publication:
         result = audit(small, figures, cache=cache)
         if result.passed:
             reasons, result = audited_reasons(small, figures, state.reasons(), cache)
+            if result.uncoupled:
+                return _unproven(small, result, (), False, rounds, started, monthly=False,
+                                 months=table.months)
             break
         if not state.fix_all(result.exposed):
             figures = {}

@@ -432,11 +432,28 @@ def settle(changing: set[Block], audit_of: Callable[[set[Block]], AuditResult],
     While the audit exposes a figure, the changing blocks near it are held back
     (`blocks_to_carry`) and the audit runs again. Each round holds back at least one more
     block, so it ends: with a release that passes, or with nothing left to change (then the
-    last release stands) and the failing result."""
+    last release stands) and the failing result.
+
+    A release that passes question by question, but whose questions could not all be read
+    together within the coupling's budget (the result's `uncoupled`, audit._Joint), is not
+    proven against a reader of all of them: the changing blocks of those questions are held
+    back (`unproven_blocks`), as an exposed figure's are."""
     carry: set[Block] = set()
     while True:
         result = audit_of(changing)
-        if result.passed or not changing:
+        if (result.passed and not result.uncoupled) or not changing:
             return changing, result
-        carry |= blocks_to_carry(result.exposed, changing, sums)
+        if result.passed:
+            carry |= unproven_blocks(result.uncoupled, changing)
+        else:
+            carry |= blocks_to_carry(result.exposed, changing, sums)
         changing = rule(carry)
+
+
+def unproven_blocks(keys: Iterable[str], changing: set[Block]) -> set[Block]:
+    """The changing blocks to hold back when the systems `keys` (question ids, or the
+    respondents') passed alone but were not read with the others: those of their measures;
+    failing that (the earlier times alone outgrow the budget), all. Never empty while
+    anything changes."""
+    keys = set(keys)
+    return {b for b in changing if b[1] in keys} or set(changing)

@@ -399,6 +399,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
                                            floors_until=budget.floors_until)
             if result.months_times is not None and result.months_times < len(layers):
                 months_short.append((result.months_times, len(layers)))
+            if result.passed and result.uncoupled:
+                log.warning("release audit: %s could not be read with the other questions "
+                            "within the coupling's budget; their changing blocks are held back",
+                            ", ".join(result.uncoupled),
+                            extra={"survey": survey.slug, "unproven": list(result.uncoupled)})
             if result.contradicted or result.truth_outside:
                 log.warning("release audit: earlier figures do not all lie under today's "
                             "(aggregates rebuilt or responses removed?)",

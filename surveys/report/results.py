@@ -160,10 +160,13 @@ def breakdown_languages(survey: SurveySnapshot, pub: Publication) -> list[str]:
 
 
 def audited_publication(table: Table) -> Publication:
-    """Months for the areas and the country when the audit of that is affordable now, else
-    whole-period figures only (docs/privacy.md)."""
+    """Months for the areas and the country when the audit of that is affordable now and
+    proves them against a reader of every question at once, else whole-period figures only
+    (docs/privacy.md); those too unproven, nothing (`Publication.unproven` says why)."""
     if affordable(table, MAX_AUDITED_FIGURES):
-        return publish(table)
+        monthly = publish(table)
+        if not monthly.unproven:
+            return monthly
     return publish_without_months(table)
 
 

@@ -295,11 +295,12 @@ def publish_units(tables: Mapping[str, UnitTable],
             if unions or not any(t.unions(pubs[b].figures) for b, t in tables.items()):
                 break
             # The totals agree: audit each publication with its sets of values. Where all
-            # pass, they stand as they are; otherwise one more round publishes every table
-            # with its sets audited from the start.
+            # pass, read with every question too (`uncoupled` empty), they stand as they
+            # are; otherwise one more round publishes every table with its sets audited from
+            # the start (and `publish` publishes nothing it could not read together).
             checked = {b: audit(t, pubs[b].figures, reasons=pubs[b].reasons,
                                 history=history.get(b, ())) for b, t in tables.items()}
-            if all(r.passed for r in checked.values()):
+            if all(r.passed and not r.uncoupled for r in checked.values()):
                 for b, r in checked.items():
                     pubs[b].result = r
                 break

@@ -280,3 +280,54 @@ def test_a_point_seen_before_the_coupling_counts_only_if_it_is_one_of_the_whole(
     system._stacked = None
     assert system._drop_unjoint([len(system.points) - 1])
     assert not any(p is point for p in system.points)
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_figures_past_the_couplings_budget_are_never_published(seed, monkeypatch):
+    """What passed question by question but could not be read with every other question
+    within _Joint.EMBED_BUDGET is not proven against the reader of all of them. Until the
+    second 5 December session `publish` published it all the same, listing the systems only in
+    the result's `uncoupled`; now that layout publishes nothing (`unproven` says why) and the
+    survey's publication falls back to whole-period figures, a smaller system to read
+    together. (Seeds whose publication with months goes past a budget of none, and whose
+    whole-period one does not.)"""
+    from surveys.report import audit as audit_module
+    from surveys.report.disclosure import publish, publish_without_months
+    from surveys.report.results import audited_publication
+
+    t, _current, _earlier = case(seed, 3, 5, 0.7)
+    proven = publish(t)
+    assert proven.figures and not proven.unproven and proven.result.uncoupled == []
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(audit_module._Joint, "EMBED_BUDGET", 0)
+    monthly = publish(t)
+    assert monthly.figures == {} and monthly.reasons == {}
+    assert monthly.unproven and set(monthly.unproven) <= {RESPONDENTS,
+                                                          *(q.id for q in t.questions)}
+    got = audited_publication(t)
+    assert not got.monthly and got.figures and not got.unproven
+    assert got.result.passed and got.result.uncoupled == []
+    assert got.figures == publish_without_months(t).figures
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_a_survey_publishes_only_what_the_coupled_audit_proved(seed, monkeypatch):
+    """Whatever the budget leaves uncoupled, the survey's publication is one the coupled
+    audit proved, or nothing (seeds 5 and 8: both layouts go past a budget of none)."""
+    from surveys.report import audit as audit_module
+    from surveys.report.results import audited_publication
+
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(audit_module._Joint, "EMBED_BUDGET", 0)
+    t, _current, _earlier = case(seed, 3, 5, 0.7)
+    got = audited_publication(t)
+    assert got.result.uncoupled == [] or got.figures == {}
+    if got.figures:
+        assert got.result.passed and not got.unproven
+        # And proven indeed: the same figures pass the audit with no budget to go past.
+        monkeypatch.setattr(audit_module._Joint, "EMBED_BUDGET", 10**9)
+        monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 3)
+        again = audit(got.table, got.figures, reasons=got.reasons)
+        assert again.passed and again.uncoupled == []
+    else:
+        assert got.unproven

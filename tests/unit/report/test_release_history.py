@@ -7,6 +7,8 @@ release passes."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -57,6 +59,7 @@ class Simulation:
         self.releases: list[dict] = []
         self.sizes: dict = {}
         self.at: dict[int, tuple[dict, dict]] = {}
+        self.result = None  # the last audited cut's final audit (`settle`'s)
 
     def table(self, cells: dict) -> Table:
         months = tuple(sorted({m for _c, m in cells})) or (J,)
@@ -119,7 +122,7 @@ class Simulation:
                 current, earlier = self.layers(assemble(changing), time, views)
                 return audit_release(t, current, earlier)
 
-            changing, _result = settle(changing, audit_of, rule, self.sums)
+            changing, self.result = settle(changing, audit_of, rule, self.sums)
             if not changing:
                 return None
         release = assemble(changing)
@@ -593,3 +596,57 @@ def test_a_set_across_places_holds_back_the_blocks_beside_its_places():
     exposed = [Range((UNION + "20+21", UNION + "lang:fi", "q", "n"), SIZE, 3, 0, 3)]
     assert Table.places_in(UNION + "20+21") == ["20", "21"]
     assert blocks_to_carry(exposed, changing, sums) == {("19", "q")}
+
+
+# -- what the questions read together can't prove is not released -----------------------------
+
+def test_a_cut_stores_only_releases_whose_questions_were_read_together(monkeypatch):
+    """A release whose questions pass one at a time, but could not all be read together within
+    the coupling's budget (audit._Joint; here a budget of none), is not proven against the
+    reader of every question. Until the second 5 December session `settle` stored it all the
+    same (the result's `uncoupled` was listed, not acted on); now the changing blocks of those
+    questions are held back until what is released was read together (`unproven_blocks`), or
+    nothing changes and the last release stands. (Seeds 2 and 6: at their second or third cut
+    the budget runs out, one holding back every block, the other some.)"""
+    import sys
+
+    from surveys.report import audit as audit_module
+    from tests.unit.report.test_audit_marginals import AREA_OF, LANGS, MONTHS, QUESTIONS, grow
+
+    class Languages(Simulation):
+        def table(self, cells: dict) -> Table:
+            return Table(self.area_of, MONTHS, self.questions, self.k, cells, LANGS)
+
+    monkeypatch.setattr(audit_module._Joint, "MAX_ROUNDS", 0)
+    monkeypatch.setattr(audit_module._Joint, "EMBED_BUDGET", 0)
+    seen = []
+    real = audit_release
+
+    def recorded(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(sys.modules[__name__], "audit_release", recorded)
+    held_back = 0
+    for seed in (2, 6):
+        rng = random.Random(seed)
+        sim = Languages(AREA_OF, QUESTIONS, 3)
+        cells: dict = {}
+        for time in range(1, 4):
+            cells = grow(rng, cells, rng.choice([3, 8, 20]))
+            seen.clear()
+            wanted = set(changing_blocks({b: sim.sizes[b] for b in sim.releases[-1]},
+                                         sim.block_sizes(sim.table(cells)), sim.sums, sim.k)
+                         ) if sim.releases else set()
+            release = sim.cut(cells, time)
+            if time == 1:
+                continue
+            assert seen, "the cut was audited"
+            if any(r.passed and r.uncoupled for r in seen):
+                held_back += 1
+                if release is None:
+                    continue
+                changed = {b for b, (_f, _r, t) in release.items() if t == time}
+                assert changed != wanted  # not what the release rule alone changes
+            assert sim.result.passed and sim.result.uncoupled == []
+    assert held_back == 2

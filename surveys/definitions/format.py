@@ -111,7 +111,7 @@ def parse_yaml(text: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_loader())  # noqa: S506 (a SafeLoader, see _loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -121,9 +121,34 @@ def parse_yaml(text: str) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
+def _loader():
+    """YAML's safe loader, refusing an impossible date (2027-02-30, which YAML reads as a
+    date) as a YAML error at its line, not a crash."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_yaml_timestamp(self, node):
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError as exc:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{node.value!r} is not a date", node.start_mark) from exc
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+    return Loader
+
+
+# The schema's limits a jsonschema message leaves out ("... is too long"), said after it.
+_LIMITS = {"minItems": "at least {} items", "maxItems": "at most {} items",
+           "maxLength": "at most {} characters"}
+
+
 def _message(err) -> str:
     if err.validator == "pattern" and list(err.absolute_path)[:1] == ["embed_origins"]:
         return f"{err.instance!r} {EMBED_ORIGIN_HELP}"
+    if err.validator in _LIMITS and err.message.endswith(("is too short", "is too long")):
+        return f"{err.message} ({_LIMITS[err.validator].format(err.validator_value)})"
     return err.message
 
 

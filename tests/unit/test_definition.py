@@ -73,6 +73,8 @@ def test_demo_surveys_are_valid():
         (broken("    required: true\n", "    required: true\n    goals: [2, 7]\n"),
          "questions[0].goals", "7 are not among the survey's goals"),
         ("slug: [unclosed", "line 1, column 16", "not valid YAML"),
+        # YAML reads an unquoted date as a date: an impossible one is refused at its line.
+        ("slug: x\nopens_on: 2027-02-30\n", "line 2, column 11", "'2027-02-30' is not a date"),
         ("- just a list", "(top level)", "mapping"),
     ],
 )

@@ -41,26 +41,150 @@ from .views import RULE_TEXTS
 MAX_UPLOAD_BYTES = 512 * 1024
 
 # The validator's messages (English, for the command line) in the user's language: the
-# pattern of each message the builder can meet, and its translation.
+# pattern of each message the builder and the YAML import can meet, and its translation; the
+# first pattern that matches wins, so a specific one comes before a general one. A message
+# that starts with the offending value (the schema's) is matched at its end, so that text in
+# the value can't pass for another message. Every message the validation gives is checked
+# in tests/unit/webapp/test_definition_messages.py.
+
+
+def _unquoted(value: str) -> str:
+    """A value as the validator wrote it (Python's repr), without the quotes of a string."""
+    return value[1:-1] if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"" \
+        else value
+
+
+def _names(listed: str) -> str:
+    """"'a', 'b'" (the validator's list of names) as "a, b"."""
+    return ", ".join(_unquoted(name.strip()) for name in listed.split(","))
+
+
+def _pattern(schema_pattern: str) -> re.Pattern:
+    """The message of a value that does not match `schema_pattern` (the schema's own)."""
+    return re.compile(" does not match " + re.escape(repr(schema_pattern)) + "$")
+
+
+def _type_message(m: re.Match) -> str:
+    return {
+        "string": lambda: _("Write text here (in quotes if it would otherwise be read as a "
+                            "number or a date, e.g. \"06\")."),
+        "integer": lambda: _("Write a whole number."),
+        "boolean": lambda: _("Write true or false."),
+        "array": lambda: _("Write a list here: [a, b], or one item per line, each line "
+                           "starting with a hyphen and a space."),
+        "object": lambda: _("Write named fields here, each as name: value (a text as one line "
+                            "per language, e.g. fi: Kysely)."),
+    }[m[2]]()
+
+
+# What a published survey's new definition may not change (surveys.definitions.lifecycle.
+# shape_changes), each after "the survey is already published; only texts may change: ".
+_BUMP = r": give it version: (\d+) to start a new version of the question"
+_SHAPE_CHANGES: list[tuple[re.Pattern, Any]] = [
+    (re.compile(r"^the scope changed from '(.*)' to '(.*)'$"),
+     lambda m: _("The survey is already published, so its area can't change (it is "
+                 "%(old)s).", old=m[1])),
+    (re.compile(r"^the organisation changed$"),
+     lambda m: _("The survey is already published, so its organisation can't change.")),
+    (re.compile(r"^question '(.*)' was removed$"),
+     lambda m: _("The survey is already published, so question %(id)s can't be removed.",
+                 id=m[1])),
+    (re.compile(r"^the order of the questions changed$"),
+     lambda m: _("The survey is already published, so the order of its questions can't "
+                 "change.")),
+    (re.compile(r"^question '(.*)' was added$"),
+     lambda m: _("The survey is already published, so no question can be added (%(id)s).",
+                 id=m[1])),
+    (re.compile(r"^question '(.*)' is at version (\d+); its version can't go back to (\d+)$"),
+     lambda m: _("Question %(id)s is at version %(was)s already; its version can't go back "
+                 "to %(now)s.", id=m[1], was=m[2], now=m[3])),
+    (re.compile(r"^question '(.*)' changed type from (\w+) to (\w+)" + _BUMP),
+     lambda m: _("The survey is already published, so question %(id)s can't change its type "
+                 "from %(old)s to %(new)s. To change it, give it version %(n)s: the answers "
+                 "so far stay with the earlier version.",
+                 id=m[1], old=TYPE_NAMES.get(m[2], m[2]), new=TYPE_NAMES.get(m[3], m[3]),
+                 n=m[4])),
+    (re.compile(r"^the choices of question '(.*)' changed from .*" + _BUMP),
+     lambda m: _("The survey is already published, so the choices of question %(id)s can't "
+                 "change. To change them, give it version %(n)s: the answers so far stay "
+                 "with the earlier version.", id=m[1], n=m[2])),
+    (re.compile(r"^the range of question '(.*)' changed" + _BUMP),
+     lambda m: _("The survey is already published, so the range of question %(id)s can't "
+                 "change. To change it, give it version %(n)s: the answers so far stay with "
+                 "the earlier version.", id=m[1], n=m[2])),
+]
+
+
+def _shape_change(m: re.Match) -> str:
+    for pattern, translate in _SHAPE_CHANGES:
+        found = pattern.search(m[1])
+        if found:
+            return translate(found)
+    return _("The survey is already published; only its texts may change (%(what)s).",
+             what=m[1])
+
+
 _MESSAGES: list[tuple[re.Pattern, Any]] = [
-    (re.compile(r"'(\w+)' is a required property"),
-     lambda m: _("Required field %(field)s is missing.", field=m[1])),
+    # surveys.definitions.format.parse_yaml
+    (re.compile(r"'(.*)' is not a date$"),
+     lambda m: _("%(value)s is not a date in the calendar; check the day and the month.",
+                 value=m[1])),
+    (re.compile(r"^not valid YAML: "),
+     lambda m: _("The file is not valid YAML here: check the indentation, the colons, the "
+                 "quotes and the brackets.")),
+    (re.compile(r"^a survey definition must be a mapping$"),
+     lambda m: _("The file must describe one survey: fields such as slug:, title: and "
+                 "questions: at the top level, each at the start of its line.")),
+    # The rules the schema can't say (surveys.definitions.format._rule_errors).
+    (re.compile(r"unknown county code"),
+     lambda m: _("Unknown county.")),
     (re.compile(r"missing text in the default language '(\w+)'"),
      lambda m: _("Write this text in the source language (%(lang)s).", lang=m[1])),
+    (re.compile(r"^language\(s\) (.*) not in the survey's languages$"),
+     lambda m: _("Text in a language the survey does not have (%(langs)s): add the language "
+                 "to the survey or remove the text.", langs=m[1])),
+    (re.compile(r"^open data needs a description in the default language '(\w+)'"),
+     lambda m: _("Open data needs a description of the survey in the source language "
+                 "(%(lang)s): write one, or do not publish the results as open data.",
+                 lang=m[1])),
+    (re.compile(r"^the id '(.*)' is too long for a version: at most (\d+) characters$"),
+     lambda m: _("The id %(id)s is too long for a new version: shorten it to at most %(n)s "
+                 "characters.", id=m[1], n=m[2])),
+    (re.compile(r"^ids ending in __v<number> name a question's version: '(.*)' needs "
+                r"version: (\d+) \(or write the id '(.*)' with its version\)$"),
+     lambda m: _("An id ending in __v and a number names a question's version: give "
+                 "%(id)s the version %(n)s, or write the id as %(base)s with its version.",
+                 id=m[1], n=m[2], base=m[3])),
     (re.compile(r"duplicate question id '(.*)'"),
      lambda m: _("Two questions have the id %(id)s; each needs its own.", id=m[1])),
     (re.compile(r"duplicate choice '(.*)'"),
      lambda m: _("Two choices have the id %(id)s; each needs its own.", id=m[1])),
-    (re.compile(r"'(.*)' is reserved"),
+    (re.compile(r"^'(.*)' is reserved$"),
      lambda m: _("The id %(id)s is reserved; choose another.", id=m[1])),
-    (re.compile(r"a (\w+) question needs choices"),
+    (re.compile(r"^a (\w+) question needs choices$"),
      lambda m: _("This question needs at least two choices.")),
+    (re.compile(r"^a (\w+) question takes no choices$"),
+     lambda m: _("Only a single- or multiple-choice question has choices: remove them or "
+                 "change the question's type.")),
     (re.compile(r"a number question needs min and max"),
      lambda m: _("A number question needs a smallest and a largest value.")),
     (re.compile(r"min is greater than max"),
      lambda m: _("The smallest value is greater than the largest.")),
     (re.compile(r"a number range may span at most 1000 values"),
      lambda m: _("A number range may span at most 1000 values.")),
+    (re.compile(r"^bands must follow each other from min to max"),
+     lambda m: _("The bands must follow each other without gaps from the smallest to the "
+                 "largest value, e.g. [[15, 29], [30, 64], [65, 110]].")),
+    (re.compile(r"^a (\w+) question takes no min/max/bands$"),
+     lambda m: _("Only a number question has a smallest and a largest value or bands: "
+                 "remove them or change the question's type.")),
+    (re.compile(r"^goal\(s\) (.*) are not among the survey's goals$"),
+     lambda m: _("The survey does not have these goals of the question: %(goals)s. Add them "
+                 "to the survey's goals or remove them from the question.", goals=m[1])),
+    (re.compile(r"^only text questions take max_length$"),
+     lambda m: _("Only a free-text question has a maximum length: remove it or change the "
+                 "question's type.")),
+    # Staff surveys (surveys.definitions.format._staff_rule_errors, lifecycle).
     (re.compile(r"a staff survey needs organisation"),
      lambda m: _("A staff survey needs its organisation.")),
     (re.compile(r"only staff surveys name an organisation"),
@@ -70,36 +194,86 @@ _MESSAGES: list[tuple[re.Pattern, Any]] = [
                  "county's organisation.", code=m[1])),
     (re.compile(r"a staff survey's scope is its organisation's county code"),
      lambda m: _("A staff survey's area is its organisation's county.")),
-    (re.compile(r"unknown county code"),
-     lambda m: _("Unknown county.")),
-    (re.compile(r"does not match '\^\[a-z\]"),
+    (re.compile(r"^only staff surveys have breakdown questions$"),
+     lambda m: _("Only a staff survey's results can be broken down by a question: remove the "
+                 "breakdown or make this a staff survey.")),
+    (re.compile(r"^only single-choice questions can be breakdowns$"),
+     lambda m: _("Results can be broken down only by a one-choice question: change the "
+                 "question's type or remove the breakdown.")),
+    (re.compile(r"^a breakdown question has at most (\d+) choices"),
+     lambda m: _("A question the results are broken down by may have at most %(n)s choices "
+                 "(every combination of its values is checked in every unit): combine some "
+                 "choices.", n=m[1])),
+    # The schema's (jsonschema) messages, most of them after the offending value.
+    (re.compile(r"^'(\w+)' is a required property$"),
+     lambda m: _("Required field %(field)s is missing.", field=m[1])),
+    (re.compile(r"^Additional properties are not allowed \((.*) was unexpected\)$"),
+     lambda m: _("Unknown field %(name)s: remove it or correct its spelling.",
+                 name=_names(m[1]))),
+    (re.compile(r"^Additional properties are not allowed \((.*) were unexpected\)$"),
+     lambda m: _("Unknown fields %(names)s: remove them or correct their spelling.",
+                 names=_names(m[1]))),
+    (re.compile(r"^(.*) is not one of \[(.*)\]$", re.DOTALL),
+     lambda m: _("The value %(value)s is not allowed here; use one of: %(choices)s.",
+                 value=_unquoted(m[1]), choices=_names(m[2]))),
+    (re.compile(r"^(.*) is not of type '(string|integer|boolean|array|object)'$", re.DOTALL),
+     _type_message),
+    (_pattern("^[a-z][a-z0-9_]{0,62}$"),
      lambda m: _("An id starts with a lowercase letter a–z and has only lowercase letters, "
                  "digits and underscores.")),
-    (re.compile(r"does not match '\^\[a-z0-9\]\+"),
+    (_pattern("^[a-z0-9]+(-[a-z0-9]+)*$"),
      lambda m: _("The address name has only lowercase letters a–z, digits and single "
                  "hyphens.")),
-    (re.compile(r"should be non-empty|does not have enough properties|is too short"),
+    (_pattern("^(national|[0-9]{2})$"),
+     lambda m: _("Write national or a county's two-digit code in quotes, e.g. \"06\".")),
+    (_pattern("^[A-Za-z0-9_.-]{1,40}$"),
+     lambda m: _("An organisation code has letters, digits and . _ - only, at most 40.")),
+    (_pattern("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+     lambda m: _("Write the date as YYYY-MM-DD.")),
+    (re.compile(" " + re.escape(defs.EMBED_ORIGIN_HELP) + "$"),
+     lambda m: _("Write the website's address as https://www.example.fi (lowercase, no path, "
+                 "no slash at the end), or https://*.example.fi for all its subdomains.")),
+    (re.compile(r"is too short \(at least (\d+) items\)$"),
+     lambda m: _("This list needs at least %(n)s items; add the missing ones.", n=m[1])),
+    (re.compile(r"is too long \(at most (\d+) items\)$"),
+     lambda m: _("This list may have at most %(n)s items; remove some.", n=m[1])),
+    (re.compile(r"is too long \(at most (\d+) characters\)$"),
+     lambda m: _("This may be at most %(n)s characters long; shorten it.", n=m[1])),
+    (re.compile(r"(should be non-empty|does not have enough properties|is too short)$"),
      lambda m: _("This is empty; fill it in.")),
-    (re.compile(r"is less than the minimum of (\d+)"),
+    (re.compile(r"has non-unique elements$"),
+     lambda m: _("A value appears twice in this list; list each only once.")),
+    (re.compile(r"is less than the minimum of (-?\d+)$"),
      lambda m: _("The smallest allowed value is %(n)s.", n=m[1])),
-    (re.compile(r"is greater than the maximum of (\d+)"),
+    (re.compile(r"is greater than the maximum of (-?\d+)$"),
      lambda m: _("The largest allowed value is %(n)s.", n=m[1])),
-    (re.compile(r"is too long"),
-     lambda m: _("This has too many items.")),
+    # The dates and the builder's own number fields.
     (re.compile(r"the close date must be after the open date"),
      lambda m: _("The close date must be after the open date.")),
-    (re.compile(r"is not a date|does not match '\^\[0-9\]\{4\}"),
-     lambda m: _("Write the date as YYYY-MM-DD.")),
     (re.compile(r"^" + builder_form.NOT_A_NUMBER + "$"),
      lambda m: _("Write a whole number.")),
-    (re.compile(r"the survey is already published; only texts may change: (.*)"),
-     lambda m: _("The survey is already published; only its texts may change (%(what)s).",
-                 what=m[1])),
-    (re.compile(r"the survey is already published; the threshold may be raised"),
+    # The life cycle (surveys.definitions.lifecycle.import_survey) and language rights.
+    (re.compile(r"^the survey is already published; only texts may change: (.*)$", re.DOTALL),
+     _shape_change),
+    (re.compile(r"^the survey is already published; the threshold may be raised but not "
+                r"lowered below (\d+)$"),
      lambda m: _("The survey is already published; its threshold may be raised but not "
-                 "lowered.")),
+                 "lowered below %(n)s.", n=m[1])),
     (re.compile(r"^(\w+): texts missing \((.*)\); the survey is open"),
      lambda m: _("The survey is open, so every text is needed in %(lang)s.", lang=m[1])),
+    (re.compile(r"^a national citizen survey must be complete in Finnish and Swedish; "
+                r"missing: (.*) \(Language Act 423/2003\)$"),
+     lambda m: _("%(rule)s Texts are missing in: %(langs)s.", rule=RULE_TEXTS["national"],
+                 langs=m[1])),
+    (re.compile(r"^a citizen survey for a bilingual county must be complete in Finnish and "
+                r"Swedish; missing: (.*) \(Language Act 423/2003\)$"),
+     lambda m: _("%(rule)s Texts are missing in: %(langs)s.",
+                 rule=RULE_TEXTS["bilingual_county"], langs=m[1])),
+    (re.compile(r"^a citizen survey for a county with Sámi homeland municipalities must be "
+                r"complete in Northern, Inari and Skolt Sámi; missing: (.*) "
+                r"\(Sámi Language Act 1086/2003\)$"),
+     lambda m: _("%(rule)s Texts are missing in: %(langs)s.",
+                 rule=RULE_TEXTS["sami_homeland"], langs=m[1])),
 ]
 
 TYPE_NAMES = {

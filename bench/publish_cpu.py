@@ -8,6 +8,13 @@ across a sum's hidden places audited as groups, `Table.unions`, since the 5 Dece
 
     .venv/bin/python -m bench.publish_cpu [--flag joint] [--respondents 300 2000]
         [--county 19] [--national]
+    .venv/bin/python -m bench.publish_cpu --served [--respondents 300 2000 20000]
+        [--languages 3 6]
+
+`--served`: instead, the publication the site serves (surveys.report.results.
+audited_publication: months for the areas and the country only where affordable and proven,
+else whole-period figures), national, in the benchmark's three languages or all six offered:
+its CPU seconds, its layout and how many figures it publishes.
 
 Pure (no database, no Redis), on the synthetic survey of bench/audit_cpu.py (22 counties in 5
 areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): `--county CODE` puts
@@ -29,7 +36,9 @@ from surveys.definitions.format import load, reported_questions
 from surveys.report import audit as audit_mod
 from surveys.report import disclosure
 from surveys.report.audit import Table
-from surveys.report.results import question_model
+from surveys.report.results import audited_publication, question_model
+
+ALL_LANGS = ("en", "fi", "se", "smn", "sms", "sv")
 
 
 def publication(n: int, county: str | None, flag: str, on: bool) -> tuple[float, dict]:
@@ -59,6 +68,21 @@ def publication(n: int, county: str | None, flag: str, on: bool) -> tuple[float,
         Table.audit_unions = True
 
 
+def served(n: int, langs: tuple[str, ...]) -> str:
+    definition = load(DEMO.read_text("utf-8"))
+    questions = reported_questions(definition)
+    models = tuple(question_model(q) for q in questions)
+    area_of = counties()
+    cells = plain(respondents(n, MONTHS, area_of, questions, random.Random(1), langs))
+    table = Table(area_of, MONTHS, models, THRESHOLD, cells, langs)
+    started = time.process_time()
+    pub = audited_publication(table)
+    seconds = time.process_time() - started
+    layout = "months" if pub.monthly else "whole period"
+    return (f"{n} respondents nationally, {len(langs)} languages: {seconds:.2f} s, {layout}, "
+            f"{len(pub.figures)} figures" + (f", unproven {pub.unproven}" if pub.unproven else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--flag", choices=["joint", "respondents_everywhere", "unions"],
@@ -67,7 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--county", default="19")
     parser.add_argument("--national", action="store_true",
                         help="also the national survey of each size (minutes)")
+    parser.add_argument("--served", action="store_true",
+                        help="time the publication the site serves instead (see above)")
+    parser.add_argument("--languages", type=int, nargs="+", choices=[3, 6], default=[3, 6])
     args = parser.parse_args(argv)
+    if args.served:
+        for n in args.respondents:
+            for count in args.languages:
+                print(served(n, LANGS if count == 3 else ALL_LANGS), flush=True)
+        return 0
     places = [args.county] + ([None] if args.national else [])
     publication(50, args.county, args.flag, True)  # imports and solver set-up, untimed
     for n in args.respondents:

@@ -1888,6 +1888,11 @@ class AuditResult:
     # Above history.MAX_MONTHLY_CELLS: how many earlier times were audited with their months
     # (on the marginals), the newest; every time is audited without (None: not split).
     months_times: int | None = None
+    # The questions were read together through the respondents' marginals, not their cells
+    # (`_Joint` on the marginals): each range holds the attacker's but may be wider than the
+    # whole system's, so a figure may pass that the cells would fail (docs/privacy.md, "Not
+    # yet"; bench/marginals_gap.py measures how often).
+    joint_on_marginals: bool = False
 
     @property
     def exposed(self) -> list[Range]:
@@ -2116,9 +2121,12 @@ def audit(table: Table, published: Mapping[Figure, float], *,
             floors_at, basis, in_sets, lift, alone)
         programs += solved
         ranges = _narrowest([*ranges, *more], k, full_ranges)
+        on_marginals = basis == "marginals"
+    else:
+        on_marginals = False
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
                        earlier_solved=layers_solved, relaxed=relaxed,
-                       uncoupled=sorted(set(uncoupled)))
+                       uncoupled=sorted(set(uncoupled)), joint_on_marginals=on_marginals)
 
 
 def _audit_joint(table: Table, published: Mapping[Figure, float],

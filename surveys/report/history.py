@@ -298,6 +298,7 @@ def _both(fine: AuditResult, coarse: AuditResult) -> AuditResult:
     fine.programs += coarse.programs
     for name in ("contradicted", "truth_outside", "relaxed", "uncoupled"):
         setattr(fine, name, sorted({*getattr(fine, name), *getattr(coarse, name)}))
+    fine.joint_on_marginals = fine.joint_on_marginals or coarse.joint_on_marginals
     fine.earlier_solved = max(fine.earlier_solved, coarse.earlier_solved)
     return fine
 

@@ -43,6 +43,10 @@ def _how_solved(result) -> None:
                    "questions (past the coupling's budget, audit._Joint) for "
                    f"{_systems(result.uncoupled)} (docs/privacy.md, \"Questions read "
                    "together\")")
+    if result.joint_on_marginals:
+        click.echo("note: the questions were read together through the respondents' "
+                   "marginals, not their cells (audit._Joint): a range may be wider than "
+                   "an attacker's (docs/privacy.md, \"Not yet\")")
 
 
 def _print_ranges(result, k: int) -> None:

@@ -190,6 +190,31 @@ def test_on_the_marginals_the_coupled_ranges_hold_the_whole_systems(history):
         assert r.low >= a.low - 1e-5 and r.high <= a.high + 1e-5, (r.figure, r.rule)
 
 
+def test_a_coupling_on_the_marginals_says_so_where_it_lets_through_what_the_cells_fail():
+    """The relaxation docs/privacy.md lists under "Not yet" (bench/marginals_gap.py): on the
+    marginals the questions are read together through the respondents' marginals, and a
+    county's month may then pass that the whole system exposes. The result says how it was
+    read (`joint_on_marginals`), for the operator's audit and the cut's log."""
+    import random
+
+    rng = random.Random(19)  # bench/marginals_gap.py's seed 19
+    times, k, share = rng.randint(1, 3), rng.randint(3, 5), rng.choice([0.4, 0.7, 0.9])
+    t, current, earlier = case(19, times, k, share)
+    cells = audit(t, current, history=earlier, full_ranges=True)
+    marginals = audit(t, current, history=earlier, full_ranges=True, basis="marginals")
+    figure = ("c4", "2026-01", "m", COUNT + "y")
+    on_cells = next(r for r in cells.ranges if r.figure == figure)
+    on_marginals = next(r for r in marginals.ranges if r.figure == figure)
+    assert on_cells.low == pytest.approx(1) and not on_cells.ok(t.threshold)
+    assert on_marginals.low == pytest.approx(0) and on_marginals.ok(t.threshold)
+    assert on_cells.low == pytest.approx(Reference(t, current, earlier).range(
+        figure, on_cells.rule)[0], abs=1e-5)
+    assert marginals.joint_on_marginals and not cells.joint_on_marginals
+    alone = audit(t, current, history=earlier, full_ranges=True, basis="marginals",
+                  joint=False)
+    assert not alone.joint_on_marginals
+
+
 @pytest.mark.parametrize("seed", [1, 3])
 def test_questions_put_whole_into_a_system_give_the_same_ranges(seed, monkeypatch):
     """Past _Joint.MAX_ROUNDS a question that still fails is embedded whole instead of cut

@@ -23,3 +23,15 @@ def test_systems_left_alone_past_the_budget_are_named(capsys, monkeypatch):
     assert note.startswith("note: audited one question at a time")
     for key in result.uncoupled:
         assert (key if key != audit_module.RESPONDENTS else "the respondents") in note, note
+
+
+def test_questions_read_together_on_the_marginals_are_said_to_be(capsys):
+    """A cut's months on the marginals (history.audit_release above MAX_MONTHLY_CELLS) read the
+    questions together through the respondents' marginals only: a relaxation, said."""
+    t, current, earlier = case(19, 3, 5, 0.7)
+    _how_solved(audit_module.audit(t, current, history=earlier, full_ranges=True))
+    assert "marginals, not their cells" not in capsys.readouterr().out
+    _how_solved(audit_module.audit(t, current, history=earlier, full_ranges=True,
+                                   basis="marginals"))
+    assert "note: the questions were read together through the respondents' marginals, not " \
+        "their cells" in capsys.readouterr().out

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, write_po
 
 from surveys.languages import LANGUAGES
-from surveys.languages.catalogs import text_problems
+from surveys.languages.catalogs import text_faults
 
 from . import format as defs
 
@@ -25,12 +27,70 @@ SAMI = ("se", "smn", "sms")
 COMPLETE, DRAFT, MISSING = "complete", "draft", "missing"
 
 
-class PoImportError(ValueError):
-    """The PO file can't be imported; `errors` lists what is wrong, one line each."""
+# What can be wrong with a PO import, each kind in English for the command line (`palaute
+# surveys import-po`); the web pages say each kind in the user's language (webapp.admin.
+# translations.problem_in_user_language), from its code and params.
+PROBLEMS: dict[str, str] = {
+    # The file (read).
+    "unreadable": "not a readable PO file: {reason}",
+    # The file's language (apply_po, lifecycle.import_po).
+    "no_language": "the PO header has no Language: it must say the language of the "
+                   "translations",
+    "language": "the PO header's Language is {found!r}; expected one of {expected}",
+    "source_language": "{lang!r} is the survey's default language, the source of msgids",
+    "wrong_language": "the PO file is in {found!r}; this link is for {expected!r} only",
+    # One entry (apply_po): `line` and, once the entry's text is known, `context`.
+    "plural": "plural forms are not used in survey texts",
+    "unknown_context": "unknown msgctxt {context!r}: no such text in the survey",
+    "duplicate_context": "msgctxt {context!r} appears twice",
+    "unknown_msgid": "unknown msgid for {context}: it is not the survey's current {source} "
+                     "text (export a fresh PO file)",
+    "placeholders": "placeholders differ: expected {expected}, found {found}",
+    "tags": "HTML tags differ: expected {expected}, found {found}",
+    # The survey with the translations merged in (format.validate: `path`, its English message).
+    "definition": "{message}",
+    # The survey (lifecycle.import_po).
+    "no_survey": "no survey {slug!r}",
+    "open_incomplete": "the survey is already open, so {lang!r} can be added only with every "
+                       "text translated; missing: {missing}",
+}
 
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("; ".join(errors))
+
+@dataclass(frozen=True)
+class PoProblem:
+    """One thing wrong with a PO import: its kind (a key of PROBLEMS), the values the message
+    names, and where: the entry's `line` in the file and its `context` (msgctxt, the text's
+    field path) when known; a problem of the whole file has neither. str(): in English."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+    context: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in PROBLEMS:
+            raise ValueError(f"unknown PO problem {self.code!r}")
+
+    def message(self) -> str:
+        """The problem in English, without where it is."""
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        return PROBLEMS[self.code].format(**params)
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else ""
+        if self.context:
+            where = f"{where} ({self.context})" if where else self.context
+        return f"{where}: {self.message()}" if where else self.message()
+
+
+class PoImportError(ValueError):
+    """The PO file can't be imported: `problems` says what is wrong, `errors` the same in
+    English, one line each."""
+
+    def __init__(self, problems: list[PoProblem]):
+        self.problems = problems
+        self.errors = [str(p) for p in problems]
+        super().__init__("; ".join(self.errors))
 
 
 def text_fields(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, str], str]]:
@@ -87,8 +147,13 @@ def export_po(definition: dict[str, Any], lang: str, slug: str) -> bytes:
 def read(file: IO[bytes]) -> Catalog:
     try:
         return read_po(file, abort_invalid=True)
-    except Exception as exc:  # babel raises PoFileError or decoding errors
-        raise PoImportError([f"not a readable PO file: {exc}"]) from exc
+    except PoFileError as exc:
+        # babel counts lines from 0 and appends " on <that number>" to its message.
+        reason = re.sub(r" on \d+$", "", str(exc))
+        raise PoImportError([PoProblem("unreadable", {"reason": reason},
+                                       line=exc.lineno + 1)]) from exc
+    except Exception as exc:  # decoding errors and the like
+        raise PoImportError([PoProblem("unreadable", {"reason": str(exc)})]) from exc
 
 
 def apply_po(definition: dict[str, Any], catalog: Catalog,
@@ -100,48 +165,50 @@ def apply_po(definition: dict[str, Any], catalog: Catalog,
     yet is added to its languages; publishing then requires it to be complete.
     """
     lang = str(catalog.locale) if catalog.locale else ""
+    if not lang:
+        raise PoImportError([PoProblem("no_language")])
     if lang not in LANGUAGES:
-        raise PoImportError([
-            f"the PO header's Language is {lang or 'missing'!r}; expected one of "
-            f"{', '.join(LANGUAGES)}"
-        ])
+        raise PoImportError([PoProblem("language", {"found": lang,
+                                                    "expected": ", ".join(LANGUAGES)})])
     source = definition["languages"][0]
     if lang == source:
-        raise PoImportError([f"{lang!r} is the survey's default language, the source of msgids"])
+        raise PoImportError([PoProblem("source_language", {"lang": lang})])
     new = copy.deepcopy(definition)
     fields = {path: text for path, text, _ in text_fields(new)}
-    errors: list[str] = []
+    problems: list[PoProblem] = []
+    lines: dict[str, int | None] = {}
     changed = 0
-    seen: set[str] = set()
     for message in catalog:
         if not message.id:
             continue
-        where = f"line {message.lineno}" if message.lineno else "entry"
+        line = message.lineno or None
         if not isinstance(message.id, str):
-            errors.append(f"{where}: plural forms are not used in survey texts")
+            problems.append(PoProblem("plural", line=line))
             continue
         path = message.context
         if path is None or path not in fields:
-            errors.append(f"{where}: unknown msgctxt {path!r}: no such text in the survey")
+            problems.append(PoProblem("unknown_context", {"context": path}, line=line))
             continue
-        if path in seen:
-            errors.append(f"{where}: msgctxt {path!r} appears twice")
+        if path in lines:
+            problems.append(PoProblem("duplicate_context", {"context": path}, line=line))
             continue
-        seen.add(path)
+        lines[path] = line
         expected = defs.localized(fields[path], source)
         if message.id != expected:
-            errors.append(f"{where}: unknown msgid for {path}: it is not the survey's current "
-                          f"{source} text (export a fresh PO file)")
+            problems.append(PoProblem("unknown_msgid", {"context": path, "source": source},
+                                      line=line))
             continue
         if not message.string or message.fuzzy:
             continue
         translation = str(message.string)
-        errors += [f"{where} ({path}): {p}" for p in text_problems(message.id, translation)]
+        problems += [PoProblem(f.kind, {"expected": f.expected, "found": f.found},
+                               line=line, context=path)
+                     for f in text_faults(message.id, translation)]
         if fields[path].get(lang) != translation:
             fields[path][lang] = translation
             changed += 1
-    if errors:
-        raise PoImportError(errors)
+    if problems:
+        raise PoImportError(problems)
     if lang not in new["languages"]:
         new["languages"] = [*new["languages"], lang]
     if not new.get("description"):
@@ -149,8 +216,20 @@ def apply_po(definition: dict[str, Any], catalog: Catalog,
     try:
         validated = defs.validate(new, region_codes)
     except defs.DefinitionError as exc:
-        raise PoImportError([f"{p}: {m}" for p, m in exc.errors]) from exc
+        raise PoImportError([_definition_problem(p, m, lang, lines)
+                             for p, m in exc.errors]) from exc
     return validated, lang, changed
+
+
+def _definition_problem(path: str, message: str, lang: str,
+                        lines: dict[str, int | None]) -> PoProblem:
+    """The validator's (path, message) about the merged survey, at the PO entry of the text
+    when the path is one (`questions[0].text.sv`: the entry `questions[0].text`)."""
+    context, _dot, text_lang = path.rpartition(".")
+    if text_lang == lang and context in lines:
+        return PoProblem("definition", {"path": path, "message": message},
+                         line=lines[context], context=context)
+    return PoProblem("definition", {"path": path, "message": message}, context=path)
 
 
 def language_state(definition: dict[str, Any], lang: str) -> tuple[str, int]:

@@ -19,7 +19,7 @@ from surveys.staff import mailing, units
 
 from . import format as defs
 from . import language_rights as rights
-from .content_po import SAMI, PoImportError, apply_po
+from .content_po import SAMI, PoImportError, PoProblem, apply_po
 from .lookup import find
 
 # The project's decision: every survey gets a close date, so retention always starts. Without
@@ -295,11 +295,11 @@ def import_po(session: Session, slug: str, catalog: Catalog, *, only_lang: str |
     """
     survey = find(session, slug)
     if survey is None:
-        raise PoImportError([f"no survey {slug!r}"])
+        raise PoImportError([PoProblem("no_survey", {"slug": slug})])
     found = str(catalog.locale) if catalog.locale else ""
     if only_lang is not None and found != only_lang:
-        raise PoImportError([f"the PO file is in {found or 'no language'!r}; this link is for "
-                             f"{only_lang!r} only"])
+        raise PoImportError([PoProblem("wrong_language", {"found": found, "expected": only_lang})
+                             if found else PoProblem("no_language")])
     offered = set(survey.definition["languages"])
     new, lang, changed = apply_po(survey.definition, catalog, region_codes(session))
     if changed and review is not None:
@@ -307,10 +307,8 @@ def import_po(session: Session, slug: str, catalog: Catalog, *, only_lang: str |
         if state is not None:
             new["translation_review"] = {**(new.get("translation_review") or {}), lang: state}
     if survey.status != "draft" and lang not in offered and defs.missing_texts(new, lang):
-        raise PoImportError([
-            f"the survey is already open, so {lang!r} can be added only with every text "
-            f"translated; missing: {', '.join(defs.missing_texts(new, lang))}"
-        ])
+        raise PoImportError([PoProblem("open_incomplete", {
+            "lang": lang, "missing": ", ".join(defs.missing_texts(new, lang))})])
     survey.definition = new
     session.flush()
     return lang, changed

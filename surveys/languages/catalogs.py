@@ -143,18 +143,34 @@ def tags(text: str) -> Counter[str]:
     )
 
 
-def text_problems(source: str, translation: str) -> list[str]:
+@dataclass(frozen=True)
+class TextFault:
+    """How a translation breaks its source's placeholders or HTML: `kind` "placeholders" or
+    "tags", and what the source has and the translation has (sorted, repeats kept; a tag is
+    its name, a closing one "/name")."""
+    kind: str
+    expected: tuple[str, ...]
+    found: tuple[str, ...]
+
+    def __str__(self) -> str:
+        what = {"placeholders": "placeholders", "tags": "HTML tags"}[self.kind]
+        return f"{what} differ: expected {list(self.expected)}, found {list(self.found)}"
+
+
+def text_faults(source: str, translation: str) -> list[TextFault]:
     """How `translation` breaks the placeholders or HTML of `source` (empty: it doesn't)."""
-    problems = []
-    want, got = placeholders(source), placeholders(translation)
-    if want != got:
-        problems.append(f"placeholders differ: expected {sorted(want.elements())}, "
-                        f"found {sorted(got.elements())}")
-    want_tags, got_tags = tags(source), tags(translation)
-    if want_tags != got_tags:
-        problems.append(f"HTML tags differ: expected {sorted(want_tags.elements())}, "
-                        f"found {sorted(got_tags.elements())}")
-    return problems
+    faults = []
+    for kind, count in (("placeholders", placeholders), ("tags", tags)):
+        want, got = count(source), count(translation)
+        if want != got:
+            faults.append(TextFault(kind, tuple(sorted(want.elements())),
+                                    tuple(sorted(got.elements()))))
+    return faults
+
+
+def text_problems(source: str, translation: str) -> list[str]:
+    """text_faults, one English line each."""
+    return [str(fault) for fault in text_faults(source, translation)]
 
 
 def _short(msgid: str | tuple[str, ...]) -> str:

@@ -17,6 +17,8 @@ nowhere (surveys.accounts.translator_links).
 from __future__ import annotations
 
 import io
+from collections import Counter
+from collections.abc import Callable
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,6 +33,7 @@ from ..extensions import get_db, now, settings
 from . import auth
 from .access import allowed, requires
 from .blueprints import bp
+from .builder import message_in_user_language
 from .views import STATE_NAMES
 
 MAX_PO_BYTES = 512 * 1024
@@ -110,14 +113,99 @@ def read_upload(only_lang: str | None = None):
         return None, _("The file is too large.")
     try:
         return content_po.read(io.BytesIO(raw)), None
-    except content_po.PoImportError:
-        return None, _("The file is not a readable PO file.")
+    except content_po.PoImportError as exc:
+        return None, " ".join(problem_in_user_language(p) for p in exc.problems)
+
+
+def _listed(items: Counter, tag: bool) -> str:
+    """Placeholders as "%(a)s, %(b)s"; tag names as tags, each opening one before its
+    closing one: "<b>, </b>"."""
+    if not tag:
+        return ", ".join(sorted(items.elements()))
+    names = sorted(items.elements(), key=lambda t: (t.lstrip("/"), t.startswith("/")))
+    return ", ".join(f"<{name}>" for name in names)
+
+
+def _differences(p: dict, tag: bool) -> str:
+    """What a translation lacks of its source's placeholders or tags, and what it adds."""
+    lacks = Counter(p["expected"]) - Counter(p["found"])
+    adds = Counter(p["found"]) - Counter(p["expected"])
+    said = []
+    if lacks and tag:
+        said.append(_("The translation lacks these HTML tags of the source text: %(tags)s. "
+                      "Keep every tag of the source text.", tags=_listed(lacks, tag)))
+    elif lacks:
+        said.append(_("The translation lacks these placeholders of the source text: %(names)s. "
+                      "Copy them into the translation as they are.",
+                      names=_listed(lacks, tag)))
+    if adds and tag:
+        said.append(_("The translation has HTML tags that the source text does not: %(tags)s. "
+                      "Remove them.", tags=_listed(adds, tag)))
+    elif adds:
+        said.append(_("The translation has placeholders that the source text does not: "
+                      "%(names)s. Remove them, or write them as in the source text.",
+                      names=_listed(adds, tag)))
+    return " ".join(said)
+
+
+# Each kind of PO-import problem (surveys.definitions.content_po.PROBLEMS) in the user's
+# language, from its params; every one is checked in tests/unit/webapp/test_po_messages.py.
+_PROBLEMS: dict[str, Callable[[dict], str]] = {
+    "unreadable": lambda p: _("The file is not a readable PO file."),
+    "no_language": lambda p: _(
+        "The PO file does not say its language (Language in its header): set the language "
+        "of the translation in your PO editor and save the file again."),
+    "language": lambda p: _(
+        "The language of the PO file, %(found)s, is not one of the platform's languages: "
+        "%(languages)s.", found=p["found"], languages=p["expected"]),
+    "source_language": lambda p: _(
+        "The PO file is in %(lang)s, the survey's source language: translations must be in "
+        "another language.", lang=p["lang"]),
+    "wrong_language": lambda p: _(
+        "The PO file is in %(found)s, but this link is for translations into %(lang)s only.",
+        found=p["found"], lang=p["expected"]),
+    "plural": lambda p: _("Survey texts have no plural forms (msgid_plural): remove them."),
+    "unknown_context": lambda p: _(
+        "The survey has no text %(context)s (msgctxt): download a fresh PO file and "
+        "translate in it.", context=p["context"]) if p["context"] else _(
+        "The entry has no msgctxt, which says where the text is in the survey: download a "
+        "fresh PO file and translate in it."),
+    "duplicate_context": lambda p: _(
+        "The text %(context)s (msgctxt) is in the file twice; keep one.",
+        context=p["context"]),
+    "unknown_msgid": lambda p: _(
+        "The source text (msgid) of %(context)s is not the survey's current text in "
+        "%(lang)s: download a fresh PO file and translate in it.",
+        context=p["context"], lang=p["source"]),
+    "placeholders": lambda p: _differences(p, tag=False),
+    "tags": lambda p: _differences(p, tag=True),
+    "definition": lambda p: str(message_in_user_language(p["message"])),
+    "no_survey": lambda p: _("There is no survey %(slug)s.", slug=p["slug"]),
+    "open_incomplete": lambda p: _(
+        "The survey is already open, so %(lang)s can be added only with every text "
+        "translated. Missing: %(texts)s.", lang=p["lang"], texts=p["missing"]),
+}
+
+
+def problem_in_user_language(problem: content_po.PoProblem) -> str:
+    """One problem of a PO import in the user's language, with the entry's line in the file
+    and its place in the survey (msgctxt) when it has them."""
+    text = _PROBLEMS[problem.code](problem.params)
+    if problem.line and problem.context:
+        return _("Line %(line)s (%(place)s): %(problem)s", line=problem.line,
+                 place=problem.context, problem=text)
+    if problem.line:
+        return _("Line %(line)s: %(problem)s", line=problem.line, problem=text)
+    if problem.context:
+        return f"{problem.context}: {text}"
+    return text
 
 
 def po_errors(exc: content_po.PoImportError) -> list[str]:
-    """The import's problems (one line each, naming the entry), under a sentence in the
-    user's language."""
-    return [_("The file was not imported; nothing was changed:"), *exc.errors]
+    """The import's problems in the user's language (one line each, naming the entry), under
+    a sentence that says nothing was imported."""
+    return [_("The file was not imported; nothing was changed:"),
+            *(problem_in_user_language(p) for p in exc.problems)]
 
 
 @bp.route("/surveys/<slug>/translations/upload", methods=["GET", "POST"])

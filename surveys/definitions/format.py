@@ -340,7 +340,33 @@ def _rule_errors(data: dict[str, Any],
                                           "among the survey's goals"))
         if "max_length" in q and qtype != "text":
             errors.append((f"{qp}.max_length", "only text questions take max_length"))
+        harmless = q.get("harmless_answers")
+        if isinstance(harmless, list):
+            answers = answer_values(q)
+            if answers is None:
+                errors.append((f"{qp}.harmless_answers",
+                               f"a {qtype} question takes no harmless_answers"))
+            else:
+                unknown = [a for a in harmless if isinstance(a, str) and a not in answers]
+                if unknown:
+                    errors.append((f"{qp}.harmless_answers",
+                                   f"harmless answer(s) {', '.join(unknown)} are not among "
+                                   f"the question's answers ({', '.join(answers)})"))
     return errors
+
+
+def answer_values(question: dict[str, Any]) -> list[str] | None:
+    """The answers a question's results count one by one (choice ids, or the scale's values as
+    text), which `harmless_answers` may name; None for a question without such answers (text,
+    number: its bands are ranges, not answers)."""
+    qtype = question.get("type")
+    if qtype in CHOICE_TYPES:
+        return [c.get("id") for c in question.get("choices") or () if isinstance(c, dict)]
+    if qtype == "likert5":
+        return [str(v) for v in range(1, 6)]
+    if qtype == "nps":
+        return [str(v) for v in range(0, 11)]
+    return None
 
 
 def _staff_rule_errors(data: dict[str, Any]) -> list[tuple[str, str]]:

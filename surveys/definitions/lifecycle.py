@@ -118,7 +118,7 @@ def _check_organisation(session: Session, data: dict[str, Any]) -> None:
 def shape_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str]]:
     """What responses depend on and `new` would change without a new version: (field path,
     what changed). The scope, the organisation, which questions there are and their order;
-    per question its type, choices and range, unless `new` raises the question's version
+    per question its type, choices, range and bands, unless `new` raises the question's version
     (then its earlier version keeps its answers apart, see superseded()). Texts may change:
     keeping the version marks a changed wording as a correction."""
     changes: list[tuple[str, str]] = []
@@ -158,6 +158,10 @@ def shape_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, s
                                                f"from {old_choices} to {new_choices}{bump}"))
         if (before.get("min"), before.get("max")) != (q.get("min"), q.get("max")):
             changes.append((f"{path}.min", f"the range of question {qid!r} changed{bump}"))
+        if before.get("bands") != q.get("bands"):
+            # New bands beside the earlier releases' would give, by difference, the count of
+            # a band narrower than any published.
+            changes.append((f"{path}.bands", f"the bands of question {qid!r} changed{bump}"))
     return changes
 
 

@@ -32,7 +32,8 @@ Protected figures and their rules, with k = the survey's `min_group_size`:
   never prove that anyone in a small group gave a particular answer.
 - "unanimous": where every member of any group (small or not, published or not: a withheld n
   may follow from other sums) gave the same answer o: the maximum of n − x_o must be ≥ 1, so
-  that unanimity is never proven.
+  that unanimity is never proven; unless o is one of the question's `harmless` answers (the
+  survey's `harmless_answers`: unanimity there tells nothing by definition).
 - "exact": a withheld option count of 1 … MIN_OPTION_COUNT−1 inside a published group: its range
   must be at least 1 wide, so the exact count is never determined.
 
@@ -163,6 +164,9 @@ class QuestionModel:
     options: tuple[str, ...] = ()
     values: tuple[float, ...] | None = None  # per option, when a mean is published
     nps: bool = False
+    # Options whose unanimity the survey declares harmless by definition (its
+    # `harmless_answers`): not protected by the "unanimous" rule; every other rule holds.
+    harmless: tuple[str, ...] = ()
 
 
 @dataclass
@@ -619,7 +623,7 @@ def protected_figures(table: Table, published: Mapping[Figure, float],
                     out.append((cfig, POSITIVE))
                 elif shown_ and v < MIN_OPTION_COUNT:
                     out.append((cfig, EXACT))
-                if v == n:
+                if v == n and o not in q.harmless:
                     # Any group, shown or not: a withheld n may still follow from other sums
                     # (a question's n from the area's minus the siblings'), and with it the
                     # means can prove that everyone gave the same answer.

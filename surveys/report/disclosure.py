@@ -224,7 +224,7 @@ class _Suppression:
             return
         counts = {o: self.table.value((*group, q.id, count_of(o))) for o in q.options}
         ms = self.measures(q, group[1])
-        if any(v == n for v in counts.values()):
+        if any(v == n for o, v in counts.items() if o not in q.harmless):
             self.withheld |= {(group, q.id, m) for m in ms}
             return
         if not any(m.startswith(COUNT) for m in ms):  # a month: no option counts

@@ -83,13 +83,16 @@ def question_model(question: dict[str, Any]) -> QuestionModel:
     if qtype == "text":
         return QuestionModel(question["id"], "text")
     options = tuple(o.value for o in result_options(question, "fi"))
+    # The survey's own word that everyone giving one of these tells nothing (docs/privacy.md,
+    # "Harmless answers"): exempt from the unanimity rule only.
+    harmless = tuple(o for o in question.get("harmless_answers") or () if o in options)
     if qtype == "multi":
-        return QuestionModel(question["id"], "multi", options)
+        return QuestionModel(question["id"], "multi", options, harmless=harmless)
     if qtype in ("nps", "likert5"):
         return QuestionModel(question["id"], "one", options, tuple(int(o) for o in options),
-                             nps=qtype == "nps")
+                             nps=qtype == "nps", harmless=harmless)
     assert qtype == "number" or qtype in CHOICE_TYPES
-    return QuestionModel(question["id"], "one", options)
+    return QuestionModel(question["id"], "one", options, harmless=harmless)
 
 
 # -- the survey's table and its publication, kept per results stamp -------------------------
@@ -202,8 +205,10 @@ def publication(session: Session, survey: SurveySnapshot) -> Publication:
     months = period_months(None, survey)[-1:]
     if (stamp and cached is not None and cached[:2] == (stamp, survey.min_group_size)
             and cached[3].months[-1:] == months
-            and {q.id for q in cached[3].table.questions}
-            == {q["id"] for q in reported_questions(survey.definition)}):
+            # The questions as the audit reads them (options, bands, harmless answers), not
+            # only their ids: a definition changed without new answers changes the figures.
+            and cached[3].table.questions
+            == tuple(question_model(q) for q in reported_questions(survey.definition))):
         pub = cached[3]
     else:
         table, data_stamp = survey_table(session, survey)

@@ -19,6 +19,8 @@ PAGES = {
     "survey": "/{lang}/admin/surveys/" + DEMO,
     "builder_new": "/{lang}/admin/surveys/new",
     "builder_edit": "/{lang}/admin/surveys/" + DEMO + "/edit",
+    # A staff template: each question's goals and the breakdown boxes.
+    "builder_template": "/{lang}/admin/surveys/new?start=template:staff-wellbeing",
     "preview": "/{lang}/admin/surveys/" + DEMO + "/preview",
     "import": "/{lang}/admin/surveys/import",
     "comments": "/{lang}/admin/surveys/" + DEMO + "/comments/19",

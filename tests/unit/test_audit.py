@@ -148,6 +148,43 @@ def test_attribute_rules_inside_shown_groups():
     assert ("05", ALL_MONTHS, "recommend", "nps") not in f
 
 
+def test_a_harmless_answer_may_be_everyones_and_every_other_rule_still_holds():
+    """docs/privacy.md, "Harmless answers": a shown county where everyone answered 4 shows its
+    counts and mean when 4 is declared harmless; an undeclared unanimity is still withheld, a
+    small group's counts still prove nothing, and the auditor still protects the rest."""
+    harmless = QuestionModel("got_help", "one", tuple("12345"), (1, 2, 3, 4, 5),
+                             harmless=("4",))
+    cells = {
+        ("17", J): cell(5, {"4": 5}, {"9": 3, "10": 2}),
+        ("05", J): cell(30, {"1": 2, "3": 8, "4": 10, "5": 10}, {"10": 30}),
+        ("06", J): cell(3, {"4": 3}, {"9": 3}),  # a small county, everyone 4 too
+        ("08", J): cell(30, {"2": 10, "4": 10, "5": 10}, {"8": 15, "9": 15}),
+        ("09", J): cell(30, {"3": 10, "4": 10, "5": 10}, {"7": 15, "10": 15}),
+    }
+    area_of = {"17": "lansi", "05": "lansi", "06": "ita", "08": "ita", "09": "ita"}
+    strict = publish(Table(area_of, (J,), (LIKERT, NPS_Q), 5, cells))
+    assert ("17", ALL_MONTHS, "got_help", count_of("4")) not in strict.figures
+    t = Table(area_of, (J,), (harmless, NPS_Q), 5, cells)
+    pub = publish(t)
+    f = pub.figures
+    assert pub.result.passed
+    assert f[("17", ALL_MONTHS, "got_help", count_of("4"))] == 5
+    assert f[("17", ALL_MONTHS, "got_help", "mean")] == 4
+    # Unanimous NPS in 05 (all 10, not declared harmless): withheld as before.
+    assert ("05", ALL_MONTHS, "recommend", "nps") not in f
+    # The small county: hidden, and the tables do not prove that anyone there answered 4.
+    assert ("06", ALL_MONTHS, "*", "n") not in f
+    rules = {(fig, rule) for fig, rule in protected_figures(t, f)}
+    assert (("06", ALL_MONTHS, "got_help", count_of("4")), POSITIVE) in rules
+    assert not any(rule == UNANIMOUS and fig[2] == "got_help" and fig[3] == count_of("4")
+                   for fig, rule in rules)
+    assert any(rule == UNANIMOUS and fig[2] == "recommend" for fig, rule in
+               protected_figures(t, {}))
+    low = next(r for r in audit(t, f, full_ranges=True).ranges
+               if r.figure == ("06", ALL_MONTHS, "got_help", count_of("4")))
+    assert low.low == pytest.approx(0)
+
+
 # -- property: what publish() publishes always passes the audit ----------------------------
 
 COUNTIES = {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}

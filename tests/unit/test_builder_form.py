@@ -78,3 +78,43 @@ def test_move_question_puts_one_question_at_another_place():
                 "move_question:x:1"):
         assert not bf.apply_op(d, bad), bad
     assert [q["id"] for q in d["questions"]] == ["d", "b", "c", "a"]
+
+
+def test_fields_the_form_does_not_edit_round_trip_in_it():
+    """A question's goals and breakdown are form fields; its other fields (a number question's
+    bands) travel as JSON in `q<i>.kept`, dropped only where the question's new type does not
+    take them; a new survey's `kept` brings only what a template or copy may bring."""
+    bands = [[0, 17], [18, 110]]
+    kept = bf.kept_json({"id": "n", "type": "number", "bands": bands, "goals": [2]},
+                        shown=bf.QUESTION_FIELDS)
+    assert kept and "goals" not in kept and "id" not in kept
+    top = bf.kept_json({"slug": "k", "open_data": True, "retired_questions": [{"id": "x"}]},
+                       only=bf.NEW_SURVEY_KEPT)
+    d, errors = bf.parse(form(
+        slug="k", scope="17", languages=["fi"], goals=["2", "5"], kept=top, questions="3",
+        q0__id="n", q0__type="number", q0__min="0", q0__max="110", q0__kept=kept,
+        q0__goals=["5"],
+        q1__id="m", q1__type="likert5", q1__kept=kept,  # was a number question: no bands
+        q2__id="s", q2__type="single", q2__breakdown="on", q2__goals=["x"]))
+    assert errors == []
+    assert d["open_data"] is True and "retired_questions" not in d
+    assert d["questions"][0]["bands"] == bands and d["questions"][0]["goals"] == [5]
+    assert "bands" not in d["questions"][1] and "goals" not in d["questions"][1]
+    assert d["questions"][2]["breakdown"] is True and "goals" not in d["questions"][2]
+    d, _errors = bf.parse(form(questions="1", q0__id="m", q0__type="multi",
+                               q0__breakdown="on"))
+    assert "breakdown" not in d["questions"][0]  # a breakdown is a single-choice question's
+    for broken in ("[1", '"x"', "[]"):
+        _d, errors = bf.parse(form(questions="1", q0__id="n", q0__kept=broken))
+        assert errors == [("questions[0]", bf.NOT_KEPT)], broken
+
+
+def test_a_removed_choice_takes_its_harmless_mark_along():
+    kept = bf.kept_json({"harmless_answers": ["yes", "gone"]}, shown=bf.QUESTION_FIELDS)
+    d, errors = bf.parse(form(**{
+        "questions": "2", "q0.id": "s", "q0.type": "single", "q0.kept": kept,
+        "q0.choices": "2", "q0.c0.id": "yes", "q0.c1.id": "no",
+        "q1.id": "l", "q1.type": "likert5", "q1.kept": kept}))
+    assert errors == []
+    assert d["questions"][0]["harmless_answers"] == ["yes"]
+    assert "harmless_answers" not in d["questions"][1]

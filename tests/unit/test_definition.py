@@ -170,3 +170,36 @@ def test_open_data_defaults_to_false_and_takes_true_with_a_description():
     assert definition.load(text)["open_data"] is True
     tagged = broken("    required: true\n", "    required: true\n    goals: [2]\n")
     assert definition.load(tagged)["questions"][0]["goals"] == [2]
+
+
+def test_harmless_answers_name_the_questions_own_answers():
+    """`harmless_answers`: choice ids, or a scale's values as text (docs/privacy.md, "Harmless
+    answers"); the results' model takes them to exempt from the unanimity rule only."""
+    from surveys.report.results import question_model
+
+    d = definition.load(broken('    type: nps\n', '    type: nps\n'
+                               '    harmless_answers: ["9", "10"]\n')
+                        .replace('      - {id: b, label: {fi: "B", sv: "B"}}\n',
+                                 '      - {id: b, label: {fi: "B", sv: "B"}}\n'
+                                 '    harmless_answers: [a]\n'), set())
+    assert question_model(d["questions"][0]).harmless == ("9", "10")
+    assert question_model(d["questions"][1]).harmless == ("a",)
+    for bad, fragment in (('["11"]', "harmless answer(s) 11 are not among"),
+                          ('[c]', "harmless answer(s) c are not among"),
+                          ('[]', "should be non-empty"), ('[a, a]', "non-unique")):
+        with pytest.raises(DefinitionError) as exc:
+            definition.load(VALID.replace('      - {id: b, label: {fi: "B", sv: "B"}}\n',
+                                          '      - {id: b, label: {fi: "B", sv: "B"}}\n'
+                                          f'    harmless_answers: {bad}\n'), set())
+        assert any(path == "questions[1].harmless_answers" and fragment in message
+                   for path, message in exc.value.errors), (bad, exc.value.errors)
+    text_question = VALID + textwrap.indent(textwrap.dedent("""\
+        - id: comment
+          type: text
+          text: {fi: "Kommentti", sv: "Kommentar"}
+          harmless_answers: ["x"]
+        """), "  ")
+    with pytest.raises(DefinitionError) as exc:
+        definition.load(text_question, set())
+    assert ("questions[2].harmless_answers", "a text question takes no harmless_answers") \
+        in exc.value.errors

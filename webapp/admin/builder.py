@@ -108,6 +108,10 @@ _SHAPE_CHANGES: list[tuple[re.Pattern, Any]] = [
      lambda m: _("The survey is already published, so the choices of question %(id)s can't "
                  "change. To change them, give it version %(n)s: the answers so far stay "
                  "with the earlier version.", id=m[1], n=m[2])),
+    (re.compile(r"^the bands of question '(.*)' changed" + _BUMP),
+     lambda m: _("The survey is already published, so the bands of question %(id)s can't "
+                 "change. To change them, give it version %(n)s: the answers so far stay "
+                 "with the earlier version.", id=m[1], n=m[2])),
     (re.compile(r"^the range of question '(.*)' changed" + _BUMP),
      lambda m: _("The survey is already published, so the range of question %(id)s can't "
                  "change. To change it, give it version %(n)s: the answers so far stay with "
@@ -181,6 +185,12 @@ _MESSAGES: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"^goal\(s\) (.*) are not among the survey's goals$"),
      lambda m: _("The survey does not have these goals of the question: %(goals)s. Add them "
                  "to the survey's goals or remove them from the question.", goals=m[1])),
+    (re.compile(r"^a (\w+) question takes no harmless_answers$"),
+     lambda m: _("Only a choice, scale or NPS question can have harmless answers: remove them "
+                 "or change the question's type.")),
+    (re.compile(r"^harmless answer\(s\) (.*) are not among the question's answers \((.*)\)$"),
+     lambda m: _("The harmless answers %(answers)s are not answers of this question; use its "
+                 "answers: %(choices)s.", answers=m[1], choices=m[2])),
     (re.compile(r"^only text questions take max_length$"),
      lambda m: _("Only a free-text question has a maximum length: remove it or change the "
                  "question's type.")),
@@ -252,6 +262,9 @@ _MESSAGES: list[tuple[re.Pattern, Any]] = [
      lambda m: _("The close date must be after the open date.")),
     (re.compile(r"^" + builder_form.NOT_A_NUMBER + "$"),
      lambda m: _("Write a whole number.")),
+    (re.compile(r"^" + builder_form.NOT_KEPT + "$"),
+     lambda m: _("This question's other fields could not be read from the form; reload the "
+                 "page and make the change again.")),
     # The life cycle (surveys.definitions.lifecycle.import_survey) and language rights.
     (re.compile(r"^the survey is already published; only texts may change: (.*)$", re.DOTALL),
      _shape_change),
@@ -372,6 +385,8 @@ def _render(d: dict[str, Any], *, survey=None, errors=None, status: int = 200,
     editable_shape = survey is None or survey.status == "draft"
     fresh = builder_form.new_versions(d, None if editable_shape else survey.definition)
     for i, q in enumerate(d["questions"]):
+        # What the form does not edit travels in it as it is (builder_form.QUESTION_FIELDS).
+        q["kept"] = builder_form.kept_json(q, shown=builder_form.QUESTION_FIELDS)
         # The id without its version suffix; a new version's type, choices and range are open.
         q["base_id"], q["new_version"] = defs.base_id(q), i in fresh
     may_publish = survey is not None and survey.status == "draft" and \
@@ -380,13 +395,16 @@ def _render(d: dict[str, Any], *, survey=None, errors=None, status: int = 200,
         "admin_builder.html", d=d, survey=survey, errors=_errors_by_place(errors),
         error_list=[(builder_form.place(p), message_in_user_language(m)) for p, m in errors],
         anchor=builder_form.anchor, scopes=_scopes(d.get("audience", "citizen")),
+        kept=builder_form.kept_json(d, only=builder_form.NEW_SURVEY_KEPT)
+        if survey is None else "",
         organisations=_organisations(),
         all_languages=LANGUAGES, types=TYPE_NAMES, privacy_names=PRIVACY_NAMES,
         privacy_fields=defs.PRIVACY_FIELDS, choice_types=defs.CHOICE_TYPES,
         editable_shape=editable_shape, may_publish=may_publish,
         override_needed=override_needed, notice=notice, rule_texts=RULE_TEXTS,
         starting_points=starting_points,
-        minimum=defs.DEFAULT_MIN_GROUP_SIZE, **analysis,
+        minimum=defs.DEFAULT_MIN_GROUP_SIZE, max_breakdown_choices=defs.MAX_BREAKDOWN_CHOICES,
+        **analysis,
     ), status
 
 
@@ -415,9 +433,11 @@ def _save(d: dict[str, Any], survey, store: bool = True
     db = get_db()
     if survey is not None:
         # Parts of the stored definition the builder does not show are kept as they are.
+        # (Its own, not the form's: the hidden `kept` field is a new survey's only.)
+        own = {k: v for k, v in d.items() if k not in builder_form.NEW_SURVEY_KEPT}
         kept = {k: v for k, v in survey.definition.items()
-                if k not in ("description", "privacy", "organisation") and k not in d}
-        d = {**kept, **d, "slug": survey.slug}
+                if k not in ("description", "privacy", "organisation") and k not in own}
+        d = {**kept, **own, "slug": survey.slug}
     errors = _check_own(d, survey)
     try:
         defs.validate(d, {r.code for r in db.query(Region)})

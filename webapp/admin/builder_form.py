@@ -11,7 +11,11 @@ Field names (L is a language code, i a question's index, j a choice's index):
 `questions` (the count), `q<i>.id`, `q<i>.type`, `q<i>.required`, `q<i>.text.L`, `q<i>.help.L`,
 `q<i>.min`, `q<i>.max`, `q<i>.max_length`, `q<i>.choices` (the count), `q<i>.c<j>.id`,
 `q<i>.c<j>.label.L`, `q<i>.version` (hidden: a question's version after the first; the id
-field shows the id without the version suffix).
+field shows the id without the version suffix), `q<i>.goals` (checkboxes: the survey's goals
+the question serves; none ticked, all of them), `q<i>.breakdown` (a staff survey's single-choice
+question results may be broken down by), `q<i>.kept` (hidden: the question's other fields as
+JSON, e.g. a number question's bands, which the form does not edit but must not drop), `kept`
+(hidden: a new survey's fields the form does not show, from its template or copy).
 
 Numbers that are not whole numbers are reported as (field path, message) like the validator's
 own errors, so the page shows them in the same places.
@@ -19,6 +23,7 @@ own errors, so the page shows them in the same places.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -26,6 +31,7 @@ from surveys.definitions.format import (
     CHOICE_TYPES,
     PRIVACY_FIELDS,
     QUESTION_TYPES,
+    answer_values,
     base_id,
     version_of,
 )
@@ -34,6 +40,17 @@ from surveys.languages import LANGUAGES
 MAX_QUESTIONS = 200
 MAX_CHOICES = 50
 NOT_A_NUMBER = "not a whole number"
+NOT_KEPT = "the form's kept fields are not readable"
+# A question's fields the form edits; every other one (bands, and whatever the YAML may hold)
+# round-trips in `q<i>.kept`, so that a save in the builder never drops it.
+QUESTION_FIELDS = ("id", "type", "required", "text", "help", "choices", "min", "max",
+                   "max_length", "version", "goals", "breakdown")
+# Fields only some question types take: dropped when a question gets another type.
+TYPE_ONLY = {"bands": ("number",)}
+# A new survey's fields the form does not show that a template or a copy brings along
+# (starting_points.as_new); an existing survey keeps its own from the database instead
+# (webapp.admin.builder._save), so nothing here can overwrite a stored field.
+NEW_SURVEY_KEPT = ("open_data", "free_text_min_group_size", "embed_origins")
 
 
 def _text(form, prefix: str, languages: list[str]) -> dict[str, str]:
@@ -58,6 +75,28 @@ def _int(form, name: str, path: str, errors: list[tuple[str, str]]) -> int | Non
         return int(raw)
     errors.append((path, NOT_A_NUMBER))
     return None
+
+
+def _kept(form, name: str, path: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
+    raw = form.get(name) or ""
+    if not raw:
+        return {}
+    try:
+        kept = json.loads(raw)
+    except ValueError:
+        kept = None
+    if not isinstance(kept, dict):
+        errors.append((path, NOT_KEPT))
+        return {}
+    return kept
+
+
+def kept_json(fields: dict[str, Any], shown: tuple[str, ...] | None = None,
+              only: tuple[str, ...] | None = None) -> str:
+    """`fields` the form does not show, as the hidden `kept` field's JSON ("" for none)."""
+    kept = {k: v for k, v in fields.items()
+            if (shown is None or k not in shown) and (only is None or k in only)}
+    return json.dumps(kept, ensure_ascii=False, sort_keys=True) if kept else ""
 
 
 def languages_of(form) -> list[str]:
@@ -102,6 +141,8 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
                if (text := _text(form, f"privacy.{name}", languages))}
     if privacy:
         d["privacy"] = privacy
+    kept = _kept(form, "kept", "(top level)", errors)
+    d.update({k: v for k, v in kept.items() if k in NEW_SURVEY_KEPT})
     questions = []
     for i in range(_count(form, "questions", MAX_QUESTIONS)):
         p = f"q{i}"
@@ -133,6 +174,20 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             value = _int(form, f"{p}.max_length", f"questions[{i}].max_length", errors)
             if value is not None:
                 q["max_length"] = value
+        goals = sorted({int(g) for g in form.getlist(f"{p}.goals") if g.isdigit()})
+        if goals:
+            q["goals"] = goals
+        if form.get(f"{p}.breakdown") == "on" and qtype == "single":
+            q["breakdown"] = True
+        for name, value in _kept(form, f"{p}.kept", f"questions[{i}]", errors).items():
+            if name not in QUESTION_FIELDS and qtype in TYPE_ONLY.get(name, (qtype,)):
+                q[name] = value
+        if isinstance(q.get("harmless_answers"), list):
+            # A removed choice (or a new type's other answers) takes its mark along.
+            answers = answer_values(q) or []
+            q["harmless_answers"] = [a for a in q["harmless_answers"] if a in answers]
+            if not q["harmless_answers"]:
+                del q["harmless_answers"]
         questions.append(q)
     d["questions"] = questions
     return d, errors
@@ -266,7 +321,7 @@ def place(path: str) -> str:
     if m:
         base, field = m.group(1), m.group(2)
         if field in ("id", "type", "text", "help", "min", "max", "max_length", "label",
-                     "required"):
+                     "required", "goals", "breakdown"):
             return f"{base}.{field}"
         return base
     top = path.split(".")[0].split("[")[0]

@@ -81,24 +81,24 @@ def test_move_question_puts_one_question_at_another_place():
 
 
 def test_fields_the_form_does_not_edit_round_trip_in_it():
-    """A question's goals and breakdown are form fields; its other fields (a number question's
-    bands) travel as JSON in `q<i>.kept`, dropped only where the question's new type does not
-    take them; a new survey's `kept` brings only what a template or copy may bring."""
-    bands = [[0, 17], [18, 110]]
-    kept = bf.kept_json({"id": "n", "type": "number", "bands": bands, "goals": [2]},
-                        shown=bf.QUESTION_FIELDS)
-    assert kept and "goals" not in kept and "id" not in kept
+    """A question's goals, breakdown, bands and harmless answers are form fields; its other
+    fields (whatever the YAML holds) travel as JSON in `q<i>.kept`; a new survey's `kept`
+    brings only what a template or copy may bring."""
+    kept = bf.kept_json({"id": "n", "type": "number", "bands": [[0, 1]], "goals": [2],
+                         "harmless_answers": ["1"], "note": "x"}, shown=bf.QUESTION_FIELDS)
+    assert kept == '{"note": "x"}'
     top = bf.kept_json({"slug": "k", "open_data": True, "retired_questions": [{"id": "x"}]},
                        only=bf.NEW_SURVEY_KEPT)
     d, errors = bf.parse(form(
         slug="k", scope="17", languages=["fi"], goals=["2", "5"], kept=top, questions="3",
-        q0__id="n", q0__type="number", q0__min="0", q0__max="110", q0__kept=kept,
+        q0__id="n", q0__type="number", q0__min="0", q0__max="110", q0__bands="0-17, 18-110",
         q0__goals=["5"],
-        q1__id="m", q1__type="likert5", q1__kept=kept,  # was a number question: no bands
+        q1__id="m", q1__type="likert5", q1__bands="0-17",  # not a number question: no bands
         q2__id="s", q2__type="single", q2__breakdown="on", q2__goals=["x"]))
     assert errors == []
     assert d["open_data"] is True and "retired_questions" not in d
-    assert d["questions"][0]["bands"] == bands and d["questions"][0]["goals"] == [5]
+    assert d["questions"][0]["bands"] == [[0, 17], [18, 110]]
+    assert d["questions"][0]["goals"] == [5]
     assert "bands" not in d["questions"][1] and "goals" not in d["questions"][1]
     assert d["questions"][2]["breakdown"] is True and "goals" not in d["questions"][2]
     d, _errors = bf.parse(form(questions="1", q0__id="m", q0__type="multi",
@@ -109,12 +109,37 @@ def test_fields_the_form_does_not_edit_round_trip_in_it():
         assert errors == [("questions[0]", bf.NOT_KEPT)], broken
 
 
+def test_bands_are_read_from_text():
+    assert bf.parse_bands("") == []
+    assert bf.parse_bands("0-17, 18–64; 65\u2014110") == [[0, 17], [18, 64], [65, 110]]
+    assert bf.parse_bands("-10 - -1, 0-9\n10") == [[-10, -1], [0, 9], [10, 10]]
+    assert bf.parse_bands("0 -\u200b17") is None  # a zero-width space is not a range's part
+    for broken in ("lapset", "0-17-20", "0..17", "0-"):
+        assert bf.parse_bands(broken) is None, broken
+    assert bf.bands_text([[0, 17], [18, 18], [19, 110]]) == "0–17, 18, 19–110"
+    assert bf.parse_bands(bf.bands_text([[0, 17], [18, 18]])) == [[0, 17], [18, 18]]
+
+
+def test_what_could_not_be_read_is_shown_again_and_never_stored():
+    d, errors = bf.parse(form(questions="1", q0__id="n", q0__type="number", q0__min="nolla",
+                              q0__max="110", q0__bands="lapset", min_group_size="viisi"))
+    assert {p for p, _m in errors} == {"questions[0].min", "questions[0].bands",
+                                       "min_group_size"}
+    assert d["questions"][0][bf.TYPED] == {"min": "nolla", "bands": "lapset"}
+    assert d[bf.TYPED] == {"min_group_size": "viisi"}
+    clean = bf.definition(d)
+    assert bf.TYPED not in clean and bf.TYPED not in clean["questions"][0]
+    assert bf.TYPED not in bf.kept_json(d["questions"][0], shown=bf.QUESTION_FIELDS)
+
+
 def test_a_removed_choice_takes_its_harmless_mark_along():
-    kept = bf.kept_json({"harmless_answers": ["yes", "gone"]}, shown=bf.QUESTION_FIELDS)
     d, errors = bf.parse(form(**{
-        "questions": "2", "q0.id": "s", "q0.type": "single", "q0.kept": kept,
+        "questions": "2", "q0.id": "s", "q0.type": "single", "q0.harmless": ["yes", "gone"],
         "q0.choices": "2", "q0.c0.id": "yes", "q0.c1.id": "no",
-        "q1.id": "l", "q1.type": "likert5", "q1.kept": kept}))
+        "q1.id": "l", "q1.type": "likert5", "q1.harmless": ["yes"]}))
     assert errors == []
     assert d["questions"][0]["harmless_answers"] == ["yes"]
     assert "harmless_answers" not in d["questions"][1]
+    bf.apply_op(d, "remove_choice:0:0")
+    bf.ensure_choices(d)
+    assert "harmless_answers" not in d["questions"][0]

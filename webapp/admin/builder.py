@@ -262,6 +262,8 @@ _MESSAGES: list[tuple[re.Pattern, Any]] = [
      lambda m: _("The close date must be after the open date.")),
     (re.compile(r"^" + builder_form.NOT_A_NUMBER + "$"),
      lambda m: _("Write a whole number.")),
+    (re.compile(r"^" + re.escape(builder_form.NOT_BANDS) + "$"),
+     lambda m: _("Write the bands as ranges separated by commas, e.g. 0–17, 18–64, 65–110.")),
     (re.compile(r"^" + builder_form.NOT_KEPT + "$"),
      lambda m: _("This question's other fields could not be read from the form; reload the "
                  "page and make the change again.")),
@@ -367,6 +369,7 @@ def _organisations() -> list[tuple[str, str]]:
 def _analysis(d: dict[str, Any], survey) -> dict[str, Any]:
     """What the page shows beside the form: missing translations per language and the
     language-rights check, on a definition that passes the validator (else nothing)."""
+    d = builder_form.definition(d)
     try:
         valid = defs.validate(d, {r for r, _n in _scopes(d["audience"])} | {d["scope"]})
     except defs.DefinitionError:
@@ -404,8 +407,21 @@ def _render(d: dict[str, Any], *, survey=None, errors=None, status: int = 200,
         override_needed=override_needed, notice=notice, rule_texts=RULE_TEXTS,
         starting_points=starting_points,
         minimum=defs.DEFAULT_MIN_GROUP_SIZE, max_breakdown_choices=defs.MAX_BREAKDOWN_CHOICES,
+        answer_values=defs.answer_values, bands_text=builder_form.bands_text,
+        answer_labels=lambda q: _answer_labels(q, d.get("languages") or ["fi"]),
         **analysis,
     ), status
+
+
+def _answer_labels(q: dict[str, Any], languages: list[str]) -> dict[str, str]:
+    """What the harmless-answer checkboxes say: a choice's text in the source language (else
+    the first it has) with its id, a scale's value as it is."""
+    labels = {}
+    for c in q.get("choices") or ():
+        texts = c.get("label") or {}
+        text = texts.get(languages[0]) or next(iter(texts.values()), "")
+        labels[c.get("id")] = f"{text} ({c.get('id')})" if text else str(c.get("id"))
+    return {a: labels.get(a, a) for a in defs.answer_values(q) or ()}
 
 
 def _check_own(d: dict[str, Any], survey) -> list[tuple[str, str]]:
@@ -431,6 +447,7 @@ def _save(d: dict[str, Any], survey, store: bool = True
     """Validate and store `d` through the YAML import's own path. Returns (survey, errors).
     With `store` False (the form has other errors) it only validates: every problem at once."""
     db = get_db()
+    d = builder_form.definition(d)
     if survey is not None:
         # Parts of the stored definition the builder does not show are kept as they are.
         # (Its own, not the form's: the hidden `kept` field is a new survey's only.)

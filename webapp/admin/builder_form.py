@@ -13,9 +13,12 @@ Field names (L is a language code, i a question's index, j a choice's index):
 `q<i>.c<j>.label.L`, `q<i>.version` (hidden: a question's version after the first; the id
 field shows the id without the version suffix), `q<i>.goals` (checkboxes: the survey's goals
 the question serves; none ticked, all of them), `q<i>.breakdown` (a staff survey's single-choice
-question results may be broken down by), `q<i>.kept` (hidden: the question's other fields as
-JSON, e.g. a number question's bands, which the form does not edit but must not drop), `kept`
-(hidden: a new survey's fields the form does not show, from its template or copy).
+question results may be broken down by), `q<i>.bands` (a number question's result bands as text,
+"0–17, 18–64, 65–110"; empty: the default ten-year bands), `q<i>.harmless` (checkboxes: the
+answers everyone may be shown giving, `harmless_answers`), `q<i>.kept` (hidden: the question's
+other fields as JSON, whatever the YAML may hold that the form does not edit but must not
+drop), `kept` (hidden: a new survey's fields the form does not show, from its template or
+copy).
 
 Numbers that are not whole numbers are reported as (field path, message) like the validator's
 own errors, so the page shows them in the same places.
@@ -41,12 +44,15 @@ MAX_QUESTIONS = 200
 MAX_CHOICES = 50
 NOT_A_NUMBER = "not a whole number"
 NOT_KEPT = "the form's kept fields are not readable"
-# A question's fields the form edits; every other one (bands, and whatever the YAML may hold)
-# round-trips in `q<i>.kept`, so that a save in the builder never drops it.
+NOT_BANDS = "bands are written as ranges, e.g. 0–17, 18–64, 65–110"
+# A question's fields the form edits; every other one (whatever the YAML may hold) round-trips
+# in `q<i>.kept`, so that a save in the builder never drops it.
 QUESTION_FIELDS = ("id", "type", "required", "text", "help", "choices", "min", "max",
-                   "max_length", "version", "goals", "breakdown")
-# Fields only some question types take: dropped when a question gets another type.
-TYPE_ONLY = {"bands": ("number",)}
+                   "max_length", "version", "goals", "breakdown", "bands", "harmless_answers",
+                   "_typed")
+# Every dash a keyboard or a word processor may give between a band's ends.
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_BAND = re.compile(r"(-?[0-9]{1,9})(?:\s*-\s*(-?[0-9]{1,9}))?")
 # A new survey's fields the form does not show that a template or a copy brings along
 # (starting_points.as_new); an existing survey keeps its own from the database instead
 # (webapp.admin.builder._save), so nothing here can overwrite a stored field.
@@ -67,14 +73,29 @@ def _count(form, name: str, limit: int) -> int:
     return min(int(raw), limit) if raw.isdigit() else 0
 
 
-def _int(form, name: str, path: str, errors: list[tuple[str, str]]) -> int | None:
+def _int(form, name: str, path: str, errors: list[tuple[str, str]],
+         typed: dict[str, str]) -> int | None:
     raw = (form.get(name) or "").strip()
     if not raw:
         return None
     if re.fullmatch(r"-?[0-9]{1,9}", raw):
         return int(raw)
     errors.append((path, NOT_A_NUMBER))
+    typed[name.rpartition(".")[2]] = raw
     return None
+
+
+# What was typed into a field that could not be read (a number, bands) travels beside the
+# definition under this key, so that the page shows it again to be corrected instead of an
+# empty field; `definition` leaves it out of what is validated and stored.
+TYPED = "_typed"
+
+
+def definition(d: dict[str, Any]) -> dict[str, Any]:
+    """`d` without what the form carries for the page only (TYPED)."""
+    return {**{k: v for k, v in d.items() if k != TYPED},
+            "questions": [{k: v for k, v in q.items() if k != TYPED}
+                          for q in d.get("questions", [])]}
 
 
 def _kept(form, name: str, path: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
@@ -97,6 +118,32 @@ def kept_json(fields: dict[str, Any], shown: tuple[str, ...] | None = None,
     kept = {k: v for k, v in fields.items()
             if (shown is None or k not in shown) and (only is None or k in only)}
     return json.dumps(kept, ensure_ascii=False, sort_keys=True) if kept else ""
+
+
+def bands_text(bands: list | None) -> str:
+    """A number question's bands as the form shows them: "0–17, 18–64, 65–110"."""
+    out = []
+    for band in bands or ():
+        if isinstance(band, list) and len(band) == 2:
+            out.append(str(band[0]) if band[0] == band[1] else f"{band[0]}–{band[1]}")
+    return ", ".join(out)
+
+
+def parse_bands(raw: str) -> list[list[int]] | None:
+    """Bands written as text ("0-17, 18-64; 65–110", a single value for a band of one), as
+    [[lo, hi], …]; None where a part is not a range. That they follow each other from min to
+    max is the validator's to say (surveys.definitions.format)."""
+    bands = []
+    for part in re.split(r"[,;\n]", _DASHES.sub("-", raw)):
+        part = part.strip()
+        if not part:
+            continue
+        m = _BAND.fullmatch(part)
+        if not m:
+            return None
+        lo = int(m.group(1))
+        bands.append([lo, int(m.group(2)) if m.group(2) is not None else lo])
+    return bands
 
 
 def languages_of(form) -> list[str]:
@@ -128,11 +175,14 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     description = _text(form, "description", languages)
     if description:
         d["description"] = description
+    typed: dict[str, str] = {}
     for name, path in (("min_group_size", "min_group_size"),
                        ("retention_months", "retention_months")):
-        value = _int(form, name, path, errors)
+        value = _int(form, name, path, errors, typed)
         if value is not None:
             d[name] = value
+    if typed:
+        d[TYPED] = typed
     for name in ("opens_on", "closes_on"):
         value = (form.get(name) or "").strip()
         if value:
@@ -153,6 +203,7 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             "required": form.get(f"{p}.required") == "on",
             "text": _text(form, f"{p}.text", languages),
         }
+        typed = {}
         version = form.get(f"{p}.version") or ""
         if version.isdigit() and int(version) > 1:
             q["version"] = int(version)
@@ -167,11 +218,18 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             ]
         if qtype == "number":
             for bound in ("min", "max"):
-                value = _int(form, f"{p}.{bound}", f"questions[{i}].{bound}", errors)
+                value = _int(form, f"{p}.{bound}", f"questions[{i}].{bound}", errors, typed)
                 if value is not None:
                     q[bound] = value
+            bands = parse_bands(form.get(f"{p}.bands") or "")
+            if bands is None:
+                errors.append((f"questions[{i}].bands", NOT_BANDS))
+                typed["bands"] = form.get(f"{p}.bands")
+            elif bands:
+                q["bands"] = bands
         if qtype == "text":
-            value = _int(form, f"{p}.max_length", f"questions[{i}].max_length", errors)
+            value = _int(form, f"{p}.max_length", f"questions[{i}].max_length", errors,
+                         typed)
             if value is not None:
                 q["max_length"] = value
         goals = sorted({int(g) for g in form.getlist(f"{p}.goals") if g.isdigit()})
@@ -179,18 +237,31 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             q["goals"] = goals
         if form.get(f"{p}.breakdown") == "on" and qtype == "single":
             q["breakdown"] = True
+        harmless = form.getlist(f"{p}.harmless")
+        if harmless:
+            q["harmless_answers"] = harmless
         for name, value in _kept(form, f"{p}.kept", f"questions[{i}]", errors).items():
-            if name not in QUESTION_FIELDS and qtype in TYPE_ONLY.get(name, (qtype,)):
+            if name not in QUESTION_FIELDS:
                 q[name] = value
-        if isinstance(q.get("harmless_answers"), list):
-            # A removed choice (or a new type's other answers) takes its mark along.
-            answers = answer_values(q) or []
-            q["harmless_answers"] = [a for a in q["harmless_answers"] if a in answers]
-            if not q["harmless_answers"]:
-                del q["harmless_answers"]
+        keep_harmless_of_its_answers(q)
+        if typed:
+            q[TYPED] = typed
         questions.append(q)
     d["questions"] = questions
     return d, errors
+
+
+def keep_harmless_of_its_answers(q: dict[str, Any]) -> None:
+    """A removed choice (or a new type's other answers) takes its harmless mark along, in the
+    question's order of answers."""
+    if "harmless_answers" not in q:
+        return
+    marked = q["harmless_answers"] if isinstance(q["harmless_answers"], list) else []
+    kept = [a for a in answer_values(q) or [] if a in marked]
+    if kept:
+        q["harmless_answers"] = kept
+    else:
+        del q["harmless_answers"]
 
 
 def _new_question(d: dict[str, Any]) -> dict[str, Any]:
@@ -296,10 +367,12 @@ def apply_op(d: dict[str, Any], op: str) -> bool:
 
 
 def ensure_choices(d: dict[str, Any]) -> None:
-    """A question just turned into a choice question gets two empty choices to fill in."""
+    """A question just turned into a choice question gets two empty choices to fill in; a
+    choice just removed takes its harmless mark along."""
     for q in d["questions"]:
         if q["type"] in CHOICE_TYPES and not q.get("choices"):
             q["choices"] = [{"id": "c1", "label": {}}, {"id": "c2", "label": {}}]
+        keep_harmless_of_its_answers(q)
 
 
 def blank(source_language: str = "fi") -> dict[str, Any]:
@@ -321,7 +394,7 @@ def place(path: str) -> str:
     if m:
         base, field = m.group(1), m.group(2)
         if field in ("id", "type", "text", "help", "min", "max", "max_length", "label",
-                     "required", "goals", "breakdown"):
+                     "required", "goals", "breakdown", "bands", "harmless_answers"):
             return f"{base}.{field}"
         return base
     top = path.split(".")[0].split("[")[0]

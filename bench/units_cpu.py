@@ -1,8 +1,11 @@
 """CPU time of one audited unit publication (surveys.report.units.publish_units: the unit
 totals and each breakdown question's table) with and without the sets of a place's values
-(`UnitTable.unions`, audited since the 4 December evening session), side by side in one run.
+(`--flag unions`, the default: `UnitTable.unions`, audited since the 4 December evening
+session) or the sets across a unit tree's levels (`--flag across_parents`: a hidden unit
+standing for its hidden parts, since the 6 December session), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
+        [--flag unions|across_parents]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -11,7 +14,9 @@ organisation of 40 units (an organisation with 4 services of 3 … 4 departments
 unevenly (some units of 1 … 4), 10 % without a profession, threshold 5, the counts as the fold
 counts them (surveys.fold.units). The two settings alternate, `--repeat` times each, so that
 the shared machine's speed weighs on both alike; printed: the median CPU seconds of each, the
-ratio, the number of sets audited, and whether both publish the same figures. Results:
+ratio, the number of sets each audits (every set `Table.unions` gives for the publication's
+figures: of values, of hidden months, across hidden places), and whether both publish the same
+figures. Results:
 docs/performance.md, "Sets of a unit's values".
 """
 
@@ -79,17 +84,20 @@ def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[
     return out
 
 
-def publication(rows: list[tuple], tree: Tree, definition: dict,
-                unions: bool) -> tuple[float, dict, int]:
-    UnitTable.audit_unions = unions
+SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents"}
+
+
+def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
+                on: bool) -> tuple[float, dict, int]:
+    setattr(UnitTable, SWITCHES[flag], on)
     try:
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD)
         pub = publish_units(tables)
         spent = time.process_time() - started
-        sets = sum(len(t.unions()) for t in tables.values())
+        sets = sum(len(t.unions(pub.pubs[b].figures)) for b, t in tables.items())
     finally:
-        UnitTable.audit_unions = True
+        setattr(UnitTable, SWITCHES[flag], True)
     return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
 
 
@@ -98,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--respondents", type=int, nargs="+", default=[150, 600])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--flag", choices=sorted(SWITCHES), default="unions")
     args = parser.parse_args(argv)
     definition = load(TEMPLATE.read_text("utf-8"))
     tree = organisation(random.Random(args.seed))
@@ -109,16 +118,16 @@ def main(argv: list[str] | None = None) -> int:
                 for k, c in counts.items()]
         times: dict[bool, list[float]] = {True: [], False: []}
         figures: dict[bool, dict] = {}
-        sets = 0
+        sets = {False: 0, True: 0}
         for _ in range(args.repeat):
-            for unions in (False, True):
-                spent, figures[unions], got = publication(rows, tree, definition, unions)
-                times[unions].append(spent)
-                sets = max(sets, got)
-        off, on = statistics.median(times[False]), statistics.median(times[True])
+            for on in (False, True):
+                spent, figures[on], got = publication(rows, tree, definition, args.flag, on)
+                times[on].append(spent)
+                sets[on] = max(sets[on], got)
+        off, on_ = statistics.median(times[False]), statistics.median(times[True])
         same = figures[True] == figures[False]
-        print(f"{n} respondents: without sets {off:.2f} s, with {sets} sets {on:.2f} s "
-              f"(x{on / off:.2f}); same figures: {same}")
+        print(f"{n} respondents: without {args.flag} {off:.2f} s ({sets[False]} sets), with "
+              f"{on_:.2f} s ({sets[True]} sets); x{on_ / off:.2f}; same figures: {same}")
     return 0
 
 

@@ -61,7 +61,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, product
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 T = TypeVar("T")
@@ -197,6 +197,11 @@ class Table:
     # Whether `unions` also lists sets across a sum's hidden places (`_across`); off only to
     # measure what they cost (bench/publish_cpu.py).
     across_places: ClassVar[bool] = True
+    # And, within them, each hidden place by its hidden parts where some of its parts are
+    # shown (`_across`: sets across places of different sums).
+    across_parents: ClassVar[bool] = True
+    # At most this many such mixes per set of a sum's hidden places.
+    MAX_ACROSS_MIXES: ClassVar[int] = 64
     # A sum with more hidden places than this has its sets across them audited for pairs and
     # for all of them only, not every subset (2^places).
     MAX_ACROSS_PLACES: ClassVar[int] = 6
@@ -319,22 +324,62 @@ class Table:
         a sub-unit, 10 − 6 = 4 who are not doctors), while each place's cells alone still
         range over 0 … k−1. Every set of two or more of a sum's hidden places (pairs and all
         of them past MAX_ACROSS_PLACES) × every set of one or more of the periods
-        (`_union_periods`, else the whole period) holding 1 … k−1 people is one group."""
+        (`_union_periods`, else the whole period) holding 1 … k−1 people is one group.
+
+        Places of different sums (`across_parents`): the set's total less its places' shown
+        parts is their hidden parts' total, as derivable as the set's. So each place of a set
+        may stand for its hidden parts (recursively, where some of a place's parts are shown),
+        and every such mix is a set too: two hidden areas whose total the country's sum gives,
+        each with a small hidden county and a shown one, give the two small counties together
+        (tests/unit/report/test_disclosure_across_parents.py)."""
         # (Without languages or values, the hidden places' totals together.)
         periods = self._union_periods() or (ALL_MONTHS,)
         k = self.threshold
         out: list[Group] = []
         seen: set[Group] = set()
+        children = self._place_parts()
+
+        def hidden_of(places: list[str]) -> list[str]:
+            return [c for c in places if (c, ALL_MONTHS, RESPONDENTS, N) not in published]
+
+        def mixes(place: str) -> list[tuple[str, ...]]:
+            """The place itself, or its hidden parts standing for it (where some are shown)."""
+            found = [(place,)]
+            parts = children.get(place, [])
+            unseen = hidden_of(parts)
+            if self.across_parents and parts and len(unseen) < len(parts):
+                # Each hidden part in turn as itself or its own hidden parts.
+                for combo in product(*(mixes(c) for c in unseen)):
+                    found.append(tuple(c for part in combo for c in part))
+                    if len(found) >= self.MAX_ACROSS_MIXES:
+                        break
+            return found
+
+        size: dict[tuple[str, str], int] = {}
+
+        def size_of(c: str, v: str) -> int:
+            if (c, v) not in size:
+                size[(c, v)] = self._sum((c, v), RESPONDENTS, N)
+            return size[(c, v)]
+
         for parent, parts in self.relations():
             if parent[1] != ALL_MONTHS or any(p[1] != ALL_MONTHS or p[0] == parent[0]
                                               for p in parts):
                 continue  # only sums of places over the whole period
-            hidden = [p for p, _ in parts if (p, ALL_MONTHS, RESPONDENTS, N) not in published]
+            hidden = hidden_of([p for p, _ in parts])
             if len(hidden) < 2:
                 continue
-            size = {(c, v): self._sum((c, v), RESPONDENTS, N) for c in hidden for v in periods}
+            sets: list[tuple[str, ...]] = []
             for chosen in _subsets(hidden, 2, len(hidden), self.MAX_ACROSS_PLACES):
-                per_period = {v: sum(size[(c, v)] for c in chosen) for v in periods}
+                sets.append(chosen)
+                for n, combo in enumerate(product(*(mixes(c) for c in chosen))):
+                    if n >= self.MAX_ACROSS_MIXES:
+                        break
+                    mixed = tuple(dict.fromkeys(c for part in combo for c in part))
+                    if len(mixed) >= 2 and mixed != chosen:
+                        sets.append(mixed)
+            for chosen in sets:
+                per_period = {v: sum(size_of(c, v) for c in chosen) for v in periods}
                 if sum(per_period.values()) == 0:
                     continue
                 small = [v for v in periods if per_period[v] < k]
@@ -344,6 +389,16 @@ class Table:
                         if group not in seen:
                             seen.add(group)
                             out.append(group)
+        return out
+
+    def _place_parts(self) -> dict[str, list[str]]:
+        """Each place's parts over the whole period, from the published sums (`relations`):
+        an area's counties, the country's areas, a unit's sub-units and own part."""
+        out: dict[str, list[str]] = {}
+        for parent, parts in self.relations():
+            if parent[1] == ALL_MONTHS and parts and all(
+                    p[1] == ALL_MONTHS and p[0] != parent[0] for p in parts):
+                out.setdefault(parent[0], [p for p, _ in parts])
         return out
 
     @staticmethod

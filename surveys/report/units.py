@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reported_questions
@@ -480,6 +480,21 @@ def growth(before: Sizes, now: Sizes, threshold: int) -> Growth:
     return Growth(changed, too_few)
 
 
+# A staff survey's unit figures may change at most this many times (unit releases stored): each
+# release is one more earlier layer in the audit of every later cut, so a survey reopened and
+# closed again and again would grow that audit without bound. Past it the last release stands
+# for good, as a county survey's figures do once pacing's times are used
+# (bench/unit_history_cpu.py; docs/performance.md, "Unit releases by their number").
+MAX_UNIT_RELEASES = 3
+
+
+def releases_used(session: Session, survey: SurveySnapshot) -> int | None:
+    """How many unit releases `survey` has, where that is all it may have (None: fewer)."""
+    stored = session.scalar(select(func.count()).select_from(UnitRelease)
+                            .where(UnitRelease.survey_id == survey.id)) or 0
+    return stored if stored >= MAX_UNIT_RELEASES else None
+
+
 def releasable(survey: SurveySnapshot) -> bool:
     """Whether unit releases are cut for `survey`: a staff survey that has closed."""
     return survey.audience == "staff" and survey.status in ENDED_STATUSES
@@ -490,7 +505,9 @@ def release_due(session: Session, survey: SurveySnapshot) -> bool:
     has none yet, or answers were folded since its last was cut (the survey's results stamp,
     which every fold that counts its answers replaces, differs from the one the release was
     cut under). Else its unit tables are those of the last release: a cut would find nothing
-    that changed."""
+    that changed. Never once its releases are used (`MAX_UNIT_RELEASES`)."""
+    if releases_used(session, survey) is not None:
+        return False
     last = session.execute(
         select(UnitRelease.data["stamp"].as_string())
         .where(UnitRelease.survey_id == survey.id)
@@ -544,7 +561,13 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     audited together with the figures of every release before it (each an earlier layer: unit
     releases are few, one per close), hiding more until all together pass. Otherwise the last
     release stands as a whole: no figure of it changes, so no figure can be subtracted from
-    another of a different time (docs/privacy.md, "Releases of unit figures")."""
+    another of a different time (docs/privacy.md, "Releases of unit figures"). None as well
+    once the survey has all the unit releases it may have (`MAX_UNIT_RELEASES`)."""
+    used = releases_used(session, survey)
+    if used is not None:
+        log.info("unit release: all the survey's unit releases are used; the last release "
+                 "stands", extra={"survey": survey.slug, "releases": used})
+        return None
     tree = tree_of(session, survey)
     if session.scalar(select(PendingResponse.id).where(PendingResponse.survey_id == survey.id,
                                                        PendingResponse.folded.is_(False))

@@ -306,3 +306,41 @@ def test_a_unit_cut_whose_transaction_is_rolled_back_stores_nothing(answered, da
     finally:
         session.close()
     assert releases(database_url) == 0
+
+
+def test_a_staff_survey_has_at_most_its_unit_releases(answered, released_app, client,
+                                                     database_url, redis_conn, monkeypatch):
+    """Each unit release is one more earlier layer in every later cut's audit: a survey
+    reopened and closed again and again would grow it without bound. Past
+    MAX_UNIT_RELEASES the last release stands for good (here 2 for the test)."""
+    from surveys.report import units as unit_report
+
+    monkeypatch.setattr(unit_report, "MAX_UNIT_RELEASES", 2)
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    close(released_app)
+    reopen_and_answer(client, database_url, {"HR": [("2", "nurse")] * K})
+    run_worker(redis_conn)
+    close(released_app)
+    second = shown(released_app, hr)
+    assert releases(database_url) == 2
+    assert second[("HR", None)]["respondents"] == 15
+    # Enough new respondents again, but the survey's releases are used: nothing changes.
+    reopen_and_answer(client, database_url, {"HR": [("3", "nurse")] * K})
+    run_worker(redis_conn)
+    close(released_app)
+    assert releases(database_url) == 2
+    assert shown(released_app, hr) == second
+    result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
+    assert result.exit_code == 0, result.output
+    assert "unit figures stay as released: all 2 unit releases of this survey are used" \
+        in result.output
+    assert releases(database_url) == 2
+    # And the hourly job no longer finds its unit release due, though answers were folded
+    # since the last (its counties' release has a schedule of its own).
+    with db.session_scope(database_url) as s:
+        assert not unit_report.release_due(s, lookup.visible(s, SLUG))
+    # With room for one more (the cap raised), the same answers are released.
+    monkeypatch.setattr(unit_report, "MAX_UNIT_RELEASES", 3)
+    result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
+    assert "unit figures released at" in result.output, result.output
+    assert shown(released_app, hr)[("HR", None)]["respondents"] == 20

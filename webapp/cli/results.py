@@ -62,7 +62,12 @@ def release(slug: str | None) -> None:
                 except units.UnitScopeError as exc:
                     click.echo(f"{survey.slug}: unit figures: {exc}")
                     continue
-                if unit_cut is None:
+                used = units.releases_used(session, survey) if unit_cut is None else None
+                if used is not None:
+                    click.echo(f"{survey.slug}: unit figures stay as released: all {used} unit "
+                               "releases of this survey are used (docs/privacy.md, \"Releases "
+                               "of unit figures\")")
+                elif unit_cut is None:
                     click.echo(f"{survey.slug}: unit figures: no figure may change yet; the "
                                "last release stands")
                 else:

@@ -84,6 +84,34 @@ def derivable_cells(table, figures, k: int, largest: int = 4) -> list:
     return found
 
 
+def derivable_unanimity(table, figures) -> list:
+    """The (unit, value) where the value holds all of the unit's respondents and "everyone
+    else in the unit" (0 people) follows from a combination of published respondent counts."""
+    cells = list(table._index)
+    span = Span([[1 if i in table.cells_of(f[:2]) else 0 for i in range(len(cells))]
+                 for f in figures if f[2] == RESPONDENTS and f[3] == N])
+    found = []
+    for unit in table.units:
+        total = table.value((unit, ALL_MONTHS, RESPONDENTS, N))
+        for value in table.shown_values:
+            if total and table.value((unit, value, RESPONDENTS, N)) == total:
+                rest = set(table.cells_of((unit, ALL_MONTHS))) - set(table.cells_of((unit, value)))
+                if span.holds([1 if i in rest else 0 for i in range(len(cells))]):
+                    found.append((unit, value))
+    return found
+
+
+def test_derivable_unanimity_is_found_where_a_publication_gives_it():
+    """The check above finds what it looks for: ORG's 12 all nurses, shown with its total."""
+    tree = make_tree([0])
+    tables = tables_of(counted([(2, "nurse", None, "4", False)] * 12), tree, DEFINITION, 5)
+    table = tables["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "nurse", RESPONDENTS, N): 12}
+    assert derivable_unanimity(table, leaky) == [("ORG", "nurse"), ("U0", "nurse")]
+    pub = publish_units(tables)
+    assert derivable_unanimity(table, pub.pubs["profession"].figures) == []
+
+
 @st.composite
 def cases(draw):
     n = draw(st.integers(1, 4))
@@ -140,6 +168,9 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
         # Independently: no set of up to four cells below the threshold in the span of the
         # published respondent counts.
         assert derivable_cells(table, figures, k) == [], b
+        # Nor that everyone in a unit gave one value of the breakdown question (which the
+        # suppression hides and the auditor's rules do not cover: docs/privacy.md).
+        assert derivable_unanimity(table, figures) == [], b
 
 
 def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():

@@ -61,7 +61,7 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations, product
+from itertools import chain, combinations, product
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 T = TypeVar("T")
@@ -342,17 +342,32 @@ class Table:
         def hidden_of(places: list[str]) -> list[str]:
             return [c for c in places if (c, ALL_MONTHS, RESPONDENTS, N) not in published]
 
+        memo: dict[str, list[tuple[str, ...]]] = {}
+
         def mixes(place: str) -> list[tuple[str, ...]]:
-            """The place itself, or its hidden parts standing for it (where some are shown)."""
+            """The place itself, then what may stand for it: its hidden parts, each as itself
+            or as what stands for it in turn (a part shown further down makes a difference
+            even where all of its level are hidden); the most refined of them first after the
+            place itself, so that a cap keeps it. Each other than the place holds other cells
+            (the place less some shown parts below it)."""
+            if place in memo:
+                return memo[place]
             found = [(place,)]
-            parts = children.get(place, [])
-            unseen = hidden_of(parts)
-            if self.across_parents and parts and len(unseen) < len(parts):
-                # Each hidden part in turn as itself or its own hidden parts.
-                for combo in product(*(mixes(c) for c in unseen)):
-                    found.append(tuple(c for part in combo for c in part))
+            unseen = hidden_of(children.get(place, []))
+            if self.across_parents and unseen:
+                options = [mixes(c) for c in unseen]
+                candidates = chain([tuple(o[1] if len(o) > 1 else o[0] for o in options)],
+                                   product(*options))
+                whole = set(children[place]) == set(unseen)
+                for combo in candidates:
+                    flat = tuple(dict.fromkeys(c for part in combo for c in part))
+                    if whole and flat == tuple(unseen):
+                        continue  # all its parts as themselves: the place's own cells
+                    if flat not in found:
+                        found.append(flat)
                     if len(found) >= self.MAX_ACROSS_MIXES:
                         break
+            memo[place] = found
             return found
 
         size: dict[tuple[str, str], int] = {}
@@ -370,14 +385,24 @@ class Table:
             if len(hidden) < 2:
                 continue
             sets: list[tuple[str, ...]] = []
+            listed: set[tuple[str, ...]] = set()
             for chosen in _subsets(hidden, 2, len(hidden), self.MAX_ACROSS_PLACES):
                 sets.append(chosen)
-                for n, combo in enumerate(product(*(mixes(c) for c in chosen))):
-                    if n >= self.MAX_ACROSS_MIXES:
+                options = [mixes(c) for c in chosen]
+                # First each place alone refined (the others as they are), then every place
+                # at its most refined, then the rest in turn: a cap keeps the likeliest.
+                combos = [tuple(m if j == i else o[0] for j, o in enumerate(options))
+                          for i, opts in enumerate(options) for m in opts[1:]]
+                combos.append(tuple(o[1] if len(o) > 1 else o[0] for o in options))
+                added = 0
+                for combo in chain(combos, product(*options)):
+                    if added >= self.MAX_ACROSS_MIXES:
                         break
                     mixed = tuple(dict.fromkeys(c for part in combo for c in part))
-                    if len(mixed) >= 2 and mixed != chosen:
+                    if len(mixed) >= 2 and mixed != chosen and mixed not in listed:
+                        listed.add(mixed)
                         sets.append(mixed)
+                        added += 1
             for chosen in sets:
                 per_period = {v: sum(size_of(c, v) for c in chosen) for v in periods}
                 if sum(per_period.values()) == 0:

@@ -488,10 +488,15 @@ def growth(before: Sizes, now: Sizes, threshold: int) -> Growth:
 MAX_UNIT_RELEASES = 3
 
 
+def releases_stored(session: Session, survey_id: int) -> int:
+    """How many unit releases a survey has."""
+    return session.scalar(select(func.count()).select_from(UnitRelease)
+                          .where(UnitRelease.survey_id == survey_id)) or 0
+
+
 def releases_used(session: Session, survey: SurveySnapshot) -> int | None:
     """How many unit releases `survey` has, where that is all it may have (None: fewer)."""
-    stored = session.scalar(select(func.count()).select_from(UnitRelease)
-                            .where(UnitRelease.survey_id == survey.id)) or 0
+    stored = releases_stored(session, survey.id)
     return stored if stored >= MAX_UNIT_RELEASES else None
 
 

@@ -89,17 +89,18 @@ def test_harmless_answers_are_ticked_in_the_builder(admin_client, database_url):
     assert html.count('name="q0.harmless"') == 5
     assert 'name="q1.harmless"' not in html  # a number question's bands are not answers
     assert "Kyllä (kylla)" in html
-    r = click(admin_client, URL, html, "save", ticks={"q2.harmless": ["kylla", "eos"]})
+    # (A choice is ticked by its place: c0 is "kylla", c2 "eos".)
+    r = click(admin_client, URL, html, "save", ticks={"q2.harmless": ["c0", "c2"]})
     assert r.status_code == 303, r.get_data(as_text=True)
     assert stored(database_url, "tuotu")["questions"][2]["harmless_answers"] == ["kylla", "eos"]
 
     # A removed choice takes its mark along; the others keep theirs.
     html = admin_client.get(URL).get_data(as_text=True)
-    assert read_form(html)[0].getlist("q2.harmless") == ["kylla", "eos"]
+    assert read_form(html)[0].getlist("q2.harmless") == ["c0", "c2"]
     r = click(admin_client, URL, html, "remove_choice:2:2")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert read_form(html)[0].getlist("q2.harmless") == ["kylla"]
+    assert read_form(html)[0].getlist("q2.harmless") == ["c0"]
     r = click(admin_client, URL, html, "save")
     assert r.status_code == 303, r.get_data(as_text=True)
     assert stored(database_url, "tuotu")["questions"][2]["harmless_answers"] == ["kylla"]
@@ -127,6 +128,32 @@ def test_a_published_surveys_harmless_answers_may_change(admin_client, database_
     """The mark is not part of the shape (docs/privacy.md, "Harmless answers")."""
     _import(database_url, publish=True)
     html = admin_client.get(URL).get_data(as_text=True)
-    r = click(admin_client, URL, html, "save", ticks={"q2.harmless": ["kylla"]})
+    r = click(admin_client, URL, html, "save", ticks={"q2.harmless": ["c0"]})
     assert r.status_code == 303, r.get_data(as_text=True)
     assert stored(database_url, "tuotu")["questions"][2]["harmless_answers"] == ["kylla"]
+
+
+def test_a_choice_renamed_in_the_same_post_keeps_its_mark(admin_client, database_url):
+    """A new choice question offers c1 and c2: renaming them and ticking one in one post is
+    the ordinary way to fill it in (found in review: the tick was dropped)."""
+    _import(database_url)
+    html = admin_client.get(URL).get_data(as_text=True)
+    r = click(admin_client, URL, html, "save", {"q2.c0.id": "joo"}, ticks={"q2.harmless": ["c0"]})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    q = stored(database_url, "tuotu")["questions"][2]
+    assert q["choices"][0]["id"] == "joo" and q["harmless_answers"] == ["joo"]
+
+
+def test_a_new_type_drops_the_marks_ticked_under_the_old_one(admin_client, database_url):
+    """A scale's "5" is not an NPS "5" (a detractor): a mark ticked under another type is
+    dropped, never carried to an answer nobody marked (found in review)."""
+    _import(database_url)
+    html = admin_client.get(URL).get_data(as_text=True)
+    r = click(admin_client, URL, html, "save", {"q0.type": "nps"}, ticks={"q0.harmless": ["5"]})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    assert "harmless_answers" not in stored(database_url, "tuotu")["questions"][0]
+    # Ticked under the type it has, it is kept.
+    html = admin_client.get(URL).get_data(as_text=True)
+    r = click(admin_client, URL, html, "save", ticks={"q0.harmless": ["10"]})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    assert stored(database_url, "tuotu")["questions"][0]["harmless_answers"] == ["10"]

@@ -309,7 +309,8 @@ def test_a_unit_cut_whose_transaction_is_rolled_back_stores_nothing(answered, da
 
 
 def test_a_staff_survey_has_at_most_its_unit_releases(answered, released_app, client,
-                                                     database_url, redis_conn, monkeypatch):
+                                                     database_url, redis_conn, settings,
+                                                     monkeypatch):
     """Each unit release is one more earlier layer in every later cut's audit: a survey
     reopened and closed again and again would grow it without bound. Past
     MAX_UNIT_RELEASES the last release stands for good (here 2 for the test)."""
@@ -318,6 +319,9 @@ def test_a_staff_survey_has_at_most_its_unit_releases(answered, released_app, cl
     monkeypatch.setattr(unit_report, "MAX_UNIT_RELEASES", 2)
     hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
     close(released_app)
+    from tests.integration.test_release_pacing import reopen_page
+    assert "at most 1 more times (1 of 2 unit releases are used)" in \
+        reopen_page(released_app, settings, SLUG)
     reopen_and_answer(client, database_url, {"HR": [("2", "nurse")] * K})
     run_worker(redis_conn)
     close(released_app)
@@ -339,6 +343,10 @@ def test_a_staff_survey_has_at_most_its_unit_releases(answered, released_app, cl
     # since the last (its counties' release has a schedule of its own).
     with db.session_scope(database_url) as s:
         assert not unit_report.release_due(s, lookup.visible(s, SLUG))
+    # The reopen page tells the admin before reopening (found in review: it said nothing).
+    from tests.integration.test_release_pacing import reopen_page
+    page = reopen_page(released_app, settings, SLUG)
+    assert "All 2 unit releases of this staff survey are used" in page
     # With room for one more (the cap raised), the same answers are released.
     monkeypatch.setattr(unit_report, "MAX_UNIT_RELEASES", 3)
     result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])

@@ -134,7 +134,7 @@ def test_what_could_not_be_read_is_shown_again_and_never_stored():
 
 def test_a_removed_choice_takes_its_harmless_mark_along():
     d, errors = bf.parse(form(**{
-        "questions": "2", "q0.id": "s", "q0.type": "single", "q0.harmless": ["yes", "gone"],
+        "questions": "2", "q0.id": "s", "q0.type": "single", "q0.harmless": ["c0", "c5"],
         "q0.choices": "2", "q0.c0.id": "yes", "q0.c1.id": "no",
         "q1.id": "l", "q1.type": "likert5", "q1.harmless": ["yes"]}))
     assert errors == []

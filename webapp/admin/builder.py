@@ -28,6 +28,7 @@ from surveys.languages import LANGUAGES
 from surveys.models import Region
 from surveys.reference.regions import name_in
 from surveys.report import releases
+from surveys.report import units as unit_report
 from surveys.staff import units
 
 from ..extensions import get_db, settings, today
@@ -719,13 +720,25 @@ def survey_reopen(slug: str):
             return redirect(url_for("admin.survey", slug=slug), code=303)
     return render_template("admin_reopen.html", item=survey, error=error,
                            title=defs.localized(survey.definition["title"], g.lang),
-                           pace=_release_times(survey)), 422 if error else 200
+                           pace=_release_times(survey),
+                           unit_releases=_unit_releases(survey)), 422 if error else 200
 
 
 def _release_times(survey):
     """How many more times a public survey's released figures may change (surveys.report.
     pacing): reopening does not add any, so the admin is told before reopening. None for a
-    staff survey (its unit figures are released at closes) and under `live`."""
+    staff survey (its unit figures are released at closes: `_unit_releases`) and under
+    `live`."""
     if survey.audience == "staff" or settings().results_release == "live":
         return None
     return releases.pace(get_db(), survey, clock.now().replace(tzinfo=None))
+
+
+def _unit_releases(survey) -> tuple[int, int] | None:
+    """(unit releases stored, the most it may have) of a staff survey: its unit figures change
+    only at a close, at most `units.MAX_UNIT_RELEASES` times, so the admin is told before
+    reopening whether the next close can still change them. None for other surveys and under
+    `live`."""
+    if survey.audience != "staff" or settings().results_release == "live":
+        return None
+    return unit_report.releases_stored(get_db(), survey.id), unit_report.MAX_UNIT_RELEASES

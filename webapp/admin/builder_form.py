@@ -15,7 +15,8 @@ field shows the id without the version suffix), `q<i>.goals` (checkboxes: the su
 the question serves; none ticked, all of them), `q<i>.breakdown` (a staff survey's single-choice
 question results may be broken down by), `q<i>.bands` (a number question's result bands as text,
 "0–17, 18–64, 65–110"; empty: the default ten-year bands), `q<i>.harmless` (checkboxes: the
-answers everyone may be shown giving, `harmless_answers`), `q<i>.kept` (hidden: the question's
+answers everyone may be shown giving, `harmless_answers`: a choice as `c<j>`, a scale's value),
+`q<i>.harmless_type` (hidden: the type they were ticked under), `q<i>.kept` (hidden: the question's
 other fields as JSON, whatever the YAML may hold that the form does not edit but must not
 drop), `kept` (hidden: a new survey's fields the form does not show, from its template or
 copy).
@@ -237,7 +238,7 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
             q["goals"] = goals
         if form.get(f"{p}.breakdown") == "on" and qtype == "single":
             q["breakdown"] = True
-        harmless = form.getlist(f"{p}.harmless")
+        harmless = _harmless_ticked(form, p, q)
         if harmless:
             q["harmless_answers"] = harmless
         for name, value in _kept(form, f"{p}.kept", f"questions[{i}]", errors).items():
@@ -249,6 +250,21 @@ def parse(form) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         questions.append(q)
     d["questions"] = questions
     return d, errors
+
+
+def _harmless_ticked(form, p: str, q: dict[str, Any]) -> list[str]:
+    """The answers ticked harmless: a choice by its place (`c<j>`, so that a choice renamed in
+    the same post keeps its mark), a scale's value as it is. Ticked under another type (the
+    type changed in this post), nothing: a scale's "5" is not an NPS "5", and a mark nobody
+    saw under the new type is no one's judgement."""
+    ticked = form.getlist(f"{p}.harmless")
+    was = form.get(f"{p}.harmless_type") or q["type"]
+    if not ticked or (was != q["type"] and not {was, q["type"]} <= set(CHOICE_TYPES)):
+        return []
+    if q["type"] in CHOICE_TYPES:
+        ids = {f"c{j}": c["id"] for j, c in enumerate(q.get("choices") or ())}
+        return [ids[t] for t in ticked if t in ids]
+    return ticked
 
 
 def keep_harmless_of_its_answers(q: dict[str, Any]) -> None:

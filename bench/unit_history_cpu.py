@@ -5,7 +5,7 @@ survey's unit releases (`units.MAX_UNIT_RELEASES`, docs/privacy.md "Releases of 
 is chosen from.
 
     .venv/bin/python -m bench.unit_history_cpu [--respondents 150] [--earlier 0 1 2 3 4]
-        [--step 60] [--seed 1]
+        [--step 60] [--seed 1] [--compare-again]
 
 Pure (no database, no Redis), on bench/units_cpu.py's organisation (40 units, the staff
 wellbeing template's questions and breakdowns, threshold 5). The survey's respondents grow by
@@ -26,7 +26,7 @@ from surveys.definitions.format import load
 from surveys.fold.aggregation import count_answers
 from surveys.fold.units import count_unit_rows
 from surveys.report.audit import audit
-from surveys.report.units import publish_units, tables_of
+from surveys.report.units import passes_with_history, publish_units, tables_of
 
 
 def tables_at(n: int, tree, definition, seed: int):
@@ -39,11 +39,16 @@ def tables_at(n: int, tree, definition, seed: int):
     return tables_of(rows, tree, definition, THRESHOLD)
 
 
-def cut(tables, layers) -> tuple[float, bool, dict]:
+def cut(tables, layers, again: bool = False) -> tuple[float, bool, dict]:
+    """What `units.cut` computes; `again`: every table audited again after publish_units, as
+    before the 6 December session (`--compare-again`)."""
     started = time.process_time()
     pub = publish_units(tables, history=layers)
-    passed = all(audit(t, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
-                       history=layers.get(b, ())).passed for b, t in tables.items())
+    if again:
+        passed = all(audit(t, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
+                           history=layers.get(b, ())).passed for b, t in tables.items())
+    else:
+        passed = passes_with_history(pub, layers)
     return time.process_time() - started, passed, pub.pubs
 
 
@@ -53,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--earlier", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--step", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--compare-again", action="store_true",
+                        help="time each cut also with every table audited again after "
+                             "publish_units (before the 6 December session), side by side")
     args = parser.parse_args(argv)
     definition = load(TEMPLATE.read_text("utf-8"))
     tree = organisation(random.Random(args.seed))
@@ -63,7 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         tables = tables_at(args.respondents + i * args.step, tree, definition, args.seed)
         seconds, passed, pubs = cut(tables, layers)
         if i in args.earlier:
-            print(f"after {i} earlier releases: {seconds:.2f} s, passed: {passed}", flush=True)
+            line = f"after {i} earlier releases: {seconds:.2f} s, passed: {passed}"
+            if args.compare_again:
+                before, was, _pubs = cut(tables, layers, again=True)
+                line += f"; audited again after publish_units: {before:.2f} s, passed: {was}"
+            print(line, flush=True)
         for b, p in pubs.items():
             layers.setdefault(b, []).insert(0, (dict(p.figures), dict(p.reasons)))
     return 0

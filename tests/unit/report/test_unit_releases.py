@@ -119,3 +119,38 @@ def test_when_the_rule_allows_a_change_no_group_grew_by_a_few(case, data):
     # grew by a few.
     assert got.changed == (late != [])
     assert got.allowed == (late != [] and small == [])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.data())
+def test_a_cut_audits_again_only_the_tables_whose_figures_changed_since(case, data):
+    """`passes_with_history` (what a cut asks) says what auditing every table again with the
+    earlier release says, and audits again only the tables that lost a total after their own
+    audit (or did not pass it): the others' audit was of exactly these figures."""
+    from surveys.report import units
+
+    parents, k, responses = case
+    tree = make_tree(parents)
+    first = publish_units(tables_of(counted(responses), tree, DEFINITION, k))
+    late = data.draw(st.lists(st.sampled_from(responses or [(1, None, None, "4", False)]),
+                              max_size=12))
+    tables = tables_of(counted(responses + late), tree, DEFINITION, k)
+    layers = {b: [(dict(p.figures), dict(p.reasons))] for b, p in first.pubs.items()}
+    pub = publish_units(tables, history=layers)
+    every = all(audit(t, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
+                      history=layers[b]).passed for b, t in tables.items())
+    audited: list[str] = []
+    real = units.audit
+
+    def counting(table, *args, **kwargs):
+        audited.append(next(b for b, t in tables.items() if t is table))
+        return real(table, *args, **kwargs)
+
+    units.audit = counting
+    try:
+        assert units.passes_with_history(pub, layers) == every
+    finally:
+        units.audit = real
+    expected = {b for b, p in pub.pubs.items()
+                if b in pub.reduced or not p.result.passed or p.result.uncoupled}
+    assert set(audited) <= expected

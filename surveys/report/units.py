@@ -110,6 +110,9 @@ class UnitTable(Table):
     parent_of: Mapping[str, str | None] = field(default_factory=dict)
     units: tuple[str, ...] = ()  # the publishable places, tree order
     shown_values: tuple[str, ...] = ()  # values published (not "", not WHOLE)
+    # The breakdown question's `harmless_answers`: a value holding all of a unit's respondents
+    # is shown where it is one of these (docs/privacy.md, "Harmless answers").
+    harmless_values: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -214,9 +217,11 @@ class _UnitSuppression(_Suppression):
         groups = table.groups()
         never = {g for g in groups if g not in self.position_set}
         # A breakdown value holding all of a unit's respondents would show that everyone in it
-        # gave that answer to the breakdown question (no answer is unanimous when shown).
+        # gave that answer to the breakdown question (no answer is unanimous when shown),
+        # unless the survey declares that answer harmless.
         unanimous = {(u, v) for u in table.units for v in table.shown_values
-                     if table.value((u, v, RESPONDENTS, N))
+                     if v not in table.harmless_values
+                     and table.value((u, v, RESPONDENTS, N))
                      == table.value((u, ALL_MONTHS, RESPONDENTS, N)) > 0}
         self.hidden = {}
         for key in [RESPONDENTS, *(q.id for q in table.questions)]:
@@ -401,7 +406,9 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
     for b in dims:
         shown = tuple(o.value for o in result_options(questions[b], "fi"))
         out[b] = UnitTable({}, (*shown, NO_ANSWER), models, threshold, cells[b],
-                           parent_of=places, units=units, shown_values=shown)
+                           parent_of=places, units=units, shown_values=shown,
+                           harmless_values=frozenset(questions[b].get("harmless_answers")
+                                                     or ()))
     return out
 
 

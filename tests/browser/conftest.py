@@ -132,6 +132,14 @@ def new_page(browser, width: int = 1280, height: int = 900, **options):
     return page
 
 
+def click_and_load(page, target) -> None:
+    """Clicks what submits a form or follows a link and returns once the next page has loaded:
+    a click alone may return before the navigation starts, and wait_for_load_state() then
+    answers for the page being left."""
+    with page.expect_navigation():
+        target.click()
+
+
 @pytest.fixture
 def page(browser):
     page = new_page(browser)

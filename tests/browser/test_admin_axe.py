@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, make_user
 
-from .conftest import DEMO, axe_violations, new_page
+from .conftest import DEMO, axe_violations, click_and_load, new_page
 
 EMAIL = "axe-national@example.fi"
 PAGES = {
@@ -42,8 +42,7 @@ def admin_page(browser, site):
     page.goto(site.url("/fi/admin/login"))
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state()
+    click_and_load(page, page.locator("form button[type=submit]").first)
     assert "/admin/login" not in page.url
     yield page
     assert not page.csp_errors, page.csp_errors
@@ -68,8 +67,7 @@ def test_a_task_page_updates_itself_in_place_and_passes_axe(admin_page, site, se
     from tests.conftest import run_worker
 
     admin_page.goto(site.url("/fi/admin/queue"))
-    admin_page.locator("form[action$='/queue/rebuild'] button").click()
-    admin_page.wait_for_load_state()
+    click_and_load(admin_page, admin_page.locator("form[action$='/queue/rebuild'] button"))
     assert re.search(r"/fi/admin/queue/tasks/[0-9a-f]{32}$", admin_page.url)
     assert admin_page.locator("#task-progress").count() == 1
     violations = axe_violations(admin_page)
@@ -86,8 +84,7 @@ def test_questions_are_reordered_by_dragging(admin_page, site):
     takes its place; the buttons stay for keyboards and pages without JavaScript."""
     admin_page.goto(site.url("/fi/admin/surveys/new"))
     for _ in range(2):
-        admin_page.get_by_role("button", name="Lisää kysymys").click()
-        admin_page.wait_for_load_state()
+        click_and_load(admin_page, admin_page.get_by_role("button", name="Lisää kysymys"))
 
     def ids():
         return [admin_page.input_value(f"[name='q{i}.id']") for i in range(3)]

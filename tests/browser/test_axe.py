@@ -7,7 +7,7 @@ import pytest
 
 from surveys.infra import clock
 
-from .conftest import CLOSED, DEMO, UI_LANGUAGES, axe_violations, survey_for
+from .conftest import CLOSED, DEMO, UI_LANGUAGES, axe_violations, click_and_load, survey_for
 
 PAGES = ("index", "form", "form_errors", "thanks", "closed", "privacy", "results",
          "results_region", "admin_surveys", "admin_survey", "admin_translations",
@@ -36,8 +36,7 @@ def open_page(page, site, lang: str, name: str) -> None:
     if name == "translator":
         assert resp.status == 200
     if name == "form_errors" and survey_for(lang):
-        page.locator("form button[type=submit]").click()
-        page.wait_for_load_state()
+        click_and_load(page, page.locator("form button[type=submit]"))
         assert page.locator(".error-summary").count() == 1
 
 
@@ -92,17 +91,14 @@ def test_no_axe_violations_on_the_invitations_page(page, site, lang):
         page.goto(site.url(f"/{lang}/admin/login"))
         page.fill("#email", f"hr-axe-{lang}@example.fi")
         page.fill("#password", "korrekt-hevonen-paristo-niitti")
-        page.locator("form button[type=submit]").click()
-        page.wait_for_load_state()
+        click_and_load(page, page.locator("form button[type=submit]"))
         page.goto(site.url(f"/{lang}/admin/surveys/{SLUG}/invitations"))
         page.fill("#addresses", "a1@example.fi\na2@example.fi")
-        page.locator("form:has(#addresses) button[type=submit]").click()
-        page.wait_for_load_state()
+        click_and_load(page, page.locator("form:has(#addresses) button[type=submit]"))
         assert page.locator("table").count() == 2  # response rates, mails per unit
         assert axe_violations(page) == []
         page.fill("#addresses", "a3@example.fi\nei-osoite")
-        page.locator("form:has(#addresses) button[type=submit]").click()
-        page.wait_for_load_state()
+        click_and_load(page, page.locator("form:has(#addresses) button[type=submit]"))
         assert page.locator(".error-summary").count() == 1
         assert axe_violations(page) == []
     finally:

@@ -5,12 +5,13 @@ names each question, links to its field and receives focus."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from surveys.infra import db
 from surveys.models import PendingResponse, Response
 
-from .conftest import DEMO, new_page
+from .conftest import DEMO, click_and_load, new_page
 
 # The county list is sorted by name in each language: typing its start picks it (ASCII only:
 # a select's type-ahead takes key presses, and Playwright inserts "Ö" as text).
@@ -122,8 +123,7 @@ def contrast_with_white(rgb: str) -> float:
 def test_focus_is_always_visible(page, site, errors):
     page.goto(site.url(f"/se/s/{DEMO}"))
     if errors:
-        page.locator("form button[type=submit]").click()
-        page.wait_for_load_state()
+        click_and_load(page, page.locator("form button[type=submit]"))
     seen = 0
     for _ in range(45):
         page.keyboard.press("Tab")
@@ -139,11 +139,12 @@ def test_focus_is_always_visible(page, site, errors):
 
 def test_the_error_summary_names_each_question_links_to_it_and_takes_focus(page, site):
     page.goto(site.url(f"/fi/s/{DEMO}"))
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state()
+    click_and_load(page, page.locator("form button[type=submit]"))
     summary = page.locator(".error-summary")
     # Focus moves to the summary (without a script: the summary is the page's autofocus).
-    assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+    # The browser applies autofocus at a rendering step that may come after the load event,
+    # hence a wait for it rather than a look at once.
+    expect(summary).to_be_focused()
     links = summary.locator("a")
     texts = links.all_inner_texts()
     assert len(texts) == 4, texts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import CLOSED, DEMO, LAPPI, axe_violations
+from .conftest import CLOSED, DEMO, LAPPI, axe_violations, click_and_load
 
 
 @pytest.mark.parametrize(("lang", "heading"), [
@@ -23,8 +23,7 @@ def test_a_survey_not_offered_in_a_language_says_which_languages_it_has(page, si
     assert offered.all_inner_texts() == ["suomi", "svenska", "davvisámegiella"]
     assert [offered.nth(i).get_attribute("lang") for i in range(3)] == ["fi", "sv", "se"]
     assert offered.nth(1).get_attribute("href") == f"/sv/s/{DEMO}"
-    offered.nth(1).click()
-    page.wait_for_load_state()
+    click_and_load(page, offered.nth(1))
     assert page.url == site.url(f"/sv/s/{DEMO}")
     assert page.locator("form button[type=submit]").count() == 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DEMO, new_page
+from .conftest import DEMO, click_and_load, new_page
 
 # Everything that sticks out to the right of the viewport, or is wider than its own box. A data
 # table may scroll inside its own focusable box (.table-scroll), which WCAG 1.4.10 allows.
@@ -47,8 +47,7 @@ def show(page, site, what: str, lang: str) -> None:
         return
     page.goto(site.url(f"/{lang}/s/{DEMO}"))
     if what == "errors":
-        page.locator("form button[type=submit]").click()
-        page.wait_for_load_state()
+        click_and_load(page, page.locator("form button[type=submit]"))
         assert page.locator(".error-summary").count() == 1
 
 

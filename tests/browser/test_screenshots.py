@@ -9,7 +9,7 @@ import struct
 
 import pytest
 
-from .conftest import DEMO, new_page, screenshots_dir
+from .conftest import DEMO, click_and_load, new_page, screenshots_dir
 
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 
@@ -27,8 +27,7 @@ def test_screenshots(browser, site, folder, lang, width):
     shots = {}
     page.goto(site.url(f"/{lang}/s/{DEMO}"))
     shots["form"] = page.screenshot(full_page=True)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_load_state()
+    click_and_load(page, page.locator("form button[type=submit]"))
     shots["errors"] = page.screenshot()  # the top: the summary, focused
     page.goto(site.url(f"/{lang}/results/{DEMO}?region=19"))
     shots["results"] = page.screenshot(full_page=width == "phone")

@@ -110,9 +110,6 @@ class UnitTable(Table):
     parent_of: Mapping[str, str | None] = field(default_factory=dict)
     units: tuple[str, ...] = ()  # the publishable places, tree order
     shown_values: tuple[str, ...] = ()  # values published (not "", not WHOLE)
-    # The breakdown question's `harmless_answers`: a value holding all of a unit's respondents
-    # is shown where it is one of these (docs/privacy.md, "Harmless answers").
-    harmless_values: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -217,11 +214,12 @@ class _UnitSuppression(_Suppression):
         groups = table.groups()
         never = {g for g in groups if g not in self.position_set}
         # A breakdown value holding all of a unit's respondents would show that everyone in it
-        # gave that answer to the breakdown question (no answer is unanimous when shown),
-        # unless the survey declares that answer harmless.
+        # gave that answer to the breakdown question (no answer is unanimous when shown), even
+        # one the survey declares harmless: its other values' zeros would go into the parent's
+        # sums and give a sibling's unanimity in a value that is not (docs/privacy.md,
+        # "Harmless answers"; test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole).
         unanimous = {(u, v) for u in table.units for v in table.shown_values
-                     if v not in table.harmless_values
-                     and table.value((u, v, RESPONDENTS, N))
+                     if table.value((u, v, RESPONDENTS, N))
                      == table.value((u, ALL_MONTHS, RESPONDENTS, N)) > 0}
         self.hidden = {}
         for key in [RESPONDENTS, *(q.id for q in table.questions)]:
@@ -320,6 +318,16 @@ def publish_units(tables: Mapping[str, UnitTable],
         if len(kept) != len(p.figures):
             reduced.add(b)
         p.figures = kept
+    # Every view shows the unit totals with the reasons of those hidden, and each table
+    # withdrew the reasons that exposed something in its own audit (disclosure.
+    # audited_reasons): a total's reason is kept only where every table kept it alike, so
+    # each view's reasons are a part of those its table passed with (fewer reasons: wider
+    # ranges). The earlier releases a cut audits with are stored the same way.
+    shared = set.intersection(*({(g, r) for g, r in p.reasons.items() if g[1] == ALL_MONTHS}
+                                for p in pubs.values()))
+    for p in pubs.values():
+        p.reasons = {g: r for g, r in p.reasons.items()
+                     if g[1] != ALL_MONTHS or (g, r) in shared}
     return UnitPublication(dict(tables), pubs, frozenset(reduced))
 
 
@@ -406,9 +414,7 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
     for b in dims:
         shown = tuple(o.value for o in result_options(questions[b], "fi"))
         out[b] = UnitTable({}, (*shown, NO_ANSWER), models, threshold, cells[b],
-                           parent_of=places, units=units, shown_values=shown,
-                           harmless_values=frozenset(questions[b].get("harmless_answers")
-                                                     or ()))
+                           parent_of=places, units=units, shown_values=shown)
     return out
 
 

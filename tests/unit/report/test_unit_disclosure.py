@@ -16,6 +16,7 @@ from itertools import combinations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from surveys.definitions.format import MAX_BREAKDOWN_CHOICES
 from surveys.fold.aggregation import Row, count_answers
@@ -95,8 +96,6 @@ def derivable_unanimity(table, figures) -> list:
     for unit in table.units:
         total = table.value((unit, ALL_MONTHS, RESPONDENTS, N))
         for value in table.shown_values:
-            if value in table.harmless_values:
-                continue
             if total and table.value((unit, value, RESPONDENTS, N)) == total:
                 rest = set(table.cells_of((unit, ALL_MONTHS))) - set(table.cells_of((unit, value)))
                 if span.holds([1 if i in rest else 0 for i in range(len(cells))]):
@@ -115,25 +114,98 @@ def test_derivable_unanimity_is_found_where_a_publication_gives_it():
     assert derivable_unanimity(table, pub.pubs["profession"].figures) == []
 
 
-def test_a_harmless_breakdown_value_held_by_everyone_is_shown():
-    """A ward of 6, all nurses (beside one of 5 nurses and 5 doctors): the nurse value holds
-    all of it and is hidden, as a unanimous
-    answer is, unless the survey declares "nurse" harmless (the builder offers the tick on a
-    breakdown question as on any choice question; until the 6 December session it was not
-    read for the unit views)."""
+def pinned_unanimity(table, figures) -> list:
+    """The (unit, value) where the value holds all of the unit's respondents and the published
+    respondent counts, with no count below zero, leave "everyone else in the unit" no room but
+    0 while the unit is not empty: `derivable_unanimity` with what a combination alone does
+    not give (a unit's other values are 0 where a harmless value shows all of it, and a
+    parent's sum then gives a sibling whole). A linear program per unanimous (unit, value)."""
+    cells = list(table._index)
+    rows = [[1.0 if i in set(table.cells_of(f[:2])) else 0.0 for i in range(len(cells))]
+            for f in figures if f[2] == RESPONDENTS and f[3] == N]
+    rhs = [v for f, v in figures.items() if f[2] == RESPONDENTS and f[3] == N]
+    found = []
+    for unit in table.units:
+        total = table.value((unit, ALL_MONTHS, RESPONDENTS, N))
+        for value in table.shown_values:
+            if not total or table.value((unit, value, RESPONDENTS, N)) != total:
+                continue
+            whole = set(table.cells_of((unit, ALL_MONTHS)))
+            rest = whole - set(table.cells_of((unit, value)))
+            most_else = linprog([-1.0 if i in rest else 0.0 for i in range(len(cells))],
+                                A_eq=rows or None, b_eq=rhs or None, bounds=(0, None),
+                                method="highs")
+            least = linprog([1.0 if i in whole else 0.0 for i in range(len(cells))],
+                            A_eq=rows or None, b_eq=rhs or None, bounds=(0, None),
+                            method="highs")
+            if most_else.status == 0 and -most_else.fun < 1e-6 and least.fun > 1e-6:
+                found.append((unit, value))
+    return found
+
+
+def test_pinned_unanimity_is_found_where_a_publication_gives_it():
+    """The check above finds what it looks for, also where no combination gives it: U0's 6
+    nurses shown with its total say that U0 has no doctor, and the organisation's 6 doctors
+    are then all of U1's 6."""
     tree = make_tree([0, 0])
-    responses = ([(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 5
-                 + [(3, "nurse", None, "2", False)] * 5)
-    plain = publish_units(tables_of(counted(responses), tree, DEFINITION, 5))
-    assert plain.get("profession", "U0", "nurse", RESPONDENTS, N) is None
+    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
+    table = tables_of(counted(responses), tree, DEFINITION, 5)["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
+             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
+             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    assert ("U1", "doctor") in pinned_unanimity(table, leaky)
+    assert ("U1", "doctor") not in derivable_unanimity(table, leaky)  # no combination gives it
+
+
+def test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole():
+    """Found by review (6 December session): a ward of 6 nurses beside a ward of 6 doctors,
+    "nurse" declared harmless. Shown because harmless, the first ward's nurses (6 of 6) said it
+    had no doctor, so the organisation's 6 doctors were all the second ward's: everyone there
+    a doctor, which is not harmless. Neither the auditor (no rule on a breakdown value's
+    unanimity) nor a combination of counts finds it; a count's being at least 0 does. In the
+    unit views a breakdown question's harmless answers are therefore not read (the question's
+    own figures in a county's results still read them, under the auditor's rules)."""
+    tree = make_tree([0, 0])
+    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
     marked = copy.deepcopy(DEFINITION)
     marked["questions"][1]["harmless_answers"] = ["nurse"]
     tables = tables_of(counted(responses), tree, marked, 5)
     pub = publish_units(tables)
-    assert pub.get("profession", "U0", "nurse", RESPONDENTS, N) == 6
+    assert pub.get("profession", "U0", "nurse", RESPONDENTS, N) is None
     for b, table in tables.items():
         assert audit(table, pub.pubs[b].figures).passed
+        assert pinned_unanimity(table, pub.pubs[b].figures) == [], b
         assert derivable_cells(table, pub.pubs[b].figures, 5) == [], b
+
+
+def shown_reasons(pub, breakdown: str) -> dict:
+    """The reasons a reader of a breakdown's view sees: its own for the values' groups, and
+    those of the unit totals, which every view shows from the table without a breakdown
+    (surveys.report.units.unit_results)."""
+    own = pub.pubs[breakdown].reasons
+    totals = pub.pubs[UNIT_TOTAL].reasons
+    return {**{g: r for g, r in own.items() if g[1] != ALL_MONTHS},
+            **{g: r for g, r in totals.items() if g[1] == ALL_MONTHS}}
+
+
+def test_the_reasons_shown_for_unit_totals_pass_in_every_view():
+    """Found by review (6 December session): each table withdrew the reasons that exposed
+    something in its own audit, but the totals' reasons shown are the table without a
+    breakdown's. Here it kept U0 "hidden to protect another" (at least 5) and U1, U2 "below
+    the threshold" (at most 4), which the profession table had withdrawn: with them, the
+    organisation's own people and U0's outside the nurses were pinned to 3 … 7 (truly 3).
+    The reasons of a unit total are now shown only where every table kept them alike."""
+    responses = [
+        (1, "doctor", None, "4", True), (4, "nurse", "old", "5", False),
+        (4, "doctor", "young", "1", False), (4, "nurse", "young", "5", False),
+        (3, None, "old", "5", True), (3, "nurse", None, "4", True), (2, "doctor", None, "4", True),
+        (3, "nurse", "young", "4", False), (4, "nurse", "old", "2", True),
+        (1, "doctor", "old", "1", False), (3, None, "old", "4", True),
+        (1, "doctor", "young", "1", True), (1, "doctor", None, "4", False)]
+    tables = tables_of(counted(responses), make_tree([0, 0, 1]), DEFINITION, 5)
+    pub = publish_units(tables)
+    for b, table in tables.items():
+        assert audit(table, pub.pubs[b].figures, reasons=shown_reasons(pub, b)).passed, b
 
 
 @st.composite
@@ -178,8 +250,8 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
     totals = None
     for b, table in tables.items():
         figures = pub.pubs[b].figures
-        # The auditor over everything this view publishes: passes.
-        result = audit(table, figures)
+        # The auditor over everything this view publishes, with the reasons it shows: passes.
+        result = audit(table, figures, reasons=shown_reasons(pub, b))
         assert result.passed, (b, result.exposed)
         for (place, period, key, measure), value in figures.items():
             assert not place.endswith(OWN) and period != ""  # never an own part, never "none"
@@ -195,6 +267,7 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
         # Nor that everyone in a unit gave one value of the breakdown question (which the
         # suppression hides and the auditor's rules do not cover: docs/privacy.md).
         assert derivable_unanimity(table, figures) == [], b
+        assert pinned_unanimity(table, figures) == [], b
 
 
 def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():

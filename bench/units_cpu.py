@@ -2,10 +2,12 @@
 totals and each breakdown question's table) with and without the sets of a place's values
 (`--flag unions`, the default: `UnitTable.unions`, audited since the 4 December evening
 session) or the sets across a unit tree's levels (`--flag across_parents`: a hidden unit
-standing for its hidden parts, since the 6 December session), side by side in one run.
+standing for its hidden parts, since the 6 December session) or a unit's unanimity in a
+breakdown value as a rule of the auditor (`--flag unanimous_values`, `UnitTable.
+unanimous_values`, since the 6 December session), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
-        [--flag unions|across_parents]
+        [--flag unions|across_parents|unanimous_values]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -84,7 +86,8 @@ def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[
     return out
 
 
-SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents"}
+SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
+            "unanimous_values": "audit_unanimous_values"}
 
 
 def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,

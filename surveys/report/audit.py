@@ -33,7 +33,10 @@ Protected figures and their rules, with k = the survey's `min_group_size`:
 - "unanimous": where every member of any group (small or not, published or not: a withheld n
   may follow from other sums) gave the same answer o: the maximum of n − x_o must be ≥ 1, so
   that unanimity is never proven; unless o is one of the question's `harmless` answers (the
-  survey's `harmless_answers`: unanimity there tells nothing by definition).
+  survey's `harmless_answers`: unanimity there tells nothing by definition). On the
+  respondents, a unit's unanimity in a breakdown value (`Table.unanimous_values`, unit
+  tables only): the figure's group is the unit's people in its other values, whose maximum
+  must be ≥ 1.
 - "exact": a withheld option count of 1 … MIN_OPTION_COUNT−1 inside a published group: its range
   must be at least 1 wide, so the exact count is never determined.
 
@@ -267,6 +270,13 @@ class Table:
             return self._unions
         return [*self._unions, *self._hidden_months(published),
                 *(self._across(published) if self.across_places else ())]
+
+    def unanimous_values(self) -> list[tuple[Figure, str]]:
+        """Groups whose unanimity in a dimension of the table is protected like an answer's
+        (`protected_figures`, rule "unanimous" on the respondents: the rest can hold someone).
+        None here: a place's language or month is no answer (a unit table's breakdown values
+        are, surveys.report.units)."""
+        return []
 
     def _hidden_months(self, published: Mapping[Figure, float]) -> list[Group]:
         """Sets of two or more of a place's months (not all) that the publication hides,
@@ -708,6 +718,7 @@ def protected_figures(table: Table, published: Mapping[Figure, float],
                     # (a question's n from the area's minus the siblings'), and with it the
                     # means can prove that everyone gave the same answer.
                     out.append((cfig, UNANIMOUS))
+    out += table.unanimous_values()
     return out
 
 
@@ -1024,7 +1035,7 @@ class _System:
             else:
                 terms = [b]
             return [{t: 1.0} for t in terms]
-        if rule == UNANIMOUS:  # n − x_o
+        if rule == UNANIMOUS and key != RESPONDENTS:  # n − x_o
             return [{self.blocks[(key, N)]: 1.0, b: -1.0}]
         return [{b: 1.0}]
 
@@ -1089,10 +1100,11 @@ class _System:
         cells = self._members(figure[:2])
         for j, w in self._row(self.blocks[(key, measure)], cells).items():
             obj[j] += w
-        if rule == UNANIMOUS:  # n − x_o
+        if rule == UNANIMOUS and key != RESPONDENTS:  # n − x_o
             obj = -obj
             for j, w in self._row(self.blocks[(key, N)], cells).items():
                 obj[j] += w
+        # (On the respondents the figure's group is already the rest: `unanimous_values`.)
         return obj
 
     def _solve(self, obj: np.ndarray, bounds: object) -> float | None:

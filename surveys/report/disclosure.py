@@ -365,6 +365,11 @@ class _Suppression:
             # from the counts of the groups that share its sums: withhold that count where it
             # is shown nearest before hiding whole groups.
             near = self._nearest(group, lambda g: (*g, key, measure) in self.published)
+            if near is not None and key == RESPONDENTS:
+                # A unit's unanimity in a breakdown value (`Table.unanimous_values`): the
+                # nearest shown group of its sums goes.
+                self.hidden[key].add(near)
+                return True
             if near is not None:
                 self.withheld.add((near, key, measure))
                 self._not_alone(near, self.table.question[key])

@@ -50,7 +50,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -78,6 +78,7 @@ from .audit import (
     COUNT,
     EXACT,
     MIN_OPTION_COUNT,
+    UNANIMOUS,
     AuditResult,
     Figure,
     Group,
@@ -110,6 +111,9 @@ class UnitTable(Table):
     parent_of: Mapping[str, str | None] = field(default_factory=dict)
     units: tuple[str, ...] = ()  # the publishable places, tree order
     shown_values: tuple[str, ...] = ()  # values published (not "", not WHOLE)
+    # Whether the auditor protects a unit's unanimity in a breakdown value
+    # (`unanimous_values`); off only to measure its cost (bench/units_cpu.py).
+    audit_unanimous_values: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -165,6 +169,28 @@ class UnitTable(Table):
             raise ValueError(f"a breakdown of {len(self.months) - 1} choices cannot be audited "
                              f"(at most {MAX_BREAKDOWN_CHOICES}: each set of its values is)")
         return self.months
+
+    def unanimous_values(self) -> list[tuple[Figure, str]]:
+        """Where a breakdown value holds all of a unit's respondents (every respondent of a
+        ward a nurse), the unit's people in its other values (none) as a group whose
+        unanimity is protected: they can be someone, given everything published. The
+        suppression hides such a value from the start (`_UnitSuppression`); this makes the
+        auditor refuse it also where it follows from other sums (a sibling's zeros taken from
+        a parent's count: test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole)."""
+        if not (self.breakdown and self.audit_unanimous_values):
+            return []
+        out: list[tuple[Figure, str]] = []
+        for unit in self.units:
+            total = self._sum((unit, ALL_MONTHS), RESPONDENTS, N)
+            if not total:
+                continue
+            for value in self.shown_values:
+                if self._sum((unit, value), RESPONDENTS, N) != total:
+                    continue
+                rest = [(unit, v) for v in self.months if v != value]
+                group = self._union(rest) if len(rest) > 1 else rest[0]
+                out.append(((*group, RESPONDENTS, N), UNANIMOUS))
+        return out
 
     def relations(self) -> list[tuple[Group, list[Group]]]:
         """A unit = its sub-units and own part (per value, and in total); a unit's total = its

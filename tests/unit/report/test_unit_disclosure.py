@@ -264,8 +264,8 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
         # Independently: no set of up to four cells below the threshold in the span of the
         # published respondent counts.
         assert derivable_cells(table, figures, k) == [], b
-        # Nor that everyone in a unit gave one value of the breakdown question (which the
-        # suppression hides and the auditor's rules do not cover: docs/privacy.md).
+        # Nor that everyone in a unit gave one value of the breakdown question (the auditor's
+        # rule since the 6 December session, UnitTable.unanimous_values; checked here apart).
         assert derivable_unanimity(table, figures) == [], b
         assert pinned_unanimity(table, figures) == [], b
 
@@ -416,3 +416,38 @@ def test_unit_figures_not_read_with_every_question_are_not_published(seed, monke
         figures = pub.pubs[b].figures
         result = audit(table, figures, reasons=pub.pubs[b].reasons)
         assert result.passed and result.uncoupled == [], (b, result.uncoupled)
+
+
+def test_the_auditor_refuses_a_units_unanimity_in_a_value_that_follows_from_other_sums():
+    """The publication the harmless mark gave (above): U0's 6 nurses shown whole say that U0
+    has no doctor, and the organisation's 6 doctors are then all of U1's 6. The auditor now
+    protects a unit's unanimity in a breakdown value as it does an answer's
+    (`UnitTable.unanimous_values`): U1's people outside "doctor" must be able to hold someone.
+    Without U0's nurses it passes."""
+    tree = make_tree([0, 0])
+    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
+    table = tables_of(counted(responses), tree, DEFINITION, 5)["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
+             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
+             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    result = audit(table, leaky)
+    exposed = {(r.figure[0], tuple(sorted(p[1] for p in table.parts(r.figure[:2]))), r.rule)
+               for r in result.exposed}
+    assert ("U1", ("", "nurse"), "unanimous") in exposed
+    assert ("U0", ("", "doctor"), "unanimous") in exposed  # U0's own nurses, shown whole
+    safe = {f: v for f, v in leaky.items() if f[:2] != ("U0", "nurse")}
+    assert audit(table, safe).passed
+    # Suppression started without the hiding of unanimous values (as the harmless mark
+    # did) is brought back to a publication that passes by the auditor alone.
+    from surveys.report import units
+    from surveys.report.disclosure import publish
+
+    class Unmarked(units._UnitSuppression):
+        def __init__(self, table, forced):
+            super().__init__(table, forced)
+            self.hidden[RESPONDENTS].discard(("U0", "nurse"))
+            self.hidden[RESPONDENTS].discard(("U1", "doctor"))
+
+    pub = publish(table, state=Unmarked(table, {}))
+    assert pub.figures and audit(table, pub.figures).passed
+    assert pinned_unanimity(table, pub.figures) == []

@@ -364,12 +364,19 @@ class _Suppression:
             # Unanimity in a group that is not shown (a county's month, a withheld n) follows
             # from the counts of the groups that share its sums: withhold that count where it
             # is shown nearest before hiding whole groups.
+            if key == RESPONDENTS:
+                # A unit's unanimity in a breakdown value (`Table.unanimous_values`; the
+                # group is the unit's other values): the value holding all of it goes where
+                # it is shown, else the nearest shown group of its sums (the unit's total
+                # ties with the value and goes first, as it sorts first).
+                rest = {p[1] for p in self.table.parts(group)}
+                held = [(place, v) for v in self.table.months if v not in rest]
+                near = held[0] if len(held) == 1 and self.shown(held[0], key) else \
+                    self._nearest(group, lambda g: (*g, key, measure) in self.published)
+                if near is not None:
+                    self.hidden[key].add(near)
+                    return True
             near = self._nearest(group, lambda g: (*g, key, measure) in self.published)
-            if near is not None and key == RESPONDENTS:
-                # A unit's unanimity in a breakdown value (`Table.unanimous_values`): the
-                # nearest shown group of its sums goes.
-                self.hidden[key].add(near)
-                return True
             if near is not None:
                 self.withheld.add((near, key, measure))
                 self._not_alone(near, self.table.question[key])

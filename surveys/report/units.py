@@ -180,7 +180,9 @@ class UnitTable(Table):
         if not (self.breakdown and self.audit_unanimous_values):
             return []
         out: list[tuple[Figure, str]] = []
-        for unit in self.units:
+        # The own parts too: no published group, but their totals and values follow from
+        # their unit's minus its sub-units' (test_an_own_parts_unanimity_is_refused_...).
+        for unit in self.places():
             total = self._sum((unit, ALL_MONTHS), RESPONDENTS, N)
             if not total:
                 continue

@@ -125,7 +125,7 @@ def pinned_unanimity(table, figures) -> list:
             for f in figures if f[2] == RESPONDENTS and f[3] == N]
     rhs = [v for f, v in figures.items() if f[2] == RESPONDENTS and f[3] == N]
     found = []
-    for unit in table.units:
+    for unit in table.places():  # the units and their own parts
         total = table.value((unit, ALL_MONTHS, RESPONDENTS, N))
         for value in table.shown_values:
             if not total or table.value((unit, value, RESPONDENTS, N)) != total:
@@ -451,3 +451,54 @@ def test_the_auditor_refuses_a_units_unanimity_in_a_value_that_follows_from_othe
     pub = publish(table, state=Unmarked(table, {}))
     assert pub.figures and audit(table, pub.figures).passed
     assert pinned_unanimity(table, pub.figures) == []
+
+
+def unanimity_exposed(table, figures) -> set:
+    """(place, the value held by all of it) of each unanimity the auditor refuses."""
+    out = set()
+    for r in audit(table, figures).exposed:
+        if r.rule == "unanimous" and r.figure[2] == RESPONDENTS:
+            rest = {p[1] for p in table.parts(r.figure[:2])}
+            (value,) = set(table.months) - rest
+            out.add((r.figure[0], value))
+    return out
+
+
+def test_the_auditor_refuses_an_inner_units_unanimity_that_follows_by_subtraction():
+    """ORG: U0 (its wards U1, U2 with 5 nurses each) and U3 (6 doctors, 4 nurses). The
+    organisation's and U3's nurses, with the totals, give U0's nurses 14 − 4 = 10 of its 10."""
+    responses = ([(3, "nurse", None, "4", False)] * 5 + [(4, "nurse", None, "4", False)] * 5
+                 + [(5, "doctor", None, "2", False)] * 6 + [(5, "nurse", None, "2", False)] * 4)
+    table = tables_of(counted(responses), make_tree([0, 1, 1, 0]), DEFINITION, 3)["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 20, ("U0", ALL_MONTHS, RESPONDENTS, N): 10,
+             ("U3", ALL_MONTHS, RESPONDENTS, N): 10, ("ORG", "nurse", RESPONDENTS, N): 14,
+             ("U3", "nurse", RESPONDENTS, N): 4, ("ORG", "doctor", RESPONDENTS, N): 6,
+             ("U3", "doctor", RESPONDENTS, N): 6}
+    assert pinned_unanimity(table, leaky) == [("U0", "nurse")]
+    # And anyone in U1 or U2 a nurse (each may be empty, but not both): refused too.
+    assert unanimity_exposed(table, leaky) == {("U0", "nurse"), ("U1", "nurse"),
+                                               ("U2", "nurse")}
+    pub = publish_units(tables_of(counted(responses), make_tree([0, 1, 1, 0]), DEFINITION, 3))
+    assert pinned_unanimity(table, pub.pubs["profession"].figures) == []
+
+
+def test_an_own_parts_unanimity_is_refused_and_not_published():
+    """Found by review (6 December session): the organisation's own 6 staff all nurses, beside
+    a unit of 5 nurses and 5 doctors (k = 5). Published were the organisation's 16 and 11
+    nurses, the unit's 10 and 5 nurses: its own 16 − 10 = 6 people were 11 − 5 = 6 nurses.
+    An own part is no published group, but its unanimity is a unit's (`unanimous_values` goes
+    over the own parts too)."""
+    responses = ([(1, "nurse", None, "4", False)] * 6 + [(2, "nurse", None, "2", False)] * 5
+                 + [(2, "doctor", None, "5", False)] * 5)
+    tables = tables_of(counted(responses), make_tree([0]), DEFINITION, 5)
+    table = tables["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 16, ("U0", ALL_MONTHS, RESPONDENTS, N): 10,
+             ("ORG", "nurse", RESPONDENTS, N): 11, ("U0", "nurse", RESPONDENTS, N): 5,
+             ("ORG", "doctor", RESPONDENTS, N): 5, ("U0", "doctor", RESPONDENTS, N): 5}
+    assert pinned_unanimity(table, leaky) == [("ORG" + OWN, "nurse")]
+    assert unanimity_exposed(table, leaky) == {("ORG" + OWN, "nurse")}
+    pub = publish_units(tables)
+    for b, t in tables.items():
+        assert audit(t, pub.pubs[b].figures).passed, b
+        assert pinned_unanimity(t, pub.pubs[b].figures) == [], b
+    assert pub.pubs["profession"].figures  # not everything hidden

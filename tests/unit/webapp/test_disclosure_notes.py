@@ -35,3 +35,25 @@ def test_questions_read_together_on_the_marginals_are_said_to_be(capsys):
                                    basis="marginals"))
     assert "note: the questions were read together through the respondents' marginals, not " \
         "their cells" in capsys.readouterr().out
+
+
+def test_a_units_unanimity_in_a_breakdown_value_is_named_for_what_it_is():
+    """An exposed unanimity of a unit in a breakdown value (UnitTable.unanimous_values) is a
+    range of the unit's people in its other values, on the respondents: not "n − n of *"."""
+    from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
+    from surveys.report.units import tables_of
+    from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree
+    from webapp.cli.disclosure import _what
+
+    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
+    table = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
+             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
+             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    exposed = [r for r in audit_module.audit(table, leaky).exposed
+               if r.rule == "unanimous" and r.figure[2] == RESPONDENTS]
+    assert exposed
+    for r in exposed:
+        assert _what(r.figure, r.rule) == ("respondents outside the one value that holds all "
+                                           "of them")
+    assert _what(("19", ALL_MONTHS, "q1", "count:2"), "unanimous") == "n − count:2 of q1"

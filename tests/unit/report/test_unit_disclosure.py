@@ -143,16 +143,22 @@ def pinned_unanimity(table, figures) -> list:
     return found
 
 
+def two_wards_leaking():
+    """U0's 6 nurses beside U1's 6 doctors (k = 5), and figures that show U0's nurses whole:
+    the profession table, and those figures."""
+    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
+    table = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
+             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
+             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    return table, leaky
+
+
 def test_pinned_unanimity_is_found_where_a_publication_gives_it():
     """The check above finds what it looks for, also where no combination gives it: U0's 6
     nurses shown with its total say that U0 has no doctor, and the organisation's 6 doctors
     are then all of U1's 6."""
-    tree = make_tree([0, 0])
-    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
-    table = tables_of(counted(responses), tree, DEFINITION, 5)["profession"]
-    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
-             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
-             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    table, leaky = two_wards_leaking()
     assert ("U1", "doctor") in pinned_unanimity(table, leaky)
     assert ("U1", "doctor") not in derivable_unanimity(table, leaky)  # no combination gives it
 
@@ -424,12 +430,7 @@ def test_the_auditor_refuses_a_units_unanimity_in_a_value_that_follows_from_othe
     protects a unit's unanimity in a breakdown value as it does an answer's
     (`UnitTable.unanimous_values`): U1's people outside "doctor" must be able to hold someone.
     Without U0's nurses it passes."""
-    tree = make_tree([0, 0])
-    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
-    table = tables_of(counted(responses), tree, DEFINITION, 5)["profession"]
-    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
-             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
-             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    table, leaky = two_wards_leaking()
     result = audit(table, leaky)
     exposed = {(r.figure[0], tuple(sorted(p[1] for p in table.parts(r.figure[:2]))), r.rule)
                for r in result.exposed}

@@ -121,6 +121,20 @@ def test_when_the_rule_allows_a_change_no_group_grew_by_a_few(case, data):
     assert got.allowed == (late != [] and small == [])
 
 
+def counting_audits(units, tables) -> tuple[list[str], object]:
+    """Replaces `units.audit` by one that lists the table (by its breakdown) of each audit;
+    the list and the real audit, to put back."""
+    audited: list[str] = []
+    real = units.audit
+
+    def counting(table, *args, **kwargs):
+        audited.append(next(b for b, t in tables.items() if t is table))
+        return real(table, *args, **kwargs)
+
+    units.audit = counting
+    return audited, real
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.data())
 def test_a_cut_audits_again_only_the_tables_whose_figures_changed_since(case, data):
@@ -139,14 +153,7 @@ def test_a_cut_audits_again_only_the_tables_whose_figures_changed_since(case, da
     pub = publish_units(tables, history=layers)
     every = all(audit(t, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
                       history=layers[b]).passed for b, t in tables.items())
-    audited: list[str] = []
-    real = units.audit
-
-    def counting(table, *args, **kwargs):
-        audited.append(next(b for b, t in tables.items() if t is table))
-        return real(table, *args, **kwargs)
-
-    units.audit = counting
+    audited, real = counting_audits(units, tables)
     try:
         assert units.passes_with_history(pub, layers) == every
     finally:
@@ -172,14 +179,7 @@ def test_a_table_that_lost_a_total_after_its_audit_is_audited_again():
     tables = tables_of(counted(responses), make_tree([0, 1, 1]), DEFINITION, 3)
     pub = publish_units(tables)
     assert pub.reduced == {UNIT_TOTAL}
-    audited: list[str] = []
-    real = units.audit
-
-    def counting(table, *args, **kwargs):
-        audited.append(next(b for b, t in tables.items() if t is table))
-        return real(table, *args, **kwargs)
-
-    units.audit = counting
+    audited, real = counting_audits(units, tables)
     try:
         assert units.passes_with_history(pub, {})
         assert audited == [UNIT_TOTAL]

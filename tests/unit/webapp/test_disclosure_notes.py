@@ -40,16 +40,11 @@ def test_questions_read_together_on_the_marginals_are_said_to_be(capsys):
 def test_a_units_unanimity_in_a_breakdown_value_is_named_for_what_it_is():
     """An exposed unanimity of a unit in a breakdown value (UnitTable.unanimous_values) is a
     range of the unit's people in its other values, on the respondents: not "n − n of *"."""
-    from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
-    from surveys.report.units import tables_of
-    from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree
+    from surveys.report.audit import ALL_MONTHS, RESPONDENTS
+    from tests.unit.report.test_unit_disclosure import two_wards_leaking
     from webapp.cli.disclosure import _what
 
-    responses = [(2, "nurse", None, "4", False)] * 6 + [(3, "doctor", None, "2", False)] * 6
-    table = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)["profession"]
-    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12, ("ORG", "doctor", RESPONDENTS, N): 6,
-             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 6,
-             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 6}
+    table, leaky = two_wards_leaking()
     exposed = [r for r in audit_module.audit(table, leaky).exposed
                if r.rule == "unanimous" and r.figure[2] == RESPONDENTS]
     assert exposed

@@ -672,9 +672,12 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     pub = publish_units(tables, history=layers)
-    if layers and not passes_with_history(pub, layers):
+    # The first release too: a table that lost a total after its own audit is audited again
+    # as published (with no earlier release, only such a table is).
+    if not passes_with_history(pub, layers):
         log.warning("unit release: no publication passes the audit with the last release; it "
-                    "stands", extra={"survey": survey.slug})
+                    "stands" if layers else "unit release: the publication does not pass its "
+                    "audit as published; no release", extra={"survey": survey.slug})
         return None
     data = {
         "tree": signature,

@@ -352,3 +352,26 @@ def test_a_staff_survey_has_at_most_its_unit_releases(answered, released_app, cl
     result = released_app.test_cli_runner().invoke(main, ["results", "release", SLUG])
     assert "unit figures released at" in result.output, result.output
     assert shown(released_app, hr)[("HR", None)]["respondents"] == 20
+
+
+def test_the_first_unit_release_is_audited_again_where_a_table_changed_after_its_audit(
+        answered, database_url, monkeypatch):
+    """The first cut, with no earlier release, asks `passes_with_history` as every later cut
+    does: a table whose figures lost a total after its own audit (kept only where every table
+    publishes it) is audited again as published, and where that fails no release is stored
+    (until the 6 December session only later cuts asked)."""
+    from surveys.report import units
+
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    asked: list[dict] = []
+
+    def refused(pub, layers):
+        asked.append(layers)
+        return False
+
+    monkeypatch.setattr(units, "passes_with_history", refused)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 4, 7)) is None
+    assert asked == [{}]
+    assert releases(database_url) == 0

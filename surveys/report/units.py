@@ -182,16 +182,21 @@ class UnitTable(Table):
         out: list[tuple[Figure, str]] = []
         # The own parts too: no published group, but their totals and values follow from
         # their unit's minus its sub-units' (test_an_own_parts_unanimity_is_refused_...).
-        for unit in self.places():
-            total = self._sum((unit, ALL_MONTHS), RESPONDENTS, N)
-            if not total:
-                continue
-            for value in self.shown_values:
-                if self._sum((unit, value), RESPONDENTS, N) != total:
-                    continue
-                rest = [(unit, v) for v in self.months if v != value]
-                group = self._union(rest) if len(rest) > 1 else rest[0]
-                out.append(((*group, RESPONDENTS, N), UNANIMOUS))
+        for unit, value in self.held_whole(self.places()):
+            rest = [(unit, v) for v in self.months if v != value]
+            group = self._union(rest) if len(rest) > 1 else rest[0]
+            out.append(((*group, RESPONDENTS, N), UNANIMOUS))
+        return out
+
+    def held_whole(self, places: Iterable[str]) -> list[Group]:
+        """The (place, shown value) where the value holds all of the place's respondents
+        (at least one)."""
+        out: list[Group] = []
+        for place in places:
+            total = self._sum((place, ALL_MONTHS), RESPONDENTS, N)
+            if total:
+                out += [(place, v) for v in self.shown_values
+                        if self._sum((place, v), RESPONDENTS, N) == total]
         return out
 
     def relations(self) -> list[tuple[Group, list[Group]]]:
@@ -246,9 +251,7 @@ class _UnitSuppression(_Suppression):
         # one the survey declares harmless: its other values' zeros would go into the parent's
         # sums and give a sibling's unanimity in a value that is not (docs/privacy.md,
         # "Harmless answers"; test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole).
-        unanimous = {(u, v) for u in table.units for v in table.shown_values
-                     if table.value((u, v, RESPONDENTS, N))
-                     == table.value((u, ALL_MONTHS, RESPONDENTS, N)) > 0}
+        unanimous = set(table.held_whole(table.units))
         self.hidden = {}
         for key in [RESPONDENTS, *(q.id for q in table.questions)]:
             values = {g: table.value((*g, key, N)) or 0 for g in groups}
@@ -675,9 +678,12 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     # The first release too: a table that lost a total after its own audit is audited again
     # as published (with no earlier release, only such a table is).
     if not passes_with_history(pub, layers):
-        log.warning("unit release: no publication passes the audit with the last release; it "
-                    "stands" if layers else "unit release: the publication does not pass its "
-                    "audit as published; no release", extra={"survey": survey.slug})
+        if layers:
+            log.warning("unit release: no publication passes the audit with the last release; "
+                        "it stands", extra={"survey": survey.slug})
+        else:
+            log.warning("unit release: the publication does not pass its audit as published; "
+                        "no release", extra={"survey": survey.slug})
         return None
     data = {
         "tree": signature,

@@ -4,10 +4,13 @@ totals and each breakdown question's table) with and without the sets of a place
 session) or the sets across a unit tree's levels (`--flag across_parents`: a hidden unit
 standing for its hidden parts, since the 6 December session) or a unit's unanimity in a
 breakdown value as a rule of the auditor (`--flag unanimous_values`, `UnitTable.
-unanimous_values`, since the 6 December session), side by side in one run.
+unanimous_values`, since the 6 December session), or that unanimity read among those who
+answered the breakdown question rather than among all of a unit (`--flag among_answering`,
+`UnitTable.unanimity_among_answering`, since the second 6 December session), side by side in
+one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
-        [--flag unions|across_parents|unanimous_values]
+        [--flag unions|across_parents|unanimous_values|among_answering]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -87,7 +90,8 @@ def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[
 
 
 SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
-            "unanimous_values": "audit_unanimous_values"}
+            "unanimous_values": "audit_unanimous_values",
+            "among_answering": "unanimity_among_answering"}
 
 
 def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,

@@ -278,6 +278,11 @@ class Table:
         are, surveys.report.units)."""
         return []
 
+    def held_in(self, group: Group) -> Group | None:
+        """The group whose unanimity in a dimension a group of `unanimous_values` protects
+        (None here: there are none)."""
+        return None
+
     def _hidden_months(self, published: Mapping[Figure, float]) -> list[Group]:
         """Sets of two or more of a place's months (not all) that the publication hides,
         holding 1 … k−1 people: a place's whole period minus its shown months gives its hidden

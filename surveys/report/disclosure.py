@@ -369,9 +369,8 @@ class _Suppression:
                 # group is the unit's other values): the value holding all of it goes where
                 # it is shown, else the nearest shown group of its sums (the unit's total
                 # ties with the value and goes first, as it sorts first).
-                rest = {p[1] for p in self.table.parts(group)}
-                held = [(place, v) for v in self.table.months if v not in rest]
-                near = held[0] if len(held) == 1 and self.shown(held[0], key) else \
+                held = self.table.held_in(group)
+                near = held if held is not None and self.shown(held, key) else \
                     self._nearest(group, lambda g: (*g, key, measure) in self.published)
                 if near is not None:
                     self.hidden[key].add(near)

@@ -13,8 +13,8 @@ the linear-programming auditor (surveys.report.audit) with its extra suppression
 - periods are the values of one breakdown question (and "*", the unit's total); the value ""
   (no answer) is never published but is a part of the total like any other. The breakdown
   questions are dimensions, not questions, of unit results: their answers per unit are the
-  sizes of the value groups (a value holding all of a unit's respondents is hidden, as a
-  unanimous answer is);
+  sizes of the value groups (a value holding all of a unit's respondents who answered the
+  breakdown question is hidden, as a unanimous answer is);
 - sums: a unit = its sub-units + its own part, per value; a unit's total = its values;
 - besides the groups, every set of two or more of a place's values (not all) holding 1 … k−1
   people is audited as a hidden group (`UnitTable.unions`): an own part's total and its count
@@ -114,6 +114,10 @@ class UnitTable(Table):
     # Whether the auditor protects a unit's unanimity in a breakdown value
     # (`unanimous_values`); off only to measure its cost (bench/units_cpu.py).
     audit_unanimous_values: ClassVar[bool] = True
+    # Whether that unanimity is read among those who answered the breakdown question (else
+    # among all of a unit, "no answer" included, the rule before the second 6 December
+    # session); off only to measure what it costs (bench/units_cpu.py).
+    unanimity_among_answering: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -171,32 +175,55 @@ class UnitTable(Table):
         return self.months
 
     def unanimous_values(self) -> list[tuple[Figure, str]]:
-        """Where a breakdown value holds all of a unit's respondents (every respondent of a
-        ward a nurse), the unit's people in its other values (none) as a group whose
-        unanimity is protected: they can be someone, given everything published. The
-        suppression hides such a value from the start (`_UnitSuppression`); this makes the
-        auditor refuse it also where it follows from other sums (a sibling's zeros taken from
-        a parent's count: test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole)."""
+        """Where a breakdown value holds all of a unit's respondents who answered the question
+        (every ward respondent who gave a profession a nurse, "no answer" beside or not), the
+        unit's people in its other values (none) as a group whose unanimity is protected: they
+        can be someone, given everything published. The suppression hides such a value from
+        the start (`_UnitSuppression`); this makes the auditor refuse it also where it follows
+        from other sums (a sibling's zeros taken from a parent's count:
+        test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole; among those who
+        answered: test_a_units_unanimity_among_those_who_answered_the_breakdown_is_refused).
+        Among those who answered, as a question's unanimity is protected: the group leaves
+        "no answer" out, so it is a part of the unit's people outside the value, and holding
+        someone it is also that. (A breakdown of one choice: its "no answer", `_others`.)"""
         if not (self.breakdown and self.audit_unanimous_values):
             return []
         out: list[tuple[Figure, str]] = []
         # The own parts too: no published group, but their totals and values follow from
         # their unit's minus its sub-units' (test_an_own_parts_unanimity_is_refused_...).
-        for unit, value in self.held_whole(self.places()):
-            rest = [(unit, v) for v in self.months if v != value]
-            group = self._union(rest) if len(rest) > 1 else rest[0]
+        for unit, value in self.held_by_all_answering(self.places()):
+            # A union even of one value: the group is "the rest", not that value's own group
+            # (whose other rules it must not stand for); `held_in` finds the value from it.
+            group = self._union([(unit, v) for v in self._others(value)])
             out.append(((*group, RESPONDENTS, N), UNANIMOUS))
         return out
 
-    def held_whole(self, places: Iterable[str]) -> list[Group]:
-        """The (place, shown value) where the value holds all of the place's respondents
-        (at least one)."""
+    def _others(self, value: str) -> list[str]:
+        """The values whose emptiness makes `value` unanimous: the other shown values; for a
+        breakdown of one choice (answering it is choosing it), "no answer"."""
+        if not self.unanimity_among_answering:
+            return [v for v in self.months if v != value]
+        return [v for v in self.shown_values if v != value] or [NO_ANSWER]
+
+    def held_in(self, group: Group) -> Group | None:
+        """The (place, value) whose unanimity a group of `unanimous_values` protects: the one
+        shown value of its place outside it."""
+        parts = self.parts(group)
+        if len({place for place, _v in parts}) != 1:
+            return None
+        held = [v for v in self.shown_values if v not in {v for _p, v in parts}]
+        return (parts[0][0], held[0]) if len(held) == 1 else None
+
+    def held_by_all_answering(self, places: Iterable[str]) -> list[Group]:
+        """The (place, shown value) where the value holds all of the place's respondents who
+        answered the breakdown question (at least one; with one choice, all its respondents:
+        `_others`)."""
         out: list[Group] = []
         for place in places:
-            total = self._sum((place, ALL_MONTHS), RESPONDENTS, N)
-            if total:
-                out += [(place, v) for v in self.shown_values
-                        if self._sum((place, v), RESPONDENTS, N) == total]
+            for v in self.shown_values:
+                if self._sum((place, v), RESPONDENTS, N) and not any(
+                        self._sum((place, o), RESPONDENTS, N) for o in self._others(v)):
+                    out.append((place, v))
         return out
 
     def relations(self) -> list[tuple[Group, list[Group]]]:
@@ -246,12 +273,13 @@ class _UnitSuppression(_Suppression):
         k = table.threshold
         groups = table.groups()
         never = {g for g in groups if g not in self.position_set}
-        # A breakdown value holding all of a unit's respondents would show that everyone in it
-        # gave that answer to the breakdown question (no answer is unanimous when shown), even
-        # one the survey declares harmless: its other values' zeros would go into the parent's
-        # sums and give a sibling's unanimity in a value that is not (docs/privacy.md,
-        # "Harmless answers"; test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole).
-        unanimous = set(table.held_whole(table.units))
+        # A breakdown value holding all of a unit's respondents who answered the breakdown
+        # question would show that everyone of them gave that answer (no answer is unanimous
+        # when shown, among those who answered), even one the survey declares harmless: its
+        # other values' zeros would go into the parent's sums and give a sibling's unanimity
+        # in a value that is not (docs/privacy.md, "Harmless answers";
+        # test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole).
+        unanimous = set(table.held_by_all_answering(table.units))
         self.hidden = {}
         for key in [RESPONDENTS, *(q.id for q in table.questions)]:
             values = {g: table.value((*g, key, N)) or 0 for g in groups}
@@ -276,7 +304,8 @@ class UnitPublication:
 
     tables: dict[str, UnitTable]
     pubs: dict[str, Publication]
-    # The tables whose figures lost a total after their audit (kept only where all publish it).
+    # The tables whose figures lost a total after their audit (kept only where all publish it),
+    # each then audited again as published (`publish_units`).
     reduced: frozenset[str] = frozenset()
 
     def get(self, breakdown: str, place: str, period: str, key: str,
@@ -310,69 +339,110 @@ def publish_units(tables: Mapping[str, UnitTable],
                 if more:
                     forced[key] |= more
                     grew = True
-    pubs: dict[str, Publication] = {}
-    # The sets of values (`UnitTable.unions`) are audited only once the totals agree: a round
-    # that hides one more total is repeated, and the sets are many (bench/units_cpu.py).
-    unions = False
-    for round_ in range(MAX_ROUNDS):
-        unions = unions or round_ == MAX_ROUNDS - 1
-        pubs = {b: publish(t, state=_UnitSuppression(t, forced), history=history.get(b, ()),
-                           unions=unions)
-                for b, t in tables.items()}
-        grew = False
-        for key in keys:
-            for b, t in tables.items():
-                for u in t.units:
-                    g = (u, ALL_MONTHS)
-                    if (u, ALL_MONTHS, key, N) not in pubs[b].figures and g not in forced[key]:
-                        forced[key].add(g)
-                        grew = True
-        if not grew:
-            if unions or not any(t.unions(pubs[b].figures) for b, t in tables.items()):
-                break
-            # The totals agree: audit each publication with its sets of values. Where all
-            # pass, read with every question too (`uncoupled` empty), they stand as they
-            # are; otherwise one more round publishes every table with its sets audited from
-            # the start (and `publish` publishes nothing it could not read together).
-            checked = {b: audit(t, pubs[b].figures, reasons=pubs[b].reasons,
-                                history=history.get(b, ())) for b, t in tables.items()}
-            if all(r.passed and not r.uncoupled for r in checked.values()):
-                for b, r in checked.items():
-                    pubs[b].result = r
-                break
-            unions = True
-    common = set.intersection(*({f for f in p.figures if f[1] == ALL_MONTHS}
-                                for p in pubs.values()))
-    reduced = set()
-    for b, p in pubs.items():
-        kept = {f: v for f, v in p.figures.items() if f[1] != ALL_MONTHS or f in common}
-        if len(kept) != len(p.figures):
-            reduced.add(b)
-        p.figures = kept
-    # Every view shows the unit totals with the reasons of those hidden, and each table
-    # withdrew the reasons that exposed something in its own audit (disclosure.
-    # audited_reasons): a total's reason is kept only where every table kept it alike, so
-    # each view's reasons are a part of those its table passed with (fewer reasons: wider
-    # ranges). The earlier releases a cut audits with are stored the same way.
-    shared = set.intersection(*({(g, r) for g, r in p.reasons.items() if g[1] == ALL_MONTHS}
-                                for p in pubs.values()))
-    for p in pubs.values():
-        p.reasons = {g: r for g, r in p.reasons.items()
-                     if g[1] != ALL_MONTHS or (g, r) in shared}
+    while True:
+        pubs: dict[str, Publication] = {}
+        # The sets of values (`UnitTable.unions`) are audited only once the totals agree: a round
+        # that hides one more total is repeated, and the sets are many (bench/units_cpu.py).
+        unions = False
+        for round_ in range(MAX_ROUNDS):
+            unions = unions or round_ == MAX_ROUNDS - 1
+            pubs = {b: publish(t, state=_UnitSuppression(t, forced), history=history.get(b, ()),
+                               unions=unions)
+                    for b, t in tables.items()}
+            grew = False
+            for key in keys:
+                for b, t in tables.items():
+                    for u in t.units:
+                        g = (u, ALL_MONTHS)
+                        if (u, ALL_MONTHS, key, N) not in pubs[b].figures and g not in forced[key]:
+                            forced[key].add(g)
+                            grew = True
+            if not grew:
+                if unions or not any(t.unions(pubs[b].figures) for b, t in tables.items()):
+                    break
+                # The totals agree: audit each publication with its sets of values. Where all
+                # pass, read with every question too (`uncoupled` empty), they stand as they
+                # are; otherwise one more round publishes every table with its sets audited from
+                # the start (and `publish` publishes nothing it could not read together).
+                checked = {b: audit(t, pubs[b].figures, reasons=pubs[b].reasons,
+                                    history=history.get(b, ())) for b, t in tables.items()}
+                if all(r.passed and not r.uncoupled for r in checked.values()):
+                    for b, r in checked.items():
+                        pubs[b].result = r
+                    break
+                unions = True
+        common = set.intersection(*({f for f in p.figures if f[1] == ALL_MONTHS}
+                                    for p in pubs.values()))
+        reduced = set()
+        lost: dict[str, list[Figure]] = {}
+        for b, p in pubs.items():
+            kept = {f: v for f, v in p.figures.items() if f[1] != ALL_MONTHS or f in common}
+            if len(kept) != len(p.figures):
+                reduced.add(b)
+                lost[b] = [f for f in p.figures if f not in kept]
+            p.figures = kept
+        # Every view shows the unit totals with the reasons of those hidden, and each table
+        # withdrew the reasons that exposed something in its own audit (disclosure.
+        # audited_reasons): a total's reason is kept only where every table kept it alike, so
+        # each view's reasons are a part of those its table passed with (fewer reasons: wider
+        # ranges). The earlier releases a cut audits with are stored the same way.
+        shared = set.intersection(*({(g, r) for g, r in p.reasons.items() if g[1] == ALL_MONTHS}
+                                    for p in pubs.values()))
+        for p in pubs.values():
+            p.reasons = {g: r for g, r in p.reasons.items()
+                         if g[1] != ALL_MONTHS or (g, r) in shared}
+        # A table that lost a total figure here was audited with it: it is audited again as
+        # published, so that every table's result is of its figures as published (a cut then
+        # audits none again, `passes_with_history`, and `live` views are audited as shown).
+        # Where that fails, what it lost is hidden in every table from the start and all are
+        # published again (`forced` only grows: a lost figure's group was not forced, or it
+        # would not have been published). It should not fail: the unit totals' n are forced
+        # alike above, so a table loses only counts, means or NPS of a shown total, which the
+        # auditor does not protect unless below MIN_OPTION_COUNT (withheld in every table
+        # alike); losing a figure or a reason only widens its ranges. The fallback is tested
+        # on its own (test_a_table_failing_its_audit_as_published_is_published_again).
+        failing = _failing_as_published(tables, pubs, reduced, history)
+        if not failing:
+            break
+        more = False
+        for b in failing:
+            for place, period, key, _measure in set(lost[b]):
+                if (place, period) not in forced[key]:
+                    forced[key].add((place, period))
+                    more = True
+        if not more:  # cannot happen (above); `passes_with_history` refuses it if it does
+            break
     return UnitPublication(dict(tables), pubs, frozenset(reduced))
+
+
+def _failing_as_published(tables: Mapping[str, UnitTable], pubs: Mapping[str, Publication],
+                          reduced: Iterable[str],
+                          history: Mapping[str, Sequence[Layer]]) -> list[str]:
+    """The tables of `reduced` that fail the audit as published; each passing one's result
+    replaced by that audit's."""
+    failing = []
+    for b in sorted(reduced):
+        again = audit(tables[b], pubs[b].figures, reasons=pubs[b].reasons,
+                      history=history.get(b, ()))
+        if again.passed:
+            pubs[b].result = again
+        else:
+            failing.append(b)
+    return failing
 
 
 def passes_with_history(pub: UnitPublication,
                         history: Mapping[str, Sequence[Layer]]) -> bool:
     """Whether every table of `pub` passes the audit with its earlier layers, as published (a
-    total hidden in one table is hidden in all: `publish_units`). A table whose own audit in
-    `publish_units` passed on exactly these figures, reasons and layers is not audited again
-    (the same programs, the same result: a quarter of a unit cut's CPU,
-    bench/unit_history_cpu.py); one that lost a total since is, since that total is then a
-    hidden group of its own there."""
+    total hidden in one table is hidden in all: `publish_units`). A table whose audit in
+    `publish_units` passed is not audited again: that audit read exactly these figures and
+    layers, and these reasons or more (the same programs, the same result: a quarter of a
+    unit cut's CPU, bench/unit_history_cpu.py), a table that lost a total there included,
+    which `publish_units` audits again as published. The others are (one not read with every
+    question, `uncoupled`)."""
     for b, table in pub.tables.items():
         p = pub.pubs[b]
-        if b not in pub.reduced and p.result.passed and not p.result.uncoupled:
+        if p.result.passed and not p.result.uncoupled:
             continue
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False

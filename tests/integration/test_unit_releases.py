@@ -357,9 +357,9 @@ def test_a_staff_survey_has_at_most_its_unit_releases(answered, released_app, cl
 def test_the_first_unit_release_is_audited_again_where_a_table_changed_after_its_audit(
         answered, database_url, monkeypatch):
     """The first cut, with no earlier release, asks `passes_with_history` as every later cut
-    does: a table whose figures lost a total after its own audit (kept only where every table
-    publishes it) is audited again as published, and where that fails no release is stored
-    (until the 6 December session only later cuts asked)."""
+    does (a table whose audit in `publish_units` did not pass is audited again as published),
+    and where that fails no release is stored (until the 6 December session only later cuts
+    asked)."""
     from surveys.report import units
 
     with db.session_scope(database_url) as s:
@@ -375,3 +375,4 @@ def test_the_first_unit_release_is_audited_again_where_a_table_changed_after_its
         assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 4, 7)) is None
     assert asked == [{}]
     assert releases(database_url) == 0
+

@@ -29,8 +29,9 @@ def _bound(x: float) -> str:
 def _what(figure: tuple[str, str, str, str], rule: str) -> str:
     _place, _period, key, measure = figure
     if rule == "unanimous" and key == "*":
-        # A unit's unanimity in a breakdown value: the group is the unit's other values.
-        return "respondents outside the one value that holds all of them"
+        # A unit's unanimity in a breakdown value: the group is the unit's other values
+        # (among those who answered the breakdown question).
+        return "respondents who answered outside the one value that holds all who answered"
     if rule == "unanimous":
         return f"n − {measure} of {key}"
     return f"{measure} of {'respondents' if key == '*' else key}"

@@ -86,9 +86,28 @@ def derivable_cells(table, figures, k: int, largest: int = 4) -> list:
     return found
 
 
+def unanimous_groups(table, places):
+    """(place, value, the cells of its other shown values, those and the value's) where the
+    value holds all of the place's respondents who answered the breakdown question (at least
+    one; "no answer" is no value: a ward of 6 nurses and 5 who gave no profession is
+    unanimous, as a question's answers are among those who answered it). With one choice,
+    answering is choosing it: all of the place's respondents, "no answer" the other value."""
+    out = []
+    for place in places:
+        for value in table.shown_values:
+            others = [v for v in table.shown_values if v != value] or [""]
+            rest = set().union(*(table.cells_of((place, v)) for v in others))
+            if table.value((place, value, RESPONDENTS, N)) and not sum(
+                    table.value((place, v, RESPONDENTS, N)) for v in others):
+                out.append((place, value, rest, rest | set(table.cells_of((place, value)))))
+    return out
+
+
 def derivable_unanimity(table, figures) -> list:
     """The (unit, value) where the value holds all of the unit's respondents and "everyone
-    else in the unit" (0 people) follows from a combination of published respondent counts."""
+    else in the unit" (0 people) follows from a combination of published respondent counts.
+    (Among those who answered, with "no answer" beside, a combination alone never gives it:
+    that needs the counts' being at least 0, `pinned_unanimity`.)"""
     cells = list(table._index)
     span = Span([[1 if i in table.cells_of(f[:2]) else 0 for i in range(len(cells))]
                  for f in figures if f[2] == RESPONDENTS and f[3] == N])
@@ -115,31 +134,26 @@ def test_derivable_unanimity_is_found_where_a_publication_gives_it():
 
 
 def pinned_unanimity(table, figures) -> list:
-    """The (unit, value) where the value holds all of the unit's respondents and the published
-    respondent counts, with no count below zero, leave "everyone else in the unit" no room but
-    0 while the unit is not empty: `derivable_unanimity` with what a combination alone does
-    not give (a unit's other values are 0 where a harmless value shows all of it, and a
-    parent's sum then gives a sibling whole). A linear program per unanimous (unit, value)."""
+    """The (unit, value) where the value holds all of the unit's respondents who answered the
+    breakdown question and the published respondent counts, with no count below zero, leave
+    "everyone else in the unit who answered" no room but 0 while someone in the unit must have
+    answered: `derivable_unanimity` with what a combination alone does not give (a unit's
+    other values are 0 where a harmless value shows all of it, and a parent's sum then gives a
+    sibling whole). A linear program per unanimous (unit, value)."""
     cells = list(table._index)
     rows = [[1.0 if i in set(table.cells_of(f[:2])) else 0.0 for i in range(len(cells))]
             for f in figures if f[2] == RESPONDENTS and f[3] == N]
     rhs = [v for f, v in figures.items() if f[2] == RESPONDENTS and f[3] == N]
     found = []
-    for unit in table.places():  # the units and their own parts
-        total = table.value((unit, ALL_MONTHS, RESPONDENTS, N))
-        for value in table.shown_values:
-            if not total or table.value((unit, value, RESPONDENTS, N)) != total:
-                continue
-            whole = set(table.cells_of((unit, ALL_MONTHS)))
-            rest = whole - set(table.cells_of((unit, value)))
-            most_else = linprog([-1.0 if i in rest else 0.0 for i in range(len(cells))],
-                                A_eq=rows or None, b_eq=rhs or None, bounds=(0, None),
-                                method="highs")
-            least = linprog([1.0 if i in whole else 0.0 for i in range(len(cells))],
+    # The units and their own parts.
+    for unit, value, rest, held in unanimous_groups(table, table.places()):
+        most_else = linprog([-1.0 if i in rest else 0.0 for i in range(len(cells))],
                             A_eq=rows or None, b_eq=rhs or None, bounds=(0, None),
                             method="highs")
-            if most_else.status == 0 and -most_else.fun < 1e-6 and least.fun > 1e-6:
-                found.append((unit, value))
+        least = linprog([1.0 if i in held else 0.0 for i in range(len(cells))],
+                        A_eq=rows or None, b_eq=rhs or None, bounds=(0, None), method="highs")
+        if most_else.status == 0 and -most_else.fun < 1e-6 and least.fun > 1e-6:
+            found.append((unit, value))
     return found
 
 
@@ -434,8 +448,10 @@ def test_the_auditor_refuses_a_units_unanimity_in_a_value_that_follows_from_othe
     result = audit(table, leaky)
     exposed = {(r.figure[0], tuple(sorted(p[1] for p in table.parts(r.figure[:2]))), r.rule)
                for r in result.exposed}
-    assert ("U1", ("", "nurse"), "unanimous") in exposed
-    assert ("U0", ("", "doctor"), "unanimous") in exposed  # U0's own nurses, shown whole
+    # The group of each: the unit's people in its other values who answered ("no answer"
+    # left out since the rule reads those who answered).
+    assert ("U1", ("nurse",), "unanimous") in exposed
+    assert ("U0", ("doctor",), "unanimous") in exposed  # U0's own nurses, shown whole
     safe = {f: v for f, v in leaky.items() if f[:2] != ("U0", "nurse")}
     assert audit(table, safe).passed
     # Suppression started without the hiding of unanimous values (as the harmless mark
@@ -460,7 +476,7 @@ def unanimity_exposed(table, figures) -> set:
     for r in audit(table, figures).exposed:
         if r.rule == "unanimous" and r.figure[2] == RESPONDENTS:
             rest = {p[1] for p in table.parts(r.figure[:2])}
-            (value,) = set(table.months) - rest
+            (value,) = set(table.shown_values) - rest
             out.add((r.figure[0], value))
     return out
 
@@ -503,3 +519,60 @@ def test_an_own_parts_unanimity_is_refused_and_not_published():
         assert audit(t, pub.pubs[b].figures).passed, b
         assert pinned_unanimity(t, pub.pubs[b].figures) == [], b
     assert pub.pubs["profession"].figures  # not everything hidden
+
+
+def two_wards_answering_alike():
+    """U0's 6 nurses and U1's 6 doctors, each beside 5 who gave no profession (k = 5), and the
+    figures published before the rule covered those who answered: the organisation's 6 nurses
+    and 6 doctors, U0's 6 nurses, U1's 6 doctors. The profession table, and those figures."""
+    responses = ([(2, "nurse", None, "4", False)] * 6 + [(2, None, None, "3", False)] * 5
+                 + [(3, "doctor", None, "2", False)] * 6 + [(3, None, None, "5", False)] * 5)
+    table = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)["profession"]
+    leaky = {("ORG", ALL_MONTHS, RESPONDENTS, N): 22, ("ORG", "doctor", RESPONDENTS, N): 6,
+             ("ORG", "nurse", RESPONDENTS, N): 6, ("U0", ALL_MONTHS, RESPONDENTS, N): 11,
+             ("U0", "nurse", RESPONDENTS, N): 6, ("U1", ALL_MONTHS, RESPONDENTS, N): 11,
+             ("U1", "doctor", RESPONDENTS, N): 6}
+    return responses, table, leaky
+
+
+def test_a_units_unanimity_among_those_who_answered_the_breakdown_is_refused():
+    """Found by review (6 December session), left open then: the rule protected a value holding
+    *all* of a unit, "no answer" included. U0's 6 nurses beside 5 who gave no profession were
+    published as U0's 6 nurses and the organisation's 6 nurses and 6 doctors, U1's 6 doctors:
+    U0's doctors 6 − 6 = 0, so everyone in U0 who gave a profession a nurse, and everyone in
+    U1 who did a doctor. A question's unanimity is protected among those who answered it; a
+    breakdown value's now is too."""
+    responses, table, leaky = two_wards_answering_alike()
+    assert pinned_unanimity(table, leaky) == [("U0", "nurse"), ("U1", "doctor")]
+    assert unanimity_exposed(table, leaky) >= {("U0", "nurse"), ("U1", "doctor")}
+    tables = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)
+    pub = publish_units(tables)
+    for b, t in tables.items():
+        assert audit(t, pub.pubs[b].figures, reasons=shown_reasons(pub, b)).passed, b
+        assert pinned_unanimity(t, pub.pubs[b].figures) == [], b
+    assert pub.get("profession", "U0", "nurse", RESPONDENTS, N) is None
+    assert pub.get("profession", "U1", "doctor", RESPONDENTS, N) is None
+    assert pub.get("profession", "ORG", "nurse", RESPONDENTS, N) == 6  # not everything hidden
+
+
+def test_a_breakdown_of_one_choice_protects_a_unit_that_chose_it_whole():
+    """With one choice, answering a breakdown question is choosing it: its unanimity is that of
+    all of a unit's respondents, "no answer" the other value. U0's 6 all managers is hidden
+    (and stays so given everything published); the organisation's 12 managers beside 5 who
+    did not say are shown."""
+    definition = copy.deepcopy(DEFINITION)
+    definition["questions"][1]["choices"] = [{"id": "nurse", "label": {"fi": "Esihenkilö"}}]
+    responses = ([(2, "nurse", None, "4", False)] * 6 + [(3, "nurse", None, "2", False)] * 6
+                 + [(3, None, None, "5", False)] * 5)
+    tables = tables_of(counted(responses), make_tree([0, 0]), definition, 5)
+    table = tables["profession"]
+    assert table.held_by_all_answering(table.units) == [("U0", "nurse")]
+    leaky = {("U0", ALL_MONTHS, RESPONDENTS, N): 6, ("U0", "nurse", RESPONDENTS, N): 6}
+    assert pinned_unanimity(table, leaky) == [("U0", "nurse")]
+    assert unanimity_exposed(table, leaky) == {("U0", "nurse")}
+    pub = publish_units(tables)
+    for b, t in tables.items():
+        assert audit(t, pub.pubs[b].figures, reasons=shown_reasons(pub, b)).passed, b
+        assert pinned_unanimity(t, pub.pubs[b].figures) == [], b
+    assert pub.get("profession", "U0", "nurse", RESPONDENTS, N) is None
+    assert pub.get("profession", "ORG", "nurse", RESPONDENTS, N) == 12  # 5 did not say

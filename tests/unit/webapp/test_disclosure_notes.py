@@ -49,6 +49,6 @@ def test_a_units_unanimity_in_a_breakdown_value_is_named_for_what_it_is():
                if r.rule == "unanimous" and r.figure[2] == RESPONDENTS]
     assert exposed
     for r in exposed:
-        assert _what(r.figure, r.rule) == ("respondents outside the one value that holds all "
-                                           "of them")
+        assert _what(r.figure, r.rule) == ("respondents who answered outside the one value "
+                                           "that holds all who answered")
     assert _what(("19", ALL_MONTHS, "q1", "count:2"), "unanimous") == "n − count:2 of q1"

@@ -94,16 +94,24 @@ def cut_releases(now: str | None = None) -> dict[str, str | None]:
     return queued
 
 
-def cut_survey_releases(survey_id: int, now: str | None = None) -> dict[str, int | None]:
+def cut_survey_releases(survey_id: int, now: str | None = None,
+                        what: str = queue.CUT_DUE) -> dict[str, int | None]:
     """Cut one survey's results release if it is due, and its unit release if it is a closed
     staff survey (surveys.report.units.cut: a release only when figures may change). Returns
     {slug: release id or None, "<slug> units": id}; {} for a survey no longer visible.
+
+    `what` (surveys.infra.queue.CUT_WHAT): CUT_DUE (the hourly job), CUT_NOW (the survey's
+    release whether due or not, as `palaute results release` cuts it: pacing and the release
+    rule still decide what may change), CUT_UNITS (its unit release alone, as `palaute
+    surveys close` cuts it).
 
     Safe to run twice: a second run finds no release due, or no figure that may change (and
     two at once store one release, surveys.infra.db.add_unless_taken). A cut that fails is
     logged with its type and where it was raised, never its message (a message about a cut may
     quote a small group's count, as the quarantine records fold failures), and the job fails
     with ReleaseFailed, which says only which survey: RQ keeps what a job raised."""
+    if what not in queue.CUT_WHAT:
+        raise ValueError(f"what: one of {queue.CUT_WHAT}, not {what!r}")
     config = settings()
     moment = datetime.fromisoformat(now) if now else datetime.now(UTC).replace(tzinfo=None)
     if config.results_release == "live":
@@ -114,7 +122,7 @@ def cut_survey_releases(survey_id: int, now: str | None = None) -> dict[str, int
         return {}
     try:
         with db.session_scope(config) as session:
-            done = _cut_survey(session, survey, config.results_release, moment)
+            done = _cut_survey(session, survey, config.results_release, moment, what)
     except Exception as exc:  # noqa: BLE001 - logged without its message, raised below
         error, where = quarantine.describe(exc)
         log.error("results release failed: %s (%s)", error, where, extra={"survey": survey.slug})
@@ -131,10 +139,12 @@ class ReleaseFailed(RuntimeError):
     """cut_survey_releases: the survey's cut failed (logged with its type and place)."""
 
 
-def _cut_survey(session, survey, mode: str, moment: datetime) -> dict[str, int | None]:
+def _cut_survey(session, survey, mode: str, moment: datetime,
+                what: str = queue.CUT_DUE) -> dict[str, int | None]:
     """One survey's cuts: {slug: release id or None, "<slug> units": id}."""
     done: dict[str, int | None] = {}
-    if releases.due(session, survey, mode, moment):
+    due = what == queue.CUT_DUE and releases.due(session, survey, mode, moment)
+    if what == queue.CUT_NOW or due:
         release = releases.cut(session, survey, moment)
         done[survey.slug] = release.id if release else None
     if unit_report.releasable(survey):

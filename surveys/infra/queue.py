@@ -80,13 +80,20 @@ def enqueue_invitation_mail(connection: redis.Redis, survey_id: int, unit_id: in
                                      result_ttl=3600, failure_ttl=7 * 24 * 3600)
 
 
+# What a release job cuts (workers.jobs.cut_survey_releases).
+CUT_DUE = "due"  # the hourly job's: the survey's release if due, and its unit release
+CUT_NOW = "now"  # `palaute results release --enqueue`: the survey's release now, and its units'
+CUT_UNITS = "units"  # `palaute surveys close --enqueue`: the unit release alone
+CUT_WHAT = (CUT_DUE, CUT_NOW, CUT_UNITS)
+
+
 def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
-                    now: str | None = None):
+                    now: str | None = None, what: str = CUT_DUE):
     """Cut one survey's releases (workers.jobs.cut_survey_releases) on the release queue; None
     if a job of this survey still waits or runs (the release worker is behind: a second would
     only repeat its audit), or if this `hour`'s (e.g. "2026-12-03T08") was already queued (the
-    hourly job ran twice). `now`: the moment to cut at (None: when the job runs). Raises redis
-    errors."""
+    hourly job ran twice). `now`: the moment to cut at (None: when the job runs); `what`: the
+    job's (CUT_WHAT). Raises redis errors."""
     from rq.exceptions import DuplicateJobError
     from rq.registry import StartedJobRegistry
 
@@ -97,7 +104,7 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
         return None
     try:
         return releasing.enqueue(
-            RELEASE_JOB, survey_id, now, job_id=f"release-{survey_id}-{hour}", unique=True,
+            RELEASE_JOB, survey_id, now, what, job_id=f"release-{survey_id}-{hour}", unique=True,
             job_timeout=RELEASE_JOB_TIMEOUT_S, result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600)
     except DuplicateJobError:

@@ -263,3 +263,37 @@ def test_the_hourly_job_leaves_each_cut_to_the_release_queue(released_app, setti
         context.use(settings)
     doc = client.get(URL.format(slug=demo_survey)).get_json()
     assert doc["respondents"] == 6 and doc["release"] == {"released_at": "2099-01-01T04:07Z"}
+
+
+def test_the_cli_can_leave_a_cut_to_the_release_worker(released_app, settings, demo_survey,
+                                                       redis_conn):
+    """`palaute results release --enqueue SLUG` queues the survey's cut now (whether due or not,
+    as the command cuts it) for the release worker instead of auditing in the shell; a second
+    while it waits is not queued; under `live` it refuses (the worker would cut nothing)."""
+    from surveys.infra import queue
+    from webapp.cli import main
+    from workers import context
+
+    client = released_app.test_client()
+    answer(client, demo_survey, 6)
+    run_worker(redis_conn, [queue.QUEUE_NAME])
+    cli = released_app.test_cli_runner()
+    result = cli.invoke(main, ["results", "release", "--enqueue", demo_survey])
+    assert result.exit_code == 0, result.output
+    assert "queued for the release worker" in result.output
+    again = cli.invoke(main, ["results", "release", "--enqueue", demo_survey])
+    assert "not queued: a release job of this survey is waiting" in again.output
+    releasing = queue.queue(redis_conn, queue.RELEASE_QUEUE_NAME)
+    (job_id,) = releasing.job_ids
+    assert releasing.fetch_job(job_id).args[2] == queue.CUT_NOW
+    assert client.get(URL.format(slug=demo_survey)).get_json()["release"] is None  # not yet
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        run_worker(redis_conn, [queue.RELEASE_QUEUE_NAME])
+    finally:
+        context.use(settings)
+    doc = client.get(URL.format(slug=demo_survey)).get_json()
+    assert doc["respondents"] == 6 and doc["release"] is not None
+    live = TestCli().invoke(main, ["results", "release", "--enqueue", demo_survey])
+    assert live.exit_code == 1 and "RESULTS_RELEASE is live" in live.output
+    assert releasing.job_ids == []

@@ -376,3 +376,28 @@ def test_the_first_unit_release_is_audited_again_where_a_table_changed_after_its
     assert asked == [{}]
     assert releases(database_url) == 0
 
+
+def test_close_can_leave_the_unit_release_to_the_release_worker(
+        answered, released_app, settings, database_url, redis_conn):
+    """`palaute surveys close --enqueue` closes the survey at once and queues its unit release
+    (the unit cut alone) for the release worker, which cuts it: no audit in the shell."""
+    from surveys.infra import queue
+    from workers import context
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    result = released_app.test_cli_runner().invoke(main, ["surveys", "close", "--enqueue", SLUG])
+    assert result.exit_code == 0, result.output
+    assert f"closed {SLUG}" in result.output
+    assert "unit figures' release queued for the release worker" in result.output
+    assert releases(database_url) == 0
+    releasing = queue.queue(redis_conn, queue.RELEASE_QUEUE_NAME)
+    (job_id,) = releasing.job_ids
+    assert releasing.fetch_job(job_id).args[2] == queue.CUT_UNITS
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        run_worker(redis_conn, [queue.RELEASE_QUEUE_NAME])
+    finally:
+        context.use(settings)
+    assert releases(database_url) == 1
+    doc = shown(released_app, hr)[("CARE", None)]
+    assert doc["published"] is True and doc["respondents"] == 15

@@ -6,12 +6,32 @@ from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
+from redis import exceptions as redis_exc
 
 from surveys.definitions import lookup
-from surveys.infra import db
+from surveys.definitions.snapshots import SurveySnapshot
+from surveys.infra import db, queue
 from surveys.report import releases, units
 
 from ..extensions import settings
+
+
+def queue_cut(survey: SurveySnapshot, now: datetime, what: str) -> None:
+    """Queue `survey`'s cut (workers.jobs.cut_survey_releases with `what`, one of
+    queue.CUT_WHAT) for the release worker, and say so, or why not."""
+    stamp = f"{now:%Y-%m-%dT%H-%M-%S}-cli"  # in the job id: never one of the hourly job's
+    label = "unit figures' release" if what == queue.CUT_UNITS else "release"
+    try:
+        job = queue.enqueue_release(queue.connect(queue.redis_url(settings())), survey.id,
+                                    stamp, what=what)
+    except (redis_exc.RedisError, OSError) as exc:
+        raise click.ClickException(f"{survey.slug}: the {label} could not be queued (Redis "
+                                   "unreachable); run without --enqueue to cut here") from exc
+    if job is None:
+        click.echo(f"{survey.slug}: {label} not queued: a release job of this survey is "
+                   "waiting or running")
+    else:
+        click.echo(f"{survey.slug}: {label} queued for the release worker (job {job.id})")
 
 
 @click.group("results", cls=AppGroup)
@@ -21,14 +41,23 @@ def group() -> None:
 
 @group.command("release")
 @click.argument("slug", required=False)
-def release(slug: str | None) -> None:
+@click.option("--enqueue", is_flag=True,
+              help="Queue each survey's cut for the release worker instead of cutting here "
+                   "(an audit can take many CPU minutes).")
+def release(slug: str | None, enqueue: bool) -> None:
     """Cut a release of SLUG (default: every open or closed survey) now, e.g. at its close.
 
     A county's figures change only if enough respondents joined it since they last changed,
     and a survey's figures only as often as its release times allow (surveys.report.pacing).
     A closed staff survey's unit figures are released too (surveys.report.units.cut): they
-    change only if every unit, own part and breakdown value gained nobody or enough people."""
+    change only if every unit, own part and breakdown value gained nobody or enough people.
+
+    With --enqueue the same cuts are queued, one job per survey, for the release worker
+    (workers.jobs.cut_survey_releases); the worker's log says what each did."""
     now = datetime.now(UTC).replace(tzinfo=None)
+    if enqueue and settings().results_release == "live":
+        raise click.ClickException("RESULTS_RELEASE is live: the release worker cuts nothing "
+                                   "(run without --enqueue to cut here)")
     with db.session_scope(settings()) as session:
         if slug is None:
             targets = lookup.listing(session)
@@ -37,6 +66,10 @@ def release(slug: str | None) -> None:
             if survey is None:
                 raise click.ClickException(f"no open or closed survey {slug!r}")
             targets = [survey]
+        if enqueue:
+            for survey in targets:
+                queue_cut(survey, now, queue.CUT_NOW)
+            return
         for survey in targets:
             cut = releases.cut(session, survey, now)
             # Why nothing changed: pacing, or the release rule (only asked when it matters).

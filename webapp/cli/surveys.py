@@ -13,12 +13,13 @@ from surveys.definitions import lifecycle, lookup
 from surveys.definitions.content_po import PoImportError, export_po, read
 from surveys.definitions.format import DefinitionError, missing_texts
 from surveys.fold import retention
-from surveys.infra import db
+from surveys.infra import db, queue
 from surveys.languages import LANGUAGES
 from surveys.reference.regions import all_regions
 from surveys.report import units as unit_report
 
 from ..extensions import settings
+from . import results as results_cli
 
 
 def _audit(session: Session, action: str, slug: str) -> None:
@@ -144,12 +145,18 @@ def surveys_import_po(slug: str, file) -> None:
 
 @group.command("close")
 @click.argument("slug")
-def surveys_close(slug: str) -> None:
+@click.option("--enqueue", is_flag=True,
+              help="Queue a staff survey's unit release for the release worker instead of "
+                   "cutting it here (its audit can take many CPU minutes).")
+def surveys_close(slug: str, enqueue: bool) -> None:
     """Stop accepting answers to survey SLUG (results stay available).
 
     A staff survey's unit figures are released now (under RESULTS_RELEASE daily or hourly):
-    surveys.report.units.cut."""
+    surveys.report.units.cut; with --enqueue by the release worker (the survey is closed
+    here either way, and the hourly job would queue the release too)."""
     released = None
+    mode = settings().results_release
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         with db.session_scope(settings()) as session:
             survey = lifecycle.close(session, slug)
@@ -157,12 +164,13 @@ def surveys_close(slug: str) -> None:
             _audit(session, "surveys.close", slug)
             session.flush()
             snapshot = lookup.visible(session, slug)
-            if snapshot is not None:
-                released = unit_report.cut_if_closed(
-                    session, snapshot, datetime.now(UTC).replace(tzinfo=None),
-                    settings().results_release)
+            if snapshot is not None and not enqueue:
+                released = unit_report.cut_if_closed(session, snapshot, now, mode)
     except lifecycle.PublishError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"closed {slug}; raw responses will be deleted on {expiry}")
     if released is not None:
         click.echo(f"{slug}: unit figures released at {released.released_at:%Y-%m-%d %H:%M} UTC")
+    if enqueue and snapshot is not None and mode != "live" and unit_report.releasable(snapshot):
+        # After the close is committed: the job reads the survey as closed.
+        results_cli.queue_cut(snapshot, now, queue.CUT_UNITS)

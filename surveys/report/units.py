@@ -418,15 +418,16 @@ def publish_units(tables: Mapping[str, UnitTable],
 def _failing_as_published(tables: Mapping[str, UnitTable], pubs: Mapping[str, Publication],
                           reduced: Iterable[str],
                           history: Mapping[str, Sequence[Layer]]) -> list[str]:
-    """The tables of `reduced` that fail the audit as published; each passing one's result
-    replaced by that audit's."""
+    """The tables of `reduced` that fail the audit as published; each one's result replaced
+    by that audit's."""
     failing = []
     for b in sorted(reduced):
         again = audit(tables[b], pubs[b].figures, reasons=pubs[b].reasons,
                       history=history.get(b, ()))
-        if again.passed:
-            pubs[b].result = again
-        else:
+        # Stored either way: a failing table must not keep its passing result from before it
+        # lost figures (`passes_with_history` trusts a passed result).
+        pubs[b].result = again
+        if not again.passed:
             failing.append(b)
     return failing
 

@@ -228,6 +228,68 @@ def test_the_reasons_shown_for_unit_totals_pass_in_every_view():
         assert audit(table, pub.pubs[b].figures, reasons=shown_reasons(pub, b)).passed, b
 
 
+def narrow_across_breakdowns(tree, responses, tables, pub, k: int) -> list:
+    """The breakdowns read against each other, which the auditor does not do (each breakdown's
+    table is audited with the unit totals alone): over the cells leaf × profession × age,
+    counted from the responses, every view's published respondent counts and shown reasons
+    together, with no count below 0. The groups of 1 … k−1 people (a unit's or own part's in
+    a value of one breakdown, or in a value of each) whose size they bound more narrowly than
+    the auditor's rule for a hidden group allows (a range of at least k, or 0 … k−1 where a
+    reason says it is below the threshold)."""
+    import numpy as np
+
+    table = tables["profession"]
+    values = {b: tables[b].months for b in ("profession", "age")}  # with "" (no answer)
+    code = {u.id: u.code for _d, u in tree.rows}
+    cells = [(leaf, p, a) for leaf in table.counties for p in values["profession"]
+             for a in values["age"]]
+    index = {c: i for i, c in enumerate(cells)}
+    truth = np.zeros(len(cells))
+    for unit_id, profession, age, *_rest in responses:
+        leaf = code[unit_id] + OWN if code[unit_id] in table.children else code[unit_id]
+        truth[index[(leaf, profession or "", age or "")]] += 1
+
+    def row(place: str, breakdown: str, value: str) -> np.ndarray:
+        leaves = set(table.counties_of(place))
+        out = np.zeros(len(cells))
+        for (leaf, p, a), i in index.items():
+            if leaf in leaves and (value == ALL_MONTHS or (p, a)[breakdown == "age"] == value):
+                out[i] = 1
+        return out
+
+    eq, eq_rhs, ub, ub_rhs = [], [], [], []
+    for b, p in pub.pubs.items():
+        for (place, period, key, measure), v in p.figures.items():
+            if key == RESPONDENTS and measure == N:
+                eq.append(row(place, b, period))
+                eq_rhs.append(v)
+        for (place, period, key), reason in shown_reasons(pub, b).items():
+            if key == RESPONDENTS:
+                sign = 1 if reason == "threshold" else -1  # at most k − 1; at least k
+                ub.append(sign * row(place, b, period))
+                ub_rhs.append(sign * (k - 1) if sign == 1 else -k)
+    if not eq:
+        return []
+    bounds = {"A_eq": np.array(eq), "b_eq": eq_rhs, "bounds": (0, None), "method": "highs",
+              **({"A_ub": np.array(ub), "b_ub": ub_rhs} if ub else {})}
+    narrow = []
+    for place in table.parent_of:
+        leaves = set(table.counties_of(place))
+        for p_ in (*values["profession"], None):
+            for a_ in (*values["age"], None):
+                if p_ is None and a_ is None:
+                    continue
+                group = np.array([1.0 if leaf in leaves and p_ in (None, p) and a_ in (None, a)
+                                  else 0.0 for leaf, p, a in cells])
+                if not 0 < group @ truth < k:
+                    continue
+                low = linprog(group, **bounds).fun
+                high = -linprog(-group, **bounds).fun
+                if high - low < k - 1e-6 and not (low <= 1e-6 and high >= k - 1 - 1e-6):
+                    narrow.append((place, p_, a_, low, high))
+    return narrow
+
+
 @st.composite
 def cases(draw):
     n = draw(st.integers(1, 4))
@@ -288,6 +350,10 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
         # rule since the 6 December session, UnitTable.unanimous_values; checked here apart).
         assert derivable_unanimity(table, figures) == [], b
         assert pinned_unanimity(table, figures) == [], b
+    # And the breakdowns against each other (not audited: docs/privacy.md), on the respondent
+    # counts: no group below the threshold, nor a unit's people of one profession and one age
+    # group, bounded more narrowly than a hidden group must be.
+    assert narrow_across_breakdowns(tree, responses, tables, pub, k) == []
 
 
 def test_a_small_unit_hides_a_sibling_and_a_small_value_hides_another():
@@ -576,3 +642,35 @@ def test_a_breakdown_of_one_choice_protects_a_unit_that_chose_it_whole():
         assert pinned_unanimity(t, pub.pubs[b].figures) == [], b
     assert pub.get("profession", "U0", "nurse", RESPONDENTS, N) is None
     assert pub.get("profession", "ORG", "nurse", RESPONDENTS, N) == 12  # 5 did not say
+
+
+class Views:
+    """Figures of each view by hand, shaped as `publish_units` gives them (no reasons)."""
+
+    def __init__(self, figures: dict) -> None:
+        self.pubs = {b: type("View", (), {"figures": f, "reasons": {}})()
+                     for b, f in figures.items()}
+
+
+def test_narrow_across_breakdowns_finds_what_two_breakdowns_give_together():
+    """The check above finds what it looks for. ORG's 12: U0's 5 nurses and 1 who gave no
+    profession, U1's 5 old doctors and 1 who gave no age (k = 5), the units' totals hidden.
+    The profession view's U0 nurses (5) say U0 has at least 5, the age view's U1 old (5) that
+    U1 has at least 5, so U0 at most 7: together U0's people without a profession are 0 … 2,
+    while either view alone leaves them 0 … 7."""
+    tree = make_tree([0, 0])
+    responses = ([(2, "nurse", "young", "4", False)] * 5 + [(2, None, "young", "4", False)]
+                 + [(3, "doctor", "old", "2", False)] * 5 + [(3, "doctor", None, "2", False)])
+    tables = tables_of(counted(responses), tree, DEFINITION, 5)
+    total = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12}
+    nurses = {("U0", "nurse", RESPONDENTS, N): 5}
+    old = {("U1", "old", RESPONDENTS, N): 5}
+    for alone in (Views({UNIT_TOTAL: total, "profession": {**total, **nurses}, "age": total}),
+                  Views({UNIT_TOTAL: total, "profession": total, "age": {**total, **old}})):
+        assert narrow_across_breakdowns(tree, responses, tables, alone, 5) == []
+    both = Views({UNIT_TOTAL: total, "profession": {**total, **nurses},
+                  "age": {**total, **old}})
+    got = {g[:3]: (round(g[3], 6), round(g[4], 6))
+           for g in narrow_across_breakdowns(tree, responses, tables, both, 5)}
+    assert got[("U0", "", None)] == (0, 2)
+    assert got[("U1", None, "")] == (0, 2)

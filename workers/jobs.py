@@ -86,8 +86,8 @@ def cut_releases(now: str | None = None) -> dict[str, str | None]:
     for survey in due:
         job = queue.enqueue_release(connection, survey.id, hour, now)
         queued[survey.slug] = job.id if job is not None else None
-        # Not queued: a job of this survey waits or runs, or this hour's ran (requeue a
-        # failed one from the queue-health page).
+        # Not queued: a job of this survey waits (and will cut what is due) or runs, or this
+        # hour's ran (requeue a failed one from the queue-health page).
         log.info("results release %s", "queued" if job is not None
                  else "not queued: this survey's job is queued or running, or ran this hour",
                  extra={"survey": survey.slug})

@@ -87,25 +87,53 @@ CUT_UNITS = "units"  # `palaute surveys close --enqueue`: the unit release alone
 CUT_WHAT = (CUT_DUE, CUT_NOW, CUT_UNITS)
 
 
+# What a job of each kind cuts as well, if it has not started yet: a cut now cuts when due
+# and more, and every job cuts a closed staff survey's unit release (workers.jobs._cut_survey).
+_COVERS = {CUT_DUE: {CUT_DUE, CUT_UNITS}, CUT_NOW: set(CUT_WHAT), CUT_UNITS: {CUT_UNITS}}
+
+
 def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
                     now: str | None = None, what: str = CUT_DUE):
-    """Cut one survey's releases (workers.jobs.cut_survey_releases) on the release queue; None
-    if a job of this survey still waits or runs (the release worker is behind: a second would
-    only repeat its audit), or if this `hour`'s (e.g. "2026-12-03T08") was already queued (the
-    hourly job ran twice). `now`: the moment to cut at (None: when the job runs); `what`: the
-    job's (CUT_WHAT). Raises redis errors."""
+    """Cut one survey's releases (workers.jobs.cut_survey_releases) on the release queue.
+
+    `now`: the moment to cut at (None: when the job runs); `what`: the job's (CUT_WHAT).
+    None if a job of this survey that has not started will cut what this one would (_COVERS:
+    a second would only repeat its audit), or if this `hour`'s (e.g. "2026-12-03T08") was
+    queued already (the hourly job ran twice). While a job of the survey runs, it may have read
+    the survey before what this one is for (a close, answers just folded): the hourly job's
+    (CUT_DUE) is not queued (the release worker is behind; the next hour's catches up), and an
+    operator's (CUT_NOW, CUT_UNITS) is queued to run once that one has ended or failed (RQ's
+    dependency), never beside it. Raises redis errors."""
     from rq.exceptions import DuplicateJobError
-    from rq.registry import StartedJobRegistry
+    from rq.job import Dependency, Job
+    from rq.registry import DeferredJobRegistry, StartedJobRegistry
 
     releasing = queue(connection, RELEASE_QUEUE_NAME)
     prefix = f"release-{survey_id}-"
-    busy = [*releasing.get_job_ids(), *StartedJobRegistry(queue=releasing).get_job_ids()]
-    if any(job_id.startswith(prefix) for job_id in busy):
+
+    def of_survey(job_ids: list[str]) -> list[str]:
+        return [job_id for job_id in job_ids if job_id.startswith(prefix)]
+
+    waiting = of_survey([*releasing.get_job_ids(),
+                         *DeferredJobRegistry(queue=releasing).get_job_ids()])
+    for job in Job.fetch_many(waiting, connection=connection):
+        # A job queued before `what` existed (two arguments) cuts what is due.
+        if job is not None and what in _COVERS.get(
+                job.args[2] if len(job.args) > 2 else CUT_DUE, set()):
+            return None
+    running = of_survey(StartedJobRegistry(queue=releasing).get_job_ids())
+    if running and what == CUT_DUE:
+        return None
+    job_id = f"{prefix}{hour}"
+    after = Dependency(jobs=running, allow_failure=True) if running else None
+    # RQ's unique= is not for a job with dependencies: the id is checked first then (an
+    # operator's id is stamped to the second).
+    if after is not None and Job.exists(job_id, connection=connection):
         return None
     try:
         return releasing.enqueue(
-            RELEASE_JOB, survey_id, now, what, job_id=f"release-{survey_id}-{hour}", unique=True,
-            job_timeout=RELEASE_JOB_TIMEOUT_S, result_ttl=24 * 3600,
+            RELEASE_JOB, survey_id, now, what, job_id=job_id, unique=after is None,
+            depends_on=after, job_timeout=RELEASE_JOB_TIMEOUT_S, result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600)
     except DuplicateJobError:
         return None
@@ -205,7 +233,7 @@ class FailedJob(NamedTuple):
 
 
 class QueueHealth(NamedTuple):
-    waiting: int  # jobs in the queues (QUEUE_NAMES)
+    waiting: int  # jobs in the queues (QUEUE_NAMES), and those waiting for another to end
     failed_count: int  # jobs in their RQ FailedJobRegistry (each kept its failure_ttl)
     failed: list[FailedJob]  # the latest of them
 
@@ -217,10 +245,11 @@ ERROR_SHOWN = 300
 def health(connection: redis.Redis) -> QueueHealth:
     """The queues' length and their failed jobs, latest first, with their errors."""
     from rq.job import Job
-    from rq.registry import FailedJobRegistry
+    from rq.registry import DeferredJobRegistry, FailedJobRegistry
     from rq.results import Result
 
     queues = [queue(connection, name) for name in QUEUE_NAMES]
+    deferred = sum(DeferredJobRegistry(queue=q).count for q in queues)
     registries = [FailedJobRegistry(queue=q) for q in queues]
     ids = [i for r in registries for i in r.get_job_ids(0, FAILED_SHOWN - 1, desc=True)]
     jobs = [j for j in Job.fetch_many(ids, connection=connection) if j is not None]
@@ -235,7 +264,7 @@ def health(connection: redis.Redis) -> QueueHealth:
             id=job.id, function=job.func_name or "",
             ended_at=job.ended_at.strftime("%Y-%m-%d %H:%M:%S") if job.ended_at else "",
             error=(lines[-1] if lines else "")[:ERROR_SHOWN]))
-    return QueueHealth(waiting=sum(q.count for q in queues),
+    return QueueHealth(waiting=sum(q.count for q in queues) + deferred,
                        failed_count=sum(r.count for r in registries), failed=failed)
 
 

@@ -12,6 +12,7 @@ from surveys.definitions import lookup
 from surveys.infra import db
 from surveys.report import releases
 from tests.conftest import VALID_ANSWERS, TestCli, demo_year_long, run_worker, submit
+from tests.integration.test_release_queue import start_job
 
 URL = "/api/v1/surveys/{slug}/results?region=19"
 
@@ -282,7 +283,7 @@ def test_the_cli_can_leave_a_cut_to_the_release_worker(released_app, settings, d
     assert result.exit_code == 0, result.output
     assert "queued for the release worker" in result.output
     again = cli.invoke(main, ["results", "release", "--enqueue", demo_survey])
-    assert "not queued: a release job of this survey is waiting" in again.output
+    assert "not queued: a release job of this survey waiting to run will cut it" in again.output
     releasing = queue.queue(redis_conn, queue.RELEASE_QUEUE_NAME)
     (job_id,) = releasing.job_ids
     assert releasing.fetch_job(job_id).args[2] == queue.CUT_NOW
@@ -294,6 +295,17 @@ def test_the_cli_can_leave_a_cut_to_the_release_worker(released_app, settings, d
         context.use(settings)
     doc = client.get(URL.format(slug=demo_survey)).get_json()
     assert doc["respondents"] == 6 and doc["release"] is not None
+    # While a job of the survey runs, the operator's waits for it and says so.
+    worker, _ = start_job(settings.redis_url, redis_conn,
+                          survey=lookup_id(settings, demo_survey))
+    try:
+        behind = cli.invoke(main, ["results", "release", "--enqueue", demo_survey])
+        assert "to run when the job of this survey now running has ended" in behind.output
+        assert worker.wait(timeout=30) == 0
+    finally:
+        worker.kill()
+    assert len(releasing.job_ids) == 1
+    releasing.empty()
     live = TestCli().invoke(main, ["results", "release", "--enqueue", demo_survey])
     assert live.exit_code == 1 and "RESULTS_RELEASE is live" in live.output
     assert releasing.job_ids == []

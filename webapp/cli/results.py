@@ -19,7 +19,9 @@ from ..extensions import settings
 def queue_cut(survey: SurveySnapshot, now: datetime, what: str) -> None:
     """Queue `survey`'s cut (workers.jobs.cut_survey_releases with `what`, one of
     queue.CUT_WHAT) for the release worker, and say so, or why not."""
-    stamp = f"{now:%Y-%m-%dT%H-%M-%S}-cli"  # in the job id: never one of the hourly job's
+    # In the job id: never the hourly job's, nor that of a run a moment earlier (RQ keeps a
+    # finished job for a day).
+    stamp = f"{now:%Y-%m-%dT%H-%M-%S-%f}-cli"
     label = "unit figures' release" if what == queue.CUT_UNITS else "release"
     try:
         job = queue.enqueue_release(queue.connect(queue.redis_url(settings())), survey.id,
@@ -28,8 +30,11 @@ def queue_cut(survey: SurveySnapshot, now: datetime, what: str) -> None:
         raise click.ClickException(f"{survey.slug}: the {label} could not be queued (Redis "
                                    "unreachable); run without --enqueue to cut here") from exc
     if job is None:
-        click.echo(f"{survey.slug}: {label} not queued: a release job of this survey is "
-                   "waiting or running")
+        click.echo(f"{survey.slug}: {label} not queued: a release job of this survey waiting "
+                   "to run will cut it")
+    elif job.dependency_ids:
+        click.echo(f"{survey.slug}: {label} queued for the release worker, to run when the "
+                   f"job of this survey now running has ended (job {job.id})")
     else:
         click.echo(f"{survey.slug}: {label} queued for the release worker (job {job.id})")
 

@@ -94,6 +94,12 @@ LANG = "lang:"  # + a language code: a period that is the whole period in that l
 # + the periods of a set joined by "+" ("-": a unit's "no answer"): a place's people in two or
 # more of its languages (or a unit's breakdown values) together (`Table.unions`)
 UNION = "∪"
+
+
+def union_period(periods: Iterable[str]) -> str:
+    """The name of a union group's periods (or breakdown values; an empty one, a unit's "no
+    answer", as "-")."""
+    return UNION + "+".join(v or "-" for v in periods)
 Group = tuple[str, str]  # (place, period): period a month, "*", "lang:<code>" or a UNION
 Figure = tuple[str, str, str, str]  # (place, period, key, measure); key "*" or a question id
 
@@ -451,7 +457,7 @@ class Table:
         places = list(dict.fromkeys(p for p, _ in parts))
         periods = list(dict.fromkeys(v for _, v in parts))
         place = places[0] if len(places) == 1 else UNION + "+".join(places)
-        group = (place, UNION + "+".join(v or "-" for v in periods))
+        group = (place, union_period(periods))
         self._union_parts[group] = tuple(parts)
         return group
 

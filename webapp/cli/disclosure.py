@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from surveys.definitions import snapshots
 from surveys.infra import db
 from surveys.report import releases, units
-from surveys.report.audit import audit
+from surveys.report.audit import audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
 
@@ -27,7 +27,12 @@ def _bound(x: float) -> str:
 
 
 def _what(figure: tuple[str, str, str, str], rule: str) -> str:
-    _place, _period, key, measure = figure
+    _place, period, key, measure = figure
+    if rule == "unanimous" and key == "*" and period == union_period([units.NO_ANSWER]):
+        # A unit's unanimity in a breakdown of one choice: the group is its "no answer"
+        # (units.UnitTable._others).
+        return ("respondents who gave no answer to the breakdown question (all who did chose "
+                "its one value)")
     if rule == "unanimous" and key == "*":
         # A unit's unanimity in a breakdown value: the group is the unit's other values
         # (among those who answered the breakdown question).

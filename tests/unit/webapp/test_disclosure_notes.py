@@ -52,3 +52,26 @@ def test_a_units_unanimity_in_a_breakdown_value_is_named_for_what_it_is():
         assert _what(r.figure, r.rule) == ("respondents who answered outside the one value "
                                            "that holds all who answered")
     assert _what(("19", ALL_MONTHS, "q1", "count:2"), "unanimous") == "n − count:2 of q1"
+
+
+def test_a_one_choice_breakdowns_unanimity_is_named_by_those_who_did_not_answer():
+    """With one choice the group protected is the unit's people who gave no answer to the
+    breakdown question (`UnitTable._others`), not "who answered outside the one value"."""
+    import copy
+
+    from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
+    from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree, tables_of
+    from webapp.cli.disclosure import _what
+
+    definition = copy.deepcopy(DEFINITION)
+    definition["questions"][1]["choices"] = [{"id": "nurse", "label": {"fi": "Esihenkilö"}}]
+    responses = ([(2, "nurse", None, "4", False)] * 6 + [(3, "nurse", None, "2", False)] * 6
+                 + [(3, None, None, "5", False)] * 5)
+    table = tables_of(counted(responses), make_tree([0, 0]), definition, 5)["profession"]
+    leaky = {("U0", ALL_MONTHS, RESPONDENTS, N): 6, ("U0", "nurse", RESPONDENTS, N): 6}
+    exposed = [r for r in audit_module.audit(table, leaky).exposed
+               if r.rule == "unanimous" and r.figure[2] == RESPONDENTS]
+    assert exposed
+    for r in exposed:
+        assert _what(r.figure, r.rule) == ("respondents who gave no answer to the breakdown "
+                                           "question (all who did chose its one value)")

@@ -169,6 +169,16 @@ def ranges_of(result) -> list:
     return sorted((r.figure, r.rule, round(r.low, 6), round(r.high, 6)) for r in result.ranges)
 
 
+# Ten people in an organisation of three units whose unit totals table loses a total after
+# its own audit (another table hides it): found by a search of generated cases, 6 December.
+LOSES_A_TOTAL = [
+    (2, "nurse", "old", "1", True), (2, "nurse", "old", "1", True),
+    (4, "doctor", "young", "1", True), (3, "doctor", "young", "1", False),
+    (3, "doctor", "old", "4", False), (4, None, None, "2", True),
+    (3, "nurse", "old", "4", True), (4, "doctor", "old", "1", True),
+    (4, None, "young", "5", False), (3, None, "old", "2", False)]
+
+
 def test_a_table_that_lost_a_total_after_its_audit_is_audited_again():
     """A table whose figures lost a total that another table hides (found by a search of
     generated cases, 6 December session) is listed in `UnitPublication.reduced` and audited
@@ -179,13 +189,7 @@ def test_a_table_that_lost_a_total_after_its_audit_is_audited_again():
     the whole cut's."""
     from surveys.report import units
 
-    responses = [
-        (2, "nurse", "old", "1", True), (2, "nurse", "old", "1", True),
-        (4, "doctor", "young", "1", True), (3, "doctor", "young", "1", False),
-        (3, "doctor", "old", "4", False), (4, None, None, "2", True),
-        (3, "nurse", "old", "4", True), (4, "doctor", "old", "1", True),
-        (4, None, "young", "5", False), (3, None, "old", "2", False)]
-    tables = tables_of(counted(responses), make_tree([0, 1, 1]), DEFINITION, 3)
+    tables = tables_of(counted(LOSES_A_TOTAL), make_tree([0, 1, 1]), DEFINITION, 3)
     pub = publish_units(tables)
     assert pub.reduced == {UNIT_TOTAL}
     for b, p in pub.pubs.items():
@@ -226,13 +230,7 @@ def test_a_table_failing_its_audit_as_published_is_published_again(monkeypatch):
     failing once."""
     from surveys.report import units
 
-    responses = [
-        (2, "nurse", "old", "1", True), (2, "nurse", "old", "1", True),
-        (4, "doctor", "young", "1", True), (3, "doctor", "young", "1", False),
-        (3, "doctor", "old", "4", False), (4, None, None, "2", True),
-        (3, "nurse", "old", "4", True), (4, "doctor", "old", "1", True),
-        (4, None, "young", "5", False), (3, None, "old", "2", False)]
-    tables = tables_of(counted(responses), make_tree([0, 1, 1]), DEFINITION, 3)
+    tables = tables_of(counted(LOSES_A_TOTAL), make_tree([0, 1, 1]), DEFINITION, 3)
     before = publish_units(tables)
     assert before.reduced == {UNIT_TOTAL}
     shown = set(before.pubs[UNIT_TOTAL].figures)

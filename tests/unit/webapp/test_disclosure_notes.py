@@ -40,17 +40,13 @@ def test_questions_read_together_on_the_marginals_are_said_to_be(capsys):
 def test_a_units_unanimity_in_a_breakdown_value_is_named_for_what_it_is():
     """An exposed unanimity of a unit in a breakdown value (UnitTable.unanimous_values) is a
     range of the unit's people in its other values, on the respondents: not "n − n of *"."""
-    from surveys.report.audit import ALL_MONTHS, RESPONDENTS
+    from surveys.report.audit import ALL_MONTHS
     from tests.unit.report.test_unit_disclosure import two_wards_leaking
     from webapp.cli.disclosure import _what
 
     table, leaky = two_wards_leaking()
-    exposed = [r for r in audit_module.audit(table, leaky).exposed
-               if r.rule == "unanimous" and r.figure[2] == RESPONDENTS]
-    assert exposed
-    for r in exposed:
-        assert _what(r.figure, r.rule) == ("respondents who answered outside the one value "
-                                           "that holds all who answered")
+    assert named_unanimity(table, leaky) == {"respondents who answered outside the one value "
+                                             "that holds all who answered"}
     assert _what(("19", ALL_MONTHS, "q1", "count:2"), "unanimous") == "n − count:2 of q1"
 
 
@@ -61,7 +57,6 @@ def test_a_one_choice_breakdowns_unanimity_is_named_by_those_who_did_not_answer(
 
     from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
     from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree, tables_of
-    from webapp.cli.disclosure import _what
 
     definition = copy.deepcopy(DEFINITION)
     definition["questions"][1]["choices"] = [{"id": "nurse", "label": {"fi": "Esihenkilö"}}]
@@ -69,9 +64,14 @@ def test_a_one_choice_breakdowns_unanimity_is_named_by_those_who_did_not_answer(
                  + [(3, None, None, "5", False)] * 5)
     table = tables_of(counted(responses), make_tree([0, 0]), definition, 5)["profession"]
     leaky = {("U0", ALL_MONTHS, RESPONDENTS, N): 6, ("U0", "nurse", RESPONDENTS, N): 6}
-    exposed = [r for r in audit_module.audit(table, leaky).exposed
-               if r.rule == "unanimous" and r.figure[2] == RESPONDENTS]
-    assert exposed
-    for r in exposed:
-        assert _what(r.figure, r.rule) == ("respondents who gave no answer to the breakdown "
-                                           "question (all who did chose its one value)")
+    assert named_unanimity(table, leaky) == {"respondents who gave no answer to the breakdown "
+                                             "question (all who did chose its one value)"}
+
+
+def named_unanimity(table, figures) -> set[str]:
+    """How the audit command names each exposed unanimity of a unit in a breakdown value."""
+    from surveys.report.audit import RESPONDENTS
+    from webapp.cli.disclosure import _what
+
+    return {_what(r.figure, r.rule) for r in audit_module.audit(table, figures).exposed
+            if r.rule == "unanimous" and r.figure[2] == RESPONDENTS}

@@ -6,11 +6,12 @@ standing for its hidden parts, since the 6 December session) or a unit's unanimi
 breakdown value as a rule of the auditor (`--flag unanimous_values`, `UnitTable.
 unanimous_values`, since the 6 December session), or that unanimity read among those who
 answered the breakdown question rather than among all of a unit (`--flag among_answering`,
-`UnitTable.unanimity_among_answering`, since the second 6 December session), side by side in
-one run.
+`UnitTable.unanimity_among_answering`, since the second 6 December session), or with the
+publication's breakdowns then read against each other (`--flag across_breakdowns`,
+surveys.report.units_across, since the third 6 December session), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
-        [--flag unions|across_parents|unanimous_values|among_answering]
+        [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -39,6 +40,7 @@ from surveys.definitions.format import load
 from surveys.fold.aggregation import Row, count_answers
 from surveys.fold.units import count_unit_rows
 from surveys.models import Unit
+from surveys.report import units_across
 from surveys.report.units import Tree, UnitTable, publish_units, tables_of
 from surveys.staff.units import depth_first
 
@@ -91,20 +93,32 @@ def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[
 
 SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             "unanimous_values": "audit_unanimous_values",
-            "among_answering": "unanimity_among_answering"}
+            "among_answering": "unanimity_among_answering",
+            # Not the table's: the publication's breakdowns read against each other after it
+            # (surveys.report.units_across, which a unit cut asks since the third 6 December
+            # session), in the timed part with the flag on; the figures are the same.
+            "across_breakdowns": None}
 
 
 def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
                 on: bool) -> tuple[float, dict, int]:
-    setattr(UnitTable, SWITCHES[flag], on)
+    switch = SWITCHES[flag]
+    if switch:
+        setattr(UnitTable, switch, on)
     try:
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD)
         pub = publish_units(tables)
+        if flag == "across_breakdowns" and on:
+            found = units_across.narrowed(tables, {b: p.figures for b, p in pub.pubs.items()},
+                                          {b: p.reasons for b, p in pub.pubs.items()})
+            if found:
+                print(f"  breakdowns read together narrow {len(found)} group(s)")
         spent = time.process_time() - started
         sets = sum(len(t.unions(pub.pubs[b].figures)) for b, t in tables.items())
     finally:
-        setattr(UnitTable, SWITCHES[flag], True)
+        if switch:
+            setattr(UnitTable, switch, True)
     return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
 
 

@@ -24,9 +24,9 @@ One table per breakdown (and one without), each audited with the unit totals. Th
 the same figures in every view, so the publications are recomputed with every total that any of
 them hides hidden in all of them, until they agree; then each total figure is published only if
 every publication publishes it (hiding a figure more never exposes another: it only widens the
-auditor's ranges). Breakdowns are audited one at a time with the totals, not against each other
-(a respondent's profession and age group together are no published figure, and a table per pair
-would be too large to audit per request): see docs/privacy.md.
+auditor's ranges). Breakdowns are audited one at a time with the totals; a cut also reads their
+respondent counts against each other (surveys.report.units_across) and stores no release where
+they narrow a group together: see docs/privacy.md, "Breakdowns read together".
 
 Unit results are for signed-in roles (surveys.accounts.policy `view_results` of the staff
 survey). Under RESULTS_RELEASE `daily`/`hourly` they are served from *unit releases* (`cut`,
@@ -72,6 +72,7 @@ from surveys.models import (
 from surveys.staff import invitations, suppression
 from surveys.staff import units as org_units
 
+from . import units_across
 from .audit import (
     ALL_MONTHS,
     BELOW_THRESHOLD,
@@ -440,14 +441,16 @@ def passes_with_history(pub: UnitPublication,
     layers, and these reasons or more (the same programs, the same result: a quarter of a
     unit cut's CPU, bench/unit_history_cpu.py), a table that lost a total there included,
     which `publish_units` audits again as published. The others are (one not read with every
-    question, `uncoupled`)."""
+    question, `uncoupled`). And the breakdowns read against each other
+    (surveys.report.units_across): no group narrowed by the views together."""
     for b, table in pub.tables.items():
         p = pub.pubs[b]
         if p.result.passed and not p.result.uncoupled:
             continue
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
-    return True
+    return not units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
+                                     {b: p.reasons for b, p in pub.pubs.items()})
 
 
 # -- tables from the unit aggregates --------------------------------------------------------
@@ -865,10 +868,14 @@ class UnitReleaseAudit:
     threshold_changed: bool  # cut under another min_group_size (today's is audited)
     tables: dict[str, TableAudit]
     left_out: int  # stored figures of groups today's tables do not have
+    # The groups its breakdowns read against each other narrow (surveys.report.units_across);
+    # None where its figures have no solution under today's counts (as the tables' then).
+    across: list[units_across.Narrowed] | None = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return not self.tree_changed and all(t.passed for t in self.tables.values())
+        return (not self.tree_changed and all(t.passed for t in self.tables.values())
+                and self.across == [])
 
 
 def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[Figure, str]]:
@@ -908,12 +915,14 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
                            data["threshold"] != survey.min_group_size, {}, 0)
     if out.tree_changed:  # its figures are sums over another tree
         return out
+    published: dict[str, dict[Figure, float]] = {}
+    shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
     for b, table in tables.items():
         groups = set(table.groups())
         figures, reasons = _layer(data, b)
-        kept = {f: v for f, v in figures.items() if f[:2] in groups}
+        kept = published[b] = {f: v for f, v in figures.items() if f[:2] in groups}
         out.left_out += len(figures) - len(kept)
-        reasons = {g: r for g, r in reasons.items() if g[:2] in groups}
+        reasons = shown_reasons[b] = {g: r for g, r in reasons.items() if g[:2] in groups}
         layers = []
         for r in earlier:
             f, why = _layer(r.data, b)
@@ -924,6 +933,10 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
         out.tables[b] = TableAudit(result, _shown_small(table, kept))
+    try:
+        out.across = units_across.narrowed(tables, published, shown_reasons)
+    except RuntimeError:  # no solution, as above
+        out.across = None
     return out
 
 

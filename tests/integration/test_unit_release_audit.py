@@ -53,6 +53,7 @@ def test_the_audit_passes_a_unit_release_table_by_table(answered, released_app):
     assert "with 0 release(s) before it" in part
     for table in ("*", "profession"):
         assert re.search(rf"^table {re.escape(table)} +passes", part, re.M), part
+    assert "breakdowns read together: 1 breakdown(s), nothing to read together" in part
     assert "EXPOSED" not in part
 
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from surveys.definitions import snapshots
 from surveys.infra import db
 from surveys.report import releases, units
-from surveys.report.audit import audit, union_period
+from surveys.report.audit import ALL_MONTHS, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
 
@@ -206,4 +206,23 @@ def _audit_unit_release(session, survey) -> bool:
         for figure, rule in table.exposed:
             place, period, _key, _measure = figure
             click.echo(f"{'EXPOSED':8} {place:16} {period:8} {_what(figure, rule):32} {rule}")
+    _print_across(checked.across, len(checked.tables) - 1)
     return not checked.passed
+
+
+def _print_across(across, breakdowns: int) -> None:
+    """The breakdowns read against each other (surveys.report.units_across): which groups
+    they narrow and the rule, never a range."""
+    if breakdowns < 2:
+        click.echo(f"breakdowns read together: {breakdowns} breakdown(s), nothing to read "
+                   "together")
+        return
+    if across is None:
+        click.echo("breakdowns read together: FAILS: the figures have no solution under "
+                   "today's counts")
+        return
+    click.echo(f"breakdowns read together: {'FAILS' if across else 'passes'}, "
+               f"{len(across)} group(s) narrowed")
+    for g in across:
+        group = "total" if g.value == ALL_MONTHS else (g.value or "(no answer)")
+        click.echo(f"{'EXPOSED':8} {g.place:16} {g.breakdown:14} {group:16} {g.rule}")

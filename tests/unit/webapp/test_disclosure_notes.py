@@ -75,3 +75,31 @@ def named_unanimity(table, figures) -> set[str]:
 
     return {_what(r.figure, r.rule) for r in audit_module.audit(table, figures).exposed
             if r.rule == "unanimous" and r.figure[2] == RESPONDENTS}
+
+
+def test_the_breakdowns_read_together_are_named_without_a_range(capsys):
+    """`palaute disclosure audit` on a unit release: the groups its breakdowns read together
+    narrow, by place, breakdown, value and rule, never their range (surveys.report.
+    units_across)."""
+    from surveys.fold.units import UNIT_TOTAL
+    from surveys.report.units import tables_of
+    from surveys.report.units_across import narrowed
+    from tests.unit.report.test_unit_disclosure import DEFINITION, counted, make_tree
+    from tests.unit.report.test_units_across import NURSES, OLD, TOTAL, TWELVE
+    from webapp.cli.disclosure import _print_across
+
+    tables = tables_of(counted(TWELVE), make_tree([0, 0]), DEFINITION, 5)
+    both = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": {**TOTAL, **OLD}}
+    _print_across(narrowed(tables, both, {}), 2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "breakdowns read together: FAILS, 2 group(s) narrowed"
+    assert [line.split() for line in lines[1:]] == [
+        ["EXPOSED", "U0", "profession", "(no", "answer)", "size"],
+        ["EXPOSED", "U1", "age", "(no", "answer)", "size"]]
+    _print_across([], 2)
+    _print_across([], 1)
+    _print_across(None, 2)
+    assert capsys.readouterr().out.splitlines() == [
+        "breakdowns read together: passes, 0 group(s) narrowed",
+        "breakdowns read together: 1 breakdown(s), nothing to read together",
+        "breakdowns read together: FAILS: the figures have no solution under today's counts"]

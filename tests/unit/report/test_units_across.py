@@ -1,0 +1,113 @@
+"""A unit publication's breakdowns read against each other (surveys.report.units_across), and a
+unit release refused where they give a group away (surveys.report.units.passes_with_history)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from surveys.fold.units import UNIT_TOTAL
+from surveys.report import units, units_across
+from surveys.report.audit import ALL_MONTHS, PROTECTS_OTHER, RESPONDENTS, SIZE, UNANIMOUS, N
+from surveys.report.units import publish_units, tables_of
+from tests.unit.report.test_unit_disclosure import (
+    DEFINITION,
+    cases,
+    counted,
+    make_tree,
+    narrow_across_breakdowns,
+)
+
+# ORG's 12: U0's 5 nurses and 1 who gave no profession, U1's 5 old doctors and 1 who gave no
+# age (k = 5); the units' totals hidden.
+TWELVE = ([(2, "nurse", "young", "4", False)] * 5 + [(2, None, "young", "4", False)]
+          + [(3, "doctor", "old", "2", False)] * 5 + [(3, "doctor", None, "2", False)])
+TOTAL = {("ORG", ALL_MONTHS, RESPONDENTS, N): 12}
+NURSES = {("U0", "nurse", RESPONDENTS, N): 5}
+OLD = {("U1", "old", RESPONDENTS, N): 5}
+
+
+def found(tables, figures, reasons=None) -> dict:
+    return {(g.breakdown, g.place, g.value, g.rule): (round(g.low, 6), round(g.high, 6))
+            for g in units_across.narrowed(tables, figures, reasons or {})}
+
+
+def test_two_views_harmless_alone_are_found_together():
+    """The profession view's U0 nurses (5) say U0 has at least 5, the age view's U1 old (5)
+    that U1 has at least 5, so U0 at most 7: together U0's people without a profession are
+    0 … 2 (and U1's without an age), while either view alone leaves them 0 … 7. The test
+    suite's own check over the responses' cells (narrow_across_breakdowns) finds the same."""
+    tree = make_tree([0, 0])
+    tables = tables_of(counted(TWELVE), tree, DEFINITION, 5)
+    for profession, age in (({**TOTAL, **NURSES}, TOTAL), (TOTAL, {**TOTAL, **OLD})):
+        assert found(tables, {UNIT_TOTAL: TOTAL, "profession": profession, "age": age}) == {}
+    both = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": {**TOTAL, **OLD}}
+    got = found(tables, both)
+    assert got[("profession", "U0", "", SIZE)] == (0, 2)
+    assert got[("age", "U1", "", SIZE)] == (0, 2)
+    # The same as the cells leaf × profession × age give (groups in one breakdown's value).
+    views = type("Views", (), {"pubs": {b: type("View", (), {"figures": f, "reasons": {}})()
+                                        for b, f in both.items()}})()
+    oracle = {(("profession", place, p) if a is None else ("age", place, a)): (low, high)
+              for place, p, a, low, high in narrow_across_breakdowns(tree, TWELVE, tables,
+                                                                     views, 5)
+              if p is None or a is None}
+    assert {(b, place, v): r for (b, place, v, _rule), r in got.items()} == {
+        key: (round(low, 6), round(high, 6)) for key, (low, high) in oracle.items()}
+
+
+def test_the_reasons_a_reader_sees_are_read():
+    """A reason is a fact about a hidden count: U1's total "hidden to protect another" says U1
+    has at least 5, so with ORG's 12 and U0's 5 nurses, U0's people without a profession are
+    0 … 2. Every view shows the unit totals' reasons (those of the view without a breakdown)."""
+    tables = tables_of(counted(TWELVE), make_tree([0, 0]), DEFINITION, 5)
+    figures = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": TOTAL}
+    assert found(tables, figures) == {}
+    at_least = {("U1", ALL_MONTHS, RESPONDENTS): PROTECTS_OTHER}
+    got = found(tables, figures, {UNIT_TOTAL: at_least})
+    assert got[("profession", "U0", "", SIZE)] == (0, 2)
+
+
+def test_a_units_unanimity_given_away_by_the_other_view_is_found():
+    """U0's 6 are all nurses. The profession view's U0 nurses (6) leave U0 anywhere in 6 … 12,
+    so it may hold doctors; the age view's U1 old (6) puts U0 at most 6: all nurses."""
+    responses = ([(2, "nurse", "young", "4", False)] * 6
+                 + [(3, "doctor", "old", "2", False)] * 6)
+    tables = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)
+    profession = {**TOTAL, ("U0", "nurse", RESPONDENTS, N): 6}
+    age = {**TOTAL, ("U1", "old", RESPONDENTS, N): 6}
+    assert found(tables, {UNIT_TOTAL: TOTAL, "profession": profession, "age": TOTAL}) == {}
+    got = found(tables, {UNIT_TOTAL: TOTAL, "profession": profession, "age": age})
+    assert got[("profession", "U0", "nurse", UNANIMOUS)] == (0, 0)
+
+
+def test_a_release_is_refused_where_the_views_give_a_group_away(monkeypatch):
+    """passes_with_history (what a unit cut asks before it stores a release) refuses a
+    publication whose views read together narrow a group, though every table passes its own
+    audit: TWELVE's publication with its views' figures replaced by the hand-built ones."""
+    tables = tables_of(counted(TWELVE), make_tree([0, 0]), DEFINITION, 5)
+    pub = publish_units(tables)
+    assert units.passes_with_history(pub, {})
+    both = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": {**TOTAL, **OLD}}
+    for b, figures in both.items():
+        pub.pubs[b].figures, pub.pubs[b].reasons = figures, {}
+        pub.pubs[b].result = units.audit(tables[b], figures)
+        assert pub.pubs[b].result.passed, b  # each view alone passes its audit
+    assert not units.passes_with_history(pub, {})
+    monkeypatch.setattr(units_across, "CHECKED", False)
+    assert units.passes_with_history(pub, {})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_what_units_publish_passes_read_together(case):
+    """The product's check agrees with the test suite's over the cells (on groups in one
+    breakdown's value) and finds nothing in what publish_units publishes."""
+    parents, k, responses = case
+    tree = make_tree(parents)
+    tables = tables_of(counted(responses), tree, DEFINITION, k)
+    pub = publish_units(tables)
+    figures = {b: p.figures for b, p in pub.pubs.items()}
+    reasons = {b: p.reasons for b, p in pub.pubs.items()}
+    assert units_across.narrowed(tables, figures, reasons) == []
+    assert not [g for g in narrow_across_breakdowns(tree, responses, tables, pub, k)
+                if g[1] is None or g[2] is None]

@@ -46,10 +46,11 @@ folded. The argument: docs/privacy.md, "Releases of unit figures".
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, combinations
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
@@ -64,6 +65,7 @@ from surveys.models import (
     ENDED_STATUSES,
     RESPONDENTS,
     PendingResponse,
+    Response,
     Survey,
     Unit,
     UnitAggregate,
@@ -433,8 +435,8 @@ def _failing_as_published(tables: Mapping[str, UnitTable], pubs: Mapping[str, Pu
     return failing
 
 
-def passes_with_history(pub: UnitPublication,
-                        history: Mapping[str, Sequence[Layer]]) -> bool:
+def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
+                        pairs: units_across.Pairs | None = None) -> bool:
     """Whether every table of `pub` passes the audit with its earlier layers, as published (a
     total hidden in one table is hidden in all: `publish_units`). A table whose audit in
     `publish_units` passed is not audited again: that audit read exactly these figures and
@@ -442,7 +444,8 @@ def passes_with_history(pub: UnitPublication,
     unit cut's CPU, bench/unit_history_cpu.py), a table that lost a total there included,
     which `publish_units` audits again as published. The others are (one not read with every
     question, `uncoupled`). And the breakdowns read against each other
-    (surveys.report.units_across): no group narrowed by the views together."""
+    (surveys.report.units_across): no group narrowed by the views together (`pairs`: the true
+    counts of each pair of breakdowns, `stored_pairs`; None: their groups not read)."""
     for b, table in pub.tables.items():
         p = pub.pubs[b]
         if p.result.passed and not p.result.uncoupled:
@@ -450,7 +453,7 @@ def passes_with_history(pub: UnitPublication,
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
     return not units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
-                                     {b: p.reasons for b, p in pub.pubs.items()})
+                                     {b: p.reasons for b, p in pub.pubs.items()}, pairs)
 
 
 # -- tables from the unit aggregates --------------------------------------------------------
@@ -525,6 +528,57 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
 
 # Per process: {(database URL, survey id): (stamp, threshold, tree signature, publication)}.
 _CACHE: dict[tuple[str, int], tuple[str, int, tuple, UnitPublication]] = {}
+
+
+def pairs_of(rows: Iterable[tuple[int | None, Mapping[str, Any]]], tree: Tree,
+             views: Sequence[str]) -> Counter:
+    """The people per (leaf, breakdown, value, other breakdown, its value) of these (unit id,
+    answers), each pair of `views` (breakdown ids) in their order, values as the fold counts
+    them (surveys.fold.units: "" for no answer): what surveys.report.units_across reads the
+    groups in a value of two breakdowns against. A leaf: a unit without sub-units, or a unit's
+    own part."""
+    parents = {u.parent_id for _d, u in tree.rows}
+    leaf_of = {u.id: u.code + OWN if u.id in parents else u.code for _d, u in tree.rows}
+    out: Counter = Counter()
+    for unit_id, answers in rows:
+        leaf = leaf_of.get(unit_id) if unit_id is not None else None
+        if leaf is None or not isinstance(answers, Mapping):
+            continue
+        values = [NO_ANSWER if (v := answers.get(b)) is None else str(v) for b in views]
+        for (i, b1), (j, b2) in combinations(enumerate(views), 2):
+            out[(leaf, b1, values[i], b2, values[j])] += 1
+    return out
+
+
+def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
+                 tables: Mapping[str, UnitTable]) -> Counter | None:
+    """`pairs_of` the survey's stored responses: those moved into `responses` and those folded
+    and still held for their batch (surveys.fold.aggregation.place), as the aggregates count
+    them. None where they are not the responses the unit aggregates count (raw responses
+    deleted at the end of their retention period), or with fewer than two breakdowns."""
+    views = [b for b in tables if b != UNIT_TOTAL]
+    if len(views) < 2:
+        return None
+    moved = session.execute(select(Response.unit_id, Response.answers)
+                            .where(Response.survey_id == survey.id,
+                                   Response.unit_id.is_not(None)))
+    held = session.execute(select(PendingResponse.unit_id, PendingResponse.answers)
+                           .where(PendingResponse.survey_id == survey.id,
+                                  PendingResponse.folded.is_(True),
+                                  PendingResponse.unit_id.is_not(None)))
+    try:
+        pairs = pairs_of(chain(moved, held), tree, views)
+    except ValueError:  # a stored text that is not JSON (SQLite): not the rows counted
+        return None
+    totals = tables[UNIT_TOTAL]
+    counted: Counter = Counter()
+    for (leaf, b1, _v1, b2, _v2), n in pairs.items():
+        if (b1, b2) == (views[0], views[1]):  # each response once
+            counted[leaf] += n
+    for leaf in totals.counties:
+        if counted[leaf] != (totals.value((leaf, ALL_MONTHS, RESPONDENTS, N)) or 0):
+            return None
+    return pairs
 
 
 def forget_cached() -> None:
@@ -749,15 +803,21 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     pub = publish_units(tables, history=layers)
+    pairs = stored_pairs(session, survey, tree, tables)
+    if pairs is None and len(tables) > 2:
+        log.info("unit release: the stored responses are not those counted (retention, "
+                 "quarantine); groups in a value of two breakdowns are not read together",
+                 extra={"survey": survey.slug})
     # The first release too: a table that lost a total after its own audit is audited again
     # as published (with no earlier release, only such a table is).
-    if not passes_with_history(pub, layers):
+    if not passes_with_history(pub, layers, pairs):
         if layers:
             log.warning("unit release: no publication passes the audit with the last release; "
                         "it stands", extra={"survey": survey.slug})
         else:
-            log.warning("unit release: the publication does not pass its audit as published; "
-                        "no release", extra={"survey": survey.slug})
+            log.warning("unit release: the publication does not pass its audit as published "
+                        "(each table, then its breakdowns read together); no release",
+                        extra={"survey": survey.slug})
         return None
     data = {
         "tree": signature,
@@ -934,7 +994,8 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
             result = None
         out.tables[b] = TableAudit(result, _shown_small(table, kept))
     try:
-        out.across = units_across.narrowed(tables, published, shown_reasons)
+        out.across = units_across.narrowed(tables, published, shown_reasons,
+                                           stored_pairs(session, survey, tree, tables))
     except RuntimeError:  # no solution, as above
         out.across = None
     return out

@@ -20,19 +20,24 @@ Checked, with the published respondent counts of every view and the reasons a re
 view's own for its values, the unit totals' for totals): every place's (unit's or own part's)
 total and every (place, value) group of 1 … k−1 people, by the auditor's size rule (a range of
 at least k, or none … k−1), and every unit's unanimity in a value (UnitTable.unanimous_values:
-someone may still be outside it), by its rule. Not checked here: groups in a value of two
-breakdowns at once (a unit's old nurses), sets of a place's values, and earlier releases;
-the property test reads the first against the responses (docs/privacy.md).
+someone may still be outside it), by its rule. And, given the true counts of each pair of
+breakdowns (`Pairs`, counted from the stored responses: no aggregate holds them), every place's
+people in a value of two breakdowns at once (a unit's old nurses) of 1 … k−1, by the size rule:
+given a leaf's total T and its people a in one value and b in the other, the people in both can
+be anything from max(0, a + b − T) to min(a, b) (and any such pair table extends to every
+breakdown's), so each bound is one more program with an unknown per leaf (`_pair_range`). Not
+checked here: sets of a place's values, and earlier releases (docs/privacy.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack, vstack
 
 from surveys.fold.units import UNIT_TOTAL
 from surveys.models import RESPONDENTS
@@ -42,32 +47,37 @@ from .audit import _TOL, ALL_MONTHS, BELOW_THRESHOLD, SIZE, UNANIMOUS, Figure, N
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
 CHECKED = True
 
+# People per (leaf, breakdown, value, other breakdown, its value), each pair of breakdowns in
+# the tables' order, values as the fold counts them ("" for no answer).
+Pairs = Mapping[tuple[str, str, str, str, str], int]
+
 
 @dataclass(frozen=True)
 class Narrowed:
     """A group bounded more narrowly by the views together than its rule allows."""
 
-    breakdown: str  # UNIT_TOTAL for a place's total
+    breakdown: str  # UNIT_TOTAL for a place's total; "<b1>×<b2>" for a pair of breakdowns
     place: str
-    value: str  # ALL_MONTHS for the total; for a unanimity, the value held
+    value: str  # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>"
     rule: str  # audit.SIZE or audit.UNANIMOUS
     low: float
     high: float
 
 
 def narrowed(tables: Mapping[str, Table], figures: Mapping[str, Mapping[Figure, float]],
-             reasons: Mapping[str, Reasons]) -> list[Narrowed]:
+             reasons: Mapping[str, Reasons], pairs: Pairs | None = None) -> list[Narrowed]:
     """The groups that every view's figures and reasons, read together, bound more narrowly
     than the auditor's rules allow (module docstring). `tables`: UNIT_TOTAL and each
     breakdown's (surveys.report.units.UnitTable, all of one tree); `figures`, `reasons`: what
-    each view publishes. [] with fewer than two breakdowns (one is audited with the totals
+    each view publishes; `pairs`: the true counts of each pair of breakdowns (None: their
+    groups are not checked). [] with fewer than two breakdowns (one is audited with the totals
     already)."""
     views = [b for b in tables if b != UNIT_TOTAL]
     if not CHECKED or len(views) < 2:
         return []
     system = _System(tables, views)
     system.publish(figures, reasons)
-    return system.narrowed()
+    return system.narrowed(pairs)
 
 
 class _System:
@@ -130,31 +140,61 @@ class _System:
                     self.ub.append({i: -c for i, c in row.items()})
                     self.ub_rhs.append(-float(self.k))
 
-    def _matrix(self, rows: list[dict[int, float]]) -> csr_matrix:
+    def _matrix(self, rows: list[dict[int, float]], width: int | None = None) -> csr_matrix:
         data, cols, ptr = [], [], [0]
         for row in rows:
             cols.extend(row)
             data.extend(row.values())
             ptr.append(len(cols))
-        return csr_matrix((data, cols, ptr), shape=(len(rows), len(self.index)))
+        return csr_matrix((data, cols, ptr), shape=(len(rows), width or len(self.index)))
+
+    def _solve(self, c: np.ndarray, extra: list[dict[int, float]] | None = None):
+        """min c·x over the system, with `extra` rows (≤ 0) over unknowns past the system's
+        (each such column ≥ 0 and in no other row)."""
+        width = len(c)
+        a_eq = self.A_eq
+        a_ub = self.A_ub
+        if width > len(self.index):
+            pad = width - len(self.index)
+            a_eq = hstack([a_eq, csr_matrix((a_eq.shape[0], pad))]).tocsr()
+            if a_ub is not None:
+                a_ub = hstack([a_ub, csr_matrix((a_ub.shape[0], pad))]).tocsr()
+        b_ub = list(self.ub_rhs)
+        if extra:
+            rows = self._matrix(extra, width)
+            a_ub = rows if a_ub is None else vstack([a_ub, rows]).tocsr()
+            b_ub += [0.0] * len(extra)
+        got = linprog(c, A_eq=a_eq, b_eq=self.eq_rhs, bounds=(0, None), method="highs",
+                      **({"A_ub": a_ub, "b_ub": b_ub} if a_ub is not None else {}))
+        if got.status == 3:  # unbounded: nothing published bounds the group (none above it)
+            return -np.inf
+        if got.status != 0:
+            # The figures are sums of true counts, so the system has a solution.
+            raise RuntimeError(f"the views read together have no solution: {got.message}")
+        return got.fun
 
     def _range(self, objective: dict[int, float]) -> tuple[float, float]:
         c = np.zeros(len(self.index))
         for i, w in objective.items():
             c[i] = w
-        common = {"A_eq": self.A_eq, "b_eq": self.eq_rhs, "bounds": (0, None),
-                  "method": "highs"}
-        if self.ub:
-            common |= {"A_ub": self.A_ub, "b_ub": self.ub_rhs}
-        low, high = linprog(c, **common), linprog(-c, **common)
-        if low.status != 0 or high.status != 0:
-            # The figures are sums of true counts, so the system has a solution and is bounded
-            # (counts of a finite published total).
-            raise RuntimeError(f"the views read together have no bounded solution: "
-                               f"{low.message} / {high.message}")
-        return low.fun, -high.fun
+        return self._solve(c), -self._solve(-c)
 
-    def narrowed(self) -> list[Narrowed]:
+    def _pair_range(self, place: str, pair: tuple[str, str, str, str]) -> tuple[float, float]:
+        """The range of `place`'s people in value v1 of b1 and v2 of b2 (module docstring): the
+        least Σ z, z ≥ a + b − T per leaf, and the most Σ w, w ≤ a and w ≤ b per leaf."""
+        b1, v1, b2, v2 = pair
+        leaves = self.tables[UNIT_TOTAL].counties_of(place)
+        n, m = len(self.index), len(leaves)
+        low_rows, high_rows = [], []
+        for j, leaf in enumerate(leaves):
+            a, b = self.index[(b1, leaf, v1)], self.index[(b2, leaf, v2)]
+            total = self.index[(UNIT_TOTAL, leaf, ALL_MONTHS)]
+            low_rows.append({a: 1.0, b: 1.0, total: -1.0, n + j: -1.0})
+            high_rows += [{n + j: 1.0, a: -1.0}, {n + j: 1.0, b: -1.0}]
+        c = np.concatenate([np.zeros(n), np.ones(m)])
+        return self._solve(c, low_rows), -self._solve(-c, high_rows)
+
+    def narrowed(self, pairs: Pairs | None = None) -> list[Narrowed]:
         self.A_eq = self._matrix(self.eq)
         self.A_ub = self._matrix(self.ub) if self.ub else None
         k = self.k
@@ -169,7 +209,7 @@ class _System:
             if not 0 < true < k:
                 continue
             low, high = self._range(self.row(b, place, [v]))
-            if not (high - low >= k - _TOL or (low <= _TOL and high >= k - 1 - _TOL)):
+            if not _size_ok(low, high, k):
                 out.append(Narrowed(b, place, v, SIZE, low, high))
         for b in self.views:
             table = self.tables[b]
@@ -183,4 +223,23 @@ class _System:
                 if high < 1 - _TOL:  # nobody can be outside the value: all are in it
                     out.append(Narrowed(b, held[0] if held else place,
                                         held[1] if held else period, UNANIMOUS, low, high))
+        if pairs is not None:
+            for b1, b2 in combinations(self.views, 2):
+                for place in self.places:
+                    leaves = totals.counties_of(place)
+                    for v1 in self.tables[b1].months:
+                        for v2 in self.tables[b2].months:
+                            true = sum(pairs.get((leaf, b1, v1, b2, v2), 0)
+                                       for leaf in leaves)
+                            if not 0 < true < k:
+                                continue
+                            low, high = self._pair_range(place, (b1, v1, b2, v2))
+                            if not _size_ok(low, high, k):
+                                out.append(Narrowed(f"{b1}×{b2}", place, f"{v1}×{v2}", SIZE,
+                                                    low, high))
         return out
+
+
+def _size_ok(low: float, high: float, k: int) -> bool:
+    """The auditor's size rule (audit.Range.ok): a range of at least k, or none … k − 1."""
+    return high - low >= k - _TOL or (low <= _TOL and high >= k - 1 - _TOL)

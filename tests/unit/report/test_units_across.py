@@ -4,6 +4,7 @@ unit release refused where they give a group away (surveys.report.units.passes_w
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from surveys.fold.units import UNIT_TOTAL
 from surveys.report import units, units_across
@@ -26,9 +27,17 @@ NURSES = {("U0", "nurse", RESPONDENTS, N): 5}
 OLD = {("U1", "old", RESPONDENTS, N): 5}
 
 
-def found(tables, figures, reasons=None) -> dict:
+def found(tables, figures, reasons=None, pairs=None) -> dict:
     return {(g.breakdown, g.place, g.value, g.rule): (round(g.low, 6), round(g.high, 6))
-            for g in units_across.narrowed(tables, figures, reasons or {})}
+            for g in units_across.narrowed(tables, figures, reasons or {}, pairs)}
+
+
+def pairs(responses, tree):
+    """The true counts of profession × age per leaf, as a cut counts them from the stored
+    responses (surveys.report.units.pairs_of)."""
+    rows = [(unit_id, {q: v for q, v in (("profession", p), ("age", a)) if v is not None})
+            for unit_id, p, a, *_rest in responses]
+    return units.pairs_of(rows, tree, ["profession", "age"])
 
 
 def test_two_views_harmless_alone_are_found_together():
@@ -41,18 +50,43 @@ def test_two_views_harmless_alone_are_found_together():
     for profession, age in (({**TOTAL, **NURSES}, TOTAL), (TOTAL, {**TOTAL, **OLD})):
         assert found(tables, {UNIT_TOTAL: TOTAL, "profession": profession, "age": age}) == {}
     both = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": {**TOTAL, **OLD}}
-    got = found(tables, both)
+    got = found(tables, both, pairs=pairs(TWELVE, tree))
     assert got[("profession", "U0", "", SIZE)] == (0, 2)
     assert got[("age", "U1", "", SIZE)] == (0, 2)
-    # The same as the cells leaf × profession × age give (groups in one breakdown's value).
+    # The same as the cells leaf × profession × age give, groups in a value of both included.
+    assert got == oracle(tree, TWELVE, tables, both, 5)
+
+
+def oracle(tree, responses, tables, figures, k) -> dict:
+    """The test suite's own reading over the cells (narrow_across_breakdowns), keyed as
+    `found`."""
     views = type("Views", (), {"pubs": {b: type("View", (), {"figures": f, "reasons": {}})()
-                                        for b, f in both.items()}})()
-    oracle = {(("profession", place, p) if a is None else ("age", place, a)): (low, high)
-              for place, p, a, low, high in narrow_across_breakdowns(tree, TWELVE, tables,
-                                                                     views, 5)
-              if p is None or a is None}
-    assert {(b, place, v): r for (b, place, v, _rule), r in got.items()} == {
-        key: (round(low, 6), round(high, 6)) for key, (low, high) in oracle.items()}
+                                        for b, f in figures.items()}})()
+    out = {}
+    for place, p, a, low, high in narrow_across_breakdowns(tree, responses, tables, views, k):
+        key = (("profession", place, p) if a is None else ("age", place, a) if p is None
+               else ("profession×age", place, f"{p}×{a}"))
+        out[(*key, SIZE)] = (round(low, 6), round(high, 6))
+    return out
+
+
+def test_a_group_in_a_value_of_two_breakdowns_is_read_from_their_bounds():
+    """U0's 6: 4 old nurses, a young nurse, one old who gave no profession. With U0's total,
+    its 5 nurses and its 5 old shown, its old nurses are at least 5 + 5 − 6 = 4 and at most 5:
+    no view publishes them, and only the pairs' true counts say they are a group to protect
+    (4 people)."""
+    tree = make_tree([0, 0])
+    responses = ([(2, "nurse", "old", "4", False)] * 4 + [(2, "nurse", "young", "4", False)]
+                 + [(2, None, "old", "4", False)] + [(3, "doctor", "young", "2", False)] * 6)
+    tables = tables_of(counted(responses), tree, DEFINITION, 5)
+    u0 = {("U0", ALL_MONTHS, RESPONDENTS, N): 6}
+    figures = {UNIT_TOTAL: {**TOTAL, **u0},
+               "profession": {**TOTAL, **u0, ("U0", "nurse", RESPONDENTS, N): 5},
+               "age": {**TOTAL, **u0, ("U0", "old", RESPONDENTS, N): 5}}
+    assert ("profession×age", "U0", "nurse×old", SIZE) not in found(tables, figures)
+    got = found(tables, figures, pairs=pairs(responses, tree))
+    assert got[("profession×age", "U0", "nurse×old", SIZE)] == (4, 5)
+    assert got == oracle(tree, responses, tables, figures, 5)
 
 
 def test_the_reasons_a_reader_sees_are_read():
@@ -78,6 +112,13 @@ def test_a_units_unanimity_given_away_by_the_other_view_is_found():
     assert found(tables, {UNIT_TOTAL: TOTAL, "profession": profession, "age": TOTAL}) == {}
     got = found(tables, {UNIT_TOTAL: TOTAL, "profession": profession, "age": age})
     assert got[("profession", "U0", "nurse", UNANIMOUS)] == (0, 0)
+
+
+def test_a_group_nothing_bounds_is_not_narrowed():
+    """Nothing published (an organisation below the threshold): every range is unbounded above,
+    which is no narrowing (and no failure)."""
+    tables = tables_of(counted(TWELVE[:3]), make_tree([0, 0]), DEFINITION, 5)
+    assert found(tables, {b: {} for b in tables}, pairs=pairs(TWELVE[:3], make_tree([0, 0]))) == {}
 
 
 def test_a_release_is_refused_where_the_views_give_a_group_away(monkeypatch):
@@ -108,6 +149,29 @@ def test_what_units_publish_passes_read_together(case):
     pub = publish_units(tables)
     figures = {b: p.figures for b, p in pub.pubs.items()}
     reasons = {b: p.reasons for b, p in pub.pubs.items()}
-    assert units_across.narrowed(tables, figures, reasons) == []
-    assert not [g for g in narrow_across_breakdowns(tree, responses, tables, pub, k)
-                if g[1] is None or g[2] is None]
+    assert units_across.narrowed(tables, figures, reasons, pairs(responses, tree)) == []
+    assert narrow_across_breakdowns(tree, responses, tables, pub, k) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.randoms(use_true_random=False))
+def test_the_small_program_reads_what_the_cells_give(case, rng):
+    """The claim the check rests on (module docstring): its program over leaf × value of each
+    breakdown, with the pairs' bounds, finds exactly what the program over the cells leaf ×
+    profession × age finds, here for views that publish any true respondent counts (not only
+    what publish_units would: many of these narrow something)."""
+    parents, k, responses = case
+    tree = make_tree(parents)
+    tables = tables_of(counted(responses), tree, DEFINITION, k)
+    figures = {}
+    for b, table in tables.items():
+        groups = [(place, period) for place in table.units for period in table.periods()
+                  if period != ""]
+        # The organisation's total in every view: the cells' reading needs every group bounded.
+        figures[b] = {(place, period, RESPONDENTS, N): table.value((place, period, RESPONDENTS, N))
+                      for place, period in groups
+                      if rng.random() < 0.4 or (place, period) == ("ORG", ALL_MONTHS)}
+    got = found(tables, figures, pairs=pairs(responses, tree))
+    # (The cells' reading skips places' totals, and has no unanimity rule.)
+    assert {g: r for g, r in got.items() if g[0] != UNIT_TOTAL and g[3] == SIZE} == oracle(
+        tree, responses, tables, figures, k)

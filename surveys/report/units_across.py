@@ -26,7 +26,8 @@ people in a value of two breakdowns at once (a unit's old nurses) of 1 … k−1
 given a leaf's total T and its people a in one value and b in the other, the people in both can
 be anything from max(0, a + b − T) to min(a, b) (and any such pair table extends to every
 breakdown's), so each bound is one more program with an unknown per leaf (`_pair_range`). Not
-checked here: sets of a place's values, and earlier releases (docs/privacy.md).
+checked here: groups in values of three breakdowns at once, sets of a place's values, and
+earlier releases (docs/privacy.md).
 """
 
 from __future__ import annotations

@@ -229,8 +229,9 @@ def test_the_reasons_shown_for_unit_totals_pass_in_every_view():
 
 
 def narrow_across_breakdowns(tree, responses, tables, pub, k: int) -> list:
-    """The breakdowns read against each other, which the auditor does not do (each breakdown's
-    table is audited with the unit totals alone): over the cells leaf × profession × age,
+    """The breakdowns read against each other (each breakdown's table is audited with the unit
+    totals alone; a cut reads them together with surveys.report.units_across, which this
+    checks apart, tests/unit/report/test_units_across.py): over the cells leaf × profession × age,
     counted from the responses, every view's published respondent counts and shown reasons
     together, with no count below 0. The groups of 1 … k−1 people (a unit's or own part's in
     a value of one breakdown, or in a value of each) whose size they bound more narrowly than
@@ -350,9 +351,10 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
         # rule since the 6 December session, UnitTable.unanimous_values; checked here apart).
         assert derivable_unanimity(table, figures) == [], b
         assert pinned_unanimity(table, figures) == [], b
-    # And the breakdowns against each other (not audited: docs/privacy.md), on the respondent
-    # counts: no group below the threshold, nor a unit's people of one profession and one age
-    # group, bounded more narrowly than a hidden group must be.
+    # And the breakdowns against each other (read by a unit cut since the third 6 December
+    # session, surveys.report.units_across; here over the cells, apart from it), on the
+    # respondent counts: no group below the threshold, nor a unit's people of one profession
+    # and one age group, bounded more narrowly than a hidden group must be.
     assert narrow_across_breakdowns(tree, responses, tables, pub, k) == []
 
 

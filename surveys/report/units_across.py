@@ -18,16 +18,17 @@ not leaves × Π values.
 
 Checked, with the published respondent counts of every view and the reasons a reader sees (a
 view's own for its values, the unit totals' for totals): every place's (unit's or own part's)
-total and every (place, value) group of 1 … k−1 people, by the auditor's size rule (a range of
-at least k, or none … k−1), and every unit's unanimity in a value (UnitTable.unanimous_values:
-someone may still be outside it), by its rule. And, given the true counts of each pair of
-breakdowns (`Pairs`, counted from the stored responses: no aggregate holds them), every place's
-people in a value of two breakdowns at once (a unit's old nurses) of 1 … k−1, by the size rule:
-given a leaf's total T and its people a in one value and b in the other, the people in both can
-be anything from max(0, a + b − T) to min(a, b) (and any such pair table extends to every
-breakdown's), so each bound is one more program with an unknown per leaf (`_pair_range`). Not
-checked here: groups in values of three breakdowns at once, sets of a place's values, and
-earlier releases (docs/privacy.md).
+total, every (place, value) group and every set each table's own audit reads as a hidden group
+(`Table.unions`: a place's values, places a hidden sum stands for) of 1 … k−1 people, by the
+auditor's size rule (a range of at least k, or none … k−1), and every unit's unanimity in a
+value (UnitTable.unanimous_values: someone may still be outside it), by its rule. And, given
+the true counts of each pair of breakdowns (`Pairs`, counted from the stored responses: no
+aggregate holds them), every place's people in a value of two breakdowns at once (a unit's old
+nurses) of 1 … k−1, by the size rule: given a leaf's total T and its people a in one value and
+b in the other, the people in both can be anything from max(0, a + b − T) to min(a, b) (and
+any such pair table extends to every breakdown's), so each bound is one more program with an
+unknown per leaf (`_pair_range`). Not checked here: groups in values of three breakdowns at
+once, sets across two breakdowns' values, and earlier releases (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -43,10 +44,26 @@ from scipy.sparse import csr_matrix, hstack, vstack
 from surveys.fold.units import UNIT_TOTAL
 from surveys.models import RESPONDENTS
 
-from .audit import _TOL, ALL_MONTHS, BELOW_THRESHOLD, SIZE, UNANIMOUS, Figure, N, Reasons, Table
+from .audit import (
+    _TOL,
+    ALL_MONTHS,
+    BELOW_THRESHOLD,
+    SIZE,
+    UNANIMOUS,
+    Figure,
+    N,
+    Reasons,
+    Table,
+    _highs_core,
+    _highs_model,
+)
 
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
 CHECKED = True
+# "highs": the programs of one system in one HiGHS model, warm-started (`_Warm`); "linprog":
+# scipy's linprog for each from scratch (the reference, and the fallback without HiGHS's
+# bindings). The pairs' programs, each with unknowns of its own, go through linprog.
+SOLVER = "highs"
 
 # People per (leaf, breakdown, value, other breakdown, its value), each pair of breakdowns in
 # the tables' order, values as the fold counts them ("" for no answer).
@@ -117,6 +134,7 @@ class _System:
 
     def publish(self, figures: Mapping[str, Mapping[Figure, float]],
                 reasons: Mapping[str, Reasons]) -> None:
+        self.figures = {b: figures.get(b, {}) for b in self.tables}
         seen: set[tuple[str, str, str]] = set()
         for b, published in figures.items():
             for (place, period, key, measure), value in published.items():
@@ -178,6 +196,8 @@ class _System:
         c = np.zeros(len(self.index))
         for i, w in objective.items():
             c[i] = w
+        if self.warm is not None:
+            return self.warm.minimum(c), -self.warm.minimum(-c)
         return self._solve(c), -self._solve(-c)
 
     def _pair_range(self, place: str, pair: tuple[str, str, str, str]) -> tuple[float, float]:
@@ -198,6 +218,9 @@ class _System:
     def narrowed(self, pairs: Pairs | None = None) -> list[Narrowed]:
         self.A_eq = self._matrix(self.eq)
         self.A_ub = self._matrix(self.ub) if self.ub else None
+        core = _highs_core() if SOLVER == "highs" else None
+        self.warm = None if core is None else _Warm(core, self.A_eq, self.eq_rhs, self.A_ub,
+                                                     self.ub_rhs)
         k = self.k
         out: list[Narrowed] = []
         totals = self.tables[UNIT_TOTAL]
@@ -212,6 +235,19 @@ class _System:
             low, high = self._range(self.row(b, place, [v]))
             if not _size_ok(low, high, k):
                 out.append(Narrowed(b, place, v, SIZE, low, high))
+        # The sets each table's own audit reads as hidden groups (`Table.unions`: a place's
+        # values, or places a hidden sum stands for), of 1 … k−1 people.
+        for b, table in self.tables.items():
+            for group in table.unions(self.figures[b]):
+                true = table.value((*group, RESPONDENTS, N)) or 0
+                if not 0 < true < k:
+                    continue
+                objective = {}
+                for part_place, period in table.parts(group):
+                    objective |= self.row(b, part_place, [period])
+                low, high = self._range(objective)
+                if not _size_ok(low, high, k):
+                    out.append(Narrowed(b, *group, SIZE, low, high))
         for b in self.views:
             table = self.tables[b]
             for (place, period, _key, _measure), _rule in table.unanimous_values():
@@ -239,6 +275,46 @@ class _System:
                                 out.append(Narrowed(f"{b1}×{b2}", place, f"{v1}×{v2}", SIZE,
                                                     low, high))
         return out
+
+
+class _Warm:
+    """One HiGHS model of the system, kept between programs: only the objective changes, and
+    each program starts from the last one's basis with the primal simplex (it stays feasible),
+    as surveys.report.audit's systems are solved. The same optima as linprog's."""
+
+    def __init__(self, core, a_eq: csr_matrix, b_eq: list[float], a_ub: csr_matrix | None,
+                 b_ub: list[float]) -> None:
+        matrix = a_eq if a_ub is None else vstack([a_eq, a_ub]).tocsr()
+        self.core = core
+        self.ncol = matrix.shape[1]
+        self.all = np.arange(self.ncol, dtype=np.int32)
+        row_upper = np.array([*b_eq, *(b_ub if a_ub is not None else [])], dtype=float)
+        row_lower = np.concatenate([np.asarray(b_eq, dtype=float),
+                                    np.full(len(row_upper) - len(b_eq), -core.kHighsInf)])
+        self.h = core._Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.h.passModel(_highs_model(core, matrix, np.zeros(self.ncol), np.zeros(self.ncol),
+                                      np.full(self.ncol, core.kHighsInf), row_lower, row_upper))
+        self.started = False  # a basis to start from
+
+    def minimum(self, c: np.ndarray) -> float:
+        h, status_of = self.h, self.core.HighsModelStatus
+        h.changeColsCost(self.ncol, self.all, c)
+        h.setOptionValue("simplex_strategy", 4 if self.started else 1)
+        h.run()
+        status = h.getModelStatus()
+        if status == status_of.kUnboundedOrInfeasible:  # presolve could not tell which
+            h.setOptionValue("presolve", "off")
+            h.run()
+            status = h.getModelStatus()
+        self.started = status in (status_of.kOptimal, status_of.kUnbounded)
+        if status == status_of.kOptimal:
+            fun = h.getInfo().objective_function_value
+            return 0.0 if abs(fun) < 1e-9 else fun  # a warm start's rounding noise
+        if status == status_of.kUnbounded:
+            return -np.inf
+        raise RuntimeError("the views read together have no solution: "
+                           + h.modelStatusToString(status))
 
 
 def _size_ok(low: float, high: float, k: int) -> bool:

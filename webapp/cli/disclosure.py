@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from surveys.definitions import snapshots
 from surveys.infra import db
 from surveys.report import releases, units
-from surveys.report.audit import ALL_MONTHS, audit, union_period
+from surveys.report.audit import ALL_MONTHS, UNION, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
 
@@ -224,5 +224,15 @@ def _print_across(across, breakdowns: int) -> None:
     click.echo(f"breakdowns read together: {'FAILS' if across else 'passes'}, "
                f"{len(across)} group(s) narrowed")
     for g in across:
-        group = "total" if g.value == ALL_MONTHS else (g.value or "(no answer)")
-        click.echo(f"{'EXPOSED':8} {g.place:16} {g.breakdown:14} {group:16} {g.rule}")
+        click.echo(f"{'EXPOSED':8} {_named(g.place):16} {g.breakdown:14} {_named(g.value):16} "
+                   f"{g.rule}")
+
+
+def _named(part: str) -> str:
+    """A unit, value or pair of values as the audit prints it: a set (audit.UNION) as its
+    members joined by "+", no answer (an empty value, "-" in a set) as "(no answer)"."""
+    if part == ALL_MONTHS:
+        return "total"
+    if part.startswith(UNION):
+        return "+".join(_named(p if p != "-" else "") for p in part[len(UNION):].split("+"))
+    return "×".join(v or "(no answer)" for v in part.split("×"))

@@ -51,7 +51,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, combinations
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -94,6 +94,9 @@ from .audit import (
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import increments_protected, increments_since
 from .results import _question_figures, band_of, question_model, result_options
+
+if TYPE_CHECKING:  # numpy and scipy: a web process reading releases loads neither
+    from . import units_across
 
 log = logging.getLogger(__name__)
 
@@ -446,6 +449,8 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
     question, `uncoupled`). And the breakdowns read against each other
     (surveys.report.units_across): no group narrowed by the views together (`pairs`: the true
     counts of each pair of breakdowns, `stored_pairs`; None: their groups not read)."""
+    from . import units_across
+
     for b, table in pub.tables.items():
         p = pub.pubs[b]
         if p.result.passed and not p.result.uncoupled:
@@ -453,7 +458,8 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
     return not units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
-                                     {b: p.reasons for b, p in pub.pubs.items()}, pairs)
+                                     {b: p.reasons for b, p in pub.pubs.items()}, pairs,
+                                     history)
 
 
 # -- tables from the unit aggregates --------------------------------------------------------
@@ -977,13 +983,14 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         return out
     published: dict[str, dict[Figure, float]] = {}
     shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
+    every_layer: dict[str, list[Layer]] = {}
     for b, table in tables.items():
         groups = set(table.groups())
         figures, reasons = _layer(data, b)
         kept = published[b] = {f: v for f, v in figures.items() if f[:2] in groups}
         out.left_out += len(figures) - len(kept)
         reasons = shown_reasons[b] = {g: r for g, r in reasons.items() if g[:2] in groups}
-        layers = []
+        layers = every_layer[b] = []
         for r in earlier:
             f, why = _layer(r.data, b)
             layers.append(({x: v for x, v in f.items() if x[:2] in groups},
@@ -993,9 +1000,12 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
         out.tables[b] = TableAudit(result, _shown_small(table, kept))
+    from . import units_across
+
     try:
         out.across = units_across.narrowed(tables, published, shown_reasons,
-                                           stored_pairs(session, survey, tree, tables))
+                                           stored_pairs(session, survey, tree, tables),
+                                           every_layer)
     except RuntimeError:  # no solution, as above
         out.across = None
     return out

@@ -33,7 +33,7 @@ once, sets across two breakdowns' values, and earlier releases (docs/privacy.md)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -51,6 +51,7 @@ from .audit import (
     SIZE,
     UNANIMOUS,
     Figure,
+    Layer,
     N,
     Reasons,
     Table,
@@ -83,58 +84,82 @@ class Narrowed:
 
 
 def narrowed(tables: Mapping[str, Table], figures: Mapping[str, Mapping[Figure, float]],
-             reasons: Mapping[str, Reasons], pairs: Pairs | None = None) -> list[Narrowed]:
+             reasons: Mapping[str, Reasons], pairs: Pairs | None = None,
+             history: Mapping[str, Sequence[Layer]] | None = None) -> list[Narrowed]:
     """The groups that every view's figures and reasons, read together, bound more narrowly
     than the auditor's rules allow (module docstring). `tables`: UNIT_TOTAL and each
     breakdown's (surveys.report.units.UnitTable, all of one tree); `figures`, `reasons`: what
     each view publishes; `pairs`: the true counts of each pair of breakdowns (None: their
-    groups are not checked). [] with fewer than two breakdowns (one is audited with the totals
-    already)."""
+    groups are not checked); `history`: per view, the figures and reasons of the earlier unit
+    releases still public, newest first (as surveys.report.units.cut audits each table with
+    them). [] with fewer than two breakdowns (one is audited with the totals already)."""
     views = [b for b in tables if b != UNIT_TOTAL]
     if not CHECKED or len(views) < 2:
         return []
-    system = _System(tables, views)
-    system.publish(figures, reasons)
+    history = history or {}
+    layers = max((len(history.get(b, ())) for b in tables), default=0)
+    system = _System(tables, views, 1 + layers)
+    system.publish(0, figures, reasons)
+    for t in range(layers):
+        system.publish(t + 1, {b: history[b][t][0] for b in tables if t < len(history.get(b, ()))},
+                       {b: history[b][t][1] or {} for b in tables
+                        if t < len(history.get(b, ()))})
     return system.narrowed(pairs)
 
 
 class _System:
-    def __init__(self, tables: Mapping[str, Table], views: list[str]) -> None:
+    """The views' cells per layer (0: now; 1, 2, …: the earlier releases, newest first), each
+    unknown of an earlier layer at most the same unknown of the next newer one (counts only
+    grow: surveys.report.history). Exact with layers too: each layer's table leaf × every
+    breakdown's values is the one before it plus an increment whose marginals are the
+    differences of theirs (all ≥ 0, with agreeing totals), and any such increment exists."""
+
+    def __init__(self, tables: Mapping[str, Table], views: list[str], layers: int = 1) -> None:
         self.tables = tables
         self.views = views
+        self.layers = layers
         totals = tables[UNIT_TOTAL]
         self.k = totals.threshold
         self.leaves: list[str] = list(totals.counties)
         self.places: list[str] = list(totals.parent_of)
-        self.index: dict[tuple[str, str, str], int] = {}
-        for leaf in self.leaves:
-            self.index[(UNIT_TOTAL, leaf, ALL_MONTHS)] = len(self.index)
-        for b in views:
+        self.index: dict[tuple[int, str, str, str], int] = {}
+        for t in range(layers):
             for leaf in self.leaves:
-                for v in tables[b].months:
-                    self.index[(b, leaf, v)] = len(self.index)
+                self.index[(t, UNIT_TOTAL, leaf, ALL_MONTHS)] = len(self.index)
+            for b in views:
+                for leaf in self.leaves:
+                    for v in tables[b].months:
+                        self.index[(t, b, leaf, v)] = len(self.index)
         self.eq: list[dict[int, float]] = []
         self.eq_rhs: list[float] = []
         self.ub: list[dict[int, float]] = []
         self.ub_rhs: list[float] = []
-        # Each view's values of a leaf sum to the leaf's total.
-        for b in views:
-            for leaf in self.leaves:
-                row = {self.index[(b, leaf, v)]: 1.0 for v in tables[b].months}
-                row[self.index[(UNIT_TOTAL, leaf, ALL_MONTHS)]] = -1.0
-                self.eq.append(row)
-                self.eq_rhs.append(0.0)
+        # Each view's values of a leaf sum to the leaf's total, on every layer.
+        for t in range(layers):
+            for b in views:
+                for leaf in self.leaves:
+                    row = {self.index[(t, b, leaf, v)]: 1.0 for v in tables[b].months}
+                    row[self.index[(t, UNIT_TOTAL, leaf, ALL_MONTHS)]] = -1.0
+                    self.eq.append(row)
+                    self.eq_rhs.append(0.0)
+        # An earlier layer's unknown is at most the newer one's.
+        for (t, b, leaf, v), i in self.index.items():
+            if t > 0:
+                self.ub.append({i: 1.0, self.index[(t - 1, b, leaf, v)]: -1.0})
+                self.ub_rhs.append(0.0)
 
-    def row(self, breakdown: str, place: str, values: list[str]) -> dict[int, float]:
+    def row(self, breakdown: str, place: str, values: list[str],
+            layer: int = 0) -> dict[int, float]:
         """The sum of `place`'s people in `values` of `breakdown` (ALL_MONTHS: its total)."""
         if values == [ALL_MONTHS]:
             breakdown = UNIT_TOTAL
         leaves = self.tables[UNIT_TOTAL].counties_of(place)
-        return {self.index[(breakdown, leaf, v)]: 1.0 for leaf in leaves for v in values}
+        return {self.index[(layer, breakdown, leaf, v)]: 1.0 for leaf in leaves for v in values}
 
-    def publish(self, figures: Mapping[str, Mapping[Figure, float]],
+    def publish(self, layer: int, figures: Mapping[str, Mapping[Figure, float]],
                 reasons: Mapping[str, Reasons]) -> None:
-        self.figures = {b: figures.get(b, {}) for b in self.tables}
+        if layer == 0:
+            self.figures = {b: figures.get(b, {}) for b in self.tables}
         seen: set[tuple[str, str, str]] = set()
         for b, published in figures.items():
             for (place, period, key, measure), value in published.items():
@@ -144,14 +169,14 @@ class _System:
                 if which in seen:  # the unit totals, alike in every view
                     continue
                 seen.add(which)
-                self.eq.append(self.row(b, place, [period]))
+                self.eq.append(self.row(b, place, [period], layer))
                 self.eq_rhs.append(float(value))
         for b, why in reasons.items():
             for (place, period, key), reason in why.items():
                 # A view shows its own reasons for its values, the unit totals' for totals.
                 if key != RESPONDENTS or (period == ALL_MONTHS) != (b == UNIT_TOTAL):
                     continue
-                row = self.row(b, place, [period])
+                row = self.row(b, place, [period], layer)
                 if reason == BELOW_THRESHOLD:  # at most k − 1
                     self.ub.append(row)
                     self.ub_rhs.append(self.k - 1.0)
@@ -201,18 +226,30 @@ class _System:
         return self._solve(c), -self._solve(-c)
 
     def _pair_range(self, place: str, pair: tuple[str, str, str, str]) -> tuple[float, float]:
-        """The range of `place`'s people in value v1 of b1 and v2 of b2 (module docstring): the
-        least Σ z, z ≥ a + b − T per leaf, and the most Σ w, w ≤ a and w ≤ b per leaf."""
+        """The range of `place`'s people now in value v1 of b1 and v2 of b2 (module docstring):
+        the least Σ z, z ≥ a + b − T per leaf, and the most Σ w, w ≤ a and w ≤ b per leaf, of
+        the oldest layer and of each increment since (a, b, T its differences: the people in
+        both values now are those of the oldest layer plus those of each increment, each
+        anywhere in its own bounds)."""
         b1, v1, b2, v2 = pair
         leaves = self.tables[UNIT_TOTAL].counties_of(place)
-        n, m = len(self.index), len(leaves)
+        n = len(self.index)
         low_rows, high_rows = [], []
-        for j, leaf in enumerate(leaves):
-            a, b = self.index[(b1, leaf, v1)], self.index[(b2, leaf, v2)]
-            total = self.index[(UNIT_TOTAL, leaf, ALL_MONTHS)]
-            low_rows.append({a: 1.0, b: 1.0, total: -1.0, n + j: -1.0})
-            high_rows += [{n + j: 1.0, a: -1.0}, {n + j: 1.0, b: -1.0}]
-        c = np.concatenate([np.zeros(n), np.ones(m)])
+        extra = 0
+        for t in range(self.layers):
+            for leaf in leaves:
+                keys = ((b1, leaf, v1), (b2, leaf, v2), (UNIT_TOTAL, leaf, ALL_MONTHS))
+                # The increment from layer t + 1 to t (the oldest layer's own counts).
+                a, b, total = ({self.index[(t, *key)]: 1.0} for key in keys)
+                if t + 1 < self.layers:
+                    for part, key in zip((a, b, total), keys, strict=True):
+                        part[self.index[(t + 1, *key)]] = -1.0
+                z = n + extra
+                extra += 1
+                low_rows.append({**a, **b, **{i: -w for i, w in total.items()}, z: -1.0})
+                high_rows += [{z: 1.0, **{i: -w for i, w in a.items()}},
+                              {z: 1.0, **{i: -w for i, w in b.items()}}]
+        c = np.concatenate([np.zeros(n), np.ones(extra)])
         return self._solve(c, low_rows), -self._solve(-c, high_rows)
 
     def narrowed(self, pairs: Pairs | None = None) -> list[Narrowed]:

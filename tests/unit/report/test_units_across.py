@@ -198,3 +198,89 @@ def test_the_small_program_reads_what_the_cells_give(case, rng):
         assert found(tables, figures, pairs=pairs(responses, tree)) == got
     finally:
         units_across.SOLVER = "highs"
+
+
+def layered_oracle(tree, now, earlier, tables, figures, history, k) -> dict:
+    """The cells' reading with an earlier release: unknowns leaf × profession × age per layer
+    (now, then earlier), each earlier cell at most the same cell now, each layer bound by its
+    own views' respondent counts; the groups of 1 … k−1 people now (in one value, or in a value
+    of each breakdown) whose range breaks the size rule, keyed as `found`."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    table = tables["profession"]
+    values = {b: tables[b].months for b in ("profession", "age")}
+    code = {u.id: u.code for _d, u in tree.rows}
+    cells = [(leaf, p, a) for leaf in table.counties for p in values["profession"]
+             for a in values["age"]]
+    width = len(cells)
+    truth = np.zeros(width)
+    for unit_id, profession, age, *_rest in now:
+        leaf = code[unit_id] + units.OWN if code[unit_id] in table.children else code[unit_id]
+        truth[cells.index((leaf, profession or "", age or ""))] += 1
+
+    def row(layer: int, place: str, b: str, value: str) -> np.ndarray:
+        leaves = set(table.counties_of(place))
+        out = np.zeros(2 * width)
+        for i, (leaf, p, a) in enumerate(cells):
+            if leaf in leaves and (value == ALL_MONTHS or (p, a)[b == "age"] == value):
+                out[layer * width + i] = 1
+        return out
+
+    eq, rhs = [], []
+    for layer, views in enumerate([figures, {b: history[b][0][0] for b in history}]):
+        for b, published in views.items():
+            for (place, period, _key, _measure), v in published.items():
+                eq.append(row(layer, place, b, period))
+                rhs.append(v)
+    ub = [np.eye(1, 2 * width, width + i)[0] - np.eye(1, 2 * width, i)[0] for i in range(width)]
+    program = {"A_eq": np.array(eq), "b_eq": rhs, "A_ub": np.array(ub), "b_ub": [0] * width,
+               "bounds": (0, None), "method": "highs"}
+    out = {}
+    for place in table.parent_of:
+        leaves = set(table.counties_of(place))
+        for p_ in (*values["profession"], None):
+            for a_ in (*values["age"], None):
+                if p_ is None and a_ is None:
+                    continue
+                group = np.array([1.0 if leaf in leaves and p_ in (None, p) and a_ in (None, a)
+                                  else 0.0 for leaf, p, a in cells])
+                if not 0 < group @ truth < k:
+                    continue
+                c = np.concatenate([group, np.zeros(width)])
+                low, high = linprog(c, **program).fun, -linprog(-c, **program).fun
+                if high - low < k - 1e-6 and not (low <= 1e-6 and high >= k - 1 - 1e-6):
+                    key = (("profession", place, p_) if a_ is None else ("age", place, a_)
+                           if p_ is None else ("profession×age", place, f"{p_}×{a_}"))
+                    out[(*key, SIZE)] = (round(low, 6), round(high, 6))
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.integers(0, 30), st.randoms(use_true_random=False))
+def test_an_earlier_release_is_read_with_the_views(case, cut_at, rng):
+    """With an earlier release (the first `cut_at` responses, its views any true counts of
+    then), the small program with its layers finds exactly what the layered program over the
+    cells finds, pairs included."""
+    parents, k, responses = case
+    tree = make_tree(parents)
+    earlier = responses[:cut_at]
+    tables = tables_of(counted(responses), tree, DEFINITION, k)
+    then = tables_of(counted(earlier), tree, DEFINITION, k)
+
+    def views(of) -> dict:
+        out = {}
+        for b, table in of.items():
+            out[b] = {(place, period, RESPONDENTS, N): table.value((place, period, RESPONDENTS, N))
+                      for place in table.units for period in table.periods()
+                      if period != "" and (rng.random() < 0.3
+                                           or (place, period) == ("ORG", ALL_MONTHS))}
+        return out
+
+    figures = views(tables)
+    history = {b: [(f, {})] for b, f in views(then).items()}
+    got = units_across.narrowed(tables, figures, {}, pairs(responses, tree), history)
+    got = {(g.breakdown, g.place, g.value, g.rule): (round(g.low, 6), round(g.high, 6))
+           for g in got}
+    assert {g: r for g, r in no_sets(got).items() if g[0] != UNIT_TOTAL and g[3] == SIZE} == (
+        layered_oracle(tree, responses, earlier, tables, figures, history, k))

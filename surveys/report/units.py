@@ -74,7 +74,6 @@ from surveys.models import (
 from surveys.staff import invitations, suppression
 from surveys.staff import units as org_units
 
-from . import units_across
 from .audit import (
     ALL_MONTHS,
     BELOW_THRESHOLD,

@@ -127,7 +127,7 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
     job_id = f"{prefix}{hour}"
     after = Dependency(jobs=running, allow_failure=True) if running else None
     # RQ's unique= is not for a job with dependencies: the id is checked first then (an
-    # operator's id is stamped to the second).
+    # operator's id is stamped to the microsecond).
     if after is not None and Job.exists(job_id, connection=connection):
         return None
     try:

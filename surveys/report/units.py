@@ -45,15 +45,16 @@ folded. The argument: docs/privacy.md, "Releases of unit figures".
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain, combinations
+from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reported_questions
@@ -456,9 +457,45 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
             continue
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
-    return not units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
-                                     {b: p.reasons for b, p in pub.pubs.items()}, pairs,
-                                     history)
+    try:
+        return not units_across.narrowed(pub.tables,
+                                         {b: p.figures for b, p in pub.pubs.items()},
+                                         {b: p.reasons for b, p in pub.pubs.items()}, pairs,
+                                         history)
+    except RuntimeError as exc:  # the solver's failure: not proven, so not published
+        log.error("unit release: the breakdowns could not be read together: %s",
+                  type(exc).__name__)
+        return False
+
+
+def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
+                    pairs: units_across.Pairs | None = None) -> list[str]:
+    """Where the breakdowns read together narrow a group (surveys.report.units_across), the
+    values of the last breakdown (in the survey's order) that still shows any are withheld
+    from `pub`, until they do not: with one breakdown's values left, and no earlier release,
+    nothing can (its table is audited with the unit totals). A breakdown withheld keeps the
+    unit totals, alike in every view, and shows its values as hidden with no reason (fewer
+    figures and reasons only widen every range, so each table's own audit still stands).
+    Returns the breakdowns withheld; `passes_with_history` then decides (with an earlier
+    release its views may narrow a group still: the last release stands)."""
+    from . import units_across
+
+    withheld: list[str] = []
+    while True:
+        try:
+            found = units_across.narrowed(pub.tables,
+                                          {b: p.figures for b, p in pub.pubs.items()},
+                                          {b: p.reasons for b, p in pub.pubs.items()}, pairs,
+                                          history)
+        except RuntimeError:  # passes_with_history says so
+            return withheld
+        showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
+        if not found or len(showing) < 2:
+            return withheld
+        last = pub.pubs[showing[-1]]
+        last.figures = {f: v for f, v in last.figures.items() if f[1] == ALL_MONTHS}
+        last.reasons = {g: r for g, r in last.reasons.items() if g[1] == ALL_MONTHS}
+        withheld.append(showing[-1])
 
 
 # -- tables from the unit aggregates --------------------------------------------------------
@@ -564,15 +601,16 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
     views = [b for b in tables if b != UNIT_TOTAL]
     if len(views) < 2:
         return None
-    moved = session.execute(select(Response.unit_id, Response.answers)
-                            .where(Response.survey_id == survey.id,
-                                   Response.unit_id.is_not(None)))
-    held = session.execute(select(PendingResponse.unit_id, PendingResponse.answers)
-                           .where(PendingResponse.survey_id == survey.id,
-                                  PendingResponse.folded.is_(True),
-                                  PendingResponse.unit_id.is_not(None)))
+    # One statement, so one snapshot: a fold that moves held rows into `responses` between
+    # two reads would leave them out of both.
+    rows = session.execute(union_all(
+        select(Response.unit_id, Response.answers).where(Response.survey_id == survey.id,
+                                                         Response.unit_id.is_not(None)),
+        select(PendingResponse.unit_id, PendingResponse.answers).where(
+            PendingResponse.survey_id == survey.id, PendingResponse.folded.is_(True),
+            PendingResponse.unit_id.is_not(None))))
     try:
-        pairs = pairs_of(chain(moved, held), tree, views)
+        pairs = pairs_of(((unit_id, _answers(a)) for unit_id, a in rows), tree, views)
     except ValueError:  # a stored text that is not JSON (SQLite): not the rows counted
         return None
     totals = tables[UNIT_TOTAL]
@@ -584,6 +622,12 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
         if counted[leaf] != (totals.value((leaf, ALL_MONTHS, RESPONDENTS, N)) or 0):
             return None
     return pairs
+
+
+def _answers(stored: Any) -> Any:
+    """A response's answers as a union's rows give them: parsed by the driver (PostgreSQL's
+    jsonb), or the stored text (SQLite, where the JSON type of a union is not applied)."""
+    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def forget_cached() -> None:
@@ -810,9 +854,21 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     pub = publish_units(tables, history=layers)
     pairs = stored_pairs(session, survey, tree, tables)
     if pairs is None and len(tables) > 2:
-        log.info("unit release: the stored responses are not those counted (retention, "
-                 "quarantine); groups in a value of two breakdowns are not read together",
-                 extra={"survey": survey.slug})
+        purged = session.scalar(select(Survey.responses_purged_on)
+                                .where(Survey.id == survey.id))
+        if purged is None:
+            # Not the responses the aggregates count, and not for a purge: a fold between the
+            # reads, a row not readable. Not proven, so not cut; the scheduled job tries again.
+            log.warning("unit release: the stored responses are not those counted; no "
+                        "release", extra={"survey": survey.slug})
+            return None
+        log.info("unit release: raw responses deleted (retention); groups in a value of two "
+                 "breakdowns are not read together", extra={"survey": survey.slug})
+    withheld = withhold_across(pub, layers, pairs)
+    if withheld:
+        log.warning("unit release: read together, the breakdowns would give a group away; "
+                    "the values of %s are withheld", ", ".join(withheld),
+                    extra={"survey": survey.slug})
     # The first release too: a table that lost a total after its own audit is audited again
     # as published (with no earlier release, only such a table is).
     if not passes_with_history(pub, layers, pairs):
@@ -934,7 +990,7 @@ class UnitReleaseAudit:
     tables: dict[str, TableAudit]
     left_out: int  # stored figures of groups today's tables do not have
     # The groups its breakdowns read against each other narrow (surveys.report.units_across);
-    # None where its figures have no solution under today's counts (as the tables' then).
+    # None where they could not be read (no solution together, or the solver failed).
     across: list[units_across.Narrowed] | None = field(default_factory=list)
 
     @property
@@ -1005,7 +1061,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         out.across = units_across.narrowed(tables, published, shown_reasons,
                                            stored_pairs(session, survey, tree, tables),
                                            every_layer)
-    except RuntimeError:  # no solution, as above
+    except RuntimeError:  # no solution together, or the solver failed
         out.across = None
     return out
 

@@ -344,6 +344,7 @@ class _Warm:
             h.setOptionValue("presolve", "off")
             h.run()
             status = h.getModelStatus()
+            h.setOptionValue("presolve", "choose")
         self.started = status in (status_of.kOptimal, status_of.kUnbounded)
         if status == status_of.kOptimal:
             fun = h.getInfo().objective_function_value

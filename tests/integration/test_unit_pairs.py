@@ -75,26 +75,70 @@ def pairs(database_url):
         return units.stored_pairs(s, survey, tree, units.live_tables(s, survey, tree))
 
 
-def test_a_cut_reads_the_pairs_from_the_stored_responses(answered, database_url, settings):
-    """The pairs are counted from the stored responses, each response once per pair of
-    breakdowns; the close's cut reads them with the views and stores the release (nothing
-    narrowed). Where the stored responses are no longer those counted (a retention purge),
-    the pairs are not read (None) rather than read wrong."""
+def released_app(settings):
+    from webapp import create_app
+
+    return create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+
+
+def releases(database_url) -> int:
+    with db.session_scope(database_url) as s:
+        return s.scalar(select(func.count()).select_from(UnitRelease))
+
+
+def test_a_cut_reads_the_pairs_from_the_stored_responses(answered, database_url, settings,
+                                                         monkeypatch):
+    """The pairs are counted from the stored responses (moved, and folded and held for their
+    batch), each response once per pair of breakdowns, and the close's cut reads them with the
+    views (nothing narrowed here) and stores the release."""
+    from surveys.report import units_across
+
     with db.session_scope(database_url) as s:  # some wait for their batch, folded
         held = s.scalar(select(func.count()).select_from(PendingResponse)
                         .where(PendingResponse.folded.is_(True)))
         assert 0 < held < sum(map(len, ANSWERS.values()))
     assert pairs(database_url) == expected()
-    from webapp import create_app
+    read = []
+    real = units_across.narrowed
 
-    app = create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+    def reading(tables, figures, reasons, pairs=None, history=None):
+        read.append(pairs)
+        return real(tables, figures, reasons, pairs, history)
+
+    monkeypatch.setattr(units_across, "narrowed", reading)
+    app = released_app(settings)
     result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
-    with db.session_scope(database_url) as s:
-        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 1
+    assert releases(database_url) == 1
+    assert read and all(p == expected() for p in read)
     audit = app.test_cli_runner().invoke(main, ["disclosure", "audit", SLUG])
     assert "breakdowns read together: passes, 0 group(s) narrowed" in audit.output, audit.output
+
+
+def test_no_release_where_the_stored_responses_are_not_those_counted(answered, database_url,
+                                                                    settings, caplog):
+    """A stored response missing (not for a retention purge): the pairs cannot be read, and
+    nothing unproven is cut. After a purge (responses_purged_on) the cut goes on without the
+    pairs, and says so."""
+    from datetime import date
+
+    from surveys.models import Survey
+
     with db.session_scope(database_url) as s:
         one = s.scalars(select(Response.id).limit(1)).one()
         s.execute(delete(Response).where(Response.id == one))
     assert pairs(database_url) is None
+    app = released_app(settings)
+    with caplog.at_level("INFO", logger="surveys.report.units"):
+        result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    assert releases(database_url) == 0
+    assert "the stored responses are not those counted; no release" in caplog.text
+    with db.session_scope(database_url) as s:
+        s.scalars(select(Survey).where(Survey.slug == SLUG)).one().responses_purged_on = (
+            date(2099, 1, 1))
+    with caplog.at_level("INFO", logger="surveys.report.units"):
+        result = app.test_cli_runner().invoke(main, ["results", "release", SLUG])
+    assert result.exit_code == 0, result.output
+    assert releases(database_url) == 1
+    assert "groups in a value of two breakdowns are not read together" in caplog.text

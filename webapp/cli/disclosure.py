@@ -218,8 +218,8 @@ def _print_across(across, breakdowns: int) -> None:
                    "together")
         return
     if across is None:
-        click.echo("breakdowns read together: FAILS: the figures have no solution under "
-                   "today's counts")
+        click.echo("breakdowns read together: FAILS: not read (the stored figures have no "
+                   "solution together, or the solver failed)")
         return
     click.echo(f"breakdowns read together: {'FAILS' if across else 'passes'}, "
                f"{len(across)} group(s) narrowed")

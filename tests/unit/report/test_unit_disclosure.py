@@ -23,7 +23,15 @@ from surveys.fold.aggregation import Row, count_answers
 from surveys.fold.units import UNIT_TOTAL, count_unit_rows
 from surveys.models import Unit
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, audit
-from surveys.report.units import OWN, Tree, UnitTable, publish_units, tables_of
+from surveys.report.units import (
+    OWN,
+    Tree,
+    UnitTable,
+    pairs_of,
+    publish_units,
+    tables_of,
+    withhold_across,
+)
 from surveys.staff.units import depth_first
 
 SURVEY = 1
@@ -352,9 +360,13 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
         assert derivable_unanimity(table, figures) == [], b
         assert pinned_unanimity(table, figures) == [], b
     # And the breakdowns against each other (read by a unit cut since the third 6 December
-    # session, surveys.report.units_across; here over the cells, apart from it), on the
-    # respondent counts: no group below the threshold, nor a unit's people of one profession
-    # and one age group, bounded more narrowly than a hidden group must be.
+    # session, surveys.report.units_across, which withholds a breakdown's values where they
+    # would give a group away; here over the cells, apart from it), on the respondent counts
+    # of what the cut stores: no group below the threshold, nor a unit's people of one
+    # profession and one age group, bounded more narrowly than a hidden group must be.
+    answers = [(unit_id, {q: v for q, v in (("profession", p), ("age", a)) if v is not None})
+               for unit_id, p, a, *_rest in responses]
+    withhold_across(pub, {}, pairs_of(answers, tree, ["profession", "age"]))
     assert narrow_across_breakdowns(tree, responses, tables, pub, k) == []
 
 

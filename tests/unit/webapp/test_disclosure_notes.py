@@ -104,4 +104,5 @@ def test_the_breakdowns_read_together_are_named_without_a_range(capsys):
     assert capsys.readouterr().out.splitlines() == [
         "breakdowns read together: passes, 0 group(s) narrowed",
         "breakdowns read together: 1 breakdown(s), nothing to read together",
-        "breakdowns read together: FAILS: the figures have no solution under today's counts"]
+        "breakdowns read together: FAILS: not read (the stored figures have no solution "
+        "together, or the solver failed)"]

@@ -92,6 +92,20 @@ CUT_WHAT = (CUT_DUE, CUT_NOW, CUT_UNITS)
 _COVERS = {CUT_DUE: {CUT_DUE, CUT_UNITS}, CUT_NOW: set(CUT_WHAT), CUT_UNITS: {CUT_UNITS}}
 
 
+def _what_of(job) -> str:
+    """What a release job cuts (one queued before `what` existed, with two arguments: what is
+    due)."""
+    return job.args[2] if len(job.args) > 2 and job.args[2] in CUT_WHAT else CUT_DUE
+
+
+def _wider(what: str, other: str) -> str:
+    """The kind of cut that cuts what both would."""
+    for kind in (what, other, CUT_NOW):
+        if {what, other} <= _COVERS[kind]:
+            return kind
+    return CUT_NOW
+
+
 def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
                     now: str | None = None, what: str = CUT_DUE):
     """Cut one survey's releases (workers.jobs.cut_survey_releases) on the release queue.
@@ -114,14 +128,21 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
     def of_survey(job_ids: list[str]) -> list[str]:
         return [job_id for job_id in job_ids if job_id.startswith(prefix)]
 
+    running = of_survey(StartedJobRegistry(queue=releasing).get_job_ids())
+    deferred = Job.fetch_many(of_survey(DeferredJobRegistry(queue=releasing).get_job_ids()),
+                              connection=connection)
+    for job in deferred:
+        if job is not None and not set(job.dependency_ids) & set(running):
+            # Waiting for a job that no longer runs and will not release it (RQ releases a
+            # stopped or cancelled job's dependents never): it would block this survey's
+            # releases for good. Replaced by this one, cutting what either would.
+            what = _wider(what, _what_of(job))
+            job.delete()
     waiting = of_survey([*releasing.get_job_ids(),
                          *DeferredJobRegistry(queue=releasing).get_job_ids()])
     for job in Job.fetch_many(waiting, connection=connection):
-        # A job queued before `what` existed (two arguments) cuts what is due.
-        if job is not None and what in _COVERS.get(
-                job.args[2] if len(job.args) > 2 else CUT_DUE, set()):
+        if job is not None and what in _COVERS[_what_of(job)]:
             return None
-    running = of_survey(StartedJobRegistry(queue=releasing).get_job_ids())
     if running and what == CUT_DUE:
         return None
     job_id = f"{prefix}{hour}"

@@ -101,3 +101,41 @@ def test_an_operators_cut_waits_for_the_running_job_then_runs(redis_url, redis_c
     assert job.get_status() == (JobStatus.FINISHED if exit_code == 0 else JobStatus.FAILED)
     assert sorted(releasing(redis_conn).job_ids) == sorted([units.id, now.id])  # any order
     assert deferred.get_job_ids() == []
+
+
+def test_a_job_left_waiting_for_a_stopped_one_does_not_block_the_survey(redis_url, redis_conn):
+    """RQ never releases the dependents of a job that was stopped (or cancelled, or deleted):
+    an operator's cut waiting for it would wait for good, and, waiting, cover every later
+    request of its survey. The next request replaces it, cutting what either would (found by
+    review, on a real worker as here)."""
+    from rq.command import send_stop_job_command
+
+    worker, running = start_job(redis_url, redis_conn, exit_code=0)
+    try:
+        asked = enqueue(redis_conn, "2099-01-01T04-02-00", queue.CUT_NOW)
+        assert asked is not None and asked.dependency_ids == [running]
+        for _ in range(100):  # the worker names itself on the job a moment after it starts
+            if Job.fetch(running, connection=redis_conn).worker_name:
+                break
+            time.sleep(0.05)
+        send_stop_job_command(redis_conn, running)
+        assert worker.wait(timeout=30) is not None
+    finally:
+        worker.kill()
+    assert Job.fetch(running, connection=redis_conn).get_status() == JobStatus.STOPPED
+    deferred = DeferredJobRegistry(queue=releasing(redis_conn))
+    assert deferred.get_job_ids() == [asked.id]  # left waiting
+    hourly = enqueue(redis_conn, "2099-01-01T05")
+    assert hourly is not None, "a job left waiting blocked the survey's releases"
+    assert Job.fetch(hourly.id, connection=redis_conn).args[2] == queue.CUT_NOW  # both
+    assert deferred.get_job_ids() == [] and not Job.exists(asked.id, connection=redis_conn)
+    assert releasing(redis_conn).job_ids == [hourly.id]
+    assert enqueue(redis_conn, "2099-01-01T05-10-00", queue.CUT_NOW) is None  # covered
+
+
+def test_the_wider_of_two_cuts():
+    assert queue._wider(queue.CUT_DUE, queue.CUT_UNITS) == queue.CUT_DUE
+    assert queue._wider(queue.CUT_UNITS, queue.CUT_UNITS) == queue.CUT_UNITS
+    for kind in queue.CUT_WHAT:
+        assert queue._wider(kind, queue.CUT_NOW) == queue.CUT_NOW
+        assert queue._wider(queue.CUT_NOW, kind) == queue.CUT_NOW

@@ -439,7 +439,7 @@ def _failing_as_published(tables: Mapping[str, UnitTable], pubs: Mapping[str, Pu
 
 
 def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
-                        pairs: units_across.Pairs | None = None) -> bool:
+                        pairs: units_across.Pairs | None = None, across: bool = True) -> bool:
     """Whether every table of `pub` passes the audit with its earlier layers, as published (a
     total hidden in one table is hidden in all: `publish_units`). A table whose audit in
     `publish_units` passed is not audited again: that audit read exactly these figures and
@@ -448,7 +448,8 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
     which `publish_units` audits again as published. The others are (one not read with every
     question, `uncoupled`). And the breakdowns read against each other
     (surveys.report.units_across): no group narrowed by the views together (`pairs`: the true
-    counts of each pair of breakdowns, `stored_pairs`; None: their groups not read)."""
+    counts of each pair of breakdowns, `stored_pairs`; None: their groups not read; `across`
+    False: read already, by `withhold_across`)."""
     from . import units_across
 
     for b, table in pub.tables.items():
@@ -457,6 +458,8 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
             continue
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
+    if not across:
+        return True
     try:
         return not units_across.narrowed(pub.tables,
                                          {b: p.figures for b, p in pub.pubs.items()},
@@ -469,15 +472,16 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
 
 
 def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
-                    pairs: units_across.Pairs | None = None) -> list[str]:
+                    pairs: units_across.Pairs | None = None) -> tuple[list[str], bool]:
     """Where the breakdowns read together narrow a group (surveys.report.units_across), the
     values of the last breakdown (in the survey's order) that still shows any are withheld
     from `pub`, until they do not: with one breakdown's values left, and no earlier release,
     nothing can (its table is audited with the unit totals). A breakdown withheld keeps the
     unit totals, alike in every view, and shows its values as hidden with no reason (fewer
     figures and reasons only widen every range, so each table's own audit still stands).
-    Returns the breakdowns withheld; `passes_with_history` then decides (with an earlier
-    release its views may narrow a group still: the last release stands)."""
+    Returns the breakdowns withheld, and whether the views then pass read together (with an
+    earlier release they may narrow a group still, or the solver may fail: then the last
+    release stands)."""
     from . import units_across
 
     withheld: list[str] = []
@@ -487,11 +491,13 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
                                           {b: p.figures for b, p in pub.pubs.items()},
                                           {b: p.reasons for b, p in pub.pubs.items()}, pairs,
                                           history)
-        except RuntimeError:  # passes_with_history says so
-            return withheld
+        except RuntimeError as exc:  # the solver's failure: not proven, so not published
+            log.error("unit release: the breakdowns could not be read together: %s",
+                      type(exc).__name__)
+            return withheld, False
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
         if not found or len(showing) < 2:
-            return withheld
+            return withheld, not found
         last = pub.pubs[showing[-1]]
         last.figures = {f: v for f, v in last.figures.items() if f[1] == ALL_MONTHS}
         last.reasons = {g: r for g, r in last.reasons.items() if g[1] == ALL_MONTHS}
@@ -864,14 +870,14 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         log.info("unit release: raw responses deleted (retention); groups in a value of two "
                  "breakdowns are not read together", extra={"survey": survey.slug})
-    withheld = withhold_across(pub, layers, pairs)
+    withheld, together = withhold_across(pub, layers, pairs)
     if withheld:
         log.warning("unit release: read together, the breakdowns would give a group away; "
                     "the values of %s are withheld", ", ".join(withheld),
                     extra={"survey": survey.slug})
     # The first release too: a table that lost a total after its own audit is audited again
     # as published (with no earlier release, only such a table is).
-    if not passes_with_history(pub, layers, pairs):
+    if not together or not passes_with_history(pub, layers, across=False):
         if layers:
             log.warning("unit release: no publication passes the audit with the last release; "
                         "it stands", extra={"survey": survey.slug})

@@ -366,7 +366,7 @@ def test_the_first_unit_release_is_audited_again_where_a_table_changed_after_its
         lifecycle.close(s, SLUG)
     asked: list[dict] = []
 
-    def refused(pub, layers, pairs=None):
+    def refused(pub, layers, pairs=None, across=True):
         asked.append(layers)
         return False
 

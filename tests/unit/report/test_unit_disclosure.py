@@ -366,7 +366,7 @@ def test_nothing_below_the_threshold_is_derivable_from_what_units_publish(case):
     # profession and one age group, bounded more narrowly than a hidden group must be.
     answers = [(unit_id, {q: v for q, v in (("profession", p), ("age", a)) if v is not None})
                for unit_id, p, a, *_rest in responses]
-    withhold_across(pub, {}, pairs_of(answers, tree, ["profession", "age"]))
+    assert withhold_across(pub, {}, pairs_of(answers, tree, ["profession", "age"]))[1]
     assert narrow_across_breakdowns(tree, responses, tables, pub, k) == []
 
 

@@ -181,12 +181,12 @@ def test_a_breakdown_is_withheld_where_the_views_read_together_give_a_group_away
     profession = dict(pub.pubs["profession"].figures)
     totals = {f: v for f, v in pub.pubs["age"].figures.items() if f[1] == ALL_MONTHS}
     assert len(totals) < len(pub.pubs["age"].figures)
-    assert units.withhold_across(pub, {}, both) == ["age"]
+    assert units.withhold_across(pub, {}, both) == (["age"], True)
     assert pub.pubs["age"].figures == totals
     assert all(g[1] == ALL_MONTHS for g in pub.pubs["age"].reasons)
     assert pub.pubs["profession"].figures == profession
     assert units.passes_with_history(pub, {}, both)
-    assert units.withhold_across(pub, {}, both) == []  # nothing more to withhold
+    assert units.withhold_across(pub, {}, both) == ([], True)  # nothing more to withhold
 
 
 def test_a_solver_failure_refuses_the_release(monkeypatch, caplog):
@@ -203,7 +203,7 @@ def test_a_solver_failure_refuses_the_release(monkeypatch, caplog):
     with caplog.at_level("ERROR", logger="surveys.report.units"):
         assert not units.passes_with_history(pub, {})
     assert "could not be read together: RuntimeError" in caplog.text
-    assert units.withhold_across(pub, {}) == []
+    assert units.withhold_across(pub, {}) == ([], False)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -216,8 +216,8 @@ def test_what_a_unit_cut_stores_passes_read_together(case):
     tables = tables_of(counted(responses), tree, DEFINITION, k)
     pub = publish_units(tables)
     both = pairs(responses, tree)
-    withheld = units.withhold_across(pub, {}, both)
-    assert withheld in ([], ["age"])
+    withheld, together = units.withhold_across(pub, {}, both)
+    assert withheld in ([], ["age"]) and together
     figures = {b: p.figures for b, p in pub.pubs.items()}
     reasons = {b: p.reasons for b, p in pub.pubs.items()}
     assert units_across.narrowed(tables, figures, reasons, both) == []

@@ -475,10 +475,12 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
                     pairs: units_across.Pairs | None = None) -> tuple[list[str], bool]:
     """Where the breakdowns read together narrow a group (surveys.report.units_across), the
     values of the last breakdown (in the survey's order) that still shows any are withheld
-    from `pub`, until they do not: with one breakdown's values left, and no earlier release,
-    nothing can (its table is audited with the unit totals). A breakdown withheld keeps the
-    unit totals, alike in every view, and shows its values as hidden with no reason (fewer
-    figures and reasons only widen every range, so each table's own audit still stands).
+    from `pub`, until they do not. With no earlier release that ends by the last breakdown at
+    the latest: with no values shown, every group of a place ranges from none to its total's
+    most, which the unit totals' own audit keeps at k − 1 or more where it is small. A
+    breakdown withheld keeps the unit totals, alike in every view, and shows its values as
+    hidden with no reason (fewer figures and reasons only widen every range, so each table's
+    own audit still stands).
     Returns the breakdowns withheld, and whether the views then pass read together (with an
     earlier release they may narrow a group still, or the solver may fail: then the last
     release stands)."""
@@ -496,7 +498,7 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
                       type(exc).__name__)
             return withheld, False
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
-        if not found or len(showing) < 2:
+        if not found or not showing:
             return withheld, not found
         last = pub.pubs[showing[-1]]
         last.figures = {f: v for f, v in last.figures.items() if f[1] == ALL_MONTHS}

@@ -450,25 +450,29 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
     (surveys.report.units_across): no group narrowed by the views together (`pairs`: the true
     counts of each pair of breakdowns, `stored_pairs`; None: their groups not read; `across`
     False: read already, by `withhold_across`)."""
-    from . import units_across
-
     for b, table in pub.tables.items():
         p = pub.pubs[b]
         if p.result.passed and not p.result.uncoupled:
             continue
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
-    if not across:
-        return True
+    return not across or _read_together(pub, history, pairs) == []
+
+
+def _read_together(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
+                   pairs: units_across.Pairs | None) -> list[units_across.Narrowed] | None:
+    """What `pub`'s views read together narrow (surveys.report.units_across); None where the
+    solver failed (logged): not proven, so not to be published."""
+    from . import units_across
+
     try:
-        return not units_across.narrowed(pub.tables,
-                                         {b: p.figures for b, p in pub.pubs.items()},
-                                         {b: p.reasons for b, p in pub.pubs.items()}, pairs,
-                                         history)
-    except RuntimeError as exc:  # the solver's failure: not proven, so not published
+        return units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
+                                     {b: p.reasons for b, p in pub.pubs.items()}, pairs,
+                                     history)
+    except RuntimeError as exc:
         log.error("unit release: the breakdowns could not be read together: %s",
                   type(exc).__name__)
-        return False
+        return None
 
 
 def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
@@ -484,18 +488,10 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
     Returns the breakdowns withheld, and whether the views then pass read together (with an
     earlier release they may narrow a group still, or the solver may fail: then the last
     release stands)."""
-    from . import units_across
-
     withheld: list[str] = []
     while True:
-        try:
-            found = units_across.narrowed(pub.tables,
-                                          {b: p.figures for b, p in pub.pubs.items()},
-                                          {b: p.reasons for b, p in pub.pubs.items()}, pairs,
-                                          history)
-        except RuntimeError as exc:  # the solver's failure: not proven, so not published
-            log.error("unit release: the breakdowns could not be read together: %s",
-                      type(exc).__name__)
+        found = _read_together(pub, history, pairs)
+        if found is None:
             return withheld, False
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
         if not found or not showing:

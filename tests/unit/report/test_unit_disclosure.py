@@ -281,6 +281,17 @@ def narrow_across_breakdowns(tree, responses, tables, pub, k: int) -> list:
         return []
     bounds = {"A_eq": np.array(eq), "b_eq": eq_rhs, "bounds": (0, None), "method": "highs",
               **({"A_ub": np.array(ub), "b_ub": ub_rhs} if ub else {})}
+    return narrow_groups(table, values, cells, truth, k,
+                         lambda group: (linprog(group, **bounds).fun,
+                                        -linprog(-group, **bounds).fun))
+
+
+def narrow_groups(table, values, cells, truth, k: int, solve) -> list:
+    """(place, profession or None, age or None, low, high) of each group of 1 … k−1 people (a
+    place's in a value of one breakdown, or of each) whose range, `solve(group)` over the
+    cells, is narrower than a hidden group's must be."""
+    import numpy as np
+
     narrow = []
     for place in table.parent_of:
         leaves = set(table.counties_of(place))
@@ -292,8 +303,7 @@ def narrow_across_breakdowns(tree, responses, tables, pub, k: int) -> list:
                                   else 0.0 for leaf, p, a in cells])
                 if not 0 < group @ truth < k:
                     continue
-                low = linprog(group, **bounds).fun
-                high = -linprog(-group, **bounds).fun
+                low, high = solve(group)
                 if high - low < k - 1e-6 and not (low <= 1e-6 and high >= k - 1 - 1e-6):
                     narrow.append((place, p_, a_, low, high))
     return narrow

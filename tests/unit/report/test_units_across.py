@@ -25,6 +25,7 @@ from tests.unit.report.test_unit_disclosure import (
     counted,
     make_tree,
     narrow_across_breakdowns,
+    narrow_groups,
 )
 
 # ORG's 12: U0's 5 nurses and 1 who gave no profession, U1's 5 old doctors and 1 who gave no
@@ -78,12 +79,7 @@ def oracle(tree, responses, tables, figures, k) -> dict:
     `found`."""
     views = type("Views", (), {"pubs": {b: type("View", (), {"figures": f, "reasons": {}})()
                                         for b, f in figures.items()}})()
-    out = {}
-    for place, p, a, low, high in narrow_across_breakdowns(tree, responses, tables, views, k):
-        key = (("profession", place, p) if a is None else ("age", place, a) if p is None
-               else ("profession×age", place, f"{p}×{a}"))
-        out[(*key, SIZE)] = (round(low, 6), round(high, 6))
-    return out
+    return keyed(narrow_across_breakdowns(tree, responses, tables, views, k))
 
 
 def test_a_group_in_a_value_of_two_breakdowns_is_read_from_their_bounds():
@@ -292,23 +288,21 @@ def layered_oracle(tree, now, earlier, tables, figures, history, k) -> dict:
     ub = [np.eye(1, 2 * width, width + i)[0] - np.eye(1, 2 * width, i)[0] for i in range(width)]
     program = {"A_eq": np.array(eq), "b_eq": rhs, "A_ub": np.array(ub), "b_ub": [0] * width,
                "bounds": (0, None), "method": "highs"}
+
+    def solve(group):
+        c = np.concatenate([group, np.zeros(width)])  # the groups now: layer 0
+        return linprog(c, **program).fun, -linprog(-c, **program).fun
+
+    return keyed(narrow_groups(table, values, cells, truth, k, solve))
+
+
+def keyed(narrow: list) -> dict:
+    """The cells' readings' groups, keyed as `found`."""
     out = {}
-    for place in table.parent_of:
-        leaves = set(table.counties_of(place))
-        for p_ in (*values["profession"], None):
-            for a_ in (*values["age"], None):
-                if p_ is None and a_ is None:
-                    continue
-                group = np.array([1.0 if leaf in leaves and p_ in (None, p) and a_ in (None, a)
-                                  else 0.0 for leaf, p, a in cells])
-                if not 0 < group @ truth < k:
-                    continue
-                c = np.concatenate([group, np.zeros(width)])
-                low, high = linprog(c, **program).fun, -linprog(-c, **program).fun
-                if high - low < k - 1e-6 and not (low <= 1e-6 and high >= k - 1 - 1e-6):
-                    key = (("profession", place, p_) if a_ is None else ("age", place, a_)
-                           if p_ is None else ("profession×age", place, f"{p_}×{a_}"))
-                    out[(*key, SIZE)] = (round(low, 6), round(high, 6))
+    for place, p, a, low, high in narrow:
+        key = (("profession", place, p) if a is None else ("age", place, a) if p is None
+               else ("profession×age", place, f"{p}×{a}"))
+        out[(*key, SIZE)] = (round(low, 6), round(high, 6))
     return out
 
 

@@ -39,6 +39,10 @@ def create_app(settings: Settings | None = None,
     `overrides` are Flask config values (e.g. TESTING)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    # A path with "//" (a slug holding an encoded slash) is no page: answered 404, in JSON on
+    # the API, rather than redirected to a merged path that names another resource. Set before
+    # any rule is added (each rule takes it when bound).
+    app.url_map.merge_slashes = False
     app.config.update(
         SECRET_KEY=settings.secret(),
         MAX_CONTENT_LENGTH=security.MAX_BODY_BYTES,

@@ -131,16 +131,17 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
     running = of_survey(StartedJobRegistry(queue=releasing).get_job_ids())
     deferred = Job.fetch_many(of_survey(DeferredJobRegistry(queue=releasing).get_job_ids()),
                               connection=connection)
-    for job in deferred:
-        if job is not None and not set(job.dependency_ids) & set(running):
-            # Waiting for a job that no longer runs and will not release it (RQ releases a
-            # stopped or cancelled job's dependents never): it would block this survey's
-            # releases for good. Replaced by this one, cutting what either would.
-            what = _wider(what, _what_of(job))
-            job.delete()
-    waiting = of_survey([*releasing.get_job_ids(),
-                         *DeferredJobRegistry(queue=releasing).get_job_ids()])
-    for job in Job.fetch_many(waiting, connection=connection):
+    # Waiting for a job that no longer runs and will not release it (RQ never releases a
+    # stopped or cancelled job's dependents): it would block this survey's releases for good.
+    # Replaced by this one, cutting what either would; deleted once this one is queued.
+    stale = [job for job in deferred
+             if job is not None and not set(job.dependency_ids) & set(running)]
+    for job in stale:
+        what = _wider(what, _what_of(job))
+    waiting = set(of_survey([*releasing.get_job_ids(),
+                             *DeferredJobRegistry(queue=releasing).get_job_ids()]))
+    waiting -= {job.id for job in stale}
+    for job in Job.fetch_many(sorted(waiting), connection=connection):
         if job is not None and what in _COVERS[_what_of(job)]:
             return None
     if running and what == CUT_DUE:
@@ -152,12 +153,15 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
     if after is not None and Job.exists(job_id, connection=connection):
         return None
     try:
-        return releasing.enqueue(
+        job = releasing.enqueue(
             RELEASE_JOB, survey_id, now, what, job_id=job_id, unique=after is None,
             depends_on=after, job_timeout=RELEASE_JOB_TIMEOUT_S, result_ttl=24 * 3600,
             failure_ttl=7 * 24 * 3600)
-    except DuplicateJobError:
+    except DuplicateJobError:  # (a stale job stays, for the next request to replace)
         return None
+    for old in stale:
+        old.delete()
+    return job
 
 
 # A fold job waits until the flag is this old before it claims (workers.jobs.fold_pending).

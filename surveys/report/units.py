@@ -469,6 +469,9 @@ def _read_together(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
         return units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
                                      {b: p.reasons for b, p in pub.pubs.items()}, pairs,
                                      history)
+    except units_across.Infeasible:  # today's figures themselves: not sums of today's counts
+        log.error("unit release: the breakdowns read together have no solution")
+        return None
     except RuntimeError as exc:
         log.error("unit release: the breakdowns could not be read together: %s",
                   type(exc).__name__)

@@ -98,13 +98,28 @@ def narrowed(tables: Mapping[str, Table], figures: Mapping[str, Mapping[Figure, 
         return []
     history = history or {}
     layers = max((len(history.get(b, ())) for b in tables), default=0)
-    system = _System(tables, views, 1 + layers)
-    system.publish(0, figures, reasons)
-    for t in range(layers):
-        system.publish(t + 1, {b: history[b][t][0] for b in tables if t < len(history.get(b, ()))},
-                       {b: history[b][t][1] or {} for b in tables
-                        if t < len(history.get(b, ()))})
-    return system.narrowed(pairs)
+    # Counts only grow, but not always: a cell may fall by the threshold or more (the release
+    # rule allows it) and a rebuild may quarantine responses. Earlier releases that today's
+    # figures contradict are left out, the oldest first, as each table's own audit leaves
+    # them out (audit `contradicted`); today's own figures always have a solution.
+    while True:
+        system = _System(tables, views, 1 + layers)
+        system.publish(0, figures, reasons)
+        for t in range(layers):
+            system.publish(t + 1,
+                           {b: history[b][t][0] for b in tables if t < len(history.get(b, ()))},
+                           {b: history[b][t][1] or {} for b in tables
+                            if t < len(history.get(b, ()))})
+        try:
+            return system.narrowed(pairs)
+        except Infeasible:
+            if layers == 0:
+                raise
+            layers -= 1
+
+
+class Infeasible(RuntimeError):
+    """The figures read together have no solution (not a solver's failure)."""
 
 
 class _System:
@@ -212,9 +227,10 @@ class _System:
                       **({"A_ub": a_ub, "b_ub": b_ub} if a_ub is not None else {}))
         if got.status == 3:  # unbounded: nothing published bounds the group (none above it)
             return -np.inf
+        if got.status == 2:
+            raise Infeasible(f"the views read together have no solution: {got.message}")
         if got.status != 0:
-            # The figures are sums of true counts, so the system has a solution.
-            raise RuntimeError(f"the views read together have no solution: {got.message}")
+            raise RuntimeError(f"the views read together were not solved: {got.message}")
         return got.fun
 
     def _range(self, objective: dict[int, float]) -> tuple[float, float]:
@@ -351,8 +367,10 @@ class _Warm:
             return 0.0 if abs(fun) < 1e-9 else fun  # a warm start's rounding noise
         if status == status_of.kUnbounded:
             return -np.inf
-        raise RuntimeError("the views read together have no solution: "
-                           + h.modelStatusToString(status))
+        message = h.modelStatusToString(status)
+        if status == status_of.kInfeasible:
+            raise Infeasible(f"the views read together have no solution: {message}")
+        raise RuntimeError(f"the views read together were not solved: {message}")
 
 
 def _size_ok(low: float, high: float, k: int) -> bool:

@@ -125,6 +125,10 @@ def test_a_job_left_waiting_for_a_stopped_one_does_not_block_the_survey(redis_ur
     assert Job.fetch(running, connection=redis_conn).get_status() == JobStatus.STOPPED
     deferred = DeferredJobRegistry(queue=releasing(redis_conn))
     assert deferred.get_job_ids() == [asked.id]  # left waiting
+    # The hourly job run again in the stopped job's own hour cannot take its id: nothing is
+    # queued, and the operator's request is not lost with it (it stays, to be replaced).
+    assert enqueue(redis_conn, "2099-01-01T03") is None
+    assert deferred.get_job_ids() == [asked.id]
     hourly = enqueue(redis_conn, "2099-01-01T05")
     assert hourly is not None, "a job left waiting blocked the survey's releases"
     assert Job.fetch(hourly.id, connection=redis_conn).args[2] == queue.CUT_NOW  # both

@@ -677,16 +677,20 @@ class Range:
         return self.high - self.low
 
     def ok(self, threshold: int) -> bool:
-        if self.rule == SIZE:
-            # Anywhere in a range of k; or, where the page says the group is below the
-            # threshold (a published reason, see `Reasons`), still anything from none to k − 1.
-            return (self.width >= threshold - _TOL
-                    or (self.low <= _TOL and self.high >= threshold - 1 - _TOL))
-        if self.rule == POSITIVE:
-            return self.low <= _TOL
-        if self.rule == UNANIMOUS:
-            return self.high >= 1 - _TOL
-        return self.width >= 1 - _TOL  # EXACT
+        return protected(self.rule, self.low, self.high, threshold)
+
+
+def protected(rule: str, low: float, high: float, threshold: int) -> bool:
+    """Whether a range [low, high] of a protected figure keeps its rule (module docstring)."""
+    if rule == SIZE:
+        # Anywhere in a range of k; or, where the page says the group is below the
+        # threshold (a published reason, see `Reasons`), still anything from none to k − 1.
+        return high - low >= threshold - _TOL or (low <= _TOL and high >= threshold - 1 - _TOL)
+    if rule == POSITIVE:
+        return low <= _TOL
+    if rule == UNANIMOUS:
+        return high >= 1 - _TOL
+    return high - low >= 1 - _TOL  # EXACT
 
 
 def protected_figures(table: Table, published: Mapping[Figure, float],

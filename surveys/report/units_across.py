@@ -27,8 +27,9 @@ aggregate holds them), every place's people in a value of two breakdowns at once
 nurses) of 1 … k−1, by the size rule: given a leaf's total T and its people a in one value and
 b in the other, the people in both can be anything from max(0, a + b − T) to min(a, b) (and
 any such pair table extends to every breakdown's), so each bound is one more program with an
-unknown per leaf (`_pair_range`). Not checked here: groups in values of three breakdowns at
-once, sets across two breakdowns' values, and earlier releases (docs/privacy.md).
+unknown per leaf (`_pair_range`). With the earlier unit releases as layers of the same
+(`_System`). Not checked here: groups in values of three breakdowns at once, and sets across
+two breakdowns' values (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from surveys.fold.units import UNIT_TOTAL
 from surveys.models import RESPONDENTS
 
 from .audit import (
-    _TOL,
     ALL_MONTHS,
     BELOW_THRESHOLD,
     SIZE,
@@ -57,6 +57,8 @@ from .audit import (
     Table,
     _highs_core,
     _highs_model,
+    _sparse,
+    protected,
 )
 
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
@@ -171,6 +173,13 @@ class _System:
         leaves = self.tables[UNIT_TOTAL].counties_of(place)
         return {self.index[(layer, breakdown, leaf, v)]: 1.0 for leaf in leaves for v in values}
 
+    def group_row(self, breakdown: str, group: tuple[str, str]) -> dict[int, float]:
+        """The sum of a group of the breakdown's table (a union: of each of its parts)."""
+        out: dict[int, float] = {}
+        for place, period in self.tables[breakdown].parts(group):
+            out |= self.row(breakdown, place, [period])
+        return out
+
     def publish(self, layer: int, figures: Mapping[str, Mapping[Figure, float]],
                 reasons: Mapping[str, Reasons]) -> None:
         if layer == 0:
@@ -199,14 +208,6 @@ class _System:
                     self.ub.append({i: -c for i, c in row.items()})
                     self.ub_rhs.append(-float(self.k))
 
-    def _matrix(self, rows: list[dict[int, float]], width: int | None = None) -> csr_matrix:
-        data, cols, ptr = [], [], [0]
-        for row in rows:
-            cols.extend(row)
-            data.extend(row.values())
-            ptr.append(len(cols))
-        return csr_matrix((data, cols, ptr), shape=(len(rows), width or len(self.index)))
-
     def _solve(self, c: np.ndarray, extra: list[dict[int, float]] | None = None):
         """min c·x over the system, with `extra` rows (≤ 0) over unknowns past the system's
         (each such column ≥ 0 and in no other row)."""
@@ -220,7 +221,7 @@ class _System:
                 a_ub = hstack([a_ub, csr_matrix((a_ub.shape[0], pad))]).tocsr()
         b_ub = list(self.ub_rhs)
         if extra:
-            rows = self._matrix(extra, width)
+            rows = _sparse(extra, width)
             a_ub = rows if a_ub is None else vstack([a_ub, rows]).tocsr()
             b_ub += [0.0] * len(extra)
         got = linprog(c, A_eq=a_eq, b_eq=self.eq_rhs, bounds=(0, None), method="highs",
@@ -269,8 +270,8 @@ class _System:
         return self._solve(c, low_rows), -self._solve(-c, high_rows)
 
     def narrowed(self, pairs: Pairs | None = None) -> list[Narrowed]:
-        self.A_eq = self._matrix(self.eq)
-        self.A_ub = self._matrix(self.ub) if self.ub else None
+        self.A_eq = _sparse(self.eq, len(self.index))
+        self.A_ub = _sparse(self.ub, len(self.index)) if self.ub else None
         core = _highs_core() if SOLVER == "highs" else None
         self.warm = None if core is None else _Warm(core, self.A_eq, self.eq_rhs, self.A_ub,
                                                      self.ub_rhs)
@@ -286,7 +287,7 @@ class _System:
             if not 0 < true < k:
                 continue
             low, high = self._range(self.row(b, place, [v]))
-            if not _size_ok(low, high, k):
+            if not protected(SIZE, low, high, k):
                 out.append(Narrowed(b, place, v, SIZE, low, high))
         # The sets each table's own audit reads as hidden groups (`Table.unions`: a place's
         # values, or places a hidden sum stands for), of 1 … k−1 people.
@@ -295,22 +296,15 @@ class _System:
                 true = table.value((*group, RESPONDENTS, N)) or 0
                 if not 0 < true < k:
                     continue
-                objective = {}
-                for part_place, period in table.parts(group):
-                    objective |= self.row(b, part_place, [period])
-                low, high = self._range(objective)
-                if not _size_ok(low, high, k):
+                low, high = self._range(self.group_row(b, group))
+                if not protected(SIZE, low, high, k):
                     out.append(Narrowed(b, *group, SIZE, low, high))
         for b in self.views:
             table = self.tables[b]
             for (place, period, _key, _measure), _rule in table.unanimous_values():
-                parts = table.parts((place, period))
                 held = table.held_in((place, period))
-                objective: dict[int, float] = {}
-                for part_place, value in parts:
-                    objective |= self.row(b, part_place, [value])
-                low, high = self._range(objective)
-                if high < 1 - _TOL:  # nobody can be outside the value: all are in it
+                low, high = self._range(self.group_row(b, (place, period)))
+                if not protected(UNANIMOUS, low, high, k):  # nobody outside: all are in it
                     out.append(Narrowed(b, held[0] if held else place,
                                         held[1] if held else period, UNANIMOUS, low, high))
         if pairs is not None:
@@ -324,7 +318,7 @@ class _System:
                             if not 0 < true < k:
                                 continue
                             low, high = self._pair_range(place, (b1, v1, b2, v2))
-                            if not _size_ok(low, high, k):
+                            if not protected(SIZE, low, high, k):
                                 out.append(Narrowed(f"{b1}×{b2}", place, f"{v1}×{v2}", SIZE,
                                                     low, high))
         return out
@@ -372,7 +366,3 @@ class _Warm:
             raise Infeasible(f"the views read together have no solution: {message}")
         raise RuntimeError(f"the views read together were not solved: {message}")
 
-
-def _size_ok(low: float, high: float, k: int) -> bool:
-    """The auditor's size rule (audit.Range.ok): a range of at least k, or none … k − 1."""
-    return high - low >= k - _TOL or (low <= _TOL and high >= k - 1 - _TOL)

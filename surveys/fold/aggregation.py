@@ -843,6 +843,15 @@ def recount(session: Session, survey_ids: Sequence[int]) -> Counter[Key]:
     return count_rows(rows, definitions)
 
 
+def counted_unit_answers(session: Session, survey_id: int) -> list[tuple[int | None, Any]]:
+    """(unit id, answers) of every raw response of the survey the aggregates count (moved, or
+    held and folded: `_counted_rows`, one statement), answers as `_stored_answers` reads them
+    (a text that is not JSON stays text)."""
+    answers = _stored_answers(session)
+    return [(r[5], answers(r[4]))
+            for r in session.execute(_counted_rows([survey_id], with_units=True))]
+
+
 def recount_units(session: Session, survey_ids: Sequence[int]) -> Counter:
     """What the unit aggregates should hold (surveys.fold.units), recounted as `recount`."""
     definitions = _definitions(session, survey_ids)

@@ -45,7 +45,6 @@ folded. The argument: docs/privacy.md, "Releases of unit figures".
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,19 +53,18 @@ from datetime import datetime
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reported_questions
 from surveys.definitions.snapshots import SurveySnapshot
-from surveys.fold.aggregation import ANSWERED
+from surveys.fold.aggregation import ANSWERED, counted_unit_answers
 from surveys.fold.units import NO_ANSWER, UNIT_TOTAL, breakdowns
 from surveys.infra import db
 from surveys.models import (
     ENDED_STATUSES,
     RESPONDENTS,
     PendingResponse,
-    Response,
     Survey,
     Unit,
     UnitAggregate,
@@ -609,17 +607,9 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
     if len(views) < 2:
         return None
     # One statement, so one snapshot: a fold that moves held rows into `responses` between
-    # two reads would leave them out of both.
-    rows = session.execute(union_all(
-        select(Response.unit_id, Response.answers).where(Response.survey_id == survey.id,
-                                                         Response.unit_id.is_not(None)),
-        select(PendingResponse.unit_id, PendingResponse.answers).where(
-            PendingResponse.survey_id == survey.id, PendingResponse.folded.is_(True),
-            PendingResponse.unit_id.is_not(None))))
-    try:
-        pairs = pairs_of(((unit_id, _answers(a)) for unit_id, a in rows), tree, views)
-    except ValueError:  # a stored text that is not JSON (SQLite): not the rows counted
-        return None
+    # two reads would leave them out of both. (A stored text that is not JSON is no mapping:
+    # left out, so the counts below differ.)
+    pairs = pairs_of(counted_unit_answers(session, survey.id), tree, views)
     totals = tables[UNIT_TOTAL]
     counted: Counter = Counter()
     for (leaf, b1, _v1, b2, _v2), n in pairs.items():
@@ -629,12 +619,6 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
         if counted[leaf] != (totals.value((leaf, ALL_MONTHS, RESPONDENTS, N)) or 0):
             return None
     return pairs
-
-
-def _answers(stored: Any) -> Any:
-    """A response's answers as a union's rows give them: parsed by the driver (PostgreSQL's
-    jsonb), or the stored text (SQLite, where the JSON type of a union is not applied)."""
-    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def forget_cached() -> None:

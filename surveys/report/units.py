@@ -454,19 +454,25 @@ def passes_with_history(pub: UnitPublication, history: Mapping[str, Sequence[Lay
             continue
         if not audit(table, p.figures, reasons=p.reasons, history=history.get(b, ())).passed:
             return False
-    return not across or _read_together(pub, history, pairs) == []
+    return not across or _pub_read_together(pub, history, pairs) == []
 
 
-def _read_together(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
-                   pairs: units_across.Pairs | None) -> list[units_across.Narrowed] | None:
-    """What `pub`'s views read together narrow (surveys.report.units_across); None where the
-    solver failed (logged): not proven, so not to be published."""
+def _pub_read_together(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
+                       pairs: units_across.Pairs | None) -> list[units_across.Narrowed] | None:
+    return _read_together(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
+                          {b: p.reasons for b, p in pub.pubs.items()}, pairs, history)
+
+
+def _read_together(tables: Mapping[str, UnitTable], figures: Mapping[str, Mapping[Figure, float]],
+                   reasons: Mapping[str, Mapping[tuple[str, str, str], str]],
+                   pairs: units_across.Pairs | None, history: Mapping[str, Sequence[Layer]]
+                   ) -> list[units_across.Narrowed] | None:
+    """What the views read together narrow (surveys.report.units_across); None where they
+    have no solution or the solver failed (logged): not proven, so not to be published."""
     from . import units_across
 
     try:
-        return units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
-                                     {b: p.reasons for b, p in pub.pubs.items()}, pairs,
-                                     history)
+        return units_across.narrowed(tables, figures, reasons, pairs, history)
     except units_across.Infeasible:  # today's figures themselves: not sums of today's counts
         log.error("unit release: the breakdowns read together have no solution")
         return None
@@ -491,7 +497,7 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
     release stands)."""
     withheld: list[str] = []
     while True:
-        found = _read_together(pub, history, pairs)
+        found = _pub_read_together(pub, history, pairs)
         if found is None:
             return withheld, False
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
@@ -1046,14 +1052,8 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
         out.tables[b] = TableAudit(result, _shown_small(table, kept))
-    from . import units_across
-
-    try:
-        out.across = units_across.narrowed(tables, published, shown_reasons,
-                                           stored_pairs(session, survey, tree, tables),
-                                           every_layer)
-    except RuntimeError:  # no solution together, or the solver failed
-        out.across = None
+    out.across = _read_together(tables, published, shown_reasons,
+                                stored_pairs(session, survey, tree, tables), every_layer)
     return out
 
 

@@ -129,21 +129,19 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
         return [job_id for job_id in job_ids if job_id.startswith(prefix)]
 
     running = of_survey(StartedJobRegistry(queue=releasing).get_job_ids())
-    deferred = Job.fetch_many(of_survey(DeferredJobRegistry(queue=releasing).get_job_ids()),
-                              connection=connection)
+    deferred = [job for job in Job.fetch_many(
+        of_survey(DeferredJobRegistry(queue=releasing).get_job_ids()), connection=connection)
+        if job is not None]
     # Waiting for a job that no longer runs and will not release it (RQ never releases a
     # stopped or cancelled job's dependents): it would block this survey's releases for good.
     # Replaced by this one, cutting what either would; deleted once this one is queued.
-    stale = [job for job in deferred
-             if job is not None and not set(job.dependency_ids) & set(running)]
+    stale = [job for job in deferred if not set(job.dependency_ids) & set(running)]
     for job in stale:
         what = _wider(what, _what_of(job))
-    waiting = set(of_survey([*releasing.get_job_ids(),
-                             *DeferredJobRegistry(queue=releasing).get_job_ids()]))
-    waiting -= {job.id for job in stale}
-    for job in Job.fetch_many(sorted(waiting), connection=connection):
-        if job is not None and what in _COVERS[_what_of(job)]:
-            return None
+    queued = Job.fetch_many(of_survey(releasing.get_job_ids()), connection=connection)
+    waiting = [job for job in [*queued, *deferred] if job is not None and job not in stale]
+    if any(what in _COVERS[_what_of(job)] for job in waiting):
+        return None
     if running and what == CUT_DUE:
         return None
     job_id = f"{prefix}{hour}"

@@ -110,10 +110,18 @@ BREAKDOWN = {
     "type": "object",
     "description": "with `breakdown=`: the unit's results per value of that background "
                    "question, each value suppressed on its own",
-    "required": ["question", "text", "values"],
+    "required": ["question", "text", "values_withheld", "reason", "values"],
     "properties": {
         "question": {"type": "string"},
         "text": {"type": "string"},
+        "values_withheld": {"type": "boolean",
+                            "description": "true: every value is hidden (the unit totals "
+                                           "stay) because this breakdown, read with the unit "
+                                           "totals and the other breakdowns, would narrow a "
+                                           "group below min_group_size"},
+        "reason": {"enum": ["read_together", None],
+                   "description": "why the values are withheld (docs/privacy.md, "
+                                  "\"Breakdowns read together\"); null when they are not"},
         "values": {"type": "array", "items": {
             "type": "object",
             "required": ["value", "label", "respondents", "suppressed", "questions"],

@@ -311,6 +311,9 @@ class UnitPublication:
     # The tables whose figures lost a total after their audit (kept only where all publish it),
     # each then audited again as published (`publish_units`).
     reduced: frozenset[str] = frozenset()
+    # The breakdowns whose values are withheld because the views read together would narrow
+    # a group (`withhold_across`), in the order withheld: the API says so (`values_withheld`).
+    withheld: list[str] = field(default_factory=list)
 
     def get(self, breakdown: str, place: str, period: str, key: str,
             measure: str) -> float | None:
@@ -469,6 +472,8 @@ def _read_together(tables: Mapping[str, UnitTable], figures: Mapping[str, Mappin
                    ) -> list[units_across.Narrowed] | None:
     """What the views read together narrow (surveys.report.units_across); None where they
     have no solution or the solver failed (logged): not proven, so not to be published."""
+    if sum(b != UNIT_TOTAL for b in tables) < 2:
+        return []  # one breakdown is audited with the totals already (and numpy not loaded)
     from . import units_across
 
     try:
@@ -503,10 +508,17 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
         if not found or not showing:
             return withheld, not found
-        last = pub.pubs[showing[-1]]
-        last.figures = {f: v for f, v in last.figures.items() if f[1] == ALL_MONTHS}
-        last.reasons = {g: r for g, r in last.reasons.items() if g[1] == ALL_MONTHS}
+        _withhold(pub, showing[-1])
         withheld.append(showing[-1])
+
+
+def _withhold(pub: UnitPublication, breakdown: str) -> None:
+    """Hide every value of `breakdown` in `pub`, keeping its unit totals (alike in every view)."""
+    view = pub.pubs[breakdown]
+    view.figures = {f: v for f, v in view.figures.items() if f[1] == ALL_MONTHS}
+    view.reasons = {g: r for g, r in view.reasons.items() if g[1] == ALL_MONTHS}
+    if breakdown not in pub.withheld:
+        pub.withheld.append(breakdown)
 
 
 # -- tables from the unit aggregates --------------------------------------------------------
@@ -627,6 +639,23 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
     return pairs
 
 
+def _pairs_to_read(session: Session, survey: SurveySnapshot, tree: Tree,
+                   tables: Mapping[str, UnitTable]) -> tuple[Counter | None, bool]:
+    """`stored_pairs`, and whether the breakdowns may be read together with what it gives:
+    not where the stored responses are not those the aggregates count for any reason but a
+    retention purge (a fold committed between the reads, a row not readable). After a purge
+    the groups in a value of two breakdowns are not read (logged)."""
+    pairs = stored_pairs(session, survey, tree, tables)
+    if pairs is not None or len(tables) <= 2:
+        return pairs, True
+    purged = session.scalar(select(Survey.responses_purged_on).where(Survey.id == survey.id))
+    if purged is None:
+        return None, False
+    log.info("raw responses deleted (retention); groups in a value of two breakdowns are not "
+             "read together", extra={"survey": survey.slug})
+    return None, True
+
+
 def forget_cached() -> None:
     _CACHE.clear()
     _RELEASES.clear()
@@ -663,9 +692,36 @@ def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> Un
     if stamp and cached is not None and cached[:3] == (stamp, survey.min_group_size, signature):
         return cached[3]
     pub = publish_units(live_tables(session, survey, tree))
-    if stamp:
+    if _read_live(session, survey, tree, pub) and stamp:
         _CACHE[cache_key] = (stamp, survey.min_group_size, signature, pub)
     return pub
+
+
+def _read_live(session: Session, survey: SurveySnapshot, tree: Tree,
+               pub: UnitPublication) -> bool:
+    """Under `live`, the views are read together as a first cut reads them (`withhold_across`
+    with no earlier release): where they narrow a group, breakdowns' values are withheld.
+    Where that cannot be proven (the stored responses not those counted, as when a fold
+    commits between the reads, or the solver failed) every breakdown's values are withheld,
+    which with no earlier release always passes (`withhold_across`), and False: that is not
+    kept, and the next request reads again."""
+    pairs, proven = _pairs_to_read(session, survey, tree, pub.tables)
+    if proven:
+        withheld, together = withhold_across(pub, {}, pairs)
+        if withheld:
+            log.warning("unit results: read together, the breakdowns would give a group away; "
+                        "the values of %s are withheld", ", ".join(withheld),
+                        extra={"survey": survey.slug})
+        if together:
+            return True
+    else:
+        log.warning("unit results: the stored responses are not those counted; every "
+                    "breakdown's values are withheld until they are",
+                    extra={"survey": survey.slug})
+    for b in pub.tables:
+        if b != UNIT_TOTAL:
+            _withhold(pub, b)
+    return False
 
 
 # -- releases of unit figures ---------------------------------------------------------------
@@ -849,18 +905,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     pub = publish_units(tables, history=layers)
-    pairs = stored_pairs(session, survey, tree, tables)
-    if pairs is None and len(tables) > 2:
-        purged = session.scalar(select(Survey.responses_purged_on)
-                                .where(Survey.id == survey.id))
-        if purged is None:
-            # Not the responses the aggregates count, and not for a purge: a fold between the
-            # reads, a row not readable. Not proven, so not cut; the scheduled job tries again.
-            log.warning("unit release: the stored responses are not those counted; no "
-                        "release", extra={"survey": survey.slug})
-            return None
-        log.info("unit release: raw responses deleted (retention); groups in a value of two "
-                 "breakdowns are not read together", extra={"survey": survey.slug})
+    pairs, proven = _pairs_to_read(session, survey, tree, tables)
+    if not proven:  # not proven, so not cut; the scheduled job tries again
+        log.warning("unit release: the stored responses are not those counted; no release",
+                    extra={"survey": survey.slug})
+        return None
     withheld, together = withhold_across(pub, layers, pairs)
     if withheld:
         log.warning("unit release: read together, the breakdowns would give a group away; "
@@ -887,6 +936,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                     for b, p in pub.pubs.items()},
         "rates": _release_rates(session, survey, tree, pub),
         "stamp": stamp,
+        "withheld": pub.withheld,
     }
     release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
                           data=data, seq=earlier[0].seq + 1 if earlier else 0)
@@ -920,6 +970,8 @@ class ReleasedUnits:
         self.figures = {b: dict(_layer(data, b)[0]) for b in data["figures"]}
         self.reasons = {b: dict(_layer(data, b)[1]) for b in data["reasons"]}
         self.rates: dict[str, dict[str, Any]] = dict(data["rates"])
+        # (Releases cut before 6 December 2026's fourth session do not record it.)
+        self.withheld: list[str] = list(data.get("withheld", ()))
 
     def get(self, breakdown: str, place: str, period: str, key: str,
             measure: str) -> float | None:
@@ -1171,9 +1223,14 @@ def unit_results(session: Session, survey: SurveySnapshot, unit_code: str | None
     if breakdown is not None:
         labels = {o.value: o.label for o in result_options(questions[breakdown], lang)}
         view = _View(pub, breakdown)
+        withheld = pub is not None and breakdown in pub.withheld
         doc["breakdown"] = {
             "question": breakdown,
             "text": localized(questions[breakdown]["text"], lang),
+            # Every value hidden because this breakdown read with the others would narrow a
+            # group (docs/privacy.md, "Breakdowns read together").
+            "values_withheld": withheld,
+            "reason": "read_together" if withheld else None,
             "values": [{"value": v, "label": labels[v], **_block(view, unit.code, v, survey,
                                                                   lang)}
                        for v in labels],

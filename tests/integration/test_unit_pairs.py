@@ -142,3 +142,111 @@ def test_no_release_where_the_stored_responses_are_not_those_counted(answered, d
     assert result.exit_code == 0, result.output
     assert releases(database_url) == 1
     assert "groups in a value of two breakdowns are not read together" in caplog.text
+
+
+# test_units_across.GIVEN_AWAY through the real form (k = 3; "other" for its doctors): what
+# publish_units publishes gives U1's own part away when its views are read together.
+GIVEN_AWAY_TREE = """code,parent_code,name_fi,name_sv,headcount
+ORG1,,Organisaatio,Organisation,100
+U0,ORG1,U0,U0,10
+U1,ORG1,U1,U1,10
+U2,U1,U2,U2,10
+U3,U2,U3,U3,10
+"""
+GIVEN_AWAY = {
+    "ORG1": [("", "young"), ("other", "old"), ("other", "old"), ("nurse", "old")],
+    "U0": [("nurse", "young")],
+    "U1": [("other", "")],
+    "U2": [("", "old"), ("other", "young"), ("nurse", "old")],
+    "U3": [("", "old"), ("other", ""), ("nurse", "old"), ("nurse", "young"), ("nurse", "young")],
+}
+
+
+@pytest.fixture
+def given_away(client, database_url, redis_conn):
+    import_units(database_url, GIVEN_AWAY_TREE)
+    data = yaml.safe_load(two_breakdowns())
+    data["min_group_size"] = 3
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, yaml.safe_dump(data, allow_unicode=True))
+        lifecycle.publish(s, SLUG)
+    for unit, rows in GIVEN_AWAY.items():
+        with db.session_scope(database_url) as s:
+            links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows))
+        for token, (profession, age) in zip(links, rows, strict=True):
+            page = client.get(f"/fi/i/{token}")
+            data = {**form_tokens(page.get_data(as_text=True)), "workload": "4",
+                    **({"profession": profession} if profession else {}),
+                    **({"age": age} if age else {})}
+            assert client.post(f"/fi/i/{token}", data=data).status_code == 303
+    run_worker(redis_conn)
+    return SLUG
+
+
+def breakdown_doc(client, token: str, breakdown: str) -> dict:
+    got = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"breakdown": breakdown},
+                     headers={"Authorization": f"Bearer {token}"})
+    assert got.status_code == 200, got.get_data(as_text=True)
+    return got.get_json()["breakdown"]
+
+
+def test_live_unit_results_withhold_a_breakdown_the_views_give_away_together(
+        given_away, client, database_url, settings, caplog):
+    """Under `live` too (suppression and the audit apply: issue 10) the views are read
+    together: the age groups are withheld, said in `values_withheld`, and the profession
+    groups and the unit totals are shown (before, live showed every table as its own audit
+    passed it, and the ages with the professions gave U1's own part away)."""
+    from tests.integration.test_unit_results import token_for
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with caplog.at_level("WARNING", logger="surveys.report.units"):
+        age = breakdown_doc(client, hr, "age")
+    assert "the values of age are withheld" in caplog.text
+    assert age["values_withheld"] is True and age["reason"] == "read_together"
+    assert all(v["suppressed"] and v["respondents"] is None for v in age["values"])
+    profession = breakdown_doc(client, hr, "profession")
+    assert profession["values_withheld"] is False and profession["reason"] is None
+    assert any(v["respondents"] is not None for v in profession["values"])
+    whole = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"unit": "ORG1"},
+                       headers={"Authorization": f"Bearer {hr}"}).get_json()
+    assert whole["respondents"] == sum(map(len, GIVEN_AWAY.values()))
+    # What the cut of the close stores says it too, and the API serves it from the release.
+    app = released_app(settings)
+    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    with db.session_scope(database_url) as s:
+        (release,) = s.scalars(select(UnitRelease)).all()
+        assert release.data["withheld"] == ["age"]
+    got = app.test_client().get(f"/api/v1/surveys/{SLUG}/results",
+                                query_string={"breakdown": "age"},
+                                headers={"Authorization": f"Bearer {hr}"}).get_json()
+    assert got["breakdown"]["values_withheld"] is True and "release" in got
+
+
+def test_live_unit_results_withhold_every_breakdown_while_the_reading_is_not_proven(
+        answered, client, database_url, caplog):
+    """A stored response missing (not for a retention purge): the pairs cannot be read, so
+    live shows no breakdown's values (the unit totals stay), and does not keep that: once the
+    reading is possible again (here: a purge recorded, with the results stamp unchanged) the
+    next request shows them."""
+    from datetime import date
+
+    from surveys.models import Survey
+    from tests.integration.test_unit_results import token_for
+
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    with db.session_scope(database_url) as s:
+        s.execute(delete(Response).where(Response.id == s.scalars(select(Response.id)
+                                                                  .limit(1)).one()))
+    with caplog.at_level("WARNING", logger="surveys.report.units"):
+        docs = {b: breakdown_doc(client, hr, b) for b in ("profession", "age")}
+    assert "the stored responses are not those counted" in caplog.text
+    for doc in docs.values():
+        assert doc["values_withheld"] is True
+        assert all(v["respondents"] is None for v in doc["values"])
+    with db.session_scope(database_url) as s:
+        s.scalars(select(Survey).where(Survey.slug == SLUG)).one().responses_purged_on = (
+            date(2099, 1, 1))
+    profession = breakdown_doc(client, hr, "profession")
+    assert profession["values_withheld"] is False
+    assert any(v["respondents"] is not None for v in profession["values"])

@@ -119,6 +119,11 @@ class Survey(Base):
     retention_months: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Set once raw responses were deleted: aggregates can no longer be recounted or rebuilt.
     responses_purged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # A closed staff survey's last unit cut, refused where the same figures always refuse it
+    # (surveys.report.units.cut): {"stamp": results_stamp, "threshold", "why"}. The hourly job
+    # queues no unit cut again while both are unchanged (units.release_due); an operator's cut
+    # still tries. Written with a Core UPDATE (a closed survey's form revision stays).
+    unit_cut_refused: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     # A fresh random value written by every transaction that changes this survey's aggregates
     # (fold, rebuild); "" while it has none. Results cache their suppression table under it
     # (surveys.report.results.hidden_table), so a new fold can never be served a stale table.

@@ -53,7 +53,7 @@ from datetime import datetime
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reported_questions
@@ -488,7 +488,7 @@ def _read_together(tables: Mapping[str, UnitTable], figures: Mapping[str, Mappin
 
 
 def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]],
-                    pairs: units_across.Pairs | None = None) -> tuple[list[str], bool]:
+                    pairs: units_across.Pairs | None = None) -> tuple[list[str], bool | None]:
     """Where the breakdowns read together narrow a group (surveys.report.units_across), the
     values of the last breakdown (in the survey's order) that still shows any are withheld
     from `pub`, until they do not. With no earlier release that ends by the last breakdown at
@@ -497,14 +497,14 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
     breakdown withheld keeps the unit totals, alike in every view, and shows its values as
     hidden with no reason (fewer figures and reasons only widen every range, so each table's
     own audit still stands).
-    Returns the breakdowns withheld, and whether the views then pass read together (with an
-    earlier release they may narrow a group still, or the solver may fail: then the last
-    release stands)."""
+    Returns the breakdowns withheld, and whether the views then pass read together: True;
+    False where with an earlier release they still narrow a group; None where that is not
+    known (no solution together, or the solver failed). Else the last release stands."""
     withheld: list[str] = []
     while True:
         found = _pub_read_together(pub, history, pairs)
         if found is None:
-            return withheld, False
+            return withheld, None
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
         if not found or not showing:
             return withheld, not found
@@ -810,14 +810,29 @@ def release_due(session: Session, survey: SurveySnapshot) -> bool:
     that changed. Never once its releases are used (`MAX_UNIT_RELEASES`)."""
     if releases_used(session, survey) is not None:
         return False
+    current, refused = session.execute(select(Survey.results_stamp, Survey.unit_cut_refused)
+                                       .where(Survey.id == survey.id)).one()
+    if refused is not None and refused == _refusal(current, survey, refused.get("why")):
+        return False  # refused on these very figures: a cut would refuse them again
     last = session.execute(
         select(UnitRelease.data["stamp"].as_string())
         .where(UnitRelease.survey_id == survey.id)
         .order_by(UnitRelease.id.desc()).limit(1)).first()
     if last is None or last[0] is None:  # none yet, or cut before releases kept their stamp
         return True
-    current = session.scalar(select(Survey.results_stamp).where(Survey.id == survey.id))
     return current != last[0]
+
+
+def _refusal(stamp: str | None, survey: SurveySnapshot, why: str | None) -> dict[str, Any]:
+    return {"stamp": stamp, "threshold": survey.min_group_size, "why": why}
+
+
+def _refuse(session: Session, survey: SurveySnapshot, stamp: str | None, why: str) -> None:
+    """Record that a cut refused these figures for a reason they always give (`release_due`
+    then finds no cut due until they change). Core UPDATE: the survey's revision stays."""
+    table = Survey.__table__
+    session.connection().execute(update(table).where(table.c.id == survey.id)
+                                 .values(unit_cut_refused=_refusal(stamp, survey, why)))
 
 
 def _latest(session: Session, survey_id: int) -> tuple[int, datetime] | None:
@@ -902,6 +917,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             if grew.changed:  # (how many cells would count respondents: not logged)
                 log.info("unit release: some cells grew by fewer than the threshold; the last "
                          "release stands", extra={"survey": survey.slug})
+            _refuse(session, survey, stamp, "growth" if grew.changed else "unchanged")
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     pub = publish_units(tables, history=layers)
@@ -925,6 +941,10 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             log.warning("unit release: the publication does not pass its audit as published "
                         "(each table, then its breakdowns read together); no release",
                         extra={"survey": survey.slug})
+        if together is not None:
+            # The same figures give the same audit: not tried again every hour (a publication
+            # of CPU each time) until they change. A reading not proven (the solver failed) is.
+            _refuse(session, survey, stamp, "audit")
         return None
     data = {
         "tree": signature,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from surveys.definitions import lifecycle, lookup
 from surveys.infra import clock, db
-from surveys.models import UnitRelease
+from surveys.models import Survey, UnitRelease
 from surveys.staff import invitations
 from tests.conftest import TestCli, at_once, run_worker
 from tests.integration import test_unit_results as unit_results
@@ -401,3 +401,57 @@ def test_close_can_leave_the_unit_release_to_the_release_worker(
     assert releases(database_url) == 1
     doc = shown(released_app, hr)[("CARE", None)]
     assert doc["published"] is True and doc["respondents"] == 15
+
+
+def test_a_cut_refused_on_the_same_figures_is_not_queued_again_every_hour(
+        answered, released_app, client, settings, database_url, redis_conn, monkeypatch):
+    """The hourly job queued a closed staff survey whose last cut was refused again every hour
+    (its figures differ from the last release's), each job auditing the same publication to
+    refuse it again: for a refusal the same figures always give (too few late respondents, or
+    the views narrowing a group with the last release) it now waits until the figures change.
+    A reading not proven (the solver failed) is tried again the next hour."""
+    from surveys.report import units as unit_report
+    from workers import context, jobs
+
+    def hourly(hour: int) -> bool:
+        queued = jobs.cut_releases(datetime(2099, 1, 1, hour, 7).isoformat()).get(SLUG)
+        run_worker(redis_conn)
+        return bool(queued)
+
+    close(released_app)
+    assert releases(database_url) == 1
+    reopen_and_answer(client, database_url, {"HR": [("1", "nurse")]})
+    run_worker(redis_conn)
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    context.use(settings.with_overrides(results_release="daily"))
+    try:
+        assert hourly(4)  # one late nurse: refused (growth), and recorded
+        assert releases(database_url) == 1
+        assert not hourly(5) and not hourly(6)
+        # K − 1 more: the cells grew by K, the figures changed: due again.
+        reopen_and_answer(client, database_url, {"HR": [("2", "nurse")] * (K - 1)})
+        run_worker(redis_conn)
+        with db.session_scope(database_url) as s:
+            lifecycle.close(s, SLUG)
+        # The views read with the last release would narrow a group (as a release cut before
+        # they were read together may make them): refused for these figures.
+        monkeypatch.setattr(unit_report, "withhold_across", lambda *_a: ([], False))
+        assert hourly(7)
+        assert not hourly(8)
+        assert releases(database_url) == 1
+        with db.session_scope(database_url) as s:
+            assert s.scalar(select(Survey.unit_cut_refused)
+                            .where(Survey.slug == SLUG))["why"] == "audit"
+        # Not known (the solver failed): tried again the next hour, and the next.
+        with db.session_scope(database_url) as s:
+            s.execute(update(Survey).where(Survey.slug == SLUG).values(unit_cut_refused=None))
+        monkeypatch.setattr(unit_report, "withhold_across", lambda *_a: ([], None))
+        assert hourly(9) and hourly(10)
+        assert releases(database_url) == 1
+        monkeypatch.undo()
+        assert hourly(11)
+        assert releases(database_url) == 2
+        assert not hourly(12)
+    finally:
+        context.use(settings)

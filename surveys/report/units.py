@@ -639,21 +639,31 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
     return pairs
 
 
+# What `_pairs_to_read` found: the pairs were read (or are not needed: fewer than two
+# breakdowns); the stored responses are not those counted; they were deleted at the end of
+# their retention period (the pairs can no longer be read).
+READ, UNPROVEN, PURGED = "read", "unproven", "purged"
+
+
 def _pairs_to_read(session: Session, survey: SurveySnapshot, tree: Tree,
-                   tables: Mapping[str, UnitTable]) -> tuple[Counter | None, bool]:
-    """`stored_pairs`, and whether the breakdowns may be read together with what it gives:
-    not where the stored responses are not those the aggregates count for any reason but a
-    retention purge (a fold committed between the reads, a row not readable). After a purge
-    the groups in a value of two breakdowns are not read (logged)."""
+                   tables: Mapping[str, UnitTable]) -> tuple[Counter | None, str]:
+    """`stored_pairs`, and whether the breakdowns may be read together with what it gives
+    (READ); UNPROVEN where the stored responses are not those the aggregates count for any
+    reason but a retention purge (a fold committed between the reads, a row not readable);
+    PURGED after a purge."""
     pairs = stored_pairs(session, survey, tree, tables)
     if pairs is not None or len(tables) <= 2:
-        return pairs, True
+        return pairs, READ
     purged = session.scalar(select(Survey.responses_purged_on).where(Survey.id == survey.id))
-    if purged is None:
-        return None, False
-    log.info("raw responses deleted (retention); groups in a value of two breakdowns are not "
-             "read together", extra={"survey": survey.slug})
-    return None, True
+    return None, UNPROVEN if purged is None else PURGED
+
+
+def _withhold_all_but_first(pub: UnitPublication) -> None:
+    """With the pairs not readable, the values of one breakdown at most are shown: then no
+    group in a value of two can be read from the views (each breakdown withheld shows only
+    the unit totals, alike in every view)."""
+    for b in [b for b in pub.tables if b != UNIT_TOTAL][1:]:
+        _withhold(pub, b)
 
 
 def forget_cached() -> None:
@@ -704,9 +714,12 @@ def _read_live(session: Session, survey: SurveySnapshot, tree: Tree,
     Where that cannot be proven (the stored responses not those counted, as when a fold
     commits between the reads, or the solver failed) every breakdown's values are withheld,
     which with no earlier release always passes (`withhold_across`), and False: that is not
-    kept, and the next request reads again."""
-    pairs, proven = _pairs_to_read(session, survey, tree, pub.tables)
-    if proven:
+    kept, and the next request reads again. After a retention purge, one breakdown's values
+    at most are shown (`_withhold_all_but_first`)."""
+    pairs, state = _pairs_to_read(session, survey, tree, pub.tables)
+    if state == PURGED:
+        _withhold_all_but_first(pub)
+    if state != UNPROVEN:
         withheld, together = withhold_across(pub, {}, pairs)
         if withheld:
             log.warning("unit results: read together, the breakdowns would give a group away; "
@@ -921,11 +934,24 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     pub = publish_units(tables, history=layers)
-    pairs, proven = _pairs_to_read(session, survey, tree, tables)
-    if not proven:  # not proven, so not cut; the scheduled job tries again
+    pairs, state = _pairs_to_read(session, survey, tree, tables)
+    if state == UNPROVEN:  # not proven, so not cut; the scheduled job tries again
         log.warning("unit release: the stored responses are not those counted; no release",
                     extra={"survey": survey.slug})
         return None
+    if state == PURGED:
+        # The groups in a value of two breakdowns can no longer be counted. With an earlier
+        # release public, whose views show them, none is read against it: it stands. Else
+        # one breakdown's values at most are shown.
+        if layers:
+            log.warning("unit release: raw responses deleted (retention); the breakdowns "
+                        "cannot be read with the last release, which stands",
+                        extra={"survey": survey.slug})
+            _refuse(session, survey, stamp, "purged")
+            return None
+        log.info("unit release: raw responses deleted (retention); one breakdown's values "
+                 "at most are shown", extra={"survey": survey.slug})
+        _withhold_all_but_first(pub)
     withheld, together = withhold_across(pub, layers, pairs)
     if withheld:
         log.warning("unit release: read together, the breakdowns would give a group away; "

@@ -116,10 +116,13 @@ def test_a_cut_reads_the_pairs_from_the_stored_responses(answered, database_url,
 
 
 def test_no_release_where_the_stored_responses_are_not_those_counted(answered, database_url,
-                                                                    settings, caplog):
+                                                                    settings, caplog, client,
+                                                                    redis_conn):
     """A stored response missing (not for a retention purge): the pairs cannot be read, and
-    nothing unproven is cut. After a purge (responses_purged_on) the cut goes on without the
-    pairs, and says so."""
+    nothing unproven is cut. After a purge (responses_purged_on) they can never be read
+    again: the first cut shows one breakdown's values at most (before, it went on without the
+    pairs, reading no group in a value of two), and a later one, with the first public,
+    refuses to change it."""
     from datetime import date
 
     from surveys.models import Survey
@@ -141,7 +144,28 @@ def test_no_release_where_the_stored_responses_are_not_those_counted(answered, d
         result = app.test_cli_runner().invoke(main, ["results", "release", SLUG])
     assert result.exit_code == 0, result.output
     assert releases(database_url) == 1
-    assert "groups in a value of two breakdowns are not read together" in caplog.text
+    assert "one breakdown's values at most are shown" in caplog.text
+    with db.session_scope(database_url) as s:
+        data = s.scalars(select(UnitRelease)).one().data
+    assert data["withheld"] == ["age"]
+    assert any(f[1] == "other" for f in data["figures"]["profession"])  # ORG1's (12)
+    assert not any(f[1] in ("young", "old") for f in data["figures"]["age"])
+    # Reopened, five more in HR (every cell they touch grew by the threshold), closed: the
+    # cut cannot read the pairs against the first release's views, which stands.
+    with db.session_scope(database_url) as s:
+        lifecycle.reopen(s, SLUG, "a unit was left out", None, date(2099, 1, 2))
+        links = invitations.create(s, lookup.find(s, SLUG), "HR", 5)
+    for token in links:
+        page = client.get(f"/fi/i/{token}")
+        assert client.post(f"/fi/i/{token}", data={
+            **form_tokens(page.get_data(as_text=True)), "workload": "3",
+            "profession": "nurse", "age": "young"}).status_code == 303
+    run_worker(redis_conn)
+    with caplog.at_level("INFO", logger="surveys.report.units"):
+        result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    assert "cannot be read with the last release, which stands" in caplog.text
+    assert releases(database_url) == 1
 
 
 # test_units_across.GIVEN_AWAY through the real form (k = 3; "other" for its doctors): what
@@ -250,3 +274,5 @@ def test_live_unit_results_withhold_every_breakdown_while_the_reading_is_not_pro
     profession = breakdown_doc(client, hr, "profession")
     assert profession["values_withheld"] is False
     assert any(v["respondents"] is not None for v in profession["values"])
+    # (The pairs can never be read again: one breakdown's values at most are shown.)
+    assert breakdown_doc(client, hr, "age")["values_withheld"] is True

@@ -119,11 +119,6 @@ class Survey(Base):
     retention_months: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Set once raw responses were deleted: aggregates can no longer be recounted or rebuilt.
     responses_purged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    # A closed staff survey's last unit cut, refused where the same figures always refuse it
-    # (surveys.report.units.cut): {"stamp": results_stamp, "threshold", "why"}. The hourly job
-    # queues no unit cut again while both are unchanged (units.release_due); an operator's cut
-    # still tries. Written with a Core UPDATE (a closed survey's form revision stays).
-    unit_cut_refused: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     # A fresh random value written by every transaction that changes this survey's aggregates
     # (fold, rebuild); "" while it has none. Results cache their suppression table under it
     # (surveys.report.results.hidden_table), so a new fold can never be served a stale table.
@@ -355,6 +350,22 @@ class UnitRelease(Base):
     #  "figures": {breakdown: [[place, period, key, measure, value]]},
     #  "reasons": {breakdown: [[place, period, key, reason]]}, "rates": {code: {...}},
     #  "stamp": the survey's results stamp when it was cut (units.release_due)}
+    data: Mapped[dict] = mapped_column(JSONType)
+
+
+class UnitCutRefusal(Base):
+    """A closed staff survey's last unit cut, refused for a reason that the same figures always
+    give (surveys.report.units.cut): the hourly job queues no unit cut of the survey again
+    while its results stamp, threshold and organisation tree are those recorded
+    (units.release_due); an operator's cut still tries. A row of its own, not a column of
+    `surveys`: a cut that records it holds no lock on the survey's row, which the fold
+    updates."""
+
+    __tablename__ = "unit_cut_refusals"
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
+                                           primary_key=True, autoincrement=False)
+    # {"stamp": results stamp, "threshold": k, "tree": [[code, parent code]],
+    #  "why": "growth" | "unchanged" | "tree" | "audit" | "purged"}
     data: Mapped[dict] = mapped_column(JSONType)
 
 

@@ -118,7 +118,9 @@ BREAKDOWN = {
                             "description": "true: every value is hidden (the unit totals "
                                            "stay) because this breakdown, read with the unit "
                                            "totals and the other breakdowns, would narrow a "
-                                           "group below min_group_size"},
+                                           "group below min_group_size, or could not be read "
+                                           "with them (the raw responses deleted at the end "
+                                           "of their retention period)"},
         "reason": {"enum": ["read_together", None],
                    "description": "why the values are withheld (docs/privacy.md, "
                                   "\"Breakdowns read together\"); null when they are not"},

@@ -53,7 +53,9 @@ from datetime import datetime
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reported_questions
@@ -68,6 +70,7 @@ from surveys.models import (
     Survey,
     Unit,
     UnitAggregate,
+    UnitCutRefusal,
     UnitRelease,
 )
 from surveys.staff import invitations, suppression
@@ -505,7 +508,7 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
         found = _pub_read_together(pub, history, pairs)
         if found is None:
             return withheld, None
-        showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in withheld]
+        showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in pub.withheld]
         if not found or not showing:
             return withheld, not found
         _withhold(pub, showing[-1])
@@ -823,10 +826,16 @@ def release_due(session: Session, survey: SurveySnapshot) -> bool:
     that changed. Never once its releases are used (`MAX_UNIT_RELEASES`)."""
     if releases_used(session, survey) is not None:
         return False
-    current, refused = session.execute(select(Survey.results_stamp, Survey.unit_cut_refused)
-                                       .where(Survey.id == survey.id)).one()
-    if refused is not None and refused == _refusal(current, survey, refused.get("why")):
-        return False  # refused on these very figures: a cut would refuse them again
+    current = session.scalar(select(Survey.results_stamp).where(Survey.id == survey.id))
+    refused = session.scalar(select(UnitCutRefusal.data)
+                             .where(UnitCutRefusal.survey_id == survey.id))
+    if refused is not None and refused.get("stamp") == current:
+        try:
+            signature = _signature(tree_of(session, survey))
+        except UnitScopeError:
+            signature = None
+        if refused == _refusal(current, survey, signature, refused.get("why")):
+            return False  # refused on these very figures: a cut would refuse them again
     last = session.execute(
         select(UnitRelease.data["stamp"].as_string())
         .where(UnitRelease.survey_id == survey.id)
@@ -836,16 +845,25 @@ def release_due(session: Session, survey: SurveySnapshot) -> bool:
     return current != last[0]
 
 
-def _refusal(stamp: str | None, survey: SurveySnapshot, why: str | None) -> dict[str, Any]:
-    return {"stamp": stamp, "threshold": survey.min_group_size, "why": why}
+def _signature(tree: Tree) -> list[list[str | None]]:
+    """The tree's shape as a release stores it (JSON: lists)."""
+    return [list(pair) for pair in tree.signature()]
 
 
-def _refuse(session: Session, survey: SurveySnapshot, stamp: str | None, why: str) -> None:
+def _refusal(stamp: str | None, survey: SurveySnapshot, signature: list | None,
+             why: str | None) -> dict[str, Any]:
+    return {"stamp": stamp, "threshold": survey.min_group_size, "tree": signature, "why": why}
+
+
+def _refuse(session: Session, survey: SurveySnapshot, stamp: str | None, signature: list,
+            why: str) -> None:
     """Record that a cut refused these figures for a reason they always give (`release_due`
-    then finds no cut due until they change). Core UPDATE: the survey's revision stays."""
-    table = Survey.__table__
-    session.connection().execute(update(table).where(table.c.id == survey.id)
-                                 .values(unit_cut_refused=_refusal(stamp, survey, why)))
+    then finds no cut due until they change): one row per survey, written over (a row of its
+    own, so no lock is held on the survey's, which the fold updates)."""
+    data = _refusal(stamp, survey, signature, why)
+    insert = (sqlite_insert if db.is_sqlite(session) else pg_insert)(UnitCutRefusal.__table__)
+    session.execute(insert.values(survey_id=survey.id, data=data)
+                    .on_conflict_do_update(index_elements=["survey_id"], set_={"data": data}))
 
 
 def _latest(session: Session, survey_id: int) -> tuple[int, datetime] | None:
@@ -913,7 +931,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     stamp = session.scalar(select(Survey.results_stamp).where(Survey.id == survey.id))
     tables = live_tables(session, survey, tree)
     sizes = unit_sizes(tables)
-    signature = [list(pair) for pair in tree.signature()]
+    signature = _signature(tree)
     earlier = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
                               .order_by(UnitRelease.id.desc())).all()
     layers: dict[str, list[Layer]] = {}
@@ -924,31 +942,31 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             # units moved, not by respondents who joined. The last release stands.
             log.warning("unit release: the organisation tree changed since the last release; "
                         "the last release stands", extra={"survey": survey.slug})
+            _refuse(session, survey, stamp, signature, "tree")
             return None
         grew = growth(previous["sizes"], sizes, survey.min_group_size)
         if not grew.allowed:
             if grew.changed:  # (how many cells would count respondents: not logged)
                 log.info("unit release: some cells grew by fewer than the threshold; the last "
                          "release stands", extra={"survey": survey.slug})
-            _refuse(session, survey, stamp, "growth" if grew.changed else "unchanged")
+            _refuse(session, survey, stamp, signature,
+                    "growth" if grew.changed else "unchanged")
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
-    pub = publish_units(tables, history=layers)
     pairs, state = _pairs_to_read(session, survey, tree, tables)
     if state == UNPROVEN:  # not proven, so not cut; the scheduled job tries again
         log.warning("unit release: the stored responses are not those counted; no release",
                     extra={"survey": survey.slug})
         return None
-    if state == PURGED:
-        # The groups in a value of two breakdowns can no longer be counted. With an earlier
-        # release public, whose views show them, none is read against it: it stands. Else
-        # one breakdown's values at most are shown.
-        if layers:
-            log.warning("unit release: raw responses deleted (retention); the breakdowns "
-                        "cannot be read with the last release, which stands",
-                        extra={"survey": survey.slug})
-            _refuse(session, survey, stamp, "purged")
-            return None
+    if state == PURGED and layers:
+        # The groups in a value of two breakdowns can no longer be counted, and an earlier
+        # release is public (its views may show them): none is read against it. It stands.
+        log.warning("unit release: raw responses deleted (retention); the breakdowns cannot "
+                    "be read with the last release, which stands", extra={"survey": survey.slug})
+        _refuse(session, survey, stamp, signature, "purged")
+        return None
+    pub = publish_units(tables, history=layers)
+    if state == PURGED:  # the first release: one breakdown's values at most are shown
         log.info("unit release: raw responses deleted (retention); one breakdown's values "
                  "at most are shown", extra={"survey": survey.slug})
         _withhold_all_but_first(pub)
@@ -970,7 +988,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         if together is not None:
             # The same figures give the same audit: not tried again every hour (a publication
             # of CPU each time) until they change. A reading not proven (the solver failed) is.
-            _refuse(session, survey, stamp, "audit")
+            _refuse(session, survey, stamp, signature, "audit")
         return None
     data = {
         "tree": signature,
@@ -1124,7 +1142,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     # (A cut stores a release only over the tree of every release before it: one over another
     # tree would be a hand-made row, its sums not placeable here.)
     earlier = [r for r in rows[1:] if r.data["tree"] == data["tree"]]
-    signature = [list(pair) for pair in tree.signature()]
+    signature = _signature(tree)
     tables = live_tables(session, survey, tree)
     out = UnitReleaseAudit(newest, len(earlier), data["tree"] != signature,
                            data["sizes"] == unit_sizes(tables),

@@ -357,9 +357,11 @@ def test_release_seq_migration_up_and_down(fresh_url):
     engine.dispose()
 
 
-def test_unit_cut_refused_migration_up_and_down(fresh_url):
-    """0026_unit_cut_refused adds surveys.unit_cut_refused (empty for every survey: no cut was
-    recorded as refused before it); down, the column goes and the surveys stay."""
+def test_unit_cut_refusals_migration_up_and_down(fresh_url):
+    """0026_unit_cut_refusals: one refusal per survey (written over), gone with its survey;
+    down, the table goes and the surveys stay."""
+    from sqlalchemy.exc import IntegrityError
+
     migrate.upgrade(fresh_url, "0025_release_seq")
     engine = create_engine(fresh_url)
     with engine.begin() as conn:
@@ -367,16 +369,14 @@ def test_unit_cut_refused_migration_up_and_down(fresh_url):
             "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
             "retention_months, results_stamp, revision) VALUES "
             "(1, 's', 'staff', '17', 'closed', 5, '{}', 24, 'x', 1)"))
-    migrate.upgrade(fresh_url, "0026_unit_cut_refused")
+    migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
     with engine.begin() as conn:
-        columns = {c["name"]: c for c in engine.dialect.get_columns(conn, "surveys")}
-        assert columns["unit_cut_refused"]["nullable"] is True
-        assert conn.scalar(text("SELECT unit_cut_refused FROM surveys")) is None
-        conn.execute(text("UPDATE surveys SET unit_cut_refused = :v"),
-                     {"v": '{"stamp": "x", "threshold": 5, "why": "audit"}'})
+        conn.execute(text("INSERT INTO unit_cut_refusals (survey_id, data) VALUES (1, :v)"),
+                     {"v": '{"stamp": "x", "why": "audit"}'})
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO unit_cut_refusals (survey_id, data) VALUES (1, '{}')"))
     migrate.downgrade(fresh_url, "0025_release_seq")
     with engine.connect() as conn:
-        columns = {c["name"] for c in engine.dialect.get_columns(conn, "surveys")}
-        assert "unit_cut_refused" not in columns
+        assert "unit_cut_refusals" not in engine.dialect.get_table_names(conn)
         assert conn.scalar(text("SELECT slug FROM surveys")) == "s"
     engine.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from surveys.definitions import lifecycle, lookup
 from surveys.infra import db
-from surveys.models import PendingResponse, Response, UnitRelease
+from surveys.models import PendingResponse, Response, UnitCutRefusal, UnitRelease
 from surveys.report import units
 from surveys.staff import invitations
 from tests.conftest import form_tokens, run_worker
@@ -166,6 +166,9 @@ def test_no_release_where_the_stored_responses_are_not_those_counted(answered, d
     assert result.exit_code == 0, result.output
     assert "cannot be read with the last release, which stands" in caplog.text
     assert releases(database_url) == 1
+    with db.session_scope(database_url) as s:  # recorded: the hourly job does not retry it
+        assert s.scalars(select(UnitCutRefusal.data)).one()["why"] == "purged"
+        assert not units.release_due(s, lookup.visible(s, SLUG))
 
 
 # test_units_across.GIVEN_AWAY through the real form (k = 3; "other" for its doctors): what
@@ -208,9 +211,17 @@ def given_away(client, database_url, redis_conn):
 
 
 def breakdown_doc(client, token: str, breakdown: str) -> dict:
+    """The `breakdown` block of the unit results, the whole answer checked against the API's
+    document (schemathesis's requests carry no token: they never reach these)."""
+    from jsonschema import Draft202012Validator
+
+    from webapp.openapi import document
+
     got = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"breakdown": breakdown},
                      headers={"Authorization": f"Bearer {token}"})
     assert got.status_code == 200, got.get_data(as_text=True)
+    schema = {"$ref": "#/components/schemas/Results", "components": document()["components"]}
+    Draft202012Validator(schema).validate(got.get_json())
     return got.get_json()["breakdown"]
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from surveys.definitions import lifecycle, lookup
 from surveys.infra import clock, db
-from surveys.models import Survey, UnitRelease
+from surveys.models import Survey, UnitCutRefusal, UnitRelease
 from surveys.staff import invitations
 from tests.conftest import TestCli, at_once, run_worker
 from tests.integration import test_unit_results as unit_results
@@ -441,17 +441,35 @@ def test_a_cut_refused_on_the_same_figures_is_not_queued_again_every_hour(
         assert not hourly(8)
         assert releases(database_url) == 1
         with db.session_scope(database_url) as s:
-            assert s.scalar(select(Survey.unit_cut_refused)
-                            .where(Survey.slug == SLUG))["why"] == "audit"
-        # Not known (the solver failed): tried again the next hour, and the next.
+            assert s.scalars(select(UnitCutRefusal.data)).one()["why"] == "audit"
+        # Another organisation tree is other figures too: due again, refused (its tree is not
+        # the release's), recorded; and the tree imported back, due again.
+        from tests.integration.test_staff_units import import_units
+        from tests.integration.test_unit_results import TREE
+
+        import_units(database_url, TREE + "WARD4,CARE,Osasto 4,Avdelning 4,10\n")
+        assert hourly(15) and not hourly(16)
         with db.session_scope(database_url) as s:
-            s.execute(update(Survey).where(Survey.slug == SLUG).values(unit_cut_refused=None))
+            assert s.scalars(select(UnitCutRefusal.data)).one()["why"] == "tree"
+        import_units(database_url, TREE)
+        assert hourly(17) and not hourly(18)
+        # Another threshold is other figures: due again (and refused again, recorded).
+        with db.session_scope(database_url) as s:
+            s.execute(update(Survey).where(Survey.slug == SLUG).values(min_group_size=K + 1))
+        lookup.forget()
+        assert hourly(9) and not hourly(10)
+        with db.session_scope(database_url) as s:
+            assert s.scalars(select(UnitCutRefusal.data)).one()["threshold"] == K + 1
+            s.execute(update(Survey).where(Survey.slug == SLUG).values(min_group_size=K))
+            s.execute(delete(UnitCutRefusal))
+        lookup.forget()
+        # Not known (the solver failed): tried again the next hour, and the next.
         monkeypatch.setattr(unit_report, "withhold_across", lambda *_a: ([], None))
-        assert hourly(9) and hourly(10)
+        assert hourly(11) and hourly(12)
         assert releases(database_url) == 1
         monkeypatch.undo()
-        assert hourly(11)
+        assert hourly(13)
         assert releases(database_url) == 2
-        assert not hourly(12)
+        assert not hourly(14)
     finally:
         context.use(settings)

@@ -8,10 +8,13 @@ unanimous_values`, since the 6 December session), or that unanimity read among t
 answered the breakdown question rather than among all of a unit (`--flag among_answering`,
 `UnitTable.unanimity_among_answering`, since the second 6 December session), or with the
 publication's breakdowns then read against each other (`--flag across_breakdowns`,
-surveys.report.units_across, since the third 6 December session), side by side in one run.
+surveys.report.units_across, since the third 6 December session), or read with the groups in
+a value of three breakdowns at once besides two (`--flag joint_threes`, with a third
+breakdown in the survey, since the fourth 6 December session), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
-        [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns]
+        [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
+                joint_threes]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -40,7 +43,7 @@ from surveys.definitions.format import load
 from surveys.fold.aggregation import Row, count_answers
 from surveys.fold.units import UNIT_TOTAL, count_unit_rows
 from surveys.models import Unit
-from surveys.report import units_across
+from surveys.report import units, units_across
 from surveys.report.units import Tree, UnitTable, pairs_of, publish_units, tables_of
 from surveys.staff.units import depth_first
 
@@ -97,7 +100,14 @@ SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             # Not the table's: the publication's breakdowns read against each other after it
             # (surveys.report.units_across, which a unit cut asks since the third 6 December
             # session), in the timed part with the flag on; the figures are the same.
-            "across_breakdowns": None}
+            "across_breakdowns": None,
+            # Not the table's either: the breakdowns read together both ways, with the groups in
+            # a value of three breakdowns at once (since the fourth 6 December session) or of
+            # two only, with a third breakdown (tenure, 3 choices) in the survey.
+            "joint_threes": None}
+TENURE = {"id": "tenure", "type": "single", "breakdown": True,
+          "text": {"fi": "Työsuhteen kesto", "sv": "Anställningens längd"},
+          "choices": [{"id": c, "label": {"fi": c, "sv": c}} for c in ("short", "mid", "long")]}
 
 
 def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
@@ -109,7 +119,9 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD)
         pub = publish_units(tables)
-        if flag == "across_breakdowns" and on:
+        if flag == "joint_threes":
+            units.JOINT_SIZES = units_across.JOINT_SIZES = (2, 3) if on else (2,)
+        if (flag == "across_breakdowns" and on) or flag == "joint_threes":
             # With the pairs' true counts, as a cut counts them from the stored responses.
             pairs = pairs_of([(unit_id, row.answers) for unit_id, row in answered], tree,
                              [b for b in tables if b != UNIT_TOTAL])
@@ -122,6 +134,7 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     finally:
         if switch:
             setattr(UnitTable, switch, True)
+        units.JOINT_SIZES = units_across.JOINT_SIZES = (2, 3)
     return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
 
 
@@ -133,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flag", choices=sorted(SWITCHES), default="unions")
     args = parser.parse_args(argv)
     definition = load(TEMPLATE.read_text("utf-8"))
+    if args.flag == "joint_threes":
+        definition["questions"].append(TENURE)
     tree = organisation(random.Random(args.seed))
     print(f"{len(tree.rows)} units, threshold {THRESHOLD}")
     for n in args.respondents:

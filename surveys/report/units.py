@@ -598,13 +598,18 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
 _CACHE: dict[tuple[str, int], tuple[str, int, tuple, UnitPublication]] = {}
 
 
+# Groups in a value of each of this many breakdowns at once are read against the views
+# (surveys.report.units_across): pairs, and threes.
+JOINT_SIZES = (2, 3)
+
+
 def pairs_of(rows: Iterable[tuple[int | None, Mapping[str, Any]]], tree: Tree,
              views: Sequence[str]) -> Counter:
-    """The people per (leaf, breakdown, value, other breakdown, its value) of these (unit id,
-    answers), each pair of `views` (breakdown ids) in their order, values as the fold counts
-    them (surveys.fold.units: "" for no answer): what surveys.report.units_across reads the
-    groups in a value of two breakdowns against. A leaf: a unit without sub-units, or a unit's
-    own part."""
+    """The people per (leaf, breakdown, value, other breakdown, its value[, a third, its
+    value]) of these (unit id, answers), each pair and each three of `views` (breakdown ids) in
+    their order, values as the fold counts them (surveys.fold.units: "" for no answer): what
+    surveys.report.units_across reads the groups in a value of two or three breakdowns at once
+    against. A leaf: a unit without sub-units, or a unit's own part."""
     parents = {u.parent_id for _d, u in tree.rows}
     leaf_of = {u.id: u.code + OWN if u.id in parents else u.code for _d, u in tree.rows}
     out: Counter = Counter()
@@ -613,8 +618,9 @@ def pairs_of(rows: Iterable[tuple[int | None, Mapping[str, Any]]], tree: Tree,
         if leaf is None or not isinstance(answers, Mapping):
             continue
         values = [NO_ANSWER if (v := answers.get(b)) is None else str(v) for b in views]
-        for (i, b1), (j, b2) in combinations(enumerate(views), 2):
-            out[(leaf, b1, values[i], b2, values[j])] += 1
+        for size in JOINT_SIZES:
+            for joint in combinations(range(len(views)), size):
+                out[(leaf, *(x for i in joint for x in (views[i], values[i])))] += 1
     return out
 
 
@@ -633,8 +639,8 @@ def stored_pairs(session: Session, survey: SurveySnapshot, tree: Tree,
     pairs = pairs_of(counted_unit_answers(session, survey.id), tree, views)
     totals = tables[UNIT_TOTAL]
     counted: Counter = Counter()
-    for (leaf, b1, _v1, b2, _v2), n in pairs.items():
-        if (b1, b2) == (views[0], views[1]):  # each response once
+    for (leaf, *joint), n in pairs.items():
+        if joint[::2] == views[:2]:  # each response once (its first two breakdowns' pair)
             counted[leaf] += n
     for leaf in totals.counties:
         if counted[leaf] != (totals.value((leaf, ALL_MONTHS, RESPONDENTS, N)) or 0):

@@ -27,16 +27,20 @@ aggregate holds them), every place's people in a value of two breakdowns at once
 nurses) of 1 … k−1, by the size rule: given a leaf's total T and its people a in one value and
 b in the other, the people in both can be anything from max(0, a + b − T) to min(a, b) (and
 any such pair table extends to every breakdown's), so each bound is one more program with an
-unknown per leaf (`_pair_range`). With the earlier unit releases as layers of the same
-(`_System`). Not checked here: groups in values of three breakdowns at once, and sets across
-two breakdowns' values (docs/privacy.md).
+unknown per leaf (`_joint_range`). Likewise, given the true counts of each three breakdowns
+(since the fourth 6 December session), a place's people in a value of each of three at once:
+from max(0, a + b + c − 2T) to min(a, b, c) per leaf (the Fréchet bounds of three events,
+sharp: the other values' people can be nested, or their complements kept apart, and anything
+between is one person moved at a time). With the earlier unit releases as layers of the same
+(`_System`). Not checked here: groups in values of four or more breakdowns at once, and sets
+across two breakdowns' values (docs/privacy.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, product
 
 import numpy as np
 from scipy.optimize import linprog
@@ -60,6 +64,7 @@ from .audit import (
     _sparse,
     protected,
 )
+from .units import JOINT_SIZES
 
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
 CHECKED = True
@@ -68,18 +73,21 @@ CHECKED = True
 # bindings). The pairs' programs, each with unknowns of its own, go through linprog.
 SOLVER = "highs"
 
-# People per (leaf, breakdown, value, other breakdown, its value), each pair of breakdowns in
-# the tables' order, values as the fold counts them ("" for no answer).
-Pairs = Mapping[tuple[str, str, str, str, str], int]
+# People per (leaf, breakdown, value, other breakdown, its value[, a third, its value]), each
+# pair and each three of the breakdowns in the tables' order, values as the fold counts them
+# ("" for no answer).
+Pairs = Mapping[tuple[str, ...], int]
 
 
 @dataclass(frozen=True)
 class Narrowed:
     """A group bounded more narrowly by the views together than its rule allows."""
 
-    breakdown: str  # UNIT_TOTAL for a place's total; "<b1>×<b2>" for a pair of breakdowns
+    # UNIT_TOTAL for a place's total; "<b1>×<b2>" for a pair of breakdowns, "<b1>×<b2>×<b3>"
+    # for three
+    breakdown: str
     place: str
-    value: str  # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>"
+    value: str  # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>[×<v3>]"
     rule: str  # audit.SIZE or audit.UNANIMOUS
     low: float
     high: float
@@ -242,30 +250,36 @@ class _System:
             return self.warm.minimum(c), -self.warm.minimum(-c)
         return self._solve(c), -self._solve(-c)
 
-    def _pair_range(self, place: str, pair: tuple[str, str, str, str]) -> tuple[float, float]:
-        """The range of `place`'s people now in value v1 of b1 and v2 of b2 (module docstring):
-        the least Σ z, z ≥ a + b − T per leaf, and the most Σ w, w ≤ a and w ≤ b per leaf, of
-        the oldest layer and of each increment since (a, b, T its differences: the people in
-        both values now are those of the oldest layer plus those of each increment, each
-        anywhere in its own bounds)."""
-        b1, v1, b2, v2 = pair
+    def _joint_range(self, place: str, joint: tuple[str, ...]) -> tuple[float, float]:
+        """The range of `place`'s people now in value v1 of b1, v2 of b2 (and v3 of b3),
+        `joint` = (b1, v1, b2, v2[, b3, v3]) (module docstring): with a_i a leaf's people in
+        each value and T its total, the least Σ z, z ≥ Σ a_i − (m − 1)·T per leaf (m values),
+        and the most Σ w, w ≤ each a_i per leaf (the Fréchet bounds), of the oldest layer and
+        of each increment since (a_i, T its differences: the people in every value now are
+        those of the oldest layer plus those of each increment, each anywhere in its own
+        bounds)."""
+        parts = list(zip(joint[::2], joint[1::2], strict=True))
         leaves = self.tables[UNIT_TOTAL].counties_of(place)
         n = len(self.index)
         low_rows, high_rows = [], []
         extra = 0
         for t in range(self.layers):
             for leaf in leaves:
-                keys = ((b1, leaf, v1), (b2, leaf, v2), (UNIT_TOTAL, leaf, ALL_MONTHS))
+                keys = [(b, leaf, v) for b, v in parts] + [(UNIT_TOTAL, leaf, ALL_MONTHS)]
                 # The increment from layer t + 1 to t (the oldest layer's own counts).
-                a, b, total = ({self.index[(t, *key)]: 1.0} for key in keys)
+                rows = [{self.index[(t, *key)]: 1.0} for key in keys]
                 if t + 1 < self.layers:
-                    for part, key in zip((a, b, total), keys, strict=True):
+                    for part, key in zip(rows, keys, strict=True):
                         part[self.index[(t + 1, *key)]] = -1.0
+                *values, total = rows
                 z = n + extra
                 extra += 1
-                low_rows.append({**a, **b, **{i: -w for i, w in total.items()}, z: -1.0})
-                high_rows += [{z: 1.0, **{i: -w for i, w in a.items()}},
-                              {z: 1.0, **{i: -w for i, w in b.items()}}]
+                low: dict[int, float] = {z: -1.0}
+                for part in values:  # (each value's unknowns are its own: no index twice)
+                    low |= part
+                low |= {i: -(len(values) - 1) * w for i, w in total.items()}
+                low_rows.append(low)
+                high_rows += [{z: 1.0, **{i: -w for i, w in part.items()}} for part in values]
         c = np.concatenate([np.zeros(n), np.ones(extra)])
         return self._solve(c, low_rows), -self._solve(-c, high_rows)
 
@@ -308,19 +322,27 @@ class _System:
                     out.append(Narrowed(b, held[0] if held else place,
                                         held[1] if held else period, UNANIMOUS, low, high))
         if pairs is not None:
-            for b1, b2 in combinations(self.views, 2):
-                for place in self.places:
-                    leaves = totals.counties_of(place)
-                    for v1 in self.tables[b1].months:
-                        for v2 in self.tables[b2].months:
-                            true = sum(pairs.get((leaf, b1, v1, b2, v2), 0)
-                                       for leaf in leaves)
-                            if not 0 < true < k:
-                                continue
-                            low, high = self._pair_range(place, (b1, v1, b2, v2))
-                            if not protected(SIZE, low, high, k):
-                                out.append(Narrowed(f"{b1}×{b2}", place, f"{v1}×{v2}", SIZE,
-                                                    low, high))
+            for size in JOINT_SIZES:
+                for views in combinations(self.views, size):
+                    out += self._joint_narrowed(pairs, views)
+        return out
+
+    def _joint_narrowed(self, pairs: Pairs, views: tuple[str, ...]) -> list[Narrowed]:
+        """The groups of 1 … k−1 people in a value of each of `views` at once (a pair or three
+        of the breakdowns) that the views read together bound too narrowly."""
+        out: list[Narrowed] = []
+        totals = self.tables[UNIT_TOTAL]
+        for place in self.places:
+            leaves = totals.counties_of(place)
+            for values in product(*(self.tables[b].months for b in views)):
+                joint = tuple(x for bv in zip(views, values, strict=True) for x in bv)
+                true = sum(pairs.get((leaf, *joint), 0) for leaf in leaves)
+                if not 0 < true < self.k:
+                    continue
+                low, high = self._joint_range(place, joint)
+                if not protected(SIZE, low, high, self.k):
+                    out.append(Narrowed("×".join(views), place, "×".join(values), SIZE,
+                                        low, high))
         return out
 
 

@@ -92,7 +92,7 @@ CUT_WHAT = (CUT_DUE, CUT_NOW, CUT_UNITS)
 _COVERS = {CUT_DUE: {CUT_DUE, CUT_UNITS}, CUT_NOW: set(CUT_WHAT), CUT_UNITS: {CUT_UNITS}}
 
 
-def _what_of(job) -> str:
+def what_of(job) -> str:
     """What a release job cuts (one queued before `what` existed, with two arguments: what is
     due)."""
     return job.args[2] if len(job.args) > 2 and job.args[2] in CUT_WHAT else CUT_DUE
@@ -137,10 +137,10 @@ def enqueue_release(connection: redis.Redis, survey_id: int, hour: str,
     # Replaced by this one, cutting what either would; deleted once this one is queued.
     stale = [job for job in deferred if not set(job.dependency_ids) & set(running)]
     for job in stale:
-        what = _wider(what, _what_of(job))
+        what = _wider(what, what_of(job))
     queued = Job.fetch_many(of_survey(releasing.get_job_ids()), connection=connection)
     waiting = [job for job in [*queued, *deferred] if job is not None and job not in stale]
-    if any(what in _COVERS[_what_of(job)] for job in waiting):
+    if any(what in _COVERS[what_of(job)] for job in waiting):
         return None
     if running and what == CUT_DUE:
         return None

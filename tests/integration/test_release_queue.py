@@ -103,11 +103,9 @@ def test_an_operators_cut_waits_for_the_running_job_then_runs(redis_url, redis_c
     assert deferred.get_job_ids() == []
 
 
-def test_a_job_left_waiting_for_a_stopped_one_does_not_block_the_survey(redis_url, redis_conn):
-    """RQ never releases the dependents of a job that was stopped (or cancelled, or deleted):
-    an operator's cut waiting for it would wait for good, and, waiting, cover every later
-    request of its survey. The next request replaces it, cutting what either would (found by
-    review, on a real worker as here)."""
+def left_waiting(redis_url: str, redis_conn) -> Job:
+    """An operator's cut now, left waiting for a job of its survey that was stopped with RQ's
+    stop command on a real worker."""
     from rq.command import send_stop_job_command
 
     worker, running = start_job(redis_url, redis_conn, exit_code=0)
@@ -123,6 +121,39 @@ def test_a_job_left_waiting_for_a_stopped_one_does_not_block_the_survey(redis_ur
     finally:
         worker.kill()
     assert Job.fetch(running, connection=redis_conn).get_status() == JobStatus.STOPPED
+    return asked
+
+
+def test_the_command_names_the_cut_a_replacing_job_makes(redis_url, redis_conn, app, capsys):
+    """`surveys close --enqueue` asks for the unit figures' release; where it replaces a job
+    left waiting that would cut the survey's release now too, its job cuts both, and the
+    command says "release", not the kind it asked for (it did, before)."""
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from webapp.cli.results import queue_cut
+
+    left_waiting(redis_url, redis_conn)
+    with app.app_context():
+        queue_cut(SimpleNamespace(id=SURVEY, slug="kysely"), datetime(2099, 1, 1, 5),
+                  queue.CUT_UNITS)
+    out = capsys.readouterr().out
+    assert "kysely: release queued for the release worker" in out, out
+    (job_id,) = releasing(redis_conn).job_ids
+    assert queue.what_of(Job.fetch(job_id, connection=redis_conn)) == queue.CUT_NOW
+    # Asked alone, it is named as asked.
+    other = SimpleNamespace(id=SURVEY + 1, slug="toinen")
+    with app.app_context():
+        queue_cut(other, datetime(2099, 1, 1, 5), queue.CUT_UNITS)
+    assert "toinen: unit figures' release queued" in capsys.readouterr().out
+
+
+def test_a_job_left_waiting_for_a_stopped_one_does_not_block_the_survey(redis_url, redis_conn):
+    """RQ never releases the dependents of a job that was stopped (or cancelled, or deleted):
+    an operator's cut waiting for it would wait for good, and, waiting, cover every later
+    request of its survey. The next request replaces it, cutting what either would (found by
+    review, on a real worker as here)."""
+    asked = left_waiting(redis_url, redis_conn)
     deferred = DeferredJobRegistry(queue=releasing(redis_conn))
     assert deferred.get_job_ids() == [asked.id]  # left waiting
     # The hourly job run again in the stopped job's own hour cannot take its id: nothing is

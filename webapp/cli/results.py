@@ -32,11 +32,15 @@ def queue_cut(survey: SurveySnapshot, now: datetime, what: str) -> None:
     if job is None:
         click.echo(f"{survey.slug}: {label} not queued: a release job of this survey waiting "
                    "to run will cut it")
-    elif job.dependency_ids:
-        click.echo(f"{survey.slug}: {label} queued for the release worker, to run when the "
-                   f"job of this survey now running has ended (job {job.id})")
     else:
-        click.echo(f"{survey.slug}: {label} queued for the release worker (job {job.id})")
+        # A waiting job this one replaced may have cut more (its release and the unit
+        # figures'): this one then cuts what either would, and says so.
+        label = "unit figures' release" if queue.what_of(job) == queue.CUT_UNITS else "release"
+        if job.dependency_ids:
+            click.echo(f"{survey.slug}: {label} queued for the release worker, to run when the "
+                       f"job of this survey now running has ended (job {job.id})")
+        else:
+            click.echo(f"{survey.slug}: {label} queued for the release worker (job {job.id})")
 
 
 @click.group("results", cls=AppGroup)

@@ -39,23 +39,34 @@ def two_breakdowns() -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
-@pytest.fixture
-def answered(client, database_url, redis_conn):
-    import_units(database_url, TREE)
+def answer_all(client, database_url, redis_conn, tree: str, answers: dict, workload: str,
+               threshold: int | None = None) -> str:
+    """The organisation `tree`, the survey with two breakdowns (its threshold if given), one
+    invitation per (profession, age) of `answers` per unit, each answered through the form,
+    and the worker run."""
+    import_units(database_url, tree)
+    data = yaml.safe_load(two_breakdowns())
+    if threshold is not None:
+        data["min_group_size"] = threshold
     with db.session_scope(database_url) as s:
-        lifecycle.import_survey(s, two_breakdowns())
+        lifecycle.import_survey(s, yaml.safe_dump(data, allow_unicode=True))
         lifecycle.publish(s, SLUG)
-    for unit, rows in ANSWERS.items():
+    for unit, rows in answers.items():
         with db.session_scope(database_url) as s:
             links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows))
         for token, (profession, age) in zip(links, rows, strict=True):
             page = client.get(f"/fi/i/{token}")
-            data = {**form_tokens(page.get_data(as_text=True)), "workload": "3",
+            data = {**form_tokens(page.get_data(as_text=True)), "workload": workload,
                     **({"profession": profession} if profession else {}),
                     **({"age": age} if age else {})}
             assert client.post(f"/fi/i/{token}", data=data).status_code == 303
     run_worker(redis_conn)
     return SLUG
+
+
+@pytest.fixture
+def answered(client, database_url, redis_conn):
+    return answer_all(client, database_url, redis_conn, TREE, ANSWERS, "3")
 
 
 def expected() -> Counter:
@@ -191,23 +202,8 @@ GIVEN_AWAY = {
 
 @pytest.fixture
 def given_away(client, database_url, redis_conn):
-    import_units(database_url, GIVEN_AWAY_TREE)
-    data = yaml.safe_load(two_breakdowns())
-    data["min_group_size"] = 3
-    with db.session_scope(database_url) as s:
-        lifecycle.import_survey(s, yaml.safe_dump(data, allow_unicode=True))
-        lifecycle.publish(s, SLUG)
-    for unit, rows in GIVEN_AWAY.items():
-        with db.session_scope(database_url) as s:
-            links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows))
-        for token, (profession, age) in zip(links, rows, strict=True):
-            page = client.get(f"/fi/i/{token}")
-            data = {**form_tokens(page.get_data(as_text=True)), "workload": "4",
-                    **({"profession": profession} if profession else {}),
-                    **({"age": age} if age else {})}
-            assert client.post(f"/fi/i/{token}", data=data).status_code == 303
-    run_worker(redis_conn)
-    return SLUG
+    return answer_all(client, database_url, redis_conn, GIVEN_AWAY_TREE, GIVEN_AWAY, "4",
+                      threshold=3)
 
 
 def breakdown_doc(client, token: str, breakdown: str) -> dict:

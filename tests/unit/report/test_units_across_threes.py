@@ -18,22 +18,16 @@ from surveys.fold.units import UNIT_TOTAL, count_unit_rows
 from surveys.report import units, units_across
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, SIZE, UNION, N
 from surveys.report.units import publish_units, tables_of
+from tests.unit.report.test_unit_disclosure import DEFINITION as TWO_BREAKDOWNS
 from tests.unit.report.test_unit_disclosure import make_tree
 
 SURVEY = 1
 VIEWS = ("profession", "age", "tenure")
-DEFINITION = {"questions": [
-    {"id": "workload", "type": "likert5", "text": {"fi": "Työmäärä"}},
-    {"id": "profession", "type": "single", "breakdown": True, "text": {"fi": "Ammatti"},
-     "choices": [{"id": "nurse", "label": {"fi": "Hoitaja"}},
-                 {"id": "doctor", "label": {"fi": "Lääkäri"}}]},
-    {"id": "age", "type": "single", "breakdown": True, "text": {"fi": "Ikä"},
-     "choices": [{"id": "young", "label": {"fi": "Alle 40"}},
-                 {"id": "old", "label": {"fi": "40 tai yli"}}]},
-    {"id": "tenure", "type": "single", "breakdown": True, "text": {"fi": "Työsuhteen kesto"},
-     "choices": [{"id": "short", "label": {"fi": "Alle 5 vuotta"}},
-                 {"id": "long", "label": {"fi": "5 vuotta tai yli"}}]},
-]}
+# The two-breakdown survey of the unit tests (with its text question) and a third breakdown.
+DEFINITION = {"questions": [*TWO_BREAKDOWNS["questions"], {
+    "id": "tenure", "type": "single", "breakdown": True, "text": {"fi": "Työsuhteen kesto"},
+    "choices": [{"id": "short", "label": {"fi": "Alle 5 vuotta"}},
+                {"id": "long", "label": {"fi": "5 vuotta tai yli"}}]}]}
 
 
 def answers_of(profession, age, tenure) -> dict:

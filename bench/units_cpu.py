@@ -115,12 +115,13 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     switch = SWITCHES[flag]
     if switch:
         setattr(UnitTable, switch, on)
+    saved = units.JOINT_SIZES
     try:
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD)
         pub = publish_units(tables)
         if flag == "joint_threes":
-            units.JOINT_SIZES = units_across.JOINT_SIZES = (2, 3) if on else (2,)
+            units.JOINT_SIZES = (2, 3) if on else (2,)
         if (flag == "across_breakdowns" and on) or flag == "joint_threes":
             # With the pairs' true counts, as a cut counts them from the stored responses.
             pairs = pairs_of([(unit_id, row.answers) for unit_id, row in answered], tree,
@@ -134,7 +135,7 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     finally:
         if switch:
             setattr(UnitTable, switch, True)
-        units.JOINT_SIZES = units_across.JOINT_SIZES = (2, 3)
+        units.JOINT_SIZES = saved
     return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
 
 

@@ -357,9 +357,12 @@ class UnitCutRefusal(Base):
     """A closed staff survey's last unit cut, refused for a reason that the same figures always
     give (surveys.report.units.cut): the hourly job queues no unit cut of the survey again
     while its results stamp, threshold and organisation tree are those recorded
-    (units.release_due); an operator's cut still tries. A row of its own, not a column of
-    `surveys`: a cut that records it holds no lock on the survey's row, which the fold
-    updates."""
+    (units.release_due); an operator's cut still tries; a retention purge deletes it (a cut
+    then reads otherwise). A row of its own, not a column of `surveys`: a cut that records it
+    does not hold the survey's row against the fold's update of its results stamp (the
+    foreign key's KEY SHARE lock only makes the fold's move of a closed survey's held rows,
+    FOR UPDATE SKIP LOCKED, pass that survey over until the cut's transaction ends, as a
+    cut's reads of those rows did before)."""
 
     __tablename__ = "unit_cut_refusals"
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),

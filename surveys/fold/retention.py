@@ -22,6 +22,7 @@ from surveys.models import (
     Response,
     SubmissionReceipt,
     Survey,
+    UnitCutRefusal,
 )
 from surveys.staff import mailing
 
@@ -68,6 +69,10 @@ def purge_expired(session_factory: Callable[[], Session], today: date) -> dict[s
                 QuarantinedResponse.survey_id == survey_id))
             # Analysts' tags name comments that are gone now (surveys.report.comments).
             session.execute(delete(CommentTag).where(CommentTag.survey_id == survey_id))
+            # A unit cut refused on the figures as they stood may pass now (with the raw
+            # responses gone it shows one breakdown's values at most): the hourly job is to
+            # try again (surveys.report.units.release_due), though the results stamp stays.
+            session.execute(delete(UnitCutRefusal).where(UnitCutRefusal.survey_id == survey_id))
             survey = session.get(Survey, survey_id)
             if survey is not None and survey.responses_purged_on is None:
                 survey.responses_purged_on = today

@@ -49,6 +49,7 @@ from scipy.sparse import csr_matrix, hstack, vstack
 from surveys.fold.units import UNIT_TOTAL
 from surveys.models import RESPONDENTS
 
+from . import units
 from .audit import (
     ALL_MONTHS,
     BELOW_THRESHOLD,
@@ -64,7 +65,6 @@ from .audit import (
     _sparse,
     protected,
 )
-from .units import JOINT_SIZES
 
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
 CHECKED = True
@@ -322,7 +322,7 @@ class _System:
                     out.append(Narrowed(b, held[0] if held else place,
                                         held[1] if held else period, UNANIMOUS, low, high))
         if pairs is not None:
-            for size in JOINT_SIZES:
+            for size in units.JOINT_SIZES:  # (read here: a bench may set it)
                 for views in combinations(self.views, size):
                     out += self._joint_narrowed(pairs, views)
         return out

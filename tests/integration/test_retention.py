@@ -13,7 +13,7 @@ from surveys.definitions import demo, lifecycle
 from surveys.fold import aggregation
 from surveys.fold.retention import add_months, expires_on, purge_expired
 from surveys.infra import clock, db
-from surveys.models import Aggregate, PendingResponse, SubmissionReceipt, Survey
+from surveys.models import Aggregate, PendingResponse, SubmissionReceipt, Survey, UnitCutRefusal
 from tests.conftest import SETTINGS, TestCli
 from webapp.cli import main as cli
 from workers import jobs
@@ -113,8 +113,14 @@ def test_purge_deletes_exactly_what_is_past_its_date(database_url, session_facto
 
 def test_purge_job_and_cli(database_url, session_factory):
     with session_factory() as s:
-        make_survey(s, "old-survey", date(2020, 1, 1), answered=(5, date(2019, 12, 1)))
+        survey = make_survey(s, "old-survey", date(2020, 1, 1), answered=(5, date(2019, 12, 1)))
+        # A unit cut refused on these figures (surveys.report.units): with the raw responses
+        # gone a cut reads otherwise, so the refusal goes with them (found by review).
+        s.add(UnitCutRefusal(survey_id=survey.id, data={"why": "audit"}))
+        s.commit()
     assert jobs.purge_expired("2022-01-01") == {"old-survey": 5}
+    with session_factory() as s:
+        assert count(s, UnitCutRefusal) == 0
     runner = TestCli()
     result = runner.invoke(cli, ["retention", "purge", "--today", "2022-01-02"])
     assert result.exit_code == 0, result.output

@@ -503,16 +503,15 @@ def withhold_across(pub: UnitPublication, history: Mapping[str, Sequence[Layer]]
     Returns the breakdowns withheld, and whether the views then pass read together: True;
     False where with an earlier release they still narrow a group; None where that is not
     known (no solution together, or the solver failed). Else the last release stands."""
-    withheld: list[str] = []
+    before = len(pub.withheld)
     while True:
         found = _pub_read_together(pub, history, pairs)
         if found is None:
-            return withheld, None
+            return pub.withheld[before:], None
         showing = [b for b in pub.tables if b != UNIT_TOTAL and b not in pub.withheld]
         if not found or not showing:
-            return withheld, not found
+            return pub.withheld[before:], not found
         _withhold(pub, showing[-1])
-        withheld.append(showing[-1])
 
 
 def _withhold(pub: UnitPublication, breakdown: str) -> None:
@@ -667,11 +666,12 @@ def _pairs_to_read(session: Session, survey: SurveySnapshot, tree: Tree,
     return None, UNPROVEN if purged is None else PURGED
 
 
-def _withhold_all_but_first(pub: UnitPublication) -> None:
-    """With the pairs not readable, the values of one breakdown at most are shown: then no
-    group in a value of two can be read from the views (each breakdown withheld shows only
-    the unit totals, alike in every view)."""
-    for b in [b for b in pub.tables if b != UNIT_TOTAL][1:]:
+def _withhold_from(pub: UnitPublication, first: int) -> None:
+    """Withhold the values of every breakdown from the `first` on (in the survey's order): 1
+    where the pairs cannot be read, so that no view shows a group in a value of two; 0 where
+    the reading together is not proven (each breakdown withheld shows only the unit totals,
+    alike in every view)."""
+    for b in [b for b in pub.tables if b != UNIT_TOTAL][first:]:
         _withhold(pub, b)
 
 
@@ -724,10 +724,10 @@ def _read_live(session: Session, survey: SurveySnapshot, tree: Tree,
     commits between the reads, or the solver failed) every breakdown's values are withheld,
     which with no earlier release always passes (`withhold_across`), and False: that is not
     kept, and the next request reads again. After a retention purge, one breakdown's values
-    at most are shown (`_withhold_all_but_first`)."""
+    at most are shown (`_withhold_from`)."""
     pairs, state = _pairs_to_read(session, survey, tree, pub.tables)
     if state == PURGED:
-        _withhold_all_but_first(pub)
+        _withhold_from(pub, 1)
     if state != UNPROVEN:
         withheld, together = withhold_across(pub, {}, pairs)
         if withheld:
@@ -740,9 +740,7 @@ def _read_live(session: Session, survey: SurveySnapshot, tree: Tree,
         log.warning("unit results: the stored responses are not those counted; every "
                     "breakdown's values are withheld until they are",
                     extra={"survey": survey.slug})
-    for b in pub.tables:
-        if b != UNIT_TOTAL:
-            _withhold(pub, b)
+    _withhold_from(pub, 0)
     return False
 
 
@@ -975,7 +973,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     if state == PURGED:  # the first release: one breakdown's values at most are shown
         log.info("unit release: raw responses deleted (retention); one breakdown's values "
                  "at most are shown", extra={"survey": survey.slug})
-        _withhold_all_but_first(pub)
+        _withhold_from(pub, 1)
     withheld, together = withhold_across(pub, layers, pairs)
     if withheld:
         log.warning("unit release: read together, the breakdowns would give a group away; "

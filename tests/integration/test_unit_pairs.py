@@ -54,14 +54,20 @@ def answer_all(client, database_url, redis_conn, tree: str, answers: dict, workl
     for unit, rows in answers.items():
         with db.session_scope(database_url) as s:
             links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows))
-        for token, (profession, age) in zip(links, rows, strict=True):
-            page = client.get(f"/fi/i/{token}")
-            data = {**form_tokens(page.get_data(as_text=True)), "workload": workload,
-                    **({"profession": profession} if profession else {}),
-                    **({"age": age} if age else {})}
-            assert client.post(f"/fi/i/{token}", data=data).status_code == 303
+        answer_links(client, links, rows, workload)
     run_worker(redis_conn)
     return SLUG
+
+
+def answer_links(client, links: list[str], rows: list[tuple[str, str]], workload: str) -> None:
+    """Each invitation link answered through the form with its (profession, age) ("" for no
+    answer)."""
+    for token, (profession, age) in zip(links, rows, strict=True):
+        page = client.get(f"/fi/i/{token}")
+        data = {**form_tokens(page.get_data(as_text=True)), "workload": workload,
+                **({"profession": profession} if profession else {}),
+                **({"age": age} if age else {})}
+        assert client.post(f"/fi/i/{token}", data=data).status_code == 303
 
 
 @pytest.fixture
@@ -166,11 +172,7 @@ def test_no_release_where_the_stored_responses_are_not_those_counted(answered, d
     with db.session_scope(database_url) as s:
         lifecycle.reopen(s, SLUG, "a unit was left out", None, date(2099, 1, 2))
         links = invitations.create(s, lookup.find(s, SLUG), "HR", 5)
-    for token in links:
-        page = client.get(f"/fi/i/{token}")
-        assert client.post(f"/fi/i/{token}", data={
-            **form_tokens(page.get_data(as_text=True)), "workload": "3",
-            "profession": "nurse", "age": "young"}).status_code == 303
+    answer_links(client, links, [("nurse", "young")] * 5, "3")
     run_worker(redis_conn)
     with caplog.at_level("INFO", logger="surveys.report.units"):
         result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])

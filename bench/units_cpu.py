@@ -10,11 +10,13 @@ answered the breakdown question rather than among all of a unit (`--flag among_a
 publication's breakdowns then read against each other (`--flag across_breakdowns`,
 surveys.report.units_across, since the third 6 December session), or read with the groups in
 a value of three breakdowns at once besides two (`--flag joint_threes`, with a third
-breakdown in the survey, since the fourth 6 December session), side by side in one run.
+breakdown in the survey, since the fourth 6 December session), or of every number of them at
+once besides two and three (`--flag joint_all`, with a third and a fourth breakdown, since the
+fifth 6 December session), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
         [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
-                joint_threes]
+                joint_threes|joint_all]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -104,10 +106,20 @@ SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             # Not the table's either: the breakdowns read together both ways, with the groups in
             # a value of three breakdowns at once (since the fourth 6 December session) or of
             # two only, with a third breakdown (tenure, 3 choices) in the survey.
-            "joint_threes": None}
+            "joint_threes": None,
+            # The same with a fourth breakdown (shift, 2 choices): the groups in a value of
+            # every number of breakdowns at once (since the fifth 6 December session) or of two
+            # and three only.
+            "joint_all": None}
 TENURE = {"id": "tenure", "type": "single", "breakdown": True,
           "text": {"fi": "Työsuhteen kesto", "sv": "Anställningens längd"},
           "choices": [{"id": c, "label": {"fi": c, "sv": c}} for c in ("short", "mid", "long")]}
+SHIFT = {"id": "shift", "type": "single", "breakdown": True,
+         "text": {"fi": "Työvuoro", "sv": "Arbetsskift"},
+         "choices": [{"id": c, "label": {"fi": c, "sv": c}} for c in ("day", "night")]}
+# Per flag reading the breakdowns together both ways: the most breakdowns read at once without
+# and with it (units.MAX_JOINT_SIZE), and the breakdowns added to the template's two.
+JOINT = {"joint_threes": ((2, 3), [TENURE]), "joint_all": ((3, None), [TENURE, SHIFT])}
 
 
 def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
@@ -115,14 +127,14 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     switch = SWITCHES[flag]
     if switch:
         setattr(UnitTable, switch, on)
-    saved = units.JOINT_SIZES
+    saved = units.MAX_JOINT_SIZE
     try:
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD)
         pub = publish_units(tables)
-        if flag == "joint_threes":
-            units.JOINT_SIZES = (2, 3) if on else (2,)
-        if (flag == "across_breakdowns" and on) or flag == "joint_threes":
+        if flag in JOINT:
+            units.MAX_JOINT_SIZE = JOINT[flag][0][on]
+        if (flag == "across_breakdowns" and on) or flag in JOINT:
             # With the pairs' true counts, as a cut counts them from the stored responses.
             pairs = pairs_of([(unit_id, row.answers) for unit_id, row in answered], tree,
                              [b for b in tables if b != UNIT_TOTAL])
@@ -135,7 +147,7 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     finally:
         if switch:
             setattr(UnitTable, switch, True)
-        units.JOINT_SIZES = saved
+        units.MAX_JOINT_SIZE = saved
     return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
 
 
@@ -147,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flag", choices=sorted(SWITCHES), default="unions")
     args = parser.parse_args(argv)
     definition = load(TEMPLATE.read_text("utf-8"))
-    if args.flag == "joint_threes":
-        definition["questions"].append(TENURE)
+    if args.flag in JOINT:
+        definition["questions"] += JOINT[args.flag][1]
     tree = organisation(random.Random(args.seed))
     print(f"{len(tree.rows)} units, threshold {THRESHOLD}")
     for n in args.respondents:

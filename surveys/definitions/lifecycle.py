@@ -267,12 +267,20 @@ def run_schedule(session: Session, today: date) -> list[tuple[str, str]]:
 def reopen(session: Session, slug: str, reason: str, by_user_id: int | None,
            today: date, closes_on: date | None = None) -> Survey:
     """Open a closed survey again (a national admin's decision: the caller asks the policy).
-    The reason is required and recorded on the survey; it gets a new close date."""
+    The reason is required and recorded on the survey; it gets a new close date. Not after
+    its raw responses were purged at the end of their retention period."""
     survey = find(session, slug)
     if survey is None:
         raise PublishError(f"no survey {slug!r}")
     if survey.status != "closed":
         raise PublishError(f"survey {slug!r} is not closed")
+    if survey.responses_purged_on is not None:
+        # Its aggregates could no longer be rebuilt, nor its unit figures change (the groups
+        # in a value of two breakdowns can't be counted again: surveys.report.units): answers
+        # collected now could not be counted as the survey promises.
+        raise PublishError(f"survey {slug!r} cannot be reopened: its raw responses were "
+                           f"purged on {survey.responses_purged_on.isoformat()} at the end of "
+                           "their retention period")
     reason = (reason or "").strip()
     if not reason:
         raise PublishError("a reason is required to reopen a closed survey")

@@ -597,27 +597,37 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
 _CACHE: dict[tuple[str, int], tuple[str, int, tuple, UnitPublication]] = {}
 
 
-# Groups in a value of each of this many breakdowns at once are read against the views
-# (surveys.report.units_across): pairs, and threes.
-JOINT_SIZES = (2, 3)
+# The most breakdowns whose values' groups are read against the views at once (surveys.report.
+# units_across): None, every number from two to all of a survey's breakdowns. Lower only to
+# measure what reading more costs (bench/units_cpu.py); a lower cap leaves groups unread.
+MAX_JOINT_SIZE: int | None = None
+
+
+def joint_sizes(breakdowns: int) -> range:
+    """How many breakdowns' values at once `pairs_of` counts the groups of, for a survey of
+    this many breakdowns: two, three, … all of them (MAX_JOINT_SIZE)."""
+    most = breakdowns if MAX_JOINT_SIZE is None else min(breakdowns, MAX_JOINT_SIZE)
+    return range(2, most + 1)
 
 
 def pairs_of(rows: Iterable[tuple[int | None, Mapping[str, Any]]], tree: Tree,
              views: Sequence[str]) -> Counter:
     """The people per (leaf, breakdown, value, other breakdown, its value[, a third, its
-    value]) of these (unit id, answers), each pair and each three of `views` (breakdown ids) in
-    their order, values as the fold counts them (surveys.fold.units: "" for no answer): what
-    surveys.report.units_across reads the groups in a value of two or three breakdowns at once
-    against. A leaf: a unit without sub-units, or a unit's own part."""
+    value, …]) of these (unit id, answers), each pair, each three, … and all of `views`
+    (breakdown ids: `joint_sizes`) in their order, values as the fold counts them
+    (surveys.fold.units: "" for no answer): what surveys.report.units_across reads the groups
+    in a value of two or more breakdowns at once against. A leaf: a unit without sub-units, or
+    a unit's own part."""
     parents = {u.parent_id for _d, u in tree.rows}
     leaf_of = {u.id: u.code + OWN if u.id in parents else u.code for _d, u in tree.rows}
     out: Counter = Counter()
+    sizes = joint_sizes(len(views))
     for unit_id, answers in rows:
         leaf = leaf_of.get(unit_id) if unit_id is not None else None
         if leaf is None or not isinstance(answers, Mapping):
             continue
         values = [NO_ANSWER if (v := answers.get(b)) is None else str(v) for b in views]
-        for size in JOINT_SIZES:
+        for size in sizes:
             for joint in combinations(range(len(views)), size):
                 out[(leaf, *(x for i in joint for x in (views[i], values[i])))] += 1
     return out

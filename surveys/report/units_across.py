@@ -31,16 +31,17 @@ unknown per leaf (`_joint_range`). Likewise, given the true counts of each three
 (since the fourth 6 December session), a place's people in a value of each of three at once:
 from max(0, a + b + c − 2T) to min(a, b, c) per leaf (the Fréchet bounds of three events,
 sharp: the other values' people can be nested, or their complements kept apart, and anything
-between is one person moved at a time). With the earlier unit releases as layers of the same
-(`_System`). Not checked here: groups in values of four or more breakdowns at once, and sets
-across two breakdowns' values (docs/privacy.md).
+between is one person moved at a time), and so for every number m of breakdowns at once
+(since the fifth 6 December session): max(0, Σ a_i − (m − 1)·T) … min a_i. With the earlier
+unit releases as layers of the same (`_System`). Not checked here: sets across two
+breakdowns' values (docs/privacy.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations
 
 import numpy as np
 from scipy.optimize import linprog
@@ -72,9 +73,9 @@ CHECKED = True
 # bindings). The pairs' programs, each with unknowns of its own, go through linprog.
 SOLVER = "highs"
 
-# People per (leaf, breakdown, value, other breakdown, its value[, a third, its value]), each
-# pair and each three of the breakdowns in the tables' order, values as the fold counts them
-# ("" for no answer).
+# People per (leaf, breakdown, value, other breakdown, its value[, a third, its value, …]), each
+# pair, each three, … of the breakdowns in the tables' order (surveys.report.units.pairs_of),
+# values as the fold counts them ("" for no answer).
 Pairs = Mapping[tuple[str, ...], int]
 
 
@@ -83,7 +84,7 @@ class Narrowed:
     """A group bounded more narrowly by the views together than its rule allows."""
 
     # UNIT_TOTAL for a place's total; "<b1>×<b2>" for a pair of breakdowns, "<b1>×<b2>×<b3>"
-    # for three
+    # for three, and so on
     breakdown: str
     place: str
     value: str  # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>[×<v3>]"
@@ -250,7 +251,7 @@ class _System:
         return self._solve(c), -self._solve(-c)
 
     def _joint_range(self, place: str, joint: tuple[str, ...]) -> tuple[float, float]:
-        """The range of `place`'s people now in value v1 of b1, v2 of b2 (and v3 of b3),
+        """The range of `place`'s people now in value v1 of b1, v2 of b2 (and v3 of b3, …),
         `joint` = (b1, v1, b2, v2[, b3, v3]) (module docstring): with a_i a leaf's people in
         each value and T its total, the least Σ z, z ≥ Σ a_i − (m − 1)·T per leaf (m values),
         and the most Σ w, w ≤ each a_i per leaf (the Fréchet bounds), of the oldest layer and
@@ -321,28 +322,51 @@ class _System:
                     out.append(Narrowed(b, held[0] if held else place,
                                         held[1] if held else period, UNANIMOUS, low, high))
         if pairs is not None:
-            # Every size the true counts are given for (surveys.report.units.JOINT_SIZES).
-            for size in sorted({(len(key) - 1) // 2 for key in pairs}):
+            # Every number of breakdowns at once the true counts are given for
+            # (surveys.report.units.joint_sizes), fewest first.
+            joint = self._joint_groups(pairs)
+            for size in sorted({len(views) for views in joint}):
                 for views in combinations(self.views, size):
-                    out += self._joint_narrowed(pairs, views)
+                    out += self._joint_narrowed(views, joint.get(views, {}))
         return out
 
-    def _joint_narrowed(self, pairs: Pairs, views: tuple[str, ...]) -> list[Narrowed]:
-        """The groups of 1 … k−1 people in a value of each of `views` at once (a pair or three
-        of the breakdowns) that the views read together bound too narrowly."""
-        out: list[Narrowed] = []
+    def _joint_groups(self, pairs: Pairs) -> dict[tuple[str, ...], dict[tuple, int]]:
+        """The true counts of `pairs` summed to every place, per set of breakdowns:
+        {(b1, b2, …): {(place, (v1, v2, …)): people}}. Only the groups someone is in: with
+        many breakdowns, every value of each at once would be too many to walk."""
         totals = self.tables[UNIT_TOTAL]
+        places_of: dict[str, list[str]] = {}
         for place in self.places:
-            leaves = totals.counties_of(place)
-            for values in product(*(self.tables[b].months for b in views)):
-                joint = tuple(x for bv in zip(views, values, strict=True) for x in bv)
-                true = sum(pairs.get((leaf, *joint), 0) for leaf in leaves)
-                if not 0 < true < self.k:
-                    continue
-                low, high = self._joint_range(place, joint)
-                if not protected(SIZE, low, high, self.k):
-                    out.append(Narrowed("×".join(views), place, "×".join(values), SIZE,
-                                        low, high))
+            for leaf in totals.counties_of(place):
+                places_of.setdefault(leaf, []).append(place)
+        out: dict[tuple[str, ...], dict[tuple, int]] = {}
+        for (leaf, *joint), n in pairs.items():
+            views, values = tuple(joint[::2]), tuple(joint[1::2])
+            groups = out.setdefault(views, {})
+            for place in places_of.get(leaf, ()):
+                groups[(place, values)] = groups.get((place, values), 0) + n
+        return out
+
+    def _joint_narrowed(self, views: tuple[str, ...],
+                        groups: Mapping[tuple, int]) -> list[Narrowed]:
+        """The groups of 1 … k−1 people in a value of each of `views` at once (two or more of
+        the breakdowns) that the views read together bound too narrowly; `groups`: their true
+        counts, {(place, values): people} (`_joint_groups`)."""
+        out: list[Narrowed] = []
+        order = {place: i for i, place in enumerate(self.places)}
+        values_at = [{v: i for i, v in enumerate(self.tables[b].months)} for b in views]
+        # (A value the table does not count, e.g. a choice no longer offered, is in no view.)
+        known = [(place, values) for place, values in groups
+                 if all(v in at for v, at in zip(values, values_at, strict=True))]
+        for place, values in sorted(known, key=lambda g: (order[g[0]], *(
+                at[v] for v, at in zip(g[1], values_at, strict=True)))):
+            if not 0 < groups[(place, values)] < self.k:
+                continue
+            joint = tuple(x for bv in zip(views, values, strict=True) for x in bv)
+            low, high = self._joint_range(place, joint)
+            if not protected(SIZE, low, high, self.k):
+                out.append(Narrowed("×".join(views), place, "×".join(values), SIZE,
+                                    low, high))
         return out
 
 

@@ -132,6 +132,34 @@ def test_reopening_is_for_national_admins_with_a_reason(app, admin_client, datab
             AuditEvent.action == "surveys.reopen")) == "surveys.reopen"
 
 
+def test_a_survey_whose_responses_were_purged_is_not_reopened(app, admin_client,
+                                                               database_url):
+    """After the retention purge its aggregates can't be rebuilt nor its unit figures change
+    (docs/privacy.md): reopening would collect answers it can't count as promised. The admin
+    is told why, in their language, and nothing changes."""
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, dated("poistettu"))
+        lifecycle.publish(s, "poistettu")
+        lifecycle.close(s, "poistettu")
+        lookup.find(s, "poistettu").responses_purged_on = date(2026, 11, 30)
+    with db.session_scope(database_url) as s, pytest.raises(lifecycle.PublishError) as refused:
+        lifecycle.reopen(s, "poistettu", "Vielä", None, date(2026, 12, 1), date(2099, 1, 31))
+    assert "purged" in str(refused.value)
+    survey_page = admin_client.get("/fi/admin/surveys/poistettu").get_data(as_text=True)
+    assert "/admin/surveys/poistettu/reopen" not in survey_page
+    assert "Raakavastaukset poistettu" in survey_page
+    page = admin_client.get("/fi/admin/surveys/poistettu/reopen").get_data(as_text=True)
+    assert "ei voi enää avata uudelleen" in page and 'name="reason"' not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # (the sign-out form's)
+    r = admin_client.post("/fi/admin/surveys/poistettu/reopen", data={
+        "csrf_token": token, "reason": "Vielä", "closes_on": "2099-01-31"})
+    assert r.status_code == 409
+    assert "ei voi enää avata uudelleen" in r.get_data(as_text=True)
+    assert state(database_url, "poistettu")[0] == "closed"
+    with db.session_scope(database_url) as s:
+        assert lookup.find(s, "poistettu").reopened is None
+
+
 def test_schedule_migration_up_and_down(fresh_url):  # noqa: F811
     migrate.upgrade(fresh_url, "0008_holding")
     engine = create_engine(fresh_url)

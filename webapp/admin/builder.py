@@ -698,8 +698,11 @@ def survey_reopen(slug: str):
     """Reopen a closed survey: a national admin only (the policy), with a reason, which is
     recorded on the survey and in the audit log."""
     survey = g.admin_object
-    error = None
-    if request.method == "POST" and survey.status == "closed":
+    error, status = None, 200
+    purged = survey.status == "closed" and survey.responses_purged_on is not None
+    if request.method == "POST" and purged:
+        status = 409  # the page says why; nothing is changed
+    elif request.method == "POST" and survey.status == "closed":
         db = get_db()
         raw_day = (request.form.get("closes_on") or "").strip()
         try:
@@ -718,10 +721,10 @@ def survey_reopen(slug: str):
             auth.record("surveys.reopen", object_kind="survey", object_id=slug)
             db.commit()
             return redirect(url_for("admin.survey", slug=slug), code=303)
-    return render_template("admin_reopen.html", item=survey, error=error,
+    return render_template("admin_reopen.html", item=survey, error=error, purged=purged,
                            title=defs.localized(survey.definition["title"], g.lang),
                            pace=_release_times(survey),
-                           unit_releases=_unit_releases(survey)), 422 if error else 200
+                           unit_releases=_unit_releases(survey)), 422 if error else status
 
 
 def _release_times(survey):

@@ -138,7 +138,8 @@ def survey(slug: str):
         violations=[v.as_dict() for v in violations], override=override,
         rule_texts=RULE_TEXTS, may_edit=allowed("edit", policy.survey_object(found)),
         comment_regions=_comment_regions(db, found),
-        may_reopen=found.status == "closed" and allowed("reopen", policy.survey_object(found)),
+        may_reopen=found.status == "closed" and found.responses_purged_on is None
+        and allowed("reopen", policy.survey_object(found)),
         may_archive=found.status == "closed" and allowed("archive",
                                                          policy.survey_object(found)),
         may_read_results=found.status not in ("draft", "scheduled")

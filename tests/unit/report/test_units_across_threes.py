@@ -105,14 +105,15 @@ def no_sets(got: dict) -> dict:
             if UNION not in g[1] + g[2] and g[0] != UNIT_TOTAL and g[3] == SIZE}
 
 
-def cells_reading(tree, responses, tables, figures, k, history=None) -> dict:
-    """The program over the cells leaf × profession × age × tenure: every view's published
-    respondent counts, no count below 0; each group of 1 … k−1 people (a place's in a value of
-    one, two or three breakdowns) whose range breaks the size rule, keyed as `found`. With
-    `history` (each view's figures of an earlier release) a second layer of the cells, each
-    at most the same cell now, bound by those."""
+def cells_reading(tree, responses, tables, figures, k, history=None, views=VIEWS) -> dict:
+    """The program over the cells leaf × a value of each of `views` (profession × age ×
+    tenure): every view's published respondent counts, no count below 0; each group of 1 … k−1
+    people (a place's in a value of one or more breakdowns) whose range breaks the size rule,
+    keyed as `found`. With `history` (each view's figures of an earlier release) a second
+    layer of the cells, each at most the same cell now, bound by those. `responses`: (unit id,
+    a value of each view or None)."""
     totals = tables[UNIT_TOTAL]
-    values = [tables[b].months for b in VIEWS]  # with "" (no answer)
+    values = [tables[b].months for b in views]  # with "" (no answer)
     parents = {u.parent_id for _d, u in tree.rows}
     leaf_of = {u.id: u.code + units.OWN if u.id in parents else u.code for _d, u in tree.rows}
     cells = [(leaf, *vs) for leaf in totals.counties for vs in product(*values)]
@@ -126,13 +127,13 @@ def cells_reading(tree, responses, tables, figures, k, history=None) -> dict:
         leaves = set(totals.counties_of(place))
         out = np.zeros(layers * width)
         for c, i in index.items():
-            if c[0] in leaves and all(c[1 + VIEWS.index(b)] == v for b, v in wanted.items()):
+            if c[0] in leaves and all(c[1 + views.index(b)] == v for b, v in wanted.items()):
                 out[layer * width + i] = 1.0
         return out
 
     eq, rhs = [], []
-    for layer, views in enumerate([figures, *([] if history is None else [history])]):
-        for b, published in views.items():
+    for layer, shown in enumerate([figures, *([] if history is None else [history])]):
+        for b, published in shown.items():
             for (place, period, _key, _measure), v in published.items():
                 eq.append(row(place, {} if period == ALL_MONTHS else {b: period}, layer))
                 rhs.append(v)
@@ -144,7 +145,7 @@ def cells_reading(tree, responses, tables, figures, k, history=None) -> dict:
     out = {}
     for place in totals.parent_of:
         for choice in product(*([None, *vs] for vs in values)):
-            wanted = {b: v for b, v in zip(VIEWS, choice, strict=True) if v is not None}
+            wanted = {b: v for b, v in zip(views, choice, strict=True) if v is not None}
             if not wanted:
                 continue
             group = row(place, wanted)

@@ -83,7 +83,7 @@ def _headline(qtype: str, figures: dict) -> tuple[str, statistics.Estimate | Non
     return "", None
 
 
-def _question_view(q: dict, columns: list[dict], definition: dict) -> dict:
+def question_view(q: dict, columns: list[dict], definition: dict) -> dict:
     """A question's rows (options × places), intervals, a chart and notes on noise."""
     options = result_options(q, g.lang)
     rows = []
@@ -235,7 +235,7 @@ def _page(survey, public: bool = True):
         abort(404)
     mode = settings().results_release
     columns = _columns(survey, region)
-    questions = [_question_view(q, columns, survey.definition)
+    questions = [question_view(q, columns, survey.definition)
                  for q in reported_questions(survey.definition)
                  if q["type"] != "text"]
     for question in questions:

@@ -27,7 +27,17 @@ from werkzeug.serving import make_server
 from surveys.accounts import translator_links
 from surveys.definitions import demo, lifecycle, lookup
 from surveys.infra import db
-from tests.conftest import DATA_TABLES, VALID_ANSWERS, free_port, reset_process_caches, submit
+from surveys.staff import invitations
+from surveys.staff import units as org_units
+from tests.conftest import (
+    DATA_TABLES,
+    VALID_ANSWERS,
+    form_tokens,
+    free_port,
+    reset_process_caches,
+    submit,
+)
+from tests.unit.staff.test_staff_format import staff_yaml
 
 CHROMIUM = os.environ.get("PALAUTE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,6 +46,12 @@ AXE_JS = (Path(__file__).parent / "vendor" / "axe.min.js").read_text("utf-8")
 UI_LANGUAGES = ("fi", "sv", "se", "smn", "sms", "en")
 DEMO = "asiakaskokemus-2026"
 CLOSED = "suljettu-2026"
+STAFF = "henkilosto-2026"  # a staff survey (tests.unit.staff.test_staff_format)
+STAFF_TREE = """code,parent_code,name_fi,name_sv,headcount
+ORG1,,Pohjanmaan hyvinvointialue,Österbottens välfärdsområde,1000
+HR,ORG1,Henkilöstöpalvelut,Personaltjänster,40
+CARE,ORG1,Hoito,Vård,600
+"""
 # Surveys by language: the demo survey where it is offered, else the Lapland survey.
 LAPPI = "lappi-kielipalvelut-2026"
 
@@ -86,6 +102,18 @@ def site(settings) -> Iterator[Site]:
     for i, region in enumerate(["17"] * 7 + ["19"] * 7 + ["21"] * 6):
         resp = submit(client, DEMO, "fi", {**VALID_ANSWERS, "region": region,
                                            "recommend": str(i % 11), "got_help": str(i % 5 + 1)})
+        assert resp.status_code == 303
+    # A staff survey answered in one of its units: HR's results by unit.
+    with db.session_scope(settings.database_url) as s:
+        org_units.import_file(s, "17", STAFF_TREE.encode())
+        lifecycle.import_survey(s, staff_yaml(STAFF))
+        lifecycle.publish(s, STAFF)
+        links = invitations.create(s, lookup.find(s, STAFF), "HR", 12)
+    for i, token in enumerate(links):
+        page = client.get(f"/fi/i/{token}").get_data(as_text=True)
+        resp = client.post(f"/fi/i/{token}", data={
+            **form_tokens(page), "workload": str(i % 3 + 3),
+            "profession": "nurse" if i % 2 else "other"})
         assert resp.status_code == 303
     run_worker(conn)
     conn.flushdb()  # the answers above must not count against the submission limit

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, make_user
 
-from .conftest import DEMO, axe_violations, click_and_load, new_page
+from .conftest import DEMO, STAFF, axe_violations, click_and_load, new_page
 
 EMAIL = "axe-national@example.fi"
 PAGES = {
@@ -30,6 +30,8 @@ PAGES = {
     "audit": "/{lang}/admin/audit",
     "tokens": "/{lang}/admin/tokens",
     "units": "/{lang}/admin/units",
+    # HR's results by unit, a unit by a breakdown (its organisation's tree, its figures).
+    "unit_results": "/{lang}/admin/surveys/" + STAFF + "/units?unit=ORG1&breakdown=profession",
     "translations": "/{lang}/admin/translations",
     "accessibility_feedback": "/{lang}/admin/accessibility-feedback",
 }

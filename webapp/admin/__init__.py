@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import accounts, auth, builder, comments, oidc, staff, translations, translator, views  # noqa: F401  (registers the views on the blueprints)
+from . import (  # noqa: F401  (registers the views on the blueprints)
+    accounts,
+    auth,
+    builder,
+    comments,
+    oidc,
+    staff,
+    translations,
+    translator,
+    unit_results,
+    views,
+)
 from .blueprints import bare, bp
 
 

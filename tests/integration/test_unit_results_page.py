@@ -1,0 +1,166 @@
+"""HR's results by unit (`/<lang>/admin/surveys/<slug>/units`): the organisation's units with
+their respondents and response rates, and a unit's figures, whole or per value of a breakdown,
+exactly as the API's unit results serve them (the same release, the same hidden figures),
+without JavaScript; only for accounts the policy lets view the survey's results."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from surveys.definitions import lifecycle
+from surveys.infra import db
+from tests.conftest import make_user, sign_in
+from tests.integration.test_language_rights_db import survey_yaml
+from tests.integration.test_unit_pairs import given_away  # noqa: F401 (a fixture)
+from tests.integration.test_unit_results import SLUG, answered, get, token_for  # noqa: F401
+from webapp.cli import main
+
+UNITS = ("ORG1", "HR", "CARE", "WARD1", "WARD2", "WARD3")
+PAGE = f"/fi/admin/surveys/{SLUG}/units"
+
+
+class Tables(HTMLParser):
+    """Every table of a page: {caption: [[cell text, …] per row]} (th and td alike)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.rows: list[list[str]] | None = None
+        self.caption: str | None = None
+        self.text: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.rows, self.caption = [], ""
+        elif tag == "tr" and self.rows is not None:
+            self.rows.append([])
+        elif tag in ("th", "td", "caption") and self.rows is not None:
+            self.text = []
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self.text is not None and self.rows:
+            self.rows[-1].append(" ".join("".join(self.text).split()))
+            self.text = None
+        elif tag == "caption" and self.text is not None:
+            self.caption, self.text = " ".join("".join(self.text).split()), None
+        elif tag == "table" and self.rows is not None:
+            self.tables[self.caption] = self.rows
+            self.rows = None
+
+    def handle_data(self, data):
+        if self.text is not None:
+            self.text.append(data)
+
+
+def tables(html: str) -> dict[str, list[list[str]]]:
+    reader = Tables()
+    reader.feed(html)
+    return reader.tables
+
+
+def shown(text: str) -> int | None:
+    """A cell's count as the page shows it ("12 (40 %)"), None for a hidden one."""
+    first = text.split(" ")[0]
+    return None if first in ("–", "piilotettu") else int(first)
+
+
+def hr_client(app, database_url):
+    make_user(database_url, "hr-page@example.fi", "hr_admin", org="ORG1")
+    client = app.test_client()
+    assert sign_in(client, "hr-page@example.fi").status_code == 303
+    return client
+
+
+def test_hr_reads_the_units_as_the_api_serves_them(answered, app, database_url):  # noqa: F811
+    client = hr_client(app, database_url)
+    token = token_for(database_url, "hr-api@example.fi", "hr_admin", org="ORG1")
+    survey_page = client.get(f"/fi/admin/surveys/{SLUG}").get_data(as_text=True)
+    assert f'href="{PAGE}"' in survey_page
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<script" not in html
+    units = {row[0]: row[1:] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    api = {code: get(app.test_client(), token, unit=code).get_json() for code in UNITS}
+    assert len(units) == len(UNITS)
+    for code, doc in api.items():
+        respondents, of_issued, _of_headcount = units[doc["unit"]["name"]]
+        assert shown(respondents) == doc["respondents"], code
+        assert (of_issued == "–") == (doc["response_rate"]["of_issued"] is None), code
+    # Something is shown and something hidden (WARD3's two): the comparison means something.
+    assert api["ORG1"]["respondents"] == 25 and api["WARD3"]["respondents"] is None
+    # A unit by a breakdown: the unit, then each value, each figure the API's.
+    for code in ("ORG1", "CARE", "WARD1"):
+        html = client.get(PAGE, query_string={"unit": code, "breakdown": "profession"}
+                          ).get_data(as_text=True)
+        doc = get(app.test_client(), token, unit=code, breakdown="profession").get_json()
+        groups = [doc, *doc["breakdown"]["values"]]
+        respondents = tables(html)[f"Vastaajat: {doc['unit']['name']}"]
+        assert respondents[0] == ["Ammattiryhmä", "Vastaajat"]
+        assert [(r[0], shown(r[1])) for r in respondents[1:]] == [
+            ("Kaikki vastaajat", doc["respondents"]),
+            *((v["label"], v["respondents"]) for v in groups[1:])]
+        # The breakdown question's own figures are those respondents: no table of its own.
+        assert "Ammattiryhmä" not in tables(html)
+        head, *rows = tables(html)["Työmäärä on kohtuullinen"]
+        assert head[1:] == ["Kaikki vastaajat", *(v["label"] for v in groups[1:])]
+        options = list(doc["questions"]["workload"]["counts"] or {})
+        for option, row in zip(options, rows, strict=False):
+            for group, cell in zip(groups, row[1:], strict=True):
+                counts = group["questions"]["workload"]["counts"] or {}
+                assert shown(cell) == counts.get(option), (code, option, cell)
+    assert "aria-current=\"page\"" in html
+
+
+def test_before_the_first_close_no_unit_figure_is_shown(answered, settings, database_url,  # noqa: F811
+                                                        redis_conn):
+    from webapp import create_app
+
+    app = create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+    client = hr_client(app, database_url)
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Yksiköiden lukuja ei ole vielä julkaistu" in html
+    units = {row[0]: row[1] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    assert set(units.values()) == {"piilotettu"}
+    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "Yksiköiden luvut julkaistiin" in html
+    units = {row[0]: row[1] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    assert units["Pohjanmaan hyvinvointialue"] == "25"
+
+
+def test_a_withheld_breakdown_says_so(given_away, app, database_url):  # noqa: F811
+    client = hr_client(app, database_url)
+    html = client.get(PAGE, query_string={"breakdown": "age"}).get_data(as_text=True)
+    assert "Ikäryhmä" in html and "ei näytetä" in html
+    # The unit as a whole only: no column per age group.
+    shown_tables = tables(html)
+    assert shown_tables["Vastaajat: Organisaatio"] == [["Ikäryhmä", "Vastaajat"],
+                                                       ["Kaikki vastaajat", "14"]]
+    assert shown_tables["Työmäärä on kohtuullinen"][0] == ["Vastaus", "Kaikki vastaajat"]
+    html = client.get(PAGE, query_string={"breakdown": "profession"}).get_data(as_text=True)
+    assert "ei näytetä" not in html
+
+
+def test_only_those_who_may_read_the_results_see_the_page(answered, app,  # noqa: F811
+                                                          database_url):
+    make_user(database_url, "region-page@example.fi", "region_admin", region="06")
+    other = app.test_client()
+    assert sign_in(other, "region-page@example.fi").status_code == 303
+    assert other.get(PAGE).status_code == 404
+    client = hr_client(app, database_url)
+    assert client.get(PAGE, query_string={"unit": "NOPE"}).status_code == 404
+    assert client.get(PAGE, query_string={"breakdown": "workload"}).status_code == 404
+    assert app.test_client().get(PAGE).status_code == 302  # to the sign-in page
+
+
+def test_a_citizen_survey_has_no_results_by_unit(app, admin_client, database_url):
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, survey_yaml("kansalaiset", "06", {"fi": "Kysymys"}))
+        lifecycle.publish(s, "kansalaiset")
+    page = admin_client.get("/fi/admin/surveys/kansalaiset/units")
+    assert page.status_code == 200
+    assert "vain henkilöstökyselyillä" in page.get_data(as_text=True)
+    survey_page = admin_client.get("/fi/admin/surveys/kansalaiset").get_data(as_text=True)
+    assert "/fi/admin/surveys/kansalaiset/units" not in survey_page

@@ -1,0 +1,78 @@
+"""HR's results of a staff survey by unit: the organisation's units with their respondents and
+response rates, and one unit's figures, whole or per value of a breakdown question, as the API
+serves them (surveys.report.units.unit_results: the latest unit release, cut when the survey
+closes; as folded only under `live`). Every figure is the audited one, hidden where the
+release hides it; nothing here is computed from anything else. Behind the policy's
+"view_results" of the survey, as the API's unit results are."""
+
+from __future__ import annotations
+
+from flask import abort, g, render_template, request
+from flask_babel import gettext as _
+
+from surveys.definitions import format as defs
+from surveys.definitions import snapshots
+from surveys.fold.units import breakdowns
+from surveys.report import units as unit_report
+
+from ..extensions import get_db, settings
+from .access import requires
+from .blueprints import bp
+
+
+@bp.get("/surveys/<slug>/units")
+@requires("view_results", "survey")
+def survey_unit_results(slug: str):
+    from .. import results  # the results page's own tables
+
+    survey = g.admin_object
+    title = defs.localized(survey.definition["title"], g.lang)
+    if survey.audience != "staff":
+        return _unavailable(survey, title, _("Results by unit are for staff surveys."))
+    if survey.status in ("draft", "scheduled"):
+        return _unavailable(survey, title, _(
+            "The survey has not been opened for answers yet, so it has no results."))
+    db = get_db()
+    snapshot = snapshots.get(db, slug, 0.0)
+    try:
+        unit_report.tree_of(db, snapshot)
+    except unit_report.UnitScopeError:
+        return _unavailable(survey, title, _(
+            "The survey's organisation has not been imported, so it has no results by unit."))
+    mode = settings().results_release
+    breakdown = request.args.get("breakdown") or None
+    try:
+        doc = unit_report.unit_results(db, snapshot, request.args.get("unit") or None,
+                                       breakdown, g.lang, mode)
+    except unit_report.UnitScopeError:
+        abort(404)  # a unit or breakdown the survey does not have
+    tree, published = unit_report.unit_tree(db, snapshot, g.lang, mode)
+    unit = doc["unit"]
+    # The unit as a whole, then each value of the breakdown (none while its values are
+    # withheld: every one would be hidden).
+    columns = [{**doc, "scope": {"name": _("All respondents") if breakdown else unit["name"]}}]
+    block = doc.get("breakdown")
+    if block and not block["values_withheld"]:
+        columns += [{**v, "scope": {"name": v["label"]}} for v in block["values"]]
+    reported = defs.reported_questions(snapshot.definition)
+    split_by = breakdowns(snapshot.definition)
+    # (A breakdown question's own figures are its values' respondents: the table of
+    # respondents shows them, by that breakdown.)
+    questions = [results.question_view(q, columns, snapshot.definition)
+                 for q in reported if q["type"] != "text" and q["id"] not in split_by]
+    for question in questions:
+        # A value's people are some of the unit's: the page's test of a difference between
+        # independent groups does not apply.
+        question["notes"] = []
+    choices = [(q["id"], defs.localized(q["text"], g.lang)) for q in reported
+               if q["id"] in split_by]
+    return render_template(
+        "admin_unit_results.html", item=snapshot, survey=snapshot, title=title, tree=tree,
+        published=published, live=unit_report.published(snapshot, mode),
+        release=doc.get("release"), unit=unit, doc=doc, columns=columns, questions=questions,
+        breakdowns=choices, breakdown=breakdown, block=block)
+
+
+def _unavailable(survey, title: str, message: str):
+    return render_template("admin_unit_results.html", item=survey, survey=survey, title=title,
+                           unavailable=message)

@@ -20,6 +20,11 @@ DEFAULT_MIN_GROUP_SIZE = 5
 # A staff survey's breakdown question: every set of its values in every unit is audited as a
 # group of its own (surveys.report.units.UnitTable.unions), 2^(choices + 1) sets at most.
 MAX_BREAKDOWN_CHOICES = 8
+# A staff survey's breakdown questions: a unit cut reads each with every other, the groups in a
+# value of two, three, … all of them at once (surveys.report.units_across), and each one more
+# about doubles a cut's CPU (docs/performance.md, "Groups in a value of every number of
+# breakdowns"): four stays within the release job's timeout for an organisation of hundreds.
+MAX_BREAKDOWNS = 4
 DEFAULT_RETENTION_MONTHS = 24
 PRIVACY_FIELDS = ("controller", "purpose", "contact")
 REGION_FIELD = "region"
@@ -384,9 +389,15 @@ def _staff_rule_errors(data: dict[str, Any]) -> list[tuple[str, str]]:
     elif "organisation" in data:
         errors.append(("organisation", "only staff surveys name an organisation"))
     questions = data.get("questions")
+    counted = 0
     for i, q in enumerate(questions if isinstance(questions, list) else []):
         if isinstance(q, dict) and q.get("breakdown") is True:
-            if audience != "staff":
+            counted += 1
+            if audience == "staff" and counted > MAX_BREAKDOWNS:
+                errors.append((f"questions[{i}].breakdown",
+                               f"a staff survey has at most {MAX_BREAKDOWNS} breakdown "
+                               "questions (each is read with the others in every unit)"))
+            elif audience != "staff":
                 errors.append((f"questions[{i}].breakdown",
                                "only staff surveys have breakdown questions"))
             elif q.get("type") != "single":

@@ -212,10 +212,14 @@ def _check_still_publishable(session: Session, survey: Survey, data: dict[str, A
 def publish(session: Session, slug: str, override_reason: str | None = None,
             today: date | None = None) -> Survey:
     """Open a draft for answers. Refuses missing texts, and language-rights violations unless
-    `override_reason` is given, in which case the override is recorded on the survey."""
+    `override_reason` is given, in which case the override is recorded on the survey. Refuses
+    a closed or archived survey: reopening is its own recorded action (`reopen`)."""
     survey = find(session, slug)
     if survey is None:
         raise PublishError(f"no survey {slug!r}")
+    if survey.status in ("closed", "archived"):
+        raise PublishError(f"survey {slug!r} is {survey.status}: a closed survey is not "
+                           "published again; a national admin may reopen it, with a reason")
     problems = {
         lang: missing
         for lang in survey.definition["languages"]

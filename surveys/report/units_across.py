@@ -87,7 +87,8 @@ class Narrowed:
     # for three, and so on
     breakdown: str
     place: str
-    value: str  # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>[×<v3>]"
+    # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>[×<v3>…]"
+    value: str
     rule: str  # audit.SIZE or audit.UNANIMOUS
     low: float
     high: float
@@ -99,10 +100,11 @@ def narrowed(tables: Mapping[str, Table], figures: Mapping[str, Mapping[Figure, 
     """The groups that every view's figures and reasons, read together, bound more narrowly
     than the auditor's rules allow (module docstring). `tables`: UNIT_TOTAL and each
     breakdown's (surveys.report.units.UnitTable, all of one tree); `figures`, `reasons`: what
-    each view publishes; `pairs`: the true counts of each pair of breakdowns (None: their
-    groups are not checked); `history`: per view, the figures and reasons of the earlier unit
-    releases still public, newest first (as surveys.report.units.cut audits each table with
-    them). [] with fewer than two breakdowns (one is audited with the totals already)."""
+    each view publishes; `pairs`: the true counts of each pair, three, … of breakdowns
+    (surveys.report.units.pairs_of; None: their groups are not checked); `history`: per
+    view, the figures and reasons of the earlier unit releases still public, newest first (as
+    surveys.report.units.cut audits each table with them). [] with fewer than two breakdowns
+    (one is audited with the totals already)."""
     views = [b for b in tables if b != UNIT_TOTAL]
     if not CHECKED or len(views) < 2:
         return []

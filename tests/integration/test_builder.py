@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from surveys.definitions import lookup
+from surveys.definitions import lifecycle, lookup
 from surveys.infra import db
 from surveys.models import AuditEvent, PendingResponse, Response, SubmissionReceipt
 from tests.conftest import make_user, run_worker, sign_in, submit
@@ -273,6 +273,25 @@ def test_a_published_survey_takes_text_changes_only(admin_client, database_url):
         d = lookup.find(s, slug).definition
         assert d["questions"][0]["text"]["fi"] == "Saitko tarvitsemasi avun?"
         assert [q["id"] for q in d["questions"]] == ["q1", "palvelu"]
+
+
+def test_a_forged_publish_does_not_reopen_a_closed_survey(admin_client, database_url):
+    """Found by review: the builder's publish opened a closed survey again (no reason, no
+    `reopened`, for anyone who may publish). It is refused, in the admin's language."""
+    slug = build_survey(admin_client, "suljettava", "06")
+    url = f"/fi/admin/surveys/{slug}/edit"
+    assert click(admin_client, url, admin_client.get(url).get_data(as_text=True),
+                 "publish").status_code == 303
+    html = admin_client.get(url).get_data(as_text=True)
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, slug)
+    form, _ = read_form(html)
+    r = admin_client.post(url, data={**form, "closes_on": "2099-06-30", "op": "publish"})
+    assert r.status_code == 422
+    assert "Suljettua kyselyä ei julkaista uudelleen" in r.get_data(as_text=True)
+    with db.session_scope(database_url) as s:
+        survey = lookup.find(s, slug)
+        assert survey.status == "closed" and survey.reopened is None
 
 
 def test_the_policy_decides_areas_and_who_builds(app, database_url):

@@ -158,6 +158,28 @@ def test_a_survey_whose_responses_were_purged_is_not_reopened(app, admin_client,
     assert state(database_url, "poistettu")[0] == "closed"
     with db.session_scope(database_url) as s:
         assert lookup.find(s, "poistettu").reopened is None
+        assert s.scalar(select(AuditEvent.id).where(AuditEvent.action == "surveys.reopen")) \
+            is None
+
+
+def test_publishing_does_not_reopen_a_closed_survey(database_url, admin_client):
+    """Found by review: `publish` opened any survey, so a closed one (a purged one too) went
+    back to answers with no reason recorded and by anyone who may publish. Reopening is its
+    own, recorded action; publish opens drafts (and scheduled surveys) only."""
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, dated("kiinni", closes_on=date(2099, 6, 30)))
+        lifecycle.publish(s, "kiinni")
+        lifecycle.close(s, "kiinni")
+    with db.session_scope(database_url) as s, pytest.raises(lifecycle.PublishError,
+                                                            match="may reopen it"):
+        lifecycle.publish(s, "kiinni")
+    assert state(database_url, "kiinni")[0] == "closed"
+    from tests.conftest import TestCli
+    from webapp.cli import main
+
+    result = TestCli().invoke(main, ["surveys", "publish", "kiinni"])
+    assert result.exit_code != 0 and "may reopen it" in result.output
+    assert state(database_url, "kiinni")[0] == "closed"
 
 
 def test_schedule_migration_up_and_down(fresh_url):  # noqa: F811

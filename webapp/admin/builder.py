@@ -215,6 +215,10 @@ _MESSAGES: list[tuple[re.Pattern, Any]] = [
      lambda m: _("A question the results are broken down by may have at most %(n)s choices "
                  "(every combination of its values is checked in every unit): combine some "
                  "choices.", n=m[1])),
+    (re.compile(r"^a staff survey has at most (\d+) breakdown questions"),
+     lambda m: _("A staff survey's results can be broken down by at most %(n)s questions (each "
+                 "is read with the others in every unit): remove the breakdown from this one.",
+                 n=m[1])),
     # The schema's (jsonschema) messages, most of them after the offending value.
     (re.compile(r"^'(\w+)' is a required property$"),
      lambda m: _("Required field %(field)s is missing.", field=m[1])),
@@ -528,6 +532,10 @@ def _handle(survey):
                                 "anyway."))])
         except lifecycle.PublishError as exc:
             db.commit()
+            if "may reopen it" in str(exc):
+                return _render(d, survey=saved, status=422, errors=[
+                    ("closes_on", _("A closed survey is not published again: a national "
+                                    "administrator can reopen it, with a reason."))])
             if "would close on" in str(exc):
                 return _render(d, survey=saved, status=422, errors=[
                     ("closes_on", _("The close date has passed; change it to publish."))])

@@ -7,7 +7,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, DefinitionError, load
+from surveys.definitions.format import (
+    MAX_BREAKDOWN_CHOICES,
+    MAX_BREAKDOWNS,
+    DefinitionError,
+    load,
+)
 
 SLUG = "henkilosto-2026"
 
@@ -67,4 +72,23 @@ def test_a_breakdown_has_at_most_max_breakdown_choices():
     data["questions"][1]["choices"] = [*choices, {"id": "x", "label": {"fi": "X", "sv": "X"}}]
     assert [p for p, _m in errors(data)] == ["questions[1].breakdown"]
     data["questions"][1].pop("breakdown")  # not a breakdown: as many choices as any question
+    assert load(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_a_staff_survey_has_at_most_max_breakdowns_breakdowns():
+    """Each breakdown is read with every other in every unit (docs/performance.md: a fourth
+    doubles a unit cut): the next one is refused, at its own question."""
+    data = yaml.safe_load(staff_yaml())
+    extra = [{"id": f"b{i}", "type": "single", "breakdown": True,
+              "text": {"fi": f"J{i}", "sv": f"F{i}"},
+              "choices": [{"id": "x", "label": {"fi": "X", "sv": "X"}},
+                          {"id": "y", "label": {"fi": "Y", "sv": "Y"}}]}
+             for i in range(MAX_BREAKDOWNS)]
+    data["questions"] += extra[:MAX_BREAKDOWNS - 1]  # with `profession`: exactly as many
+    assert load(yaml.safe_dump(data, allow_unicode=True))
+    data["questions"].append(extra[-1])
+    assert errors(data) == [(f"questions[{len(data['questions']) - 1}].breakdown",
+                             f"a staff survey has at most {MAX_BREAKDOWNS} breakdown "
+                             "questions (each is read with the others in every unit)")]
+    data["questions"][-1].pop("breakdown")  # as a plain question: valid
     assert load(yaml.safe_dump(data, allow_unicode=True))

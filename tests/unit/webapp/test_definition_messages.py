@@ -134,6 +134,11 @@ FAULTS = [
      question(1, STAFF, breakdown=True, choices=[{"id": f"c{n}", "label": {"fi": "C"}}
                                                  for n in range(9)]),
      "enintään 8 vaihtoehtoa"),
+    ("too many breakdowns",
+     changed(STAFF, questions=[
+         {"id": f"b{n}", "type": "single", "breakdown": True, "text": {"fi": "J"},
+          "choices": [CHOICE, {"id": "d", "label": {"fi": "D"}}]} for n in range(5)]),
+     "enintään 4 kysymyksen mukaan"),
 ]
 
 

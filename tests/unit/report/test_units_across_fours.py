@@ -6,21 +6,18 @@ cells leaf × profession × age × tenure × shift."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from surveys.fold.aggregation import Row, count_answers
-from surveys.fold.units import UNIT_TOTAL, count_unit_rows
+from surveys.fold.units import UNIT_TOTAL
 from surveys.report import units
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, SIZE, N
 from surveys.report.units import publish_units, tables_of
+from tests.unit.report import test_units_across_threes as threes
 from tests.unit.report.test_unit_disclosure import make_tree
 from tests.unit.report.test_units_across_threes import DEFINITION as THREE_BREAKDOWNS
 from tests.unit.report.test_units_across_threes import cells_reading, found, no_sets, some_views
 
-SURVEY = 1
 VIEWS = ("profession", "age", "tenure", "shift")
 DEFINITION = {"questions": [*THREE_BREAKDOWNS["questions"], {
     "id": "shift", "type": "single", "breakdown": True, "text": {"fi": "Työvuoro"},
@@ -28,22 +25,12 @@ DEFINITION = {"questions": [*THREE_BREAKDOWNS["questions"], {
                 {"id": "night", "label": {"fi": "Yö"}}]}]}
 
 
-def answers_of(*values) -> dict:
-    return {"workload": 4, **{q: v for q, v in zip(VIEWS, values, strict=True)
-                              if v is not None}}
-
-
 def counted(responses) -> list[tuple]:
-    rows = [(unit_id, Row(SURVEY, "15", "fi", date(2026, 11, 2), answers_of(*values)))
-            for unit_id, *values in responses]
-    counts = count_unit_rows(rows, {SURVEY: DEFINITION}, count_answers)
-    return [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, n)
-            for k, n in counts.items()]
+    return threes.counted(responses, DEFINITION, VIEWS)
 
 
 def joint_counts(responses, tree):
-    return units.pairs_of([(u, answers_of(*values)) for u, *values in responses], tree,
-                          list(VIEWS))
+    return threes.pairs(responses, tree, VIEWS)
 
 
 # U0's 8 (k = 5): 7 in each of nurse, old, long and day, the one outside each value a

@@ -30,24 +30,26 @@ DEFINITION = {"questions": [*TWO_BREAKDOWNS["questions"], {
                 {"id": "long", "label": {"fi": "5 vuotta tai yli"}}]}]}
 
 
-def answers_of(profession, age, tenure) -> dict:
-    given_ = {"profession": profession, "age": age, "tenure": tenure}
-    return {"workload": 4, **{q: v for q, v in given_.items() if v is not None}}
+def answers_of(*values, views=VIEWS) -> dict:
+    """A response's answers: a value of each of `views` (None: no answer)."""
+    return {"workload": 4, **{q: v for q, v in zip(views, values, strict=True)
+                              if v is not None}}
 
 
-def counted(responses) -> list[tuple]:
-    """The unit aggregates of (unit id, profession, age, tenure) responses, as the fold counts
-    them."""
-    rows = [(unit_id, Row(SURVEY, "15", "fi", date(2026, 11, 2), answers_of(*values)))
+def counted(responses, definition=DEFINITION, views=VIEWS) -> list[tuple]:
+    """The unit aggregates of (unit id, a value of each of `views`: profession, age, tenure)
+    responses, as the fold counts them."""
+    rows = [(unit_id, Row(SURVEY, "15", "fi", date(2026, 11, 2),
+                          answers_of(*values, views=views)))
             for unit_id, *values in responses]
-    counts = count_unit_rows(rows, {SURVEY: DEFINITION}, count_answers)
+    counts = count_unit_rows(rows, {SURVEY: definition}, count_answers)
     return [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, n)
             for k, n in counts.items()]
 
 
-def pairs(responses, tree):
-    return units.pairs_of([(u, answers_of(*values)) for u, *values in responses], tree,
-                          list(VIEWS))
+def pairs(responses, tree, views=VIEWS):
+    return units.pairs_of([(u, answers_of(*values, views=views)) for u, *values in responses],
+                          tree, list(views))
 
 
 def found(tables, figures, joint) -> dict:

@@ -46,11 +46,14 @@ AXE_JS = (Path(__file__).parent / "vendor" / "axe.min.js").read_text("utf-8")
 UI_LANGUAGES = ("fi", "sv", "se", "smn", "sms", "en")
 DEMO = "asiakaskokemus-2026"
 CLOSED = "suljettu-2026"
-STAFF = "henkilosto-2026"  # a staff survey (tests.unit.staff.test_staff_format)
+# A staff survey (tests.unit.staff.test_staff_format's) of its own slug, organisation and county:
+# test_axe's invitations page imports and removes that module's survey and county 17's units.
+STAFF = "henkilosto-sivusto-2026"
+STAFF_ORG, STAFF_COUNTY = "SITE", "06"
 STAFF_TREE = """code,parent_code,name_fi,name_sv,headcount
-ORG1,,Pohjanmaan hyvinvointialue,Österbottens välfärdsområde,1000
-HR,ORG1,Henkilöstöpalvelut,Personaltjänster,40
-CARE,ORG1,Hoito,Vård,600
+SITE,,Pirkanmaan hyvinvointialue,Birkalands välfärdsområde,1000
+HR,SITE,Henkilöstöpalvelut,Personaltjänster,40
+CARE,SITE,Hoito,Vård,600
 """
 # Surveys by language: the demo survey where it is offered, else the Lapland survey.
 LAPPI = "lappi-kielipalvelut-2026"
@@ -105,8 +108,8 @@ def site(settings) -> Iterator[Site]:
         assert resp.status_code == 303
     # A staff survey answered in one of its units: HR's results by unit.
     with db.session_scope(settings.database_url) as s:
-        org_units.import_file(s, "17", STAFF_TREE.encode())
-        lifecycle.import_survey(s, staff_yaml(STAFF))
+        org_units.import_file(s, STAFF_COUNTY, STAFF_TREE.encode())
+        lifecycle.import_survey(s, staff_yaml(STAFF, STAFF_ORG, STAFF_COUNTY))
         lifecycle.publish(s, STAFF)
         links = invitations.create(s, lookup.find(s, STAFF), "HR", 12)
     for i, token in enumerate(links):

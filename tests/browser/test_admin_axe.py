@@ -31,7 +31,7 @@ PAGES = {
     "tokens": "/{lang}/admin/tokens",
     "units": "/{lang}/admin/units",
     # HR's results by unit, a unit by a breakdown (its organisation's tree, its figures).
-    "unit_results": "/{lang}/admin/surveys/" + STAFF + "/units?unit=ORG1&breakdown=profession",
+    "unit_results": "/{lang}/admin/surveys/" + STAFF + "/units?unit=SITE&breakdown=profession",
     "translations": "/{lang}/admin/translations",
     "accessibility_feedback": "/{lang}/admin/accessibility-feedback",
 }

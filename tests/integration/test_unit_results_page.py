@@ -5,6 +5,7 @@ without JavaScript; only for accounts the policy lets view the survey's results.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from surveys.definitions import lifecycle
@@ -13,6 +14,7 @@ from tests.conftest import make_user, sign_in
 from tests.integration.test_language_rights_db import survey_yaml
 from tests.integration.test_unit_pairs import given_away  # noqa: F401 (a fixture)
 from tests.integration.test_unit_results import SLUG, answered, get, token_for  # noqa: F401
+from tests.unit.staff.test_staff_format import staff_yaml
 from webapp.cli import main
 
 UNITS = ("ORG1", "HR", "CARE", "WARD1", "WARD2", "WARD3")
@@ -64,6 +66,16 @@ def shown(text: str) -> int | None:
     return None if first in ("–", "piilotettu") else int(first)
 
 
+def percent(text: str) -> int | None:
+    """A share or rate as the page shows it ("74 %", or "12 (40 %)"'s 40), None for "–"."""
+    found = re.findall(r"(\d+)\s*%", text)
+    return int(found[-1]) if found else None
+
+
+def decimal(text: str) -> float | None:
+    return None if text == "–" else float(text.replace(",", "."))
+
+
 def hr_client(app, database_url):
     make_user(database_url, "hr-page@example.fi", "hr_admin", org="ORG1")
     client = app.test_client()
@@ -84,13 +96,17 @@ def test_hr_reads_the_units_as_the_api_serves_them(answered, app, database_url):
     api = {code: get(app.test_client(), token, unit=code).get_json() for code in UNITS}
     assert len(units) == len(UNITS)
     for code, doc in api.items():
-        respondents, of_issued, _of_headcount = units[doc["unit"]["name"]]
+        respondents, of_issued, of_headcount = units[doc["unit"]["name"]]
         assert shown(respondents) == doc["respondents"], code
-        assert (of_issued == "–") == (doc["response_rate"]["of_issued"] is None), code
+        rate = doc["response_rate"]
+        for cell, value in ((of_issued, rate["of_issued"]), (of_headcount, rate["of_headcount"])):
+            assert percent(cell) == (None if value is None else round(value * 100)), code
+    assert percent(units["Henkilöstöpalvelut"][2]) == 25  # HR: 10 of a headcount of 40
     # Something is shown and something hidden (WARD3's two): the comparison means something.
     assert api["ORG1"]["respondents"] == 25 and api["WARD3"]["respondents"] is None
     # A unit by a breakdown: the unit, then each value, each figure the API's.
-    for code in ("ORG1", "CARE", "WARD1"):
+    compared: list[int | None] = []
+    for code in ("ORG1", "CARE", "WARD1", "HR"):
         html = client.get(PAGE, query_string={"unit": code, "breakdown": "profession"}
                           ).get_data(as_text=True)
         doc = get(app.test_client(), token, unit=code, breakdown="profession").get_json()
@@ -104,12 +120,30 @@ def test_hr_reads_the_units_as_the_api_serves_them(answered, app, database_url):
         assert "Ammattiryhmä" not in tables(html)
         head, *rows = tables(html)["Työmäärä on kohtuullinen"]
         assert head[1:] == ["Kaikki vastaajat", *(v["label"] for v in groups[1:])]
-        options = list(doc["questions"]["workload"]["counts"] or {})
-        for option, row in zip(options, rows, strict=False):
-            for group, cell in zip(groups, row[1:], strict=True):
-                counts = group["questions"]["workload"]["counts"] or {}
-                assert shown(cell) == counts.get(option), (code, option, cell)
-    assert "aria-current=\"page\"" in html
+        by_label = {row[0]: row[1:] for row in rows}
+        for option in ("1", "2", "3", "4", "5"):
+            for group, cell in zip(groups, by_label.get(option, [None] * len(groups)),
+                                   strict=True):
+                figures = group["questions"]["workload"]
+                count = (figures["counts"] or {}).get(option)
+                if cell is None:  # no option rows: nothing of this question is shown
+                    assert not any((g["questions"]["workload"]["counts"] or {}).get(option)
+                                   for g in groups)
+                    continue
+                compared.append(count)
+                assert shown(cell) == count, (code, option, cell)
+                assert percent(cell) == (None if count is None else
+                                         round(100 * count / figures["n"])), cell
+        for group, cell in zip(groups, by_label["Keskiarvo"], strict=True):
+            mean = group["questions"]["workload"]["mean"]
+            assert (decimal(cell) is None) == (mean is None), cell
+            assert mean is None or abs(decimal(cell) - mean) < 0.051, (cell, mean)
+        # A unit's respondents are not a sample: no confidence intervals, no estimates.
+        assert "luottamusväli" not in html and "myönteisimmän" not in html
+        # The unit chosen is marked in the tree (and its breakdown in the choice).
+        name = re.escape(doc["unit"]["name"])
+        assert re.search(rf'aria-current="page">{name}</a></th>', html), code
+    assert any(c is not None for c in compared) and None in compared
 
 
 def test_before_the_first_close_no_unit_figure_is_shown(answered, settings, database_url,  # noqa: F811
@@ -164,3 +198,13 @@ def test_a_citizen_survey_has_no_results_by_unit(app, admin_client, database_url
     assert "vain henkilöstökyselyillä" in page.get_data(as_text=True)
     survey_page = admin_client.get("/fi/admin/surveys/kansalaiset").get_data(as_text=True)
     assert "/fi/admin/surveys/kansalaiset/units" not in survey_page
+
+
+def test_a_staff_survey_not_yet_open_has_no_results_by_unit(answered, app,  # noqa: F811
+                                                             database_url):
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml("luonnos-2026"))
+    html = hr_client(app, database_url).get("/fi/admin/surveys/luonnos-2026/units")
+    assert html.status_code == 200
+    text = html.get_data(as_text=True)
+    assert "ei ole vielä avattu vastattavaksi" in text and "Vastaajat yksiköittäin" not in text

@@ -2,8 +2,9 @@
 response rates, and one unit's figures, whole or per value of a breakdown question, as the API
 serves them (surveys.report.units.unit_results: the latest unit release, cut when the survey
 closes; as folded only under `live`). Every figure is the audited one, hidden where the
-release hides it; nothing here is computed from anything else. Behind the policy's
-"view_results" of the survey, as the API's unit results are."""
+release hides it; the only ones worked out here are shares of those who answered, from
+published counts (no confidence intervals: a unit's respondents are not a sample). Behind the
+policy's "view_results" of the survey, as the API's unit results are."""
 
 from __future__ import annotations
 
@@ -61,9 +62,13 @@ def survey_unit_results(slug: str):
     questions = [results.question_view(q, columns, snapshot.definition)
                  for q in reported if q["type"] != "text" and q["id"] not in split_by]
     for question in questions:
-        # A value's people are some of the unit's: the page's test of a difference between
-        # independent groups does not apply.
-        question["notes"] = []
+        # A unit's respondents are (nearly) all of its people and a value's are some of the
+        # unit's, not samples: the public page's confidence intervals and its test of a
+        # difference between independent groups do not apply. Shares of those who answered are
+        # the only figures worked out here, from published ones.
+        question["notes"], question["headline"] = [], ""
+        question["means"] = [None] * len(columns)
+        question["estimates"] = [None] * len(columns)
     choices = [(q["id"], defs.localized(q["text"], g.lang)) for q in reported
                if q["id"] in split_by]
     return render_template(

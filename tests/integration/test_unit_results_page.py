@@ -96,12 +96,13 @@ def test_hr_reads_the_units_as_the_api_serves_them(answered, app, database_url):
     api = {code: get(app.test_client(), token, unit=code).get_json() for code in UNITS}
     assert len(units) == len(UNITS)
     for code, doc in api.items():
-        respondents, of_issued, of_headcount = units[doc["unit"]["name"]]
+        shown_code, respondents, of_issued, of_headcount = units[doc["unit"]["name"]]
+        assert shown_code == code
         assert shown(respondents) == doc["respondents"], code
         rate = doc["response_rate"]
         for cell, value in ((of_issued, rate["of_issued"]), (of_headcount, rate["of_headcount"])):
             assert percent(cell) == (None if value is None else round(value * 100)), code
-    assert percent(units["Henkilöstöpalvelut"][2]) == 25  # HR: 10 of a headcount of 40
+    assert percent(units["Henkilöstöpalvelut"][3]) == 25  # HR: 10 of a headcount of 40
     # Something is shown and something hidden (WARD3's two): the comparison means something.
     assert api["ORG1"]["respondents"] == 25 and api["WARD3"]["respondents"] is None
     # A unit by a breakdown: the unit, then each value, each figure the API's.
@@ -154,13 +155,13 @@ def test_before_the_first_close_no_unit_figure_is_shown(answered, settings, data
     client = hr_client(app, database_url)
     html = client.get(PAGE).get_data(as_text=True)
     assert "Yksiköiden lukuja ei ole vielä julkaistu" in html
-    units = {row[0]: row[1] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    units = {row[0]: row[2] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
     assert set(units.values()) == {"piilotettu"}
     result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
     html = client.get(PAGE).get_data(as_text=True)
     assert "Yksiköiden luvut julkaistiin" in html
-    units = {row[0]: row[1] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    units = {row[0]: row[2] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
     assert units["Pohjanmaan hyvinvointialue"] == "25"
 
 

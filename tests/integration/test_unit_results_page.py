@@ -155,14 +155,15 @@ def test_before_the_first_close_no_unit_figure_is_shown(answered, settings, data
     client = hr_client(app, database_url)
     html = client.get(PAGE).get_data(as_text=True)
     assert "Yksiköiden lukuja ei ole vielä julkaistu" in html
-    units = {row[0]: row[2] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
-    assert set(units.values()) == {"piilotettu"}
+    units = {row[0]: row[2:] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    # Not yet released, rather than hidden: a dash, and no rate.
+    assert {cell for row in units.values() for cell in row} == {"–"}
     result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
     html = client.get(PAGE).get_data(as_text=True)
     assert "Yksiköiden luvut julkaistiin" in html
     units = {row[0]: row[2] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
-    assert units["Pohjanmaan hyvinvointialue"] == "25"
+    assert units["Pohjanmaan hyvinvointialue"] == "25" and "piilotettu" in units.values()
 
 
 def test_a_withheld_breakdown_says_so(given_away, app, database_url):  # noqa: F811

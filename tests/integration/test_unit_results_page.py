@@ -210,3 +210,43 @@ def test_a_staff_survey_not_yet_open_has_no_results_by_unit(answered, app,  # no
     assert html.status_code == 200
     text = html.get_data(as_text=True)
     assert "ei ole vielä avattu vastattavaksi" in text and "Vastaajat yksiköittäin" not in text
+
+
+def test_the_figures_shown_download_as_csv_and_xlsx(answered, app, database_url):  # noqa: F811
+    """The page's figures as a spreadsheet, as the public results' exports: one row per
+    unit (and value) × question × option, a hidden figure an empty cell, nothing cached."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    client = hr_client(app, database_url)
+    token = token_for(database_url, "hr-csv@example.fi", "hr_admin", org="ORG1")
+    doc = get(app.test_client(), token, unit="CARE", breakdown="profession").get_json()
+    html = client.get(PAGE, query_string={"unit": "CARE", "breakdown": "profession"}
+                      ).get_data(as_text=True)
+    assert "format=csv" in html and "format=xlsx" in html
+    got = client.get(PAGE, query_string={"unit": "CARE", "breakdown": "profession",
+                                         "format": "csv"})
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    assert got.headers["Cache-Control"] == "no-store"
+    assert 'filename="henkilosto-2026-CARE-profession.csv"' in got.headers[
+        "Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(got.get_data(as_text=True).lstrip("\ufeff")),
+                           delimiter=";"))
+    assert rows[0][:3] == ["Yksikkö", "Kysymys", "Vastaus"]
+    respondents = {r[0]: r[3] for r in rows[1:] if r[1] == "Vastaajat"}
+    groups = {"Hoito": doc, **{f"Hoito: {v['label']}": v for v in doc["breakdown"]["values"]}}
+    assert respondents == {name: "" if g["respondents"] is None else str(g["respondents"])
+                           for name, g in groups.items()}
+    counts = {(r[0], r[2]): r[3] for r in rows[1:] if r[1] == "Työmäärä on kohtuullinen" and r[2]}
+    for name, group in groups.items():
+        for option in ("1", "2", "3", "4", "5"):
+            count = (group["questions"]["workload"]["counts"] or {}).get(option)
+            assert counts[(name, option)] == ("" if count is None else str(count)), (name, option)
+    assert "" in counts.values() and any(counts.values())
+    book = client.get(PAGE, query_string={"unit": "CARE", "breakdown": "profession",
+                                          "format": "xlsx"})
+    assert book.status_code == 200 and book.headers["Cache-Control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(book.get_data())).worksheets[0]
+    assert sheet.max_row == len(rows)

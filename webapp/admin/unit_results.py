@@ -8,15 +8,17 @@ policy's "view_results" of the survey, as the API's unit results are."""
 
 from __future__ import annotations
 
-from flask import abort, g, render_template, request
+from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
 
 from surveys.definitions import format as defs
 from surveys.definitions import snapshots
 from surveys.fold.units import breakdowns
+from surveys.infra import clock
+from surveys.report import exports
 from surveys.report import units as unit_report
 
-from ..extensions import get_db, settings
+from ..extensions import get_db, settings, today
 from .access import requires
 from .blueprints import bp
 
@@ -55,6 +57,8 @@ def survey_unit_results(slug: str):
     block = doc.get("breakdown")
     if block and not block["values_withheld"]:
         columns += [{**v, "scope": {"name": v["label"]}} for v in block["values"]]
+    if request.args.get("format") in ("csv", "xlsx") and doc["published"]:
+        return _download(snapshot, doc, columns, request.args["format"])
     reported = defs.reported_questions(snapshot.definition)
     split_by = breakdowns(snapshot.definition)
     # (A breakdown question's own figures are its values' respondents: the table of
@@ -76,6 +80,43 @@ def survey_unit_results(slug: str):
         published=published, live=unit_report.published(snapshot, mode),
         release=doc.get("release"), unit=unit, doc=doc, columns=columns, questions=questions,
         breakdowns=choices, breakdown=breakdown, block=block)
+
+
+def _download(survey, doc: dict, columns: list[dict], fmt: str) -> Response:
+    """The figures the page shows, as a spreadsheet (surveys.report.exports, as the public
+    results' exports: a hidden figure is an empty cell). Each row names its unit, and its
+    breakdown value where the page shows values. Not cached anywhere: `no-store`."""
+    name = doc["unit"]["name"]
+    documents = [{**col, "scope": {"name": name if i == 0 else f"{name}: {col['scope']['name']}"}}
+                 for i, col in enumerate(columns)]
+    headers = [_("Unit"), _("Question"), _("Answer"), _("Count"), _("Share (%)"),
+               _("Answered (n)"), _("Mean"), _("Net Promoter Score")]
+    rows = exports.rows(survey.definition, documents, g.lang,
+                        {"respondents": _("Respondents"), "version": _("version")})
+    release = doc.get("release")
+    about = [
+        (_("Survey"), defs.localized(survey.definition["title"], g.lang)),
+        (_("Figures as of"), (clock.day_of(release["released_at"]) if release
+                              else today()).isoformat()),
+        (_("Smallest group shown"), str(survey.min_group_size)),
+        (_("Empty cells"), _("Hidden to protect anonymity: a group below the threshold, or one "
+                             "that could be worked out from other figures.")),
+        (_("Source"), _("Palaute, the feedback service of Finland's wellbeing services "
+                        "counties")),
+    ]
+    sheet = exports.Sheet(headers, rows, about)
+    filename = f"{survey.slug}-{doc['unit']['code']}"
+    if doc.get("breakdown") is not None:
+        filename += f"-{doc['breakdown']['question']}"
+    if fmt == "csv":
+        resp = Response(exports.to_csv(sheet, g.lang), mimetype="text/csv")
+    else:
+        resp = Response(exports.to_xlsx(sheet, {"data": _("Results"), "about": _("About")}),
+                        mimetype="application/vnd.openxmlformats-officedocument."
+                                 "spreadsheetml.sheet")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _unavailable(survey, title: str, message: str):

@@ -74,13 +74,30 @@ def rows(survey_definition: dict[str, Any], documents: Sequence[Mapping[str, Any
     return out
 
 
+# A text cell a spreadsheet would read as a formula (OWASP's "CSV injection"): survey texts,
+# labels and unit names are written by administrators and HR, and the public downloads them. In
+# CSV such a cell gets a leading apostrophe, as the audit log's CSV does
+# (surveys.accounts.audit); in XLSX it is typed as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         text = f"{value:.2f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if lang in DECIMAL_COMMA else text
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
+
+
+def _as_text(sheet) -> None:
+    """openpyxl stores a string that starts with "=" as a formula: typed as text instead."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def to_csv(sheet: Sheet, lang: str) -> bytes:
@@ -114,6 +131,8 @@ def to_xlsx(sheet: Sheet, titles: Mapping[str, str]) -> bytes:
         about.append([label, value])
     about.column_dimensions["A"].width = 40
     about.column_dimensions["B"].width = 60
+    _as_text(data)
+    _as_text(about)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from surveys.definitions.format import (
     localized,
-    options_for,
     reported_questions,
     shown_version,
 )
+
+from .results import result_options
 
 DECIMAL_COMMA = frozenset({"fi", "sv", "se", "smn", "sms"})
 LICENCE = "CC BY 4.0"
@@ -49,12 +50,13 @@ def question_label(definition: dict[str, Any], question: dict[str, Any], lang: s
 
 
 def rows(survey_definition: dict[str, Any], documents: Sequence[Mapping[str, Any]],
-         lang: str, words: Mapping[str, str]) -> list[list[Any]]:
+         lang: str, words: Mapping[str, str],
+         shown: Callable[[dict[str, Any]], bool] | None = None) -> list[list[Any]]:
     """One row per scope × question × option, plus a respondents row per scope. `words` gives
     the texts the rows need in `lang`: "respondents", "suppressed" (shown in no cell: suppressed
-    figures are empty)."""
+    figures are empty). `shown`: which questions (default: every reported one)."""
     out: list[list[Any]] = []
-    reported = reported_questions(survey_definition)
+    reported = [q for q in reported_questions(survey_definition) if shown is None or shown(q)]
     for doc in documents:
         scope = doc["scope"]["name"]
         out.append([scope, words["respondents"], "", doc["respondents"], None, None, None, None])
@@ -67,7 +69,8 @@ def rows(survey_definition: dict[str, Any], documents: Sequence[Mapping[str, Any
             n = figures["n"]
             out.append([scope, text, "", None, None, n, figures.get("mean"), figures.get("nps")])
             counts = figures.get("counts") or {}
-            for option in options_for(q, lang):
+            # (A number question's rows are its bands, as published: results.result_options.)
+            for option in result_options(q, lang):
                 count = counts.get(option.value) if counts else None
                 share = round(100 * count / n, 1) if count is not None and n else None
                 out.append([scope, text, option.label, count, share, None, None, None])

@@ -5,6 +5,7 @@ without JavaScript; only for accounts the policy lets view the survey's results.
 
 from __future__ import annotations
 
+import io
 import re
 from html.parser import HTMLParser
 
@@ -216,7 +217,6 @@ def test_the_figures_shown_download_as_csv_and_xlsx(answered, app, database_url)
     """The page's figures as a spreadsheet, as the public results' exports: one row per
     unit (and value) × question × option, a hidden figure an empty cell, nothing cached."""
     import csv
-    import io
 
     from openpyxl import load_workbook
 
@@ -245,8 +245,41 @@ def test_the_figures_shown_download_as_csv_and_xlsx(answered, app, database_url)
             count = (group["questions"]["workload"]["counts"] or {}).get(option)
             assert counts[(name, option)] == ("" if count is None else str(count)), (name, option)
     assert "" in counts.values() and any(counts.values())
+    # Only the page's questions: not the breakdown question (its figures are the values'
+    # respondents above), shares only where the count and n are published.
+    assert {r[1] for r in rows[1:]} == {"Vastaajat", "Työmäärä on kohtuullinen"}
+    for r in rows[1:]:
+        if r[1] == "Työmäärä on kohtuullinen" and r[2]:
+            n = next(x[5] for x in rows if x[0] == r[0] and x[1] == r[1] and not x[2])
+            assert (r[4] == "") == (r[3] == "" or n == ""), r
     book = client.get(PAGE, query_string={"unit": "CARE", "breakdown": "profession",
                                           "format": "xlsx"})
     assert book.status_code == 200 and book.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(book.get_data())).worksheets[0]
     assert sheet.max_row == len(rows)
+
+
+def test_a_withheld_breakdown_downloads_as_the_unit_alone_and_says_why(
+        given_away, app, database_url):  # noqa: F811
+    from openpyxl import load_workbook
+
+    client = hr_client(app, database_url)
+    got = client.get(PAGE, query_string={"breakdown": "age", "format": "xlsx"})
+    data, about = load_workbook(io.BytesIO(got.get_data())).worksheets
+    assert {row[0].value for row in data.iter_rows(min_row=2)} == {"Organisaatio"}
+    notes = [row[1].value for row in about.iter_rows()]
+    assert any("Ikäryhmä" in (note or "") and "ei näytetä" in note for note in notes)
+    profession = client.get(PAGE, query_string={"breakdown": "profession", "format": "xlsx"})
+    data, about = load_workbook(io.BytesIO(profession.get_data())).worksheets
+    assert len({row[0].value for row in data.iter_rows(min_row=2)}) > 1
+    assert not any("ei näytetä" in (row[1].value or "") for row in about.iter_rows())
+
+
+def test_before_the_first_release_nothing_downloads(answered, settings, database_url,  # noqa: F811
+                                                   redis_conn):
+    from webapp import create_app
+
+    app = create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+    got = hr_client(app, database_url).get(PAGE, query_string={"format": "csv"})
+    assert got.status_code == 200 and got.mimetype == "text/html"
+    assert "Yksiköiden lukuja ei ole vielä julkaistu" in got.get_data(as_text=True)

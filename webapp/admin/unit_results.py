@@ -8,6 +8,8 @@ policy's "view_results" of the survey, as the API's unit results are."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
 
@@ -57,14 +59,18 @@ def survey_unit_results(slug: str):
     block = doc.get("breakdown")
     if block and not block["values_withheld"]:
         columns += [{**v, "scope": {"name": v["label"]}} for v in block["values"]]
-    if request.args.get("format") in ("csv", "xlsx") and doc["published"]:
-        return _download(snapshot, doc, columns, request.args["format"])
-    reported = defs.reported_questions(snapshot.definition)
     split_by = breakdowns(snapshot.definition)
-    # (A breakdown question's own figures are its values' respondents: the table of
-    # respondents shows them, by that breakdown.)
+
+    def shown(q: dict) -> bool:
+        # (A breakdown question's own figures are its values' respondents: the table of
+        # respondents shows them, by that breakdown. Free text: only in the comments.)
+        return q["type"] != "text" and q["id"] not in split_by
+
+    if request.args.get("format") in ("csv", "xlsx") and doc["published"]:
+        return _download(snapshot, doc, columns, request.args["format"], shown)
+    reported = defs.reported_questions(snapshot.definition)
     questions = [results.question_view(q, columns, snapshot.definition)
-                 for q in reported if q["type"] != "text" and q["id"] not in split_by]
+                 for q in reported if shown(q)]
     for question in questions:
         # A unit's respondents are (nearly) all of its people and a value's are some of the
         # unit's, not samples: the public page's confidence intervals and its test of a
@@ -82,23 +88,30 @@ def survey_unit_results(slug: str):
         breakdowns=choices, breakdown=breakdown, block=block)
 
 
-def _download(survey, doc: dict, columns: list[dict], fmt: str) -> Response:
-    """The figures the page shows, as a spreadsheet (surveys.report.exports, as the public
-    results' exports: a hidden figure is an empty cell). Each row names its unit, and its
-    breakdown value where the page shows values. Not cached anywhere: `no-store`."""
+def _download(survey, doc: dict, columns: list[dict], fmt: str,
+              shown: Callable[[dict], bool]) -> Response:
+    """The figures the page shows, with each question's n, as a spreadsheet
+    (surveys.report.exports, as the public results' exports: a hidden figure is an empty cell).
+    Each row names its unit, and its breakdown value where the page shows values; a withheld
+    breakdown is said on the sheet about the data. Not cached anywhere: `no-store`."""
     name = doc["unit"]["name"]
     documents = [{**col, "scope": {"name": name if i == 0 else f"{name}: {col['scope']['name']}"}}
                  for i, col in enumerate(columns)]
     headers = [_("Unit"), _("Question"), _("Answer"), _("Count"), _("Share (%)"),
                _("Answered (n)"), _("Mean"), _("Net Promoter Score")]
     rows = exports.rows(survey.definition, documents, g.lang,
-                        {"respondents": _("Respondents"), "version": _("version")})
+                        {"respondents": _("Respondents"), "version": _("version")}, shown)
     release = doc.get("release")
     about = [
         (_("Survey"), defs.localized(survey.definition["title"], g.lang)),
         (_("Figures as of"), (clock.day_of(release["released_at"]) if release
                               else today()).isoformat()),
         (_("Smallest group shown"), str(survey.min_group_size)),
+        *([(_("Show the figures by"), _(
+            "The figures by “%(question)s” are not shown: read together with the survey's "
+            "other breakdowns, they could reveal a group smaller than %(n)s.",
+            question=doc["breakdown"]["text"], n=survey.min_group_size))]
+          if doc.get("breakdown") and doc["breakdown"]["values_withheld"] else []),
         (_("Empty cells"), _("Hidden to protect anonymity: a group below the threshold, or one "
                              "that could be worked out from other figures.")),
         (_("Source"), _("Palaute, the feedback service of Finland's wellbeing services "

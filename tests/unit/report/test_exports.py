@@ -44,3 +44,18 @@ def test_a_formula_in_a_text_cell_stays_text_in_xlsx():
     assert data.cell(row=2, column=7).value == -12.5 and data.cell(row=2, column=7).data_type == "n"
     assert about.cell(row=1, column=2).value == "=1+1"
     assert about.cell(row=1, column=2).data_type == "s"
+
+
+def test_a_number_question_is_exported_in_its_bands():
+    """Found by review: the rows of a `number` question were one per whole number (the form's
+    options) while its published counts are per band, so every count and share was empty.
+    They are the bands the results page shows."""
+    definition = {"questions": [{"id": "ika", "type": "number", "text": {"fi": "Ikä"},
+                                 "min": 15, "max": 39}]}
+    counts = {"15–19": None, "20–29": 6, "30–39": 4}
+    doc = {"scope": {"name": "Pirkanmaa"}, "respondents": 10,
+           "questions": {"ika": {"type": "number", "n": 10, "counts": counts, "mean": 28.5,
+                                 "nps": None, "suppressed": False}}}
+    rows = exports.rows(definition, [doc], "fi", {"respondents": "Vastaajat"})
+    answers = {r[2]: (r[3], r[4]) for r in rows if r[1] == "Ikä" and r[2]}
+    assert answers == {"15–19": (None, None), "20–29": (6, 60.0), "30–39": (4, 40.0)}

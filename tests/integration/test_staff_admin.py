@@ -41,6 +41,8 @@ def test_hr_admin_imports_its_own_organisation(app, database_url):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "5 lisätty" in page and "Osasto 2" in page and ">25<" in page
+    # The nesting is said, not only indented (WCAG 1.3.1): a ward is on level 3.
+    assert '<span class="visually-hidden">taso 3: </span>Osasto 2' in page
     assert set(unit_rows(database_url)) == {"ORG1", "HR", "CARE", "WARD1", "WARD2"}
     # Another organisation's file, or over another organisation's county tree: refused.
     other = client_for(app, database_url, "hr2@example.fi", "hr_admin", org="ORG2")

@@ -61,6 +61,12 @@ def tables(html: str) -> dict[str, list[list[str]]]:
     return reader.tables
 
 
+def tree(html: str) -> dict[str, list[str]]:
+    """{unit name: its cells} of the page's tree (the name without its level, "taso 2: ")."""
+    return {row[0].split(": ", 1)[1]: row[1:]
+            for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+
+
 def shown(text: str) -> int | None:
     """A cell's count as the page shows it ("12 (40 %)"), None for a hidden one."""
     first = text.split(" ")[0]
@@ -93,7 +99,10 @@ def test_hr_reads_the_units_as_the_api_serves_them(answered, app, database_url):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<script" not in html
-    units = {row[0]: row[1:] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    units = tree(html)
+    # The tree's nesting is said, not only indented (WCAG 1.3.1): its level before each name.
+    levels = [row[0].split(":")[0] for row in tables(html)["Vastaajat yksiköittäin"][1:]]
+    assert levels == ["taso 1", "taso 2", "taso 3", "taso 3", "taso 3", "taso 2"]
     api = {code: get(app.test_client(), token, unit=code).get_json() for code in UNITS}
     assert len(units) == len(UNITS)
     for code, doc in api.items():
@@ -156,14 +165,14 @@ def test_before_the_first_close_no_unit_figure_is_shown(answered, settings, data
     client = hr_client(app, database_url)
     html = client.get(PAGE).get_data(as_text=True)
     assert "Yksiköiden lukuja ei ole vielä julkaistu" in html
-    units = {row[0]: row[2:] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    units = {name: cells[1:] for name, cells in tree(html).items()}
     # Not yet released, rather than hidden: a dash, and no rate.
     assert {cell for row in units.values() for cell in row} == {"–"}
     result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
     html = client.get(PAGE).get_data(as_text=True)
     assert "Yksiköiden luvut julkaistiin" in html
-    units = {row[0]: row[2] for row in tables(html)["Vastaajat yksiköittäin"][1:]}
+    units = {name: cells[1] for name, cells in tree(html).items()}
     assert units["Pohjanmaan hyvinvointialue"] == "25" and "piilotettu" in units.values()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 
 from flask import (
@@ -257,59 +258,66 @@ def _page(survey, public: bool = True):
                            title=localized(survey.definition["title"], g.lang), public=public)
 
 
-def _sheet(survey) -> tuple[exports.Sheet, str]:
-    region = request.args.get("region") or None
-    columns = _columns(survey, region)
-    headers = [gettext("Area"), gettext("Question"), gettext("Answer"), gettext("Count"),
+def sheet_of(survey, columns: list[dict], place_header: str, *, licence: bool = True,
+             notes: list[tuple[str, str]] | None = None,
+             shown: Callable[[dict], bool] | None = None) -> exports.Sheet:
+    """The figures of `columns` (results documents, each named by its `scope.name`) as a
+    spreadsheet with a sheet about the data: the public results' exports, and HR's results by
+    unit (`place_header` "Unit", no open licence, `notes` on the data, only `shown` questions)."""
+    headers = [place_header, gettext("Question"), gettext("Answer"), gettext("Count"),
                gettext("Share (%)"), gettext("Answered (n)"), gettext("Mean"),
                gettext("Net Promoter Score")]
     rows = exports.rows(survey.definition, columns, g.lang,
-                        {"respondents": gettext("Respondents"), "version": gettext("version")})
+                        {"respondents": gettext("Respondents"), "version": gettext("version")},
+                        shown)
     release = columns[0].get("release")
     as_of = (clock.day_of(release["released_at"]) if release else today()).isoformat()
     about = [
         (gettext("Survey"), localized(survey.definition["title"], g.lang)),
         (gettext("Figures as of"), as_of),
         (gettext("Smallest group shown"), str(survey.min_group_size)),
+        *(notes or []),
         (gettext("Empty cells"), gettext("Hidden to protect anonymity: a group below the "
                                          "threshold, or one that could be worked out from "
                                          "other figures.")),
-        (gettext("Licence"), exports.LICENCE),
+        *([(gettext("Licence"), exports.LICENCE)] if licence else []),
         (gettext("Source"), gettext("Palaute, the feedback service of Finland's wellbeing "
                                     "services counties")),
     ]
-    name = f"{survey.slug}-{region or 'FI'}"
-    return exports.Sheet(headers, rows, about), name
+    return exports.Sheet(headers, rows, about)
+
+
+def download(sheet: exports.Sheet, name: str, fmt: str) -> Response:
+    """`sheet` as a CSV that Finnish and Swedish Excel open as a table, or as an XLSX workbook
+    with its sheet about the data, named `name`.`fmt`."""
+    if fmt == "csv":
+        resp = Response(exports.to_csv(sheet, g.lang), mimetype="text/csv")
+    else:
+        data = exports.to_xlsx(sheet, {"data": gettext("Results"), "about": gettext("About")})
+        resp = Response(data, mimetype="application/vnd.openxmlformats-officedocument."
+                                        "spreadsheetml.sheet")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return resp
+
+
+def _sheet(survey) -> tuple[exports.Sheet, str]:
+    region = request.args.get("region") or None
+    sheet = sheet_of(survey, _columns(survey, region), gettext("Area"))
+    return sheet, f"{survey.slug}-{region or 'FI'}"
 
 
 @bp.get("/<lang>/results/<slug>/export.csv")
 def export_csv(slug: str):
     """The figures of the results page as CSV that Finnish and Swedish Excel open as a table."""
     survey = visible_survey(slug)
-
-    def build():
-        sheet, name = _sheet(survey)
-        resp = Response(exports.to_csv(sheet, g.lang), mimetype="text/csv")
-        resp.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return resp
-
-    return results_cache.public([survey], build)
+    return results_cache.public([survey], lambda: download(*_sheet(survey), "csv"))
 
 
 @bp.get("/<lang>/results/<slug>/export.xlsx")
 def export_xlsx(slug: str):
     """The figures of the results page as an Excel workbook, with a sheet about the data."""
     survey = visible_survey(slug)
-
-    def build():
-        sheet, name = _sheet(survey)
-        data = exports.to_xlsx(sheet, {"data": gettext("Results"), "about": gettext("About")})
-        resp = Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                                        "spreadsheetml.sheet")
-        resp.headers["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return resp
-
-    return results_cache.public([survey], build)
+    return results_cache.public([survey], lambda: download(*_sheet(survey), "xlsx"))
 
 
 # --- the large export: every survey × place × month, made by a worker --------------------------

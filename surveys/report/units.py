@@ -109,6 +109,10 @@ class UnitScopeError(ValueError):
     pass
 
 
+class NoOrganisation(UnitScopeError):
+    """A staff survey whose organisation is not imported: it has no unit results at all."""
+
+
 @dataclass
 class UnitTable(Table):
     """True counts per (leaf, value): `cells[(leaf, value)][key][measure]`, leaves being the
@@ -697,7 +701,7 @@ def tree_of(session: Session, survey: SurveySnapshot) -> Tree:
         raise UnitScopeError("units are for staff surveys")
     root = invitations.organisation_of(session, survey)
     if root is None:
-        raise UnitScopeError("the survey's organisation is not imported")
+        raise NoOrganisation("the survey's organisation is not imported")
     return Tree(root, org_units.tree(session, root))
 
 
@@ -1277,13 +1281,20 @@ def unit_results(session: Session, survey: SurveySnapshot, unit_code: str | None
     descendants, the shape of a region's plus `response_rate`, and with `breakdown` one block
     per value of that breakdown question. UnitScopeError for an unknown unit or breakdown."""
     tree = tree_of(session, survey)
+    return _unit_document(survey, tree, *_served(session, survey, tree, mode), unit_code,
+                          breakdown, lang, mode)
+
+
+def _unit_document(survey: SurveySnapshot, tree: Tree, pub: Served | None,
+                   rates: dict[str, dict[str, Any]], unit_code: str | None,
+                   breakdown: str | None, lang: str, mode: str) -> dict[str, Any]:
+    """`unit_results` of the figures served (`_served`)."""
     unit = tree.by_code.get(unit_code) if unit_code else tree.root
     if unit is None:
         raise UnitScopeError(f"unknown unit {unit_code!r}")
     questions = {q["id"]: q for q in reported_questions(survey.definition)}
     if breakdown is not None and breakdown not in breakdowns(survey.definition):
         raise UnitScopeError(f"{breakdown!r} is not a breakdown question of the survey")
-    pub, rates = _served(session, survey, tree, mode)
     doc: dict[str, Any] = {
         "survey": survey.slug,
         "scope": {"level": "unit", "code": unit.code, "name": unit_name(unit, lang)},
@@ -1326,15 +1337,19 @@ class TreeRow:
     rate: dict[str, Any]
 
 
-def unit_tree(session: Session, survey: SurveySnapshot, lang: str,
-              mode: str) -> tuple[list[TreeRow], bool]:
-    """Every unit of the organisation with its respondents and response rate, as published;
-    and whether unit figures are published at all yet."""
+def unit_page(session: Session, survey: SurveySnapshot, unit_code: str | None,
+              breakdown: str | None, lang: str,
+              mode: str) -> tuple[dict[str, Any], list[TreeRow]]:
+    """`unit_results`, and every unit of the organisation with its respondents and response
+    rate, as published, from one reading of the tree and the figures served (HR's page).
+    NoOrganisation where the organisation is not imported; UnitScopeError for an unknown unit
+    or breakdown."""
     tree = tree_of(session, survey)
     pub, rates = _served(session, survey, tree, mode)
+    doc = _unit_document(survey, tree, pub, rates, unit_code, breakdown, lang, mode)
     rows = []
     for depth, unit in tree.rows:
         n = pub.get(UNIT_TOTAL, unit.code, ALL_MONTHS, RESPONDENTS, N) if pub else None
         rows.append(TreeRow(depth, unit.code, unit_name(unit, lang), unit.retired_on is not None,
                             None if n is None else int(n), rates[unit.code]))
-    return rows, pub is not None
+    return doc, rows

@@ -16,11 +16,10 @@ from flask_babel import gettext as _
 from surveys.definitions import format as defs
 from surveys.definitions import snapshots
 from surveys.fold.units import breakdowns
-from surveys.infra import clock
-from surveys.report import exports
 from surveys.report import units as unit_report
 
-from ..extensions import get_db, settings, today
+from .. import results  # the results page's own tables and spreadsheets
+from ..extensions import get_db, settings
 from .access import requires
 from .blueprints import bp
 
@@ -28,8 +27,6 @@ from .blueprints import bp
 @bp.get("/surveys/<slug>/units")
 @requires("view_results", "survey")
 def survey_unit_results(slug: str):
-    from .. import results  # the results page's own tables
-
     survey = g.admin_object
     title = defs.localized(survey.definition["title"], g.lang)
     if survey.audience != "staff":
@@ -39,19 +36,16 @@ def survey_unit_results(slug: str):
             "The survey has not been opened for answers yet, so it has no results."))
     db = get_db()
     snapshot = snapshots.get(db, slug, 0.0)
-    try:
-        unit_report.tree_of(db, snapshot)
-    except unit_report.UnitScopeError:
-        return _unavailable(survey, title, _(
-            "The survey's organisation has not been imported, so it has no results by unit."))
     mode = settings().results_release
     breakdown = request.args.get("breakdown") or None
     try:
-        doc = unit_report.unit_results(db, snapshot, request.args.get("unit") or None,
-                                       breakdown, g.lang, mode)
+        doc, tree = unit_report.unit_page(db, snapshot, request.args.get("unit") or None,
+                                          breakdown, g.lang, mode)
+    except unit_report.NoOrganisation:
+        return _unavailable(survey, title, _(
+            "The survey's organisation has not been imported, so it has no results by unit."))
     except unit_report.UnitScopeError:
         abort(404)  # a unit or breakdown the survey does not have
-    tree, published = unit_report.unit_tree(db, snapshot, g.lang, mode)
     unit = doc["unit"]
     # The unit as a whole, then each value of the breakdown (none while its values are
     # withheld: every one would be hidden).
@@ -83,51 +77,32 @@ def survey_unit_results(slug: str):
                if q["id"] in split_by]
     return render_template(
         "admin_unit_results.html", item=snapshot, survey=snapshot, title=title, tree=tree,
-        published=published, live=unit_report.published(snapshot, mode),
+        published=doc["published"], live=unit_report.published(snapshot, mode),
         release=doc.get("release"), unit=unit, doc=doc, columns=columns, questions=questions,
         breakdowns=choices, breakdown=breakdown, block=block)
 
 
 def _download(survey, doc: dict, columns: list[dict], fmt: str,
               shown: Callable[[dict], bool]) -> Response:
-    """The figures the page shows, with each question's n, as a spreadsheet
-    (surveys.report.exports, as the public results' exports: a hidden figure is an empty cell).
-    Each row names its unit, and its breakdown value where the page shows values; a withheld
-    breakdown is said on the sheet about the data. Not cached anywhere: `no-store`."""
+    """The figures the page shows, with each question's n, as a spreadsheet (as the public
+    results' exports: a hidden figure is an empty cell). Each row names its unit, and its
+    breakdown value where the page shows values; a withheld breakdown is said on the sheet
+    about the data. Not cached anywhere: `no-store`."""
     name = doc["unit"]["name"]
     documents = [{**col, "scope": {"name": name if i == 0 else f"{name}: {col['scope']['name']}"}}
                  for i, col in enumerate(columns)]
-    headers = [_("Unit"), _("Question"), _("Answer"), _("Count"), _("Share (%)"),
-               _("Answered (n)"), _("Mean"), _("Net Promoter Score")]
-    rows = exports.rows(survey.definition, documents, g.lang,
-                        {"respondents": _("Respondents"), "version": _("version")}, shown)
-    release = doc.get("release")
-    about = [
-        (_("Survey"), defs.localized(survey.definition["title"], g.lang)),
-        (_("Figures as of"), (clock.day_of(release["released_at"]) if release
-                              else today()).isoformat()),
-        (_("Smallest group shown"), str(survey.min_group_size)),
-        *([(_("Show the figures by"), _(
-            "The figures by “%(question)s” are not shown: read together with the survey's "
-            "other breakdowns, they could reveal a group smaller than %(n)s.",
-            question=doc["breakdown"]["text"], n=survey.min_group_size))]
-          if doc.get("breakdown") and doc["breakdown"]["values_withheld"] else []),
-        (_("Empty cells"), _("Hidden to protect anonymity: a group below the threshold, or one "
-                             "that could be worked out from other figures.")),
-        (_("Source"), _("Palaute, the feedback service of Finland's wellbeing services "
-                        "counties")),
-    ]
-    sheet = exports.Sheet(headers, rows, about)
+    block = doc.get("breakdown")
+    notes = [(_("Show the figures by"), _(
+        "The figures by “%(question)s” are not shown: read together with the survey's other "
+        "breakdowns, they could reveal a group smaller than %(n)s.",
+        question=block["text"], n=survey.min_group_size))] \
+        if block and block["values_withheld"] else []
+    sheet = results.sheet_of(survey, documents, _("Unit"), licence=False, notes=notes,
+                             shown=shown)
     filename = f"{survey.slug}-{doc['unit']['code']}"
-    if doc.get("breakdown") is not None:
-        filename += f"-{doc['breakdown']['question']}"
-    if fmt == "csv":
-        resp = Response(exports.to_csv(sheet, g.lang), mimetype="text/csv")
-    else:
-        resp = Response(exports.to_xlsx(sheet, {"data": _("Results"), "about": _("About")}),
-                        mimetype="application/vnd.openxmlformats-officedocument."
-                                 "spreadsheetml.sheet")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    if block is not None:
+        filename += f"-{block['question']}"
+    resp = results.download(sheet, filename, fmt)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

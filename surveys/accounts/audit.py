@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from surveys.infra.spreadsheet import csv_text
 from surveys.models import AuditEvent
 
 CSV_COLUMNS = ("id", "at", "via", "actor_user_id", "actor_email_hash", "action", "outcome",
@@ -63,9 +64,7 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterable[str]:
     for e in events:
         row = [e.id, e.at.isoformat(), e.via, e.actor_user_id, e.actor_email_hash, e.action,
                e.outcome, e.object_kind, e.object_id, e.client_address]
-        # A value starting with = + - @ would be a formula in a spreadsheet.
-        writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@\t\r" else v
-                         for v in row])
+        writer.writerow([csv_text(v) for v in row])
         yield flush()
 
 

@@ -31,6 +31,23 @@ class PublishError(ValueError):
     pass
 
 
+# The refusals a page words for the user tell apart by class, not by message text.
+class SurveyClosed(PublishError):
+    """A closed or archived survey is not published again: reopening is its own action."""
+
+
+class ClosesTooSoon(PublishError):
+    """The close date (the survey's, or a reopening's new one) is not after today."""
+
+
+class TextsMissing(PublishError):
+    """A language of the survey lacks texts."""
+
+
+class ResponsesPurged(PublishError):
+    """The raw responses were purged: the survey is not reopened."""
+
+
 def default_closes_on(opens: date) -> date:
     """DEFAULT_OPEN_MONTHS after `opens` (the month's last day when it has no such day)."""
     month = opens.month - 1 + DEFAULT_OPEN_MONTHS
@@ -218,7 +235,7 @@ def publish(session: Session, slug: str, override_reason: str | None = None,
     if survey is None:
         raise PublishError(f"no survey {slug!r}")
     if survey.status in ("closed", "archived"):
-        raise PublishError(f"survey {slug!r} is {survey.status}: a closed survey is not "
+        raise SurveyClosed(f"survey {slug!r} is {survey.status}: a closed survey is not "
                            "published again; a national admin may reopen it, with a reason")
     problems = {
         lang: missing
@@ -227,7 +244,7 @@ def publish(session: Session, slug: str, override_reason: str | None = None,
     }
     if problems:
         detail = "; ".join(f"{lang}: {', '.join(paths)}" for lang, paths in problems.items())
-        raise PublishError(f"texts missing, so the survey can't be published: {detail}")
+        raise TextsMissing(f"texts missing, so the survey can't be published: {detail}")
     violations = language_rights_violations(session, survey)
     if violations:
         reason = (override_reason or "").strip()
@@ -242,7 +259,7 @@ def publish(session: Session, slug: str, override_reason: str | None = None,
     if survey.closes_on is None:
         survey.closes_on = default_closes_on(max(survey.opens_on or day, day))
     if survey.closes_on <= day:
-        raise PublishError(f"survey {slug!r} would close on {survey.closes_on.isoformat()}, "
+        raise ClosesTooSoon(f"survey {slug!r} would close on {survey.closes_on.isoformat()}, "
                            "which is not after today: change its close date")
     survey.status = "scheduled" if survey.opens_on and survey.opens_on > day else "published"
     return survey
@@ -282,7 +299,7 @@ def reopen(session: Session, slug: str, reason: str, by_user_id: int | None,
         # Its aggregates could no longer be rebuilt, nor its unit figures change (the groups
         # in a value of two breakdowns can't be counted again: surveys.report.units): answers
         # collected now could not be counted as the survey promises.
-        raise PublishError(f"survey {slug!r} cannot be reopened: its raw responses were "
+        raise ResponsesPurged(f"survey {slug!r} cannot be reopened: its raw responses were "
                            f"purged on {survey.responses_purged_on.isoformat()} at the end of "
                            "their retention period")
     reason = (reason or "").strip()
@@ -290,7 +307,7 @@ def reopen(session: Session, slug: str, reason: str, by_user_id: int | None,
         raise PublishError("a reason is required to reopen a closed survey")
     closes = closes_on or default_closes_on(today)
     if closes <= today:
-        raise PublishError("the new close date must be after today")
+        raise ClosesTooSoon("the new close date must be after today")
     survey.status = "published"
     survey.closed_on = None
     survey.closes_on = closes

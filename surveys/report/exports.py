@@ -23,6 +23,7 @@ from surveys.definitions.format import (
     reported_questions,
     shown_version,
 )
+from surveys.infra.spreadsheet import csv_text
 
 from .results import result_options
 
@@ -77,11 +78,10 @@ def rows(survey_definition: dict[str, Any], documents: Sequence[Mapping[str, Any
     return out
 
 
-# A text cell a spreadsheet would read as a formula (OWASP's "CSV injection"): survey texts,
+# A text cell a spreadsheet would read as a formula (surveys.infra.spreadsheet): survey texts,
 # labels and unit names are written by administrators and HR, and the public downloads them. In
-# CSV such a cell gets a leading apostrophe, as the audit log's CSV does
-# (surveys.accounts.audit); in XLSX it is typed as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# CSV such a cell gets a leading apostrophe, as the audit log's CSV does; in XLSX it is typed as
+# text.
 
 
 def _cell(value: Any, lang: str) -> str:
@@ -90,9 +90,7 @@ def _cell(value: Any, lang: str) -> str:
     if isinstance(value, float):
         text = f"{value:.2f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if lang in DECIMAL_COMMA else text
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return str(value)
+    return str(csv_text(value))
 
 
 def _as_text(sheet) -> None:

@@ -20,7 +20,9 @@ Why an invitation can't be tied to an answer (docs/privacy.md, "Staff surveys"):
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import secrets
 from collections.abc import Iterable
@@ -30,6 +32,7 @@ from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from surveys.infra import clock
+from surveys.infra.spreadsheet import csv_text
 from surveys.models import ENDED_STATUSES, Invitation, Survey, Unit
 
 from . import units
@@ -141,3 +144,14 @@ def counts(session: Session, survey_id: int) -> dict[int, tuple[int, int]]:
 
 def links(base_url: str, lang: str, tokens: Iterable[str]) -> list[str]:
     return [f"{base_url.rstrip('/')}/{lang}/i/{t}" for t in tokens]
+
+
+def links_csv(base_url: str, lang: str, unit_code: str, tokens: Iterable[str]) -> str:
+    """The file of links HR hands out: columns `unit`, `link`. A unit code may start with "-",
+    which a spreadsheet would read as a formula (surveys.infra.spreadsheet)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["unit", "link"])
+    for link in links(base_url, lang, tokens):
+        writer.writerow([csv_text(unit_code), link])
+    return out.getvalue()

@@ -532,11 +532,11 @@ def _handle(survey):
                                 "anyway."))])
         except lifecycle.PublishError as exc:
             db.commit()
-            if "may reopen it" in str(exc):
+            if isinstance(exc, lifecycle.SurveyClosed):
                 return _render(d, survey=saved, status=422, errors=[
                     ("closes_on", _("A closed survey is not published again: a national "
                                     "administrator can reopen it, with a reason."))])
-            if "would close on" in str(exc):
+            if isinstance(exc, lifecycle.ClosesTooSoon):
                 return _render(d, survey=saved, status=422, errors=[
                     ("closes_on", _("The close date has passed; change it to publish."))])
             return _render(d, survey=saved, status=422, errors=[
@@ -723,8 +723,11 @@ def survey_reopen(slug: str):
         if error is None:
             try:
                 lifecycle.reopen(db, slug, reason, auth.actor().user_id, today(), closes)
-            except lifecycle.PublishError:
+            except lifecycle.ClosesTooSoon:
                 error = _("The new close date must be after today.")
+            except lifecycle.PublishError:  # changed since this request's check (a purge)
+                db.rollback()
+                error = _("The survey can no longer be reopened; reload the page.")
         if error is None:
             auth.record("surveys.reopen", object_kind="survey", object_id=slug)
             db.commit()

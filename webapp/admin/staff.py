@@ -8,8 +8,6 @@ organisation; a survey's invitations are the policy's "invite" action."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from datetime import timedelta
 
@@ -237,10 +235,6 @@ def _links(survey, slug: str):
     db.commit()
     lang = g.lang if g.lang in survey.definition["languages"] \
         else survey.definition["languages"][0]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["unit", "link"])
-    for link in invitations.links(request.host_url, lang, tokens):
-        writer.writerow([unit_code, link])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    return Response(invitations.links_csv(request.host_url, lang, unit_code, tokens),
+                    mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="invitations-{slug}-{unit_code}.csv"'})

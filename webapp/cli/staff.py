@@ -4,7 +4,6 @@ reminders). Every change is in the audit log (via "cli")."""
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime
 
 import click
@@ -101,10 +100,7 @@ def invitations_create(slug: str, unit_code: str, count: int, out: str, lang: st
                 invitations.ERROR_TEXTS[exc.code].format(value=exc.value)) from exc
         _audit(session, "invitations.create", "survey", f"{slug}:{unit_code}:{count}")
         with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["unit", "link"])
-            for link in invitations.links(base_url, lang, tokens):
-                writer.writerow([unit_code, link])
+            fh.write(invitations.links_csv(base_url, lang, unit_code, tokens))
     click.echo(f"{count} invitation(s) to {slug} for unit {unit_code} written to {out}")
 
 

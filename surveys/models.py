@@ -404,9 +404,10 @@ class Invitation(Base):
     """A one-time anonymous invitation to a staff survey (surveys.staff.invitations).
 
     Keyed by the SHA-256 of its random token (the token itself is stored nowhere): a random key,
-    and on SQLite no rowid, so neither a sequence nor row order says when it was issued or spent.
-    `spent` is a flag, with no time at all: nothing here can be joined to a response (which holds
-    the unit, never the invitation)."""
+    and on SQLite no rowid, so neither a sequence nor row order says when it was issued. Never
+    written again after it is issued: that it was used is a SpentInvitation, which names it
+    only under SECRET_KEY, so neither a column nor a row's transaction id (`xmin`) here says
+    whether or when its link was answered."""
 
     __tablename__ = "invitations"
     __table_args__ = (
@@ -417,7 +418,27 @@ class Invitation(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     issued_on: Mapped[date] = mapped_column(Date)
-    spent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class SpentInvitation(Base):
+    """An invitation whose link was answered (surveys.staff.invitations.spend), named by a keyed
+    hash (HMAC-SHA256 under a key derived from SECRET_KEY) of the invitation's token hash.
+
+    Written in the transaction that stores the response, so on PostgreSQL it shares that
+    transaction's id (`xmin`) with the held response, and the fold's comes right after it: a
+    database administrator could pair this row with the answers. Without SECRET_KEY the row
+    can't be paired with an invitation (so with a person, even holding HR's file of links):
+    the invitation's own row is never written again (docs/privacy.md, "Why an invitation can't
+    be tied to an answer"). Keyed by the mark (random-looking), on SQLite with no rowid."""
+
+    __tablename__ = "spent_invitations"
+    __table_args__ = (
+        Index("ix_spent_invitations_survey_unit", "survey_id", "unit_id"),
+        {"sqlite_with_rowid": False},
+    )
+    mark: Mapped[str] = mapped_column(String(64), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
 
 
 class ParticipationCount(Base):

@@ -15,6 +15,9 @@ from surveys.infra import logs
 REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 # Path parameters that may be logged (an invitation token in a path must never be).
 LOGGED_VIEW_ARGS = ("slug",)
+# Pages whose every request times a submission or a person's invitation (a review of 7
+# December lined the thank-you page's milliseconds up with the POST before it).
+COARSE_ENDPOINTS = frozenset({"respond.thanks", "respond.invited"})
 
 log = logging.getLogger("webapp.request")
 
@@ -25,8 +28,10 @@ def init_app(app: Flask) -> None:
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
         g.request_token = logs.request_id_var.set(g.request_id)
-        # A POST is a submission: its lines (and a fold job it schedules) carry the minute only.
-        g.coarse_token = logs.coarse_time_var.set(request.method == "POST")
+        # A POST is a submission: its lines (and a fold job it schedules) carry the minute only,
+        # as do the thank-you page the browser loads right after it and an invitation link's.
+        g.coarse_token = logs.coarse_time_var.set(
+            request.method == "POST" or request.endpoint in COARSE_ENDPOINTS)
         g.request_started = time.monotonic()
 
     @app.after_request

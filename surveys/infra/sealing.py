@@ -52,5 +52,12 @@ def open_sealed(key_bytes: bytes, sealed: bytes, context: bytes) -> bytes:
         raise Unreadable("does not open with this key and context") from exc
 
 
+def hmac_key(secret: str, purpose: str) -> bytes:
+    """A 256-bit key per purpose for `keyed_hash` alone: HMAC-SHA256 of the purpose under
+    SECRET_KEY (HKDF's extract step, without the ~7 MB `cryptography` import that `key` costs
+    a web worker: see above)."""
+    return hmac.new(secret.encode(), f"palaute {purpose}".encode(), hashlib.sha256).digest()
+
+
 def keyed_hash(key_bytes: bytes, value: str) -> str:
     return hmac.new(key_bytes, value.encode(), hashlib.sha256).hexdigest()

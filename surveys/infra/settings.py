@@ -56,8 +56,10 @@ class Settings:
         default="", shown="embedded Redis on `instance/redis.sock`")
     secret_key: str = _setting(
         "SECRET_KEY",
-        "keys the CSRF tokens, signs the one-time form tokens and keys the audit log's hashes of "
-        "unknown e-mail addresses; set it in production, the same in every web process",
+        "keys the CSRF tokens, signs the one-time form tokens, keys the audit log's hashes of "
+        "unknown e-mail addresses and the marks of used invitation links, and seals mailed "
+        "invitations; set it in production, the same in every process, and don't change it "
+        "while a staff survey is open (its used links would open again)",
         default="", shown="a random key kept in `instance/secret_key`")
     port: int = _setting("PORT", "port of the web server", default=5000)
     bind: str = _setting("BIND", "full gunicorn bind address, overrides `PORT`", default="",

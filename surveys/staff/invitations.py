@@ -1,21 +1,22 @@
 """One-time anonymous invitations to a staff survey.
 
 An invitation is a random token (256 bits, URL-safe) in a link `/<lang>/i/<token>`; only its
-SHA-256 is stored, with the survey, the unit, the day it was issued and a `spent` flag. The
-token is handed out once (CSV, or e-mail: surveys.staff.mailing keeps it sealed with the address
-until the survey closes) and never stored in the clear or logged.
+SHA-256 is stored, with the survey, the unit and the day it was issued. The token is handed out
+once (CSV, or e-mail: surveys.staff.mailing keeps it sealed with the address until the survey
+closes) and never stored in the clear or logged.
 
 Why an invitation can't be tied to an answer (docs/privacy.md, "Staff surveys"):
 - `responses` has a `unit_id` and nothing else of the invitation: no token, hash or id column,
   no foreign key, no shared sequence (tests/integration/test_staff_invitations.py inspects the
   schema);
-- `invitations` is keyed by the hash (random), has no rowid on SQLite and no time of spending
-  at all, only the flag: neither its order nor a timestamp says when it was spent;
-- spending is an UPDATE of that flag in the same transaction as storing the response
-  (`spend`, then surveys.collect.store.store_response, which commits both or neither). On
-  PostgreSQL the spent row's `xmin` is that transaction's id; it joins no response once the
-  response is written to the holding table and moved into `responses` by the fold in shuffled
-  batches (surveys/collect/store.py, surveys/fold/aggregation.py).
+- `invitations` is keyed by the hash (random), has no rowid on SQLite, and its row is never
+  written after it is issued: neither a column nor its `xmin` says whether or when it was used;
+- spending inserts a SpentInvitation named by a keyed hash of the invitation's hash (`spend`,
+  in the transaction of surveys.collect.store.store_response, which commits both or neither).
+  On PostgreSQL that row's `xmin` is the submission's, which the held response shares and the
+  next fold follows: a database administrator can pair the mark with answers, but not the mark
+  with an invitation without SECRET_KEY, even holding HR's file of links (a review of the
+  7 December session tied answers to invitations through the old `spent` flag's `xmin`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ import secrets
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from surveys.infra import clock
+from surveys.infra import clock, sealing
 from surveys.infra.spreadsheet import csv_text
-from surveys.models import ENDED_STATUSES, Invitation, Survey, Unit
+from surveys.models import ENDED_STATUSES, Invitation, SpentInvitation, Survey, Unit
 
 from . import units
 
@@ -123,23 +125,56 @@ def find(session: Session, token: str) -> Invitation | None:
     return session.get(Invitation, token_hash(token))
 
 
-def spend(session: Session, invitation_hash: str) -> bool:
+# The key of the spent marks (SpentInvitation), derived from SECRET_KEY. A changed SECRET_KEY
+# makes every spent link of an open survey answerable again: don't change it while staff
+# surveys are open (docs/operations.md).
+SPENT_PURPOSE = "spent invitation v1"
+
+
+def spent_mark(secret: str, invitation_hash: str) -> str:
+    """The name of a spent invitation: a keyed hash of its token hash, which only someone with
+    SECRET_KEY can compute (models.SpentInvitation)."""
+    return sealing.keyed_hash(sealing.hmac_key(secret, SPENT_PURPOSE), invitation_hash)
+
+
+def spend(session: Session, secret: str, invitation: Invitation) -> bool:
     """Mark the invitation spent in the caller's transaction; False if it already was (a
-    concurrent submission spent it first: the UPDATE waits for it and then matches nothing)."""
-    result = session.execute(
-        update(Invitation).where(Invitation.token_hash == invitation_hash,
-                                 Invitation.spent.is_(False))
-        .values(spent=True).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    concurrent submission spent it first: the INSERT waits for it and then conflicts). Writes
+    nothing to the invitation's own row."""
+    row = {"mark": spent_mark(secret, invitation.token_hash),
+           "survey_id": invitation.survey_id, "unit_id": invitation.unit_id}
+    dialect = session.get_bind().dialect.name
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: an ORM session's INSERT reports no rowcount on PostgreSQL.
+    return session.execute(insert_(SpentInvitation).values(**row).on_conflict_do_nothing()
+                           .returning(SpentInvitation.mark)).first() is not None
+
+
+def is_spent(session: Session, secret: str, invitation_hash: str) -> bool:
+    return session.get(SpentInvitation, spent_mark(secret, invitation_hash)) is not None
+
+
+def spent_among(session: Session, secret: str, hashes: Iterable[str],
+                chunk: int = 500) -> set[str]:
+    """Those of the invitations `hashes` (token hashes) that are spent."""
+    by_mark = {spent_mark(secret, h): h for h in hashes}
+    marks = list(by_mark)
+    found: set[str] = set()
+    for i in range(0, len(marks), chunk):
+        found |= {by_mark[m] for m in session.scalars(select(SpentInvitation.mark).where(
+            SpentInvitation.mark.in_(marks[i:i + chunk])))}
+    return found
 
 
 def counts(session: Session, survey_id: int) -> dict[int, tuple[int, int]]:
     """{unit id: (issued, spent)} for a survey."""
-    rows = session.execute(
-        select(Invitation.unit_id, func.count(),
-               func.sum(case((Invitation.spent.is_(True), 1), else_=0)))
-        .where(Invitation.survey_id == survey_id).group_by(Invitation.unit_id))
-    return {unit_id: (issued, int(spent or 0)) for unit_id, issued, spent in rows}
+    issued = dict(session.execute(
+        select(Invitation.unit_id, func.count())
+        .where(Invitation.survey_id == survey_id).group_by(Invitation.unit_id)).all())
+    spent = dict(session.execute(
+        select(SpentInvitation.unit_id, func.count())
+        .where(SpentInvitation.survey_id == survey_id).group_by(SpentInvitation.unit_id)).all())
+    return {unit_id: (n, spent.get(unit_id, 0)) for unit_id, n in issued.items()}
 
 
 def links(base_url: str, lang: str, tokens: Iterable[str]) -> list[str]:

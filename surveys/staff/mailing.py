@@ -69,7 +69,7 @@ from sqlalchemy.orm import Session
 from surveys.accounts.mails import N_, translations
 from surveys.definitions.format import localized
 from surveys.infra import clock, sealing
-from surveys.models import Invitation, InvitationMail, ReminderRequest, Survey, Unit
+from surveys.models import InvitationMail, ReminderRequest, Survey, Unit
 
 from . import invitations, suppression, units
 from .invitations import InvitationError
@@ -307,14 +307,6 @@ def _in_scope(survey: Survey, scope: set[int] | None):
     return where if scope is None else where & InvitationMail.unit_id.in_(scope)
 
 
-def _spent(session: Session, hashes: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(hashes):
-        found |= set(session.scalars(select(Invitation.token_hash).where(
-            Invitation.token_hash.in_(chunk), Invitation.spent.is_(True))))
-    return found
-
-
 def _queue_again(session: Session, *where, now: datetime | None = None) -> bool:
     """Queue again the mails of `where` that failed or whose fate is unknown (`_stuck`).
     Whether any was."""
@@ -445,7 +437,7 @@ def _queue_round(session: Session, survey_id: int, scope, secret: str) -> bool:
             hashes[row.id] = invitations.token_hash(unseal(secret, row)[1])
         except sealing.Unreadable:
             continue
-    spent = _spent(session, list(hashes.values()))
+    spent = invitations.spent_among(session, secret, hashes.values())
     queued = False
     for row in rows:
         if row.id in hashes and hashes[row.id] not in spent:
@@ -532,7 +524,7 @@ def claim(session: Session, mail_id: int, secret: str,
     except sealing.Unreadable:
         row.status, row.claimed_at = "failed", None
         return None
-    if row.round > 0 and _spent(session, [invitations.token_hash(token)]):
+    if row.round > 0 and invitations.is_spent(session, secret, invitations.token_hash(token)):
         row.status, row.claimed_at = "skipped", None
         return None
     subject, body = compose(survey, row.round, row.base_url, token)

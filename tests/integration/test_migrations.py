@@ -380,3 +380,54 @@ def test_unit_cut_refusals_migration_up_and_down(fresh_url):
         assert "unit_cut_refusals" not in engine.dialect.get_table_names(conn)
         assert conn.scalar(text("SELECT slug FROM surveys")) == "s"
     engine.dispose()
+
+
+def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
+    """0027_spent_marks: the invitations spent so far become marks under SECRET_KEY, the flag
+    goes, and on PostgreSQL no invitation row keeps the transaction id of its spending (each
+    is written once more); down, the flags come back from the marks."""
+    from surveys.staff.invitations import spent_mark
+
+    monkeypatch.setenv("SECRET_KEY", "the operator's key")
+    migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
+    engine = create_engine(fresh_url)
+    hashes = [f"{i:064x}" for i in range(6)]
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
+            "retention_months, results_stamp, revision) VALUES "
+            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
+        conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
+                          "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
+        conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on) "
+                          "VALUES (:h, 1, 7, '2026-12-01')"), [{"h": h} for h in hashes])
+    for h in hashes[:2]:  # spent one at a time, as submissions are
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE invitations SET spent = true WHERE token_hash = :h"),
+                         {"h": h})
+
+    def xmins() -> set[str]:
+        with engine.connect() as conn:
+            return set(conn.scalars(text("SELECT xmin::text FROM invitations")))
+
+    if postgres:
+        assert len(xmins()) == 3
+    migrate.upgrade(fresh_url, "0027_spent_marks")
+    with engine.connect() as conn:
+        assert "spent" not in {c["name"] for c in engine.dialect.get_columns(conn, "invitations")}
+        marks = conn.execute(text("SELECT mark, survey_id, unit_id FROM spent_invitations")).all()
+        assert sorted(marks) == sorted((spent_mark("the operator's key", h), 1, 7)
+                                       for h in hashes[:2])
+        assert conn.scalar(text("SELECT count(*) FROM invitations")) == 6
+        if not postgres:
+            sql = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'invitations'"))
+            assert "WITHOUT ROWID" in sql
+    if postgres:
+        assert len(xmins()) == 1
+    migrate.downgrade(fresh_url, "0026_unit_cut_refusals")
+    with engine.connect() as conn:
+        assert "spent_invitations" not in engine.dialect.get_table_names(conn)
+        spent = conn.execute(text("SELECT token_hash FROM invitations WHERE spent")).scalars()
+        assert sorted(spent) == hashes[:2]
+    engine.dispose()

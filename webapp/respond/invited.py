@@ -22,7 +22,7 @@ from surveys.infra import queue
 from surveys.models import Survey
 from surveys.staff import invitations
 
-from ..extensions import get_db, get_redis, today, visible_survey
+from ..extensions import get_db, get_redis, settings, today, visible_survey
 from . import form_tokens
 from .messages import error_message
 from .views import _view_model, bp
@@ -49,16 +49,17 @@ def invited(token: str):
     if invitation is None:
         abort(404)
     slug = db.get(Survey, invitation.survey_id).slug
-    invitation_hash, unit_id, spent = invitation.token_hash, invitation.unit_id, invitation.spent
+    spent = invitations.is_spent(db, settings().secret(), invitation.token_hash)
+    db.expunge(invitation)  # kept for spending: its survey, unit and hash
     db.rollback()  # nothing read here is kept in the transaction that stores the answer
     survey = visible_survey(slug)
     try:
-        return _answer(survey, token, invitation_hash, unit_id, spent)
+        return _answer(survey, token, invitation, spent)
     except SurveyChanged:
-        return _answer(visible_survey(slug, fresh=True), token, invitation_hash, unit_id, spent)
+        return _answer(visible_survey(slug, fresh=True), token, invitation, spent)
 
 
-def _answer(survey, token: str, invitation_hash: str, unit_id: int, spent: bool):
+def _answer(survey, token: str, invitation, spent: bool):
     if g.lang not in survey.definition["languages"]:
         abort(404)
     if survey.status == "closed":
@@ -82,10 +83,11 @@ def _answer(survey, token: str, invitation_hash: str, unit_id: int, spent: bool)
         return _page(survey, token, form, values, errors, 400)
     db = get_db()
     # The spent mark and the response: one transaction (store_response commits or rolls back
-    # both). A concurrent use of the same link waits for this row and then finds it spent.
-    if not invitations.spend(db, invitation_hash):
+    # both). A concurrent use of the same link waits for this mark and then finds it spent.
+    if not invitations.spend(db, settings().secret(), invitation):
         db.rollback()
         return _spent(survey)
-    if store_response(db, survey, g.lang, checked, submission, today=today(), unit_id=unit_id):
+    if store_response(db, survey, g.lang, checked, submission, today=today(),
+                      unit_id=invitation.unit_id):
         queue.notify_submitted(get_redis())
     return redirect(url_for("respond.thanks", slug=survey.slug), code=303)

@@ -429,7 +429,10 @@ class SpentInvitation(Base):
     database administrator could pair this row with the answers. Without SECRET_KEY the row
     can't be paired with an invitation (so with a person, even holding HR's file of links):
     the invitation's own row is never written again (docs/privacy.md, "Why an invitation can't
-    be tied to an answer"). Keyed by the mark (random-looking), on SQLite with no rowid."""
+    be tied to an answer"). Keyed by the mark (random-looking), on SQLite with no rowid. Its
+    own transaction id and physical position would keep when someone of the unit answered, so
+    the hourly job writes the marks of the last hour again, in the order of the marks, in one
+    transaction (surveys.staff.invitations.settle_marks)."""
 
     __tablename__ = "spent_invitations"
     __table_args__ = (
@@ -439,6 +442,8 @@ class SpentInvitation(Base):
     mark: Mapped[str] = mapped_column(String(64), primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # False until the hourly job writes the row again among the others (`settle_marks`).
+    settled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class ParticipationCount(Base):

@@ -15,9 +15,10 @@ from surveys.infra import logs
 REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 # Path parameters that may be logged (an invitation token in a path must never be).
 LOGGED_VIEW_ARGS = ("slug",)
-# Pages whose every request times a submission or a person's invitation (a review of 7
-# December lined the thank-you page's milliseconds up with the POST before it).
-COARSE_ENDPOINTS = frozenset({"respond.thanks", "respond.invited"})
+# Requests that time a submission or a person's invitation: the thank-you page (a review of 7
+# December lined its milliseconds up with the POST before it), an invitation link's, and the
+# static files a browser fetches again right after them (the stylesheet is `no-cache`).
+COARSE_ENDPOINTS = frozenset({"respond.thanks", "respond.invited", "static"})
 
 log = logging.getLogger("webapp.request")
 

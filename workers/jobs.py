@@ -17,7 +17,7 @@ from surveys.infra import clock, db, export_status, mail, queue, task_status
 from surveys.models import AccountLink, Survey, User
 from surveys.report import bulk_export, releases
 from surveys.report import units as unit_report
-from surveys.staff import mailing, participation
+from surveys.staff import invitations, mailing, participation
 
 from .context import settings
 
@@ -367,7 +367,8 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
     """Hourly, acting only in the night (participation.NIGHT_HOURS, Finnish time): count the
     participation of each staff survey that takes answers (and of a closed one until its figures
     stop changing) for HR's invitations page, once a day (surveys.staff.participation). Returns
-    {slug: whether a count was stored}.
+    {slug: whether a count was stored}. Every hour, first, it settles the marks of the invitation
+    links used since the last run (surveys.staff.invitations.settle_marks).
 
     Right after a survey's count, in the same run, its reminder requests made before today are
     resolved (surveys.staff.mailing.resolve_requests): who is reminded is decided then, at a
@@ -380,6 +381,8 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
     queues its mails). Outside the night nothing is counted or resolved, so neither happens at a
     moment someone chose (a survey opened at 10:00 is first counted the next night)."""
     config = settings()
+    with db.session_scope(config) as session:  # every hour, night or day
+        invitations.settle_marks(session)
     moment = datetime.fromisoformat(now) if now else clock.local(clock.now())
     if moment.hour not in participation.NIGHT_HOURS:
         return {}

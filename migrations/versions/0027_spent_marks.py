@@ -6,9 +6,11 @@ On PostgreSQL the flag's UPDATE gave the invitation row the submission's transac
 (`xmin`), which the held response shares and the next fold follows: a database administrator
 with HR's file of links paired invitations with answers (review of 7 December). The mark can't
 be paired with an invitation without SECRET_KEY, and the invitation's row is never written
-again. The upgrade computes the marks of the invitations spent so far (with this process's
-SECRET_KEY: run it with the application's settings) and then writes every invitation row once
-more, so that none keeps the transaction id of its spending.
+again. The upgrade computes the marks of the invitations spent so far with the application's
+SECRET_KEY (refused, before any change, where neither SECRET_KEY nor the development key in the
+instance folder is there) and, on PostgreSQL, rebuilds `invitations` in the order of the
+hashes: the old table's file, with the rows' earlier versions and the physical order the
+UPDATEs gave the spent ones, is dropped.
 
 Revision ID: 0027_spent_marks
 Revises: 0026_unit_cut_refusals
@@ -33,17 +35,59 @@ def _mark(secret: str):
 
 
 def _secret() -> str:
+    """The application's SECRET_KEY: set in the environment, or the development key already
+    kept in the instance folder. Never a new one: marks under a key the application doesn't
+    have would open every used link again, and the flags they replace are gone."""
     from surveys.infra.settings import Settings
 
-    return Settings.from_env().secret()
+    settings = Settings.from_env()
+    if settings.secret_key:
+        return settings.secret_key
+    kept = settings.instance_dir / "secret_key"
+    if kept.exists():
+        return kept.read_text().strip()
+    raise RuntimeError(
+        "0027_spent_marks needs the application's SECRET_KEY to turn the used invitation links "
+        "into marks: run `palaute db upgrade` with the production settings")
+
+
+def _columns():
+    return [sa.Column("token_hash", sa.String(64), nullable=False),
+            sa.Column("survey_id", sa.Integer(), nullable=False),
+            sa.Column("unit_id", sa.Integer(), nullable=False),
+            sa.Column("issued_on", sa.Date(), nullable=False)]
+
+
+def _rebuild_invitations_pg() -> None:
+    """A new `invitations` in the order of the hashes: the old heap kept the spent rows' earlier
+    versions (with their spending's transaction id, until VACUUM) and the new ones where the
+    UPDATEs put them (their physical order showed who had answered). Dropping the old table
+    drops its file."""
+    op.create_table("invitations_rebuilt", *_columns())
+    op.execute("INSERT INTO invitations_rebuilt (token_hash, survey_id, unit_id, issued_on) "
+               "SELECT token_hash, survey_id, unit_id, issued_on FROM invitations "
+               "ORDER BY token_hash")
+    op.drop_table("invitations")
+    op.rename_table("invitations_rebuilt", "invitations")
+    op.create_primary_key(op.f("pk_invitations"), "invitations", ["token_hash"])
+    op.create_foreign_key(op.f("fk_invitations_survey_id_surveys"), "invitations", "surveys",
+                          ["survey_id"], ["id"], ondelete="CASCADE")
+    op.create_foreign_key(op.f("fk_invitations_unit_id_units"), "invitations", "units",
+                          ["unit_id"], ["id"])
+    op.create_index("ix_invitations_survey_unit", "invitations", ["survey_id", "unit_id"])
 
 
 def upgrade() -> None:
+    bind = op.get_bind()
+    spent = bind.execute(sa.text(
+        "SELECT token_hash, survey_id, unit_id FROM invitations WHERE spent")).all()
+    mark = _mark(_secret()) if spent else None  # before any change: refused, nothing is done
     op.create_table(
         "spent_invitations",
         sa.Column("mark", sa.String(length=64), nullable=False),
         sa.Column("survey_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("settled", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"], ondelete="CASCADE",
                                 name=op.f("fk_spent_invitations_survey_id_surveys")),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"],
@@ -53,26 +97,24 @@ def upgrade() -> None:
     )
     op.create_index("ix_spent_invitations_survey_unit", "spent_invitations",
                     ["survey_id", "unit_id"], unique=False)
-    bind = op.get_bind()
-    spent = bind.execute(sa.text(
-        "SELECT token_hash, survey_id, unit_id FROM invitations WHERE spent")).all()
-    if spent:
-        mark = _mark(_secret())
+    if mark is not None:
         rows = sorted(({"mark": mark(h), "survey_id": s, "unit_id": u} for h, s, u in spent),
                       key=lambda r: r["mark"])
-        bind.execute(sa.text("INSERT INTO spent_invitations (mark, survey_id, unit_id) "
-                             "VALUES (:mark, :survey_id, :unit_id)"), rows)
+        bind.execute(sa.text("INSERT INTO spent_invitations (mark, survey_id, unit_id, settled) "
+                             "VALUES (:mark, :survey_id, :unit_id, true)"), rows)
     if bind.dialect.name == "postgresql":
-        # Every row once more: none keeps its spending's xmin (SQLite's batch mode below
-        # copies the table anyway).
-        op.execute("UPDATE invitations SET issued_on = issued_on")
-    # SQLite's batch mode copies the table: keep it without rowid.
+        _rebuild_invitations_pg()
+        return
+    # SQLite's batch mode copies the table (in key order: no rowid) without the column.
     with op.batch_alter_table("invitations", schema=None,
                               table_kwargs={"sqlite_with_rowid": False}) as batch_op:
         batch_op.drop_column("spent")
 
 
 def downgrade() -> None:
+    bind = op.get_bind()
+    has_marks = bind.execute(sa.text("SELECT 1 FROM spent_invitations LIMIT 1")).first()
+    mark = _mark(_secret()) if has_marks else None  # before any change, as above
     with op.batch_alter_table("invitations", schema=None,
                               table_kwargs={"sqlite_with_rowid": False}) as batch_op:
         batch_op.add_column(sa.Column("spent", sa.Boolean(), server_default=sa.text("false"),
@@ -80,7 +122,6 @@ def downgrade() -> None:
     bind = op.get_bind()
     marks = {m for (m,) in bind.execute(sa.text("SELECT mark FROM spent_invitations"))}
     if marks:
-        mark = _mark(_secret())
         spent = [{"h": h} for (h,) in bind.execute(sa.text("SELECT token_hash FROM invitations"))
                  if mark(h) in marks]
         if spent:

@@ -150,20 +150,40 @@ def spend(session: Session, secret: str, invitation: Invitation) -> bool:
                            .returning(SpentInvitation.mark)).first() is not None
 
 
-def is_spent(session: Session, secret: str, invitation_hash: str) -> bool:
-    return session.get(SpentInvitation, spent_mark(secret, invitation_hash)) is not None
+# Looking a mark up reads every mark of the survey (or unit) and compares them here, never one
+# mark as a query parameter: a database administrator could log the statements (PostgreSQL's
+# log_statement), open each link of HR's file and so learn each invitation's mark. A mark is
+# sent to the database only when its link is answered (`spend`).
+def is_spent(session: Session, secret: str, invitation: Invitation) -> bool:
+    marks = session.scalars(select(SpentInvitation.mark).where(
+        SpentInvitation.survey_id == invitation.survey_id,
+        SpentInvitation.unit_id == invitation.unit_id))
+    return spent_mark(secret, invitation.token_hash) in set(marks)
 
 
-def spent_among(session: Session, secret: str, hashes: Iterable[str],
-                chunk: int = 500) -> set[str]:
-    """Those of the invitations `hashes` (token hashes) that are spent."""
-    by_mark = {spent_mark(secret, h): h for h in hashes}
-    marks = list(by_mark)
-    found: set[str] = set()
-    for i in range(0, len(marks), chunk):
-        found |= {by_mark[m] for m in session.scalars(select(SpentInvitation.mark).where(
-            SpentInvitation.mark.in_(marks[i:i + chunk])))}
-    return found
+def spent_among(session: Session, secret: str, survey_id: int,
+                hashes: Iterable[str]) -> set[str]:
+    """Those of the survey's invitations `hashes` (token hashes) that are spent."""
+    marks = set(session.scalars(select(SpentInvitation.mark)
+                                .where(SpentInvitation.survey_id == survey_id)))
+    return {h for h in hashes if spent_mark(secret, h) in marks}
+
+
+def settle_marks(session: Session) -> int:
+    """Write the marks not yet settled again, in the order of the marks, marked settled: each
+    then shares its transaction id and its stretch of the table with every mark of the hour,
+    not its own submission's (on PostgreSQL a new row version, a new position). The hourly job
+    (workers.jobs.count_participation) runs it, so a copy of the database shows when someone
+    of a unit answered within the last hour at most; responses keep their day anyway. Returns
+    how many; running it twice (or at once) finds nothing the second time."""
+    table = SpentInvitation.__table__
+    rows = session.execute(table.delete().where(table.c.settled.is_(False))
+                           .returning(table.c.mark, table.c.survey_id, table.c.unit_id)).all()
+    if rows:
+        session.execute(table.insert(), [
+            {"mark": m, "survey_id": s, "unit_id": u, "settled": True}
+            for m, s, u in sorted(rows)])
+    return len(rows)
 
 
 def counts(session: Session, survey_id: int) -> dict[int, tuple[int, int]]:

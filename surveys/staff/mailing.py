@@ -437,7 +437,7 @@ def _queue_round(session: Session, survey_id: int, scope, secret: str) -> bool:
             hashes[row.id] = invitations.token_hash(unseal(secret, row)[1])
         except sealing.Unreadable:
             continue
-    spent = invitations.spent_among(session, secret, hashes.values())
+    spent = invitations.spent_among(session, secret, survey_id, hashes.values())
     queued = False
     for row in rows:
         if row.id in hashes and hashes[row.id] not in spent:
@@ -524,7 +524,8 @@ def claim(session: Session, mail_id: int, secret: str,
     except sealing.Unreadable:
         row.status, row.claimed_at = "failed", None
         return None
-    if row.round > 0 and invitations.is_spent(session, secret, invitations.token_hash(token)):
+    if row.round > 0 and invitations.spent_among(session, secret, row.survey_id,
+                                                 [invitations.token_hash(token)]):
         row.status, row.claimed_at = "skipped", None
         return None
     subject, body = compose(survey, row.round, row.base_url, token)

@@ -68,6 +68,9 @@ def test_submission_lines_carry_the_minute_only(client, demo_survey, redis_conn,
     # The browser follows the 303 at once: the thank-you page would time the submission.
     assert client.get(resp.headers["Location"], headers={"X-Request-ID": "thanks-44"}
                       ).status_code == 200
+    # and then the stylesheet, which it asks for again (no-cache).
+    assert client.get("/static/style.css", headers={"X-Request-ID": "thanks-44"}
+                      ).status_code == 200
     InProcessPalauteWorker([queue.queue(redis_conn)], connection=redis_conn).work(burst=True)
     records = lines(log_stream)
     minute = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")
@@ -77,7 +80,8 @@ def test_submission_lines_carry_the_minute_only(client, demo_survey, redis_conn,
     assert any("folded" in r["msg"] for r in submit_lines), records
     assert all(minute.fullmatch(r["ts"]) for r in submit_lines), submit_lines
     thanks_lines = [r for r in records if r["request_id"] == "thanks-44"]
-    assert thanks_lines and all(minute.fullmatch(r["ts"]) for r in thanks_lines), thanks_lines
+    assert len(thanks_lines) == 2, thanks_lines
+    assert all(minute.fullmatch(r["ts"]) for r in thanks_lines), thanks_lines
     form_lines = [r for r in records if r["request_id"] == "form-load-2"]
     assert form_lines and all(millis.fullmatch(r["ts"]) for r in form_lines)
     text = log_stream.getvalue()

@@ -402,7 +402,7 @@ def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
                           "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
         conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on) "
                           "VALUES (:h, 1, 7, '2026-12-01')"), [{"h": h} for h in hashes])
-    for h in hashes[:2]:  # spent one at a time, as submissions are
+    for h in hashes[3:5]:  # spent one at a time, as submissions are
         with engine.begin() as conn:
             conn.execute(text("UPDATE invitations SET spent = true WHERE token_hash = :h"),
                          {"h": h})
@@ -418,16 +418,56 @@ def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
         assert "spent" not in {c["name"] for c in engine.dialect.get_columns(conn, "invitations")}
         marks = conn.execute(text("SELECT mark, survey_id, unit_id FROM spent_invitations")).all()
         assert sorted(marks) == sorted((spent_mark("the operator's key", h), 1, 7)
-                                       for h in hashes[:2])
+                                       for h in hashes[3:5])
         assert conn.scalar(text("SELECT count(*) FROM invitations")) == 6
         if not postgres:
             sql = conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'invitations'"))
             assert "WITHOUT ROWID" in sql
     if postgres:
+        # Rebuilt: one transaction id, and the rows stored in the order of their hashes (the
+        # UPDATEs had put the spent ones apart).
         assert len(xmins()) == 1
+        with engine.connect() as conn:
+            by_position = list(conn.scalars(text(
+                "SELECT token_hash FROM invitations ORDER BY ctid")))
+            assert by_position == sorted(hashes)
+            keys = engine.dialect.get_foreign_keys(conn, "invitations")
+            assert sorted((k["name"], k["options"].get("ondelete")) for k in keys) == [
+                ("fk_invitations_survey_id_surveys", "CASCADE"),
+                ("fk_invitations_unit_id_units", None)]
+            assert engine.dialect.get_pk_constraint(conn, "invitations")["name"] == \
+                "pk_invitations"
     migrate.downgrade(fresh_url, "0026_unit_cut_refusals")
     with engine.connect() as conn:
         assert "spent_invitations" not in engine.dialect.get_table_names(conn)
         spent = conn.execute(text("SELECT token_hash FROM invitations WHERE spent")).scalars()
-        assert sorted(spent) == hashes[:2]
+        assert sorted(spent) == hashes[3:5]
+    engine.dispose()
+
+
+def test_spent_marks_migration_needs_the_applications_key(fresh_url, monkeypatch, tmp_path):
+    """Marks under a key the application doesn't have would open every used link again, and
+    the flags are dropped: without SECRET_KEY (or the development key already kept) the upgrade
+    is refused before it changes anything."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("PALAUTE_INSTANCE_DIR", str(tmp_path / "no-instance"))
+    migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
+            "retention_months, results_stamp, revision) VALUES "
+            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
+        conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
+                          "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
+        conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on, "
+                          "spent) VALUES (:h, 1, 7, '2026-12-01', true)"), {"h": "a" * 64})
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        migrate.upgrade(fresh_url, "0027_spent_marks")
+    assert not (tmp_path / "no-instance" / "secret_key").exists()
+    with engine.connect() as conn:
+        assert "spent_invitations" not in engine.dialect.get_table_names(conn)
+        assert conn.scalar(text("SELECT spent FROM invitations"))
+    monkeypatch.setenv("SECRET_KEY", "k")  # with it, the same upgrade goes through
+    migrate.upgrade(fresh_url, "0027_spent_marks")
     engine.dispose()

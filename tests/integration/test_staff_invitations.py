@@ -110,7 +110,7 @@ def test_link_answers_once_for_its_unit_then_410(client, database_url, staff_sur
         ward1 = s.scalar(select(Unit.id).where(Unit.code == "WARD1"))
         assert stored_units_and_answers(s) == [
             (ward1, {"workload": 4, "profession": "nurse"})]
-        spent = invitations.spent_among(s, settings.secret(), [
+        spent = invitations.spent_among(s, settings.secret(), lookup.find(s, SLUG).id, [
             invitations.token_hash(token), invitations.token_hash(other)])
     assert spent == {invitations.token_hash(token)}
     again = client.get(f"/fi/i/{token}")
@@ -150,7 +150,7 @@ def test_invalid_answers_keep_the_invitation_unspent(client, database_url, staff
     data = form_tokens(page.get_data(as_text=True))  # the required question unanswered
     assert client.post(f"/fi/i/{token}", data=data).status_code == 400
     with db.session_scope(database_url) as s:
-        assert not invitations.is_spent(s, settings.secret(), invitations.token_hash(token))
+        assert not invitations.is_spent(s, settings.secret(), invitations.find(s, token))
     assert answer(client, token).status_code == 303
 
 
@@ -171,7 +171,7 @@ def test_spend_is_rolled_back_with_a_response_that_is_not_stored(database_url, s
     finally:
         s.close()
     with db.session_scope(database_url) as s:
-        assert not invitations.is_spent(s, settings.secret(), invitations.token_hash(token))
+        assert not invitations.is_spent(s, settings.secret(), invitations.find(s, token))
         assert s.scalar(select(func.count()).select_from(SpentInvitation)) == 0
         assert stored_units_and_answers(s) == []
 
@@ -215,7 +215,7 @@ def test_no_column_key_or_sequence_joins_a_response_to_an_invitation(database_ur
     assert schema.get_pk_constraint("invitations")["constrained_columns"] == ["token_hash"]
     # The spent marks: named by a keyed hash, nothing of the invitation or of a time.
     mark_columns = {c["name"] for c in schema.get_columns("spent_invitations")}
-    assert mark_columns == {"mark", "survey_id", "unit_id"}
+    assert mark_columns == {"mark", "survey_id", "unit_id", "settled"}
     assert schema.get_pk_constraint("spent_invitations")["constrained_columns"] == ["mark"]
     assert {fk["referred_table"] for fk in schema.get_foreign_keys("spent_invitations")} == \
         {"surveys", "units"}
@@ -263,10 +263,79 @@ def test_answering_writes_nothing_to_the_invitation(client, database_url, staff_
     hashes = [invitations.token_hash(t) for t in tokens]
     with db.session_scope(database_url) as s:
         marks = set(s.scalars(select(SpentInvitation.mark)))
-        assert invitations.spent_among(s, settings.secret(), hashes) == set(hashes[:4])
+        assert invitations.spent_among(s, settings.secret(), lookup.find(s, SLUG).id,
+                                       hashes) == set(hashes[:4])
     # The marks are neither the token hashes nor anything computed without the key.
     assert len(marks) == 4 and not marks & set(hashes)
     assert not marks & {invitations.spent_mark("another key", h) for h in hashes}
+
+
+def test_opening_a_link_sends_no_mark_to_the_database(client, database_url, staff_survey,
+                                                      settings):
+    """A database administrator may log every statement with its parameters (PostgreSQL's
+    log_statement) and open each link of HR's file: a lookup by mark would hand them each
+    invitation's mark, and through its transaction id the answers. A lookup reads the unit's
+    marks and compares them in the application; a mark goes to the database only when its
+    link is answered."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    token, other = create(database_url, count=2)
+    assert answer(client, token).status_code == 303
+    engine = Engine  # every engine: the web tier's is its own
+    sent: list[str] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        sent.append(f"{statement} {parameters!r}")
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert client.get(f"/fi/i/{token}").status_code == 410
+        assert client.get(f"/fi/i/{other}").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert any("spent_invitations" in line for line in sent)  # the lookups were seen
+    marks = [invitations.spent_mark(settings.secret(), invitations.token_hash(t))
+             for t in (token, other)]
+    assert not [line for line in sent for m in marks if m in line]
+
+
+def test_the_hourly_job_settles_the_marks(client, database_url, staff_survey, settings):
+    """A mark keeps its submission's transaction id and, on PostgreSQL, a place in the table's
+    physical order: when someone of its unit answered. The hourly job writes the marks of the
+    last hour again, in the order of the marks, in one transaction, day or night."""
+    from workers import jobs
+
+    tokens = create(database_url, count=5)
+    for token in tokens[:3]:
+        assert answer(client, token).status_code == 303
+    engine = db.get_engine(database_url)
+    postgres = engine.dialect.name == "postgresql"
+
+    def marks() -> list[tuple]:
+        extra = ", xmin::text" if postgres else ""
+        order = "ctid" if postgres else "mark"
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(
+                f"SELECT mark, settled{extra} FROM spent_invitations ORDER BY {order}"))]
+
+    before = marks()
+    assert [m[1] for m in before] == [False] * 3
+    if postgres:
+        assert len({m[2] for m in before}) == 3  # one transaction each: when they answered
+    assert jobs.count_participation(now="2026-12-07T14:00:00+02:00") == {}  # daytime
+    after = marks()
+    assert [m[1] for m in after] == [True] * 3
+    assert [m[0] for m in after] == sorted(m[0] for m in before)
+    if postgres:
+        assert len({m[2] for m in after}) == 1 and not {m[2] for m in after} & \
+            {m[2] for m in before}
+    with db.session_scope(database_url) as s:
+        assert invitations.settle_marks(s) == 0  # the next run finds nothing
+        ward1 = s.scalar(select(Unit.id).where(Unit.code == "WARD1"))
+        assert invitations.counts(s, lookup.find(s, SLUG).id) == {ward1: (5, 3)}
+    assert client.get(f"/fi/i/{tokens[0]}").status_code == 410
+    assert answer(client, tokens[3]).status_code == 303
 
 
 def stored_units_and_answers(s):

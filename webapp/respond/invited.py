@@ -49,22 +49,24 @@ def invited(token: str):
     if invitation is None:
         abort(404)
     slug = db.get(Survey, invitation.survey_id).slug
-    spent = invitations.is_spent(db, settings().secret(), invitation.token_hash)
     db.expunge(invitation)  # kept for spending: its survey, unit and hash
     db.rollback()  # nothing read here is kept in the transaction that stores the answer
     survey = visible_survey(slug)
     try:
-        return _answer(survey, token, invitation, spent)
+        return _answer(survey, token, invitation)
     except SurveyChanged:
-        return _answer(visible_survey(slug, fresh=True), token, invitation, spent)
+        return _answer(visible_survey(slug, fresh=True), token, invitation)
 
 
-def _answer(survey, token: str, invitation, spent: bool):
+def _answer(survey, token: str, invitation):
     if g.lang not in survey.definition["languages"]:
         abort(404)
     if survey.status == "closed":
         title = localized(survey.definition["title"], g.lang)
         return render_template("closed.html", title=title, survey=survey), 410
+    db = get_db()
+    spent = invitations.is_spent(db, settings().secret(), invitation)
+    db.rollback()
     if spent:
         return _spent(survey)
     if request.method == "GET":
@@ -81,7 +83,6 @@ def _answer(survey, token: str, invitation, spent: bool):
         errors = {field: error_message(code, params)
                   for field, (code, params) in checked.errors.items()}
         return _page(survey, token, form, values, errors, 400)
-    db = get_db()
     # The spent mark and the response: one transaction (store_response commits or rolls back
     # both). A concurrent use of the same link waits for this mark and then finds it spent.
     if not invitations.spend(db, settings().secret(), invitation):

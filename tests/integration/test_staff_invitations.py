@@ -176,6 +176,42 @@ def test_spend_is_rolled_back_with_a_response_that_is_not_stored(database_url, s
         assert stored_units_and_answers(s) == []
 
 
+def test_two_spends_of_one_link_at_once_are_one(database_url, staff_survey, settings):
+    """The second of two concurrent spends waits for the first's transaction: committed, the
+    second finds the mark and spends nothing; rolled back, the second spends."""
+    import threading
+
+    (token,) = create(database_url, count=1)
+    for first_commits in (False, True):
+        first = db.new_session(database_url)
+        try:
+            assert invitations.spend(first, settings.secret(), invitations.find(first, token))
+            got: list[bool] = []
+
+            def second(got=got, first_commits=first_commits):
+                with db.session_scope(database_url) as s:
+                    got.append(invitations.spend(s, settings.secret(),
+                                                 invitations.find(s, token)))
+                    if first_commits:
+                        return
+                    s.rollback()  # leave the link for the next round
+
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(0.5)
+            assert not got  # waiting for the first
+            if first_commits:
+                first.commit()
+            else:
+                first.rollback()
+            thread.join(30)
+            assert got == [not first_commits]
+        finally:
+            first.close()
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(SpentInvitation)) == 1
+
+
 def test_staff_survey_is_not_open_by_its_plain_link(client, staff_survey):
     assert client.get(f"/fi/s/{SLUG}").status_code == 404
 

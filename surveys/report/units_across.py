@@ -34,7 +34,7 @@ sharp: the other values' people can be nested, or their complements kept apart, 
 between is one person moved at a time), and so for every number m of breakdowns at once
 (since the fifth 6 December session): max(0, Σ a_i − (m − 1)·T) … min a_i. With the earlier
 unit releases as layers of the same (`_System`). Not checked here: sets across two
-breakdowns' values (docs/privacy.md).
+breakdowns' values (docs/privacy.md; bench/sets_across_breakdowns.py searched for them).
 """
 
 from __future__ import annotations

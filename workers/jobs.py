@@ -14,7 +14,7 @@ from surveys.accounts import audit, links, mails, sessions
 from surveys.definitions import lifecycle, lookup
 from surveys.fold import aggregation, quarantine, retention
 from surveys.infra import clock, db, export_status, mail, queue, task_status
-from surveys.models import AccountLink, Survey, User
+from surveys.models import AccountLink, SpentInvitation, Survey, User
 from surveys.report import bulk_export, releases
 from surveys.report import units as unit_report
 from surveys.staff import invitations, mailing, participation
@@ -382,7 +382,9 @@ def count_participation(now: str | None = None) -> dict[str, bool]:
     moment someone chose (a survey opened at 10:00 is first counted the next night)."""
     config = settings()
     with db.session_scope(config) as session:  # every hour, night or day
-        invitations.settle_marks(session)
+        settled = invitations.settle_marks(session)
+    if settled:  # the marks' earlier versions go too, not only when autovacuum comes by
+        db.vacuum(config, SpentInvitation.__tablename__)
     moment = datetime.fromisoformat(now) if now else clock.local(clock.now())
     if moment.hour not in participation.NIGHT_HOURS:
         return {}

@@ -7,8 +7,8 @@ On PostgreSQL the flag's UPDATE gave the invitation row the submission's transac
 with HR's file of links paired invitations with answers (review of 7 December). The mark can't
 be paired with an invitation without SECRET_KEY, and the invitation's row is never written
 again. The upgrade computes the marks of the invitations spent so far with the application's
-SECRET_KEY (refused, before any change, where neither SECRET_KEY nor the development key in the
-instance folder is there) and, on PostgreSQL, rebuilds `invitations` in the order of the
+SECRET_KEY (refused, before any change, without SECRET_KEY in the environment; on SQLite the
+development key kept in the instance folder will do) and, on PostgreSQL, rebuilds `invitations` in the order of the
 hashes: the old table's file, with the rows' earlier versions and the physical order the
 UPDATEs gave the spent ones, is dropped.
 
@@ -34,17 +34,19 @@ def _mark(secret: str):
     return lambda token_hash: hmac.new(key, token_hash.encode(), hashlib.sha256).hexdigest()
 
 
-def _secret() -> str:
-    """The application's SECRET_KEY: set in the environment, or the development key already
-    kept in the instance folder. Never a new one: marks under a key the application doesn't
-    have would open every used link again, and the flags they replace are gone."""
+def _secret(dialect: str) -> str:
+    """The application's SECRET_KEY, from the environment. On SQLite (development) also the key
+    the instance folder already keeps. Not that file on PostgreSQL: `palaute db upgrade` builds
+    the application first, which writes a new one where SECRET_KEY is missing, so its being
+    there proves nothing, and marks under a key the web processes don't have would open every
+    used link again, with the flags they replace gone."""
     from surveys.infra.settings import Settings
 
     settings = Settings.from_env()
     if settings.secret_key:
         return settings.secret_key
     kept = settings.instance_dir / "secret_key"
-    if kept.exists():
+    if dialect == "sqlite" and kept.exists():
         return kept.read_text().strip()
     raise RuntimeError(
         "0027_spent_marks needs the application's SECRET_KEY to turn the used invitation links "
@@ -81,7 +83,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     spent = bind.execute(sa.text(
         "SELECT token_hash, survey_id, unit_id FROM invitations WHERE spent")).all()
-    mark = _mark(_secret()) if spent else None  # before any change: refused, nothing is done
+    # Before any change: refused, nothing is done.
+    mark = _mark(_secret(bind.dialect.name)) if spent else None
     op.create_table(
         "spent_invitations",
         sa.Column("mark", sa.String(length=64), nullable=False),
@@ -114,7 +117,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     has_marks = bind.execute(sa.text("SELECT 1 FROM spent_invitations LIMIT 1")).first()
-    mark = _mark(_secret()) if has_marks else None  # before any change, as above
+    mark = _mark(_secret(bind.dialect.name)) if has_marks else None  # before any change
     with op.batch_alter_table("invitations", schema=None,
                               table_kwargs={"sqlite_with_rowid": False}) as batch_op:
         batch_op.add_column(sa.Column("spent", sa.Boolean(), server_default=sa.text("false"),

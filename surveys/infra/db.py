@@ -158,3 +158,14 @@ def add_unless_taken(session: Session, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def vacuum(target: Target, table: str) -> None:
+    """PostgreSQL: VACUUM `table` now (outside a transaction, as VACUUM must run), so the row
+    versions a rewrite left behind no longer stand in its pages with their transaction ids
+    (surveys.staff.invitations.settle_marks). Nothing on SQLite."""
+    engine = engine_for(target)
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f'VACUUM "{table}"')

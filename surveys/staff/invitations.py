@@ -112,7 +112,7 @@ def create(session: Session, survey: Survey, unit_code: str, count: int,
     # rows' physical order (PostgreSQL's ctid) pairs them with nothing.
     session.execute(insert(Invitation), sorted(
         ({"token_hash": token_hash(t), "survey_id": survey.id, "unit_id": unit.id,
-          "issued_on": today, "spent": False} for t in tokens),
+          "issued_on": today} for t in tokens),
         key=lambda row: row["token_hash"]))
     session.flush()
     return tokens
@@ -161,11 +161,14 @@ def is_spent(session: Session, secret: str, invitation: Invitation) -> bool:
     return spent_mark(secret, invitation.token_hash) in set(marks)
 
 
-def spent_among(session: Session, secret: str, survey_id: int,
-                hashes: Iterable[str]) -> set[str]:
-    """Those of the survey's invitations `hashes` (token hashes) that are spent."""
-    marks = set(session.scalars(select(SpentInvitation.mark)
-                                .where(SpentInvitation.survey_id == survey_id)))
+def spent_among(session: Session, secret: str, survey_id: int, hashes: Iterable[str],
+                unit_id: int | None = None) -> set[str]:
+    """Those of the survey's invitations `hashes` (token hashes, of `unit_id` where given)
+    that are spent."""
+    where = SpentInvitation.survey_id == survey_id
+    if unit_id is not None:
+        where &= SpentInvitation.unit_id == unit_id
+    marks = set(session.scalars(select(SpentInvitation.mark).where(where)))
     return {h for h in hashes if spent_mark(secret, h) in marks}
 
 

@@ -525,7 +525,7 @@ def claim(session: Session, mail_id: int, secret: str,
         row.status, row.claimed_at = "failed", None
         return None
     if row.round > 0 and invitations.spent_among(session, secret, row.survey_id,
-                                                 [invitations.token_hash(token)]):
+                                                 [invitations.token_hash(token)], row.unit_id):
         row.status, row.claimed_at = "skipped", None
         return None
     subject, body = compose(survey, row.round, row.base_url, token)

@@ -447,10 +447,17 @@ def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
 
 def test_spent_marks_migration_needs_the_applications_key(fresh_url, monkeypatch, tmp_path):
     """Marks under a key the application doesn't have would open every used link again, and
-    the flags are dropped: without SECRET_KEY (or the development key already kept) the upgrade
-    is refused before it changes anything."""
+    the flags are dropped: without SECRET_KEY the upgrade is refused before it changes
+    anything. On PostgreSQL even where the instance folder keeps a key: `palaute db upgrade`
+    writes one there itself when SECRET_KEY is missing. On SQLite (development) that key is
+    the application's."""
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.setenv("PALAUTE_INSTANCE_DIR", str(tmp_path / "no-instance"))
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("PALAUTE_INSTANCE_DIR", str(instance))
+    postgres = fresh_url.startswith("postgresql")
+    if postgres:  # as the CLI leaves it (webapp.factory builds the app, settings.secret())
+        instance.mkdir()
+        (instance / "secret_key").write_text("made up by the upgrade command")
     migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
     engine = create_engine(fresh_url)
     with engine.begin() as conn:
@@ -464,7 +471,7 @@ def test_spent_marks_migration_needs_the_applications_key(fresh_url, monkeypatch
                           "spent) VALUES (:h, 1, 7, '2026-12-01', true)"), {"h": "a" * 64})
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         migrate.upgrade(fresh_url, "0027_spent_marks")
-    assert not (tmp_path / "no-instance" / "secret_key").exists()
+    assert postgres or not (instance / "secret_key").exists()  # nor a key made up
     with engine.connect() as conn:
         assert "spent_invitations" not in engine.dialect.get_table_names(conn)
         assert conn.scalar(text("SELECT spent FROM invitations"))

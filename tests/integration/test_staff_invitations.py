@@ -366,6 +366,15 @@ def test_the_hourly_job_settles_the_marks(client, database_url, staff_survey, se
     if postgres:
         assert len({m[2] for m in after}) == 1 and not {m[2] for m in after} & \
             {m[2] for m in before}
+        # Nor do the marks' earlier versions stay in the pages (VACUUM after the settling).
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            pages = conn.scalar(text("SELECT pg_relation_size('spent_invitations') / "
+                                     "current_setting('block_size')::int"))
+            versions = {str(x) for page in range(pages) for (x,) in conn.execute(text(
+                "SELECT t_xmin FROM heap_page_items(get_raw_page('spent_invitations', :p)) "
+                "WHERE t_xmin IS NOT NULL"), {"p": page})}
+        assert versions == {after[0][2]}
     with db.session_scope(database_url) as s:
         assert invitations.settle_marks(s) == 0  # the next run finds nothing
         ward1 = s.scalar(select(Unit.id).where(Unit.code == "WARD1"))

@@ -150,17 +150,11 @@ def spend(session: Session, secret: str, invitation: Invitation) -> bool:
                            .returning(SpentInvitation.mark)).first() is not None
 
 
-# Looking a mark up reads every mark of the survey (or unit) and compares them here, never one
+# Looking marks up reads every mark of the survey (or unit) and compares them here, never one
 # mark as a query parameter: a database administrator could log the statements (PostgreSQL's
-# log_statement), open each link of HR's file and so learn each invitation's mark. A mark is
-# sent to the database only when its link is answered (`spend`).
-def is_spent(session: Session, secret: str, invitation: Invitation) -> bool:
-    marks = session.scalars(select(SpentInvitation.mark).where(
-        SpentInvitation.survey_id == invitation.survey_id,
-        SpentInvitation.unit_id == invitation.unit_id))
-    return spent_mark(secret, invitation.token_hash) in set(marks)
-
-
+# log_statement) and so learn the marks the reminders check. A mark is sent to the database
+# only when an answer is posted with its link (`spend`); opening a link reads no mark at all
+# (webapp.respond.invited).
 def spent_among(session: Session, secret: str, survey_id: int, hashes: Iterable[str],
                 unit_id: int | None = None) -> set[str]:
     """Those of the survey's invitations `hashes` (token hashes, of `unit_id` where given)

@@ -1,5 +1,5 @@
 """One-time anonymous invitations: 256-bit tokens stored only as hashes, a link that opens the
-survey for its unit and is spent by the answer, 410 on reuse, 404 for unknown tokens, nothing
+survey for its unit and is spent by the answer, 410 for another answer, 404 for unknown tokens, nothing
 in the logs, and nothing in the schema (no column, key, sequence, row order or transaction id)
 that joins a response to its invitation."""
 
@@ -113,13 +113,14 @@ def test_link_answers_once_for_its_unit_then_410(client, database_url, staff_sur
         spent = invitations.spent_among(s, settings.secret(), lookup.find(s, SLUG).id, [
             invitations.token_hash(token), invitations.token_hash(other)])
     assert spent == {invitations.token_hash(token)}
-    again = client.get(f"/fi/i/{token}")
+    # A used link's form still opens (below: HR holds the links); an answer posted with it is
+    # refused, in the page's language, and an incomplete one gets its errors first.
+    again = answer(client, token)
     assert again.status_code == 410
     assert "Tätä linkkiä on jo käytetty" in again.get_data(as_text=True)
-    assert client.get(f"/sv/i/{token}").status_code == 410
-    assert "Den här länken har redan använts" in client.get(f"/sv/i/{token}").get_data(
+    assert "Den här länken har redan använts" in answer(client, token, lang="sv").get_data(
         as_text=True)
-    assert client.post(f"/fi/i/{token}", data={"workload": "1"}).status_code == 410
+    assert client.post(f"/fi/i/{token}", data={"workload": "1"}).status_code == 400
     assert answer(client, other, lang="sv").status_code == 303
     with db.session_scope(database_url) as s:
         assert len(stored_units_and_answers(s)) == 2
@@ -150,7 +151,8 @@ def test_invalid_answers_keep_the_invitation_unspent(client, database_url, staff
     data = form_tokens(page.get_data(as_text=True))  # the required question unanswered
     assert client.post(f"/fi/i/{token}", data=data).status_code == 400
     with db.session_scope(database_url) as s:
-        assert not invitations.is_spent(s, settings.secret(), invitations.find(s, token))
+        assert not invitations.spent_among(s, settings.secret(), lookup.find(s, SLUG).id,
+                                           [invitations.token_hash(token)])
     assert answer(client, token).status_code == 303
 
 
@@ -171,7 +173,8 @@ def test_spend_is_rolled_back_with_a_response_that_is_not_stored(database_url, s
     finally:
         s.close()
     with db.session_scope(database_url) as s:
-        assert not invitations.is_spent(s, settings.secret(), invitations.find(s, token))
+        assert not invitations.spent_among(s, settings.secret(), lookup.find(s, SLUG).id,
+                                           [invitations.token_hash(token)])
         assert s.scalar(select(func.count()).select_from(SpentInvitation)) == 0
         assert stored_units_and_answers(s) == []
 
@@ -295,7 +298,7 @@ def test_answering_writes_nothing_to_the_invitation(client, database_url, staff_
         with db.session_scope(database_url) as s:
             aggregation.fold_batch(s)
     assert invitation_rows(engine) == issued
-    assert client.get(f"/fi/i/{tokens[0]}").status_code == 410
+    assert answer(client, tokens[0]).status_code == 410
     hashes = [invitations.token_hash(t) for t in tokens]
     with db.session_scope(database_url) as s:
         marks = set(s.scalars(select(SpentInvitation.mark)))
@@ -306,34 +309,43 @@ def test_answering_writes_nothing_to_the_invitation(client, database_url, staff_
     assert not marks & {invitations.spent_mark("another key", h) for h in hashes}
 
 
-def test_opening_a_link_sends_no_mark_to_the_database(client, database_url, staff_survey,
-                                                      settings):
-    """A database administrator may log every statement with its parameters (PostgreSQL's
-    log_statement) and open each link of HR's file: a lookup by mark would hand them each
-    invitation's mark, and through its transaction id the answers. A lookup reads the unit's
-    marks and compares them in the application; a mark goes to the database only when its
-    link is answered."""
+def test_opening_a_link_tells_nobody_whether_it_was_used(client, database_url, staff_survey,
+                                                        settings):
+    """HR holds every link it handed out. A link that answered 410 when opened would show HR
+    who has answered, as it happens, which HR's page counts once a night to avoid. So a used
+    link's form opens as an unused one's does, and opening it reads nothing of the marks: a
+    database administrator who logs every statement with its parameters (PostgreSQL's
+    log_statement) and opens each link of HR's file learns no mark either. A mark goes to the
+    database only when an answer is posted with its link."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
     token, other = create(database_url, count=2)
     assert answer(client, token).status_code == 303
-    engine = Engine  # every engine: the web tier's is its own
     sent: list[str] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
         sent.append(f"{statement} {parameters!r}")
 
-    event.listen(engine, "before_cursor_execute", capture)
+    event.listen(Engine, "before_cursor_execute", capture)  # every engine: the web tier's too
     try:
-        assert client.get(f"/fi/i/{token}").status_code == 410
-        assert client.get(f"/fi/i/{other}").status_code == 200
+        used, unused = client.get(f"/fi/i/{token}"), client.get(f"/fi/i/{other}")
     finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    assert any("spent_invitations" in line for line in sent)  # the lookups were seen
+        event.remove(Engine, "before_cursor_execute", capture)
+    assert used.status_code == unused.status_code == 200
+    assert strip_tokens(used.get_data(as_text=True), token) == \
+        strip_tokens(unused.get_data(as_text=True), other)
+    assert sent and not [line for line in sent if "spent_invitations" in line]
     marks = [invitations.spent_mark(settings.secret(), invitations.token_hash(t))
              for t in (token, other)]
     assert not [line for line in sent for m in marks if m in line]
+
+
+def strip_tokens(html: str, link_token: str) -> str:
+    """A form page without what differs by request: its link and its one-time form tokens."""
+    html = html.replace(link_token, "TOKEN")
+    return re.sub(r'(name="(csrf_token|submission_token)" type="hidden" value=")[^"]+"',
+                  r'\1X"', html)
 
 
 def test_the_hourly_job_settles_the_marks(client, database_url, staff_survey, settings):
@@ -379,7 +391,7 @@ def test_the_hourly_job_settles_the_marks(client, database_url, staff_survey, se
         assert invitations.settle_marks(s) == 0  # the next run finds nothing
         ward1 = s.scalar(select(Unit.id).where(Unit.code == "WARD1"))
         assert invitations.counts(s, lookup.find(s, SLUG).id) == {ward1: (5, 3)}
-    assert client.get(f"/fi/i/{tokens[0]}").status_code == 410
+    assert answer(client, tokens[0]).status_code == 410
     assert answer(client, tokens[3]).status_code == 303
 
 

@@ -1,9 +1,10 @@
 """Staff surveys: the one-time invitation link `/<lang>/i/<token>` (surveys.staff.invitations).
 
-GET shows the survey's form for the invitation's unit; POST checks the answers, spends the
-invitation and stores the response (holding the unit, never the invitation) in one transaction,
-then 303 to the thank-you page. A spent invitation answers 410 in the page's language; an
-unknown or malformed token the 404 page. The unit is not a field of the form: it is the
+GET shows the survey's form for the invitation's unit, used or not; POST checks the answers,
+spends the invitation and stores the response (holding the unit, never the invitation) in one
+transaction, then 303 to the thank-you page. A valid answer posted with a spent invitation gets
+410 in the page's language (an invalid one its errors, as any); an unknown or malformed token
+the 404 page. The unit is not a field of the form: it is the
 invitation's, read on the server from the token in the path, so a respondent can't choose or
 change it. The token is a path parameter that webapp.request_log does not log (only `slug` is
 allow-listed) and the page is never cached (webapp.respond.form_cache is not used here: the
@@ -64,11 +65,10 @@ def _answer(survey, token: str, invitation):
     if survey.status == "closed":
         title = localized(survey.definition["title"], g.lang)
         return render_template("closed.html", title=title, survey=survey), 410
-    db = get_db()
-    spent = invitations.is_spent(db, settings().secret(), invitation)
-    db.rollback()
-    if spent:
-        return _spent(survey)
+    # Whether the link was used is not said until an answer is posted with it: HR holds every
+    # link it handed out, and a page that said "used" at a GET would show HR who has answered,
+    # as it happens ("Participation on HR's page" in docs/privacy.md counts once a night for
+    # that reason). Learning it then costs a vote, which the link's owner would find spent.
     if request.method == "GET":
         return _page(survey, token, form_tokens.submit_form(), MultiDict(), {})
     values = request.form
@@ -85,6 +85,7 @@ def _answer(survey, token: str, invitation):
         return _page(survey, token, form, values, errors, 400)
     # The spent mark and the response: one transaction (store_response commits or rolls back
     # both). A concurrent use of the same link waits for this mark and then finds it spent.
+    db = get_db()
     if not invitations.spend(db, settings().secret(), invitation):
         db.rollback()
         return _spent(survey)

@@ -1,7 +1,7 @@
 """One-time anonymous invitations: 256-bit tokens stored only as hashes, a link that opens the
-survey for its unit and is spent by the answer, 410 for another answer, 404 for unknown tokens, nothing
-in the logs, and nothing in the schema (no column, key, sequence, row order or transaction id)
-that joins a response to its invitation."""
+survey for its unit and is spent by the answer, 410 for another answer, 404 for unknown
+tokens, nothing in the logs, and nothing in the schema (no column, key, sequence, row order or
+transaction id) that joins a response to its invitation."""
 
 from __future__ import annotations
 

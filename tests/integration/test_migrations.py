@@ -445,6 +445,42 @@ def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
     engine.dispose()
 
 
+def test_palaute_db_upgrade_without_secret_key_changes_nothing(fresh_url, tmp_path):
+    """The path a review found: `palaute db upgrade` builds the application first, which writes
+    a new development key to the instance folder where SECRET_KEY is missing. On PostgreSQL the
+    upgrade must not take that key for the application's."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
+            "retention_months, results_stamp, revision) VALUES "
+            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
+        conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
+                          "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
+        conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on, "
+                          "spent) VALUES (:h, 1, 7, '2026-12-01', true)"), {"h": "a" * 64})
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env |= {"DATABASE_URL": fresh_url, "PALAUTE_INSTANCE_DIR": str(tmp_path / "instance")}
+    palaute = str(Path(sys.executable).parent / "palaute")  # the installed command
+    done = subprocess.run([palaute, "db", "upgrade"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    with engine.connect() as conn:
+        version = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    engine.dispose()
+    if fresh_url.startswith("postgresql"):
+        assert done.returncode != 0 and "SECRET_KEY" in done.stderr, done.stderr[-2000:]
+        assert version == "0026_unit_cut_refusals"
+    else:  # development: the instance folder's key is the application's
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert version != "0026_unit_cut_refusals"
+
+
 def test_spent_marks_migration_needs_the_applications_key(fresh_url, monkeypatch, tmp_path):
     """Marks under a key the application doesn't have would open every used link again, and
     the flags are dropped: without SECRET_KEY the upgrade is refused before it changes

@@ -382,6 +382,27 @@ def test_unit_cut_refusals_migration_up_and_down(fresh_url):
     engine.dispose()
 
 
+def a_staff_survey(conn) -> None:
+    """Survey 1, a published staff survey, and unit 7, its organisation (schema of 0026)."""
+    conn.execute(text(
+        "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
+        "retention_months, results_stamp, revision) VALUES "
+        "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
+    conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
+                      "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
+
+
+def a_spent_invitation_at_0026(url: str):
+    """The database at 0026 with a staff survey and one invitation spent; its engine."""
+    migrate.upgrade(url, "0026_unit_cut_refusals")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        a_staff_survey(conn)
+        conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on, "
+                          "spent) VALUES (:h, 1, 7, '2026-12-01', true)"), {"h": "a" * 64})
+    return engine
+
+
 def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
     """0027_spent_marks: the invitations spent so far become marks under SECRET_KEY, the flag
     goes, and on PostgreSQL no invitation row keeps the transaction id of its spending (each
@@ -394,12 +415,7 @@ def test_spent_marks_migration_up_and_down(fresh_url, monkeypatch):
     hashes = [f"{i:064x}" for i in range(6)]
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
-            "retention_months, results_stamp, revision) VALUES "
-            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
-        conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
-                          "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
+        a_staff_survey(conn)
         conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on) "
                           "VALUES (:h, 1, 7, '2026-12-01')"), [{"h": h} for h in hashes])
     for h in hashes[3:5]:  # spent one at a time, as submissions are
@@ -454,17 +470,7 @@ def test_palaute_db_upgrade_without_secret_key_changes_nothing(fresh_url, tmp_pa
     import sys
     from pathlib import Path
 
-    migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
-    engine = create_engine(fresh_url)
-    with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
-            "retention_months, results_stamp, revision) VALUES "
-            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
-        conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
-                          "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
-        conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on, "
-                          "spent) VALUES (:h, 1, 7, '2026-12-01', true)"), {"h": "a" * 64})
+    engine = a_spent_invitation_at_0026(fresh_url)
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env |= {"DATABASE_URL": fresh_url, "PALAUTE_INSTANCE_DIR": str(tmp_path / "instance")}
     palaute = str(Path(sys.executable).parent / "palaute")  # the installed command
@@ -494,17 +500,7 @@ def test_spent_marks_migration_needs_the_applications_key(fresh_url, monkeypatch
     if postgres:  # as the CLI leaves it (webapp.factory builds the app, settings.secret())
         instance.mkdir()
         (instance / "secret_key").write_text("made up by the upgrade command")
-    migrate.upgrade(fresh_url, "0026_unit_cut_refusals")
-    engine = create_engine(fresh_url)
-    with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO surveys (id, slug, audience, scope, status, min_group_size, definition, "
-            "retention_months, results_stamp, revision) VALUES "
-            "(1, 's', 'staff', '17', 'published', 5, '{}', 24, 'x', 1)"))
-        conn.execute(text("INSERT INTO units (id, kind, region_code, code, name_fi, name_sv) "
-                          "VALUES (7, 'organisation', '17', 'U', 'Yksikkö', 'Enhet')"))
-        conn.execute(text("INSERT INTO invitations (token_hash, survey_id, unit_id, issued_on, "
-                          "spent) VALUES (:h, 1, 7, '2026-12-01', true)"), {"h": "a" * 64})
+    engine = a_spent_invitation_at_0026(fresh_url)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         migrate.upgrade(fresh_url, "0027_spent_marks")
     assert postgres or not (instance / "secret_key").exists()  # nor a key made up

@@ -49,7 +49,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -73,7 +73,7 @@ from surveys.models import (
     UnitCutRefusal,
     UnitRelease,
 )
-from surveys.staff import invitations, suppression
+from surveys.staff import invitations, participation, suppression
 from surveys.staff import units as org_units
 
 from .audit import (
@@ -82,6 +82,7 @@ from .audit import (
     COUNT,
     EXACT,
     MIN_OPTION_COUNT,
+    SIZE,
     UNANIMOUS,
     AuditResult,
     Figure,
@@ -91,6 +92,7 @@ from .audit import (
     QuestionModel,
     Table,
     audit,
+    protected,
 )
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import increments_protected, increments_since
@@ -330,14 +332,124 @@ class UnitPublication:
         return self.pubs[breakdown].reason(place, period, key)
 
 
+def invited_per_leaf(table: UnitTable, issued: Mapping[str, int]) -> dict[str, int]:
+    """The invitations issued per leaf of `table` (a unit without sub-units, or a unit's own
+    part) from those per unit code (its own, not its sub-units'); 0 where none were issued:
+    every respondent of a staff survey answered through an invitation of their unit."""
+    out = {}
+    for leaf in table.counties:
+        code = leaf[:-len(OWN)] if leaf.endswith(OWN) else leaf
+        out[leaf] = int(issued.get(code, 0))
+    return out
+
+
+def pinned_by_invitations(table: UnitTable, figures: Mapping[Figure, float],
+                          invited: Mapping[str, int],
+                          history: Sequence[Layer] = ()) -> list[str]:
+    """The units whose respondents (1 … k−1 of them, hidden) the shown unit totals of `figures`
+    and of the earlier releases (`history`, newest first) pin, read with the invitations
+    issued: each leaf's respondents at most its invitations (`invited`), in every layer, and
+    no fewer than in the layer before. A review of the 7 December session found the auditor
+    blind to them: a hidden unit of 3 answered of 4 invited, beside a hidden sibling of 7 of 7
+    under a shown total of 10, is 3 … 4. What this reads: the unit totals (respondents) alone,
+    without the reasons, the breakdowns' values or the questions' n (docs/privacy.md)."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    leaves = list(table.counties)
+    col = {leaf: i for i, leaf in enumerate(leaves)}
+    k = table.threshold
+    layers = [figures, *(f for f, _reasons in history)]
+    while True:
+        width = len(leaves) * len(layers)
+        eq, rhs = [], []
+        for t, shown in enumerate(layers):
+            for (place, period, key, measure), v in shown.items():
+                if (period, key, measure) != (ALL_MONTHS, RESPONDENTS, N) or v is None:
+                    continue
+                row = np.zeros(width)
+                for leaf in table.counties_of(place):
+                    row[t * len(leaves) + col[leaf]] = 1.0
+                eq.append(row)
+                rhs.append(v)
+        ub = []
+        for t in range(1, len(layers)):  # an earlier layer at most the next newer one
+            for i in range(len(leaves)):
+                row = np.zeros(width)
+                row[t * len(leaves) + i], row[(t - 1) * len(leaves) + i] = 1.0, -1.0
+                ub.append(row)
+        program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs if eq else None,
+                   "A_ub": np.array(ub) if ub else None, "b_ub": np.zeros(len(ub)) if ub else None,
+                   "bounds": [(0, invited.get(leaf, 0)) for _t in layers for leaf in leaves],
+                   "method": "highs"}
+        probe = linprog(np.zeros(width), **program)
+        if probe.status == 2 and len(layers) > 1:  # an earlier release contradicted: left out
+            layers = layers[:-1]
+            continue
+        if probe.status != 0:  # no solution even now (invitations read wrong): nothing read
+            log.warning("unit figures read with the invitations issued have no solution")
+            return []
+        break
+    out = []
+    for place in table.units:
+        if (place, ALL_MONTHS, RESPONDENTS, N) in figures:
+            continue
+        truth = table.value((place, ALL_MONTHS, RESPONDENTS, N)) or 0
+        if not 0 < truth < k:
+            continue
+        group = np.zeros(width)
+        for leaf in table.counties_of(place):
+            group[col[leaf]] = 1.0
+        low = linprog(group, **program).fun
+        high = -linprog(-group, **program).fun
+        if not kept_with_invitations(low, high, k, sum(
+                invited.get(leaf, 0) for leaf in table.counties_of(place))):
+            out.append(place)
+    return out
+
+
+def kept_with_invitations(low: float, high: float, threshold: int, invited: int) -> bool:
+    """The auditor's size rule (audit.protected) for a group whose invitations HR knows: its
+    "none … k − 1" is none to as many as were invited where fewer than k − 1 were (HR knows
+    that much without any figure)."""
+    return protected(SIZE, low, high, threshold) or (
+        low <= 1e-6 and high >= min(threshold - 1, invited) - 1e-6)
+
+
+def _pinning_total(table: UnitTable, figures: Mapping[Figure, float], place: str) -> str | None:
+    """The shown unit total to hide next for a pinned `place`: the nearest above it (its parent's,
+    or further up), else the smallest other shown one (what pins it is then a sum of earlier
+    figures with today's: hiding today's unit totals one by one, smallest first, ends it).
+    None once no unit total is shown."""
+    def shown(p: str) -> bool:
+        return (p, ALL_MONTHS, RESPONDENTS, N) in figures
+
+    parent = table.parent_of.get(place)
+    while parent is not None:
+        if shown(parent):
+            return parent
+        parent = table.parent_of.get(parent)
+    others = sorted((figures[(p, ALL_MONTHS, RESPONDENTS, N)], p) for p in table.units
+                    if shown(p) and p != place)
+    return others[0][1] if others else None
+
+
 def publish_units(tables: Mapping[str, UnitTable],
-                  history: Mapping[str, Sequence[Layer]] | None = None) -> UnitPublication:
+                  history: Mapping[str, Sequence[Layer]] | None = None,
+                  invited: Mapping[str, int] | None = None,
+                  seen: Sequence[Mapping[Figure, float]] | None = None) -> UnitPublication:
     """Each table published and audited (surveys.report.disclosure.publish), with the totals any
     of them hides hidden in all of them, then each total figure kept only where all publish it.
 
     `history`: per table, the figures and reasons of the earlier unit releases still public
     (newest first): each table is then audited with them as surveys.report.history audits a
-    release with the one before it, hiding more until both together pass (`cut`)."""
+    release with the one before it, hiding more until both together pass (`cut`).
+
+    `invited`: the invitations issued per leaf (`invited_per_leaf`), which HR knows: where the
+    shown unit totals, read with them, pin a hidden unit's respondents, the total that pins it
+    is hidden too (`pinned_by_invitations`). `seen`: the unit totals shown earlier, newest
+    first, read with them there (default: the earlier releases'; `cut` adds HR's
+    participation page)."""
     history = history or {}
     keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
     forced: dict[str, set[Group]] = {key: set() for key in keys}
@@ -417,7 +529,17 @@ def publish_units(tables: Mapping[str, UnitTable],
         # on its own (test_a_table_failing_its_audit_as_published_is_published_again).
         failing = _failing_as_published(tables, pubs, reduced, history)
         if not failing:
-            break
+            earlier = [f for f, _r in history.get(UNIT_TOTAL, ())] if seen is None else seen
+            pinned = [] if invited is None else pinned_by_invitations(
+                tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, invited,
+                [(f, {}) for f in earlier])
+            hide = {_pinning_total(tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, p)
+                    for p in pinned} - {None}
+            if not hide:
+                break
+            for key in keys:  # as every total is: hidden in every table, for every key
+                forced[key] |= {(place, ALL_MONTHS) for place in hide}
+            continue
         more = False
         for b in failing:
             for place, period, key, _measure in set(lost[b]):
@@ -714,6 +836,16 @@ def live_tables(session: Session, survey: SurveySnapshot, tree: Tree) -> dict[st
     return tables_of(rows, tree, survey.definition, survey.min_group_size)
 
 
+def _invited(session: Session, survey: SurveySnapshot, tree: Tree,
+             tables: Mapping[str, UnitTable]) -> dict[str, int]:
+    """The invitations issued so far per leaf of the survey's unit tables (HR issued them and
+    its pages show them)."""
+    codes = {u.id: u.code for _d, u in tree.rows}
+    issued = {codes[u]: n for u, (n, _spent) in invitations.counts(session, survey.id).items()
+              if u in codes}
+    return invited_per_leaf(tables[UNIT_TOTAL], issued)
+
+
 def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> UnitPublication:
     """The audited unit publication, kept per process under the survey's results stamp (every
     fold and rebuild replaces it), its threshold and the shape of the tree."""
@@ -724,7 +856,8 @@ def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> Un
     cached = _CACHE.get(cache_key)
     if stamp and cached is not None and cached[:3] == (stamp, survey.min_group_size, signature):
         return cached[3]
-    pub = publish_units(live_tables(session, survey, tree))
+    tables = live_tables(session, survey, tree)
+    pub = publish_units(tables, invited=_invited(session, survey, tree, tables))
     if _read_live(session, survey, tree, pub) and stamp:
         _CACHE[cache_key] = (stamp, survey.min_group_size, signature, pub)
     return pub
@@ -917,6 +1050,26 @@ def _release_rates(session: Session, survey: SurveySnapshot, tree: Tree,
     return out
 
 
+def _participation_page(session: Session, survey: SurveySnapshot, tree: Tree
+                        ) -> tuple[date, dict[Figure, float]] | str | None:
+    """What HR's invitations page shows of the survey's participation, as last counted
+    (surveys.staff.participation): each shown unit's respondents with its sub-units', as unit
+    totals. HR reads them beside the release, each hiding small units by a rule of its own: a
+    review of 7 December read a unit's one respondent from the two (the page showed a full
+    unit the release hid, the release the sibling the page hid). "tree" if counted on another
+    organisation tree than `tree`; None before the first count or where it shows no unit."""
+    last = participation.latest(session, survey.id)
+    shown = participation.shown_respondents(session, survey.id)
+    if last is None or not shown:
+        return None
+    day, counted = last
+    if {u: f.parent_id for u, f in counted.items()} != \
+            {u.id: u.parent_id for _d, u in tree.rows}:
+        return "tree"
+    codes = {u.id: u.code for _d, u in tree.rows}
+    return day, {(codes[u], ALL_MONTHS, RESPONDENTS, N): float(n) for u, n in shown.items()}
+
+
 def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease | None:
     """Cut a release of `survey`'s unit figures now (at its close: `releasable`); None if the
     last release stands (nothing is stored).
@@ -928,7 +1081,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     releases are few, one per close), hiding more until all together pass. Otherwise the last
     release stands as a whole: no figure of it changes, so no figure can be subtracted from
     another of a different time (docs/privacy.md, "Releases of unit figures"). None as well
-    once the survey has all the unit releases it may have (`MAX_UNIT_RELEASES`)."""
+    once the survey has all the unit releases it may have (`MAX_UNIT_RELEASES`).
+
+    The unit totals are read, besides, with the invitations issued as upper bounds and HR's
+    participation page (its last count) as one more earlier time (`publish_units`' `invited`
+    and `seen`); no release while the page's tree differs from the survey's."""
     used = releases_used(session, survey)
     if used is not None:
         log.info("unit release: all the survey's unit releases are used; the last release "
@@ -971,6 +1128,21 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                     "growth" if grew.changed else "unchanged")
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
+    page = _participation_page(session, survey, tree)
+    if page == "tree":
+        # Its figures are sums over another tree: a unit moved since would show whole as the
+        # difference of a sum on the page and the same sum in the release (a review of 7
+        # December read a unit's one respondent so). No release while they differ.
+        log.warning("unit release: HR's participation page was counted on another "
+                    "organisation tree; no release", extra={"survey": survey.slug})
+        _refuse(session, survey, stamp, signature, "tree")
+        return None
+    seen = None
+    if page is not None:  # read with the earlier releases' totals, in its place among them
+        day, shown = page
+        totals = [f for f, _r in layers.get(UNIT_TOTAL, ())]
+        at = sum(1 for r in earlier if r.released_at.date() >= day)
+        seen = [*totals[:at], shown, *totals[at:]]
     pairs, state = _pairs_to_read(session, survey, tree, tables)
     if state == UNPROVEN:  # not proven, so not cut; the scheduled job tries again
         log.warning("unit release: the stored responses are not those counted; no release",
@@ -983,7 +1155,8 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                     "be read with the last release, which stands", extra={"survey": survey.slug})
         _refuse(session, survey, stamp, signature, "purged")
         return None
-    pub = publish_units(tables, history=layers)
+    pub = publish_units(tables, history=layers, invited=_invited(session, survey, tree, tables),
+                        seen=seen)
     if state == PURGED:  # the first release: one breakdown's values at most are shown
         log.info("unit release: raw responses deleted (retention); one breakdown's values "
                  "at most are shown", extra={"survey": survey.slug})

@@ -40,7 +40,7 @@ from datetime import date
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from surveys.models import ParticipationCount, Survey, Unit
+from surveys.models import ParticipationCount, Survey, Unit, UnitRelease
 
 from . import invitations, units
 from .suppression import UnitRate, hidden_units, rolled_up
@@ -120,10 +120,16 @@ def count(session: Session, survey, today: date) -> bool:
     """Count `survey`'s participation of `today` (once a day: the caller decides it is the
     night, see NIGHT_HOURS). Returns whether a count was stored: not if one was already taken
     today, nor for a closed survey whose figures did not change, nor while the organisation
-    tree differs from the published figures' (they stand, with their day). Flushes only; a
-    concurrent count of the same day fails on the primary key."""
+    tree differs from the published figures' (they stand, with their day), nor once a unit
+    release exists (cut with the page's last count read beside it: surveys.report.units.cut).
+    Flushes only; a concurrent count of the same day fails on the primary key."""
     root = invitations.organisation_of(session, survey)
     if root is None or survey.status not in COUNTED_STATUSES:
+        return False
+    if session.scalar(select(UnitRelease.id).where(UnitRelease.survey_id == survey.id)
+                      .limit(1)) is not None:
+        # The release was audited with the page's last count (surveys.report.units.cut); a
+        # later count, hiding by its own rule, was not: the page keeps that count.
         return False
     last = latest(session, survey.id)
     if last is not None and last[0] >= today:

@@ -1,0 +1,133 @@
+"""HR's participation page (the nightly count, hiding small units by its own rule) and the
+unit release HR reads beside it, read together with the invitations HR issued (a review of the
+7 December session read a unit's one respondent from the two): the release is cut with the
+page's last count as an earlier time and the invitations as upper bounds
+(surveys.report.units.cut, pinned_by_invitations), and the page counts no more once a release
+exists. A unit moved between the page's last count and the close stops the release."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+from sqlalchemy import select
+
+from surveys.definitions import lifecycle, lookup
+from surveys.fold.units import UNIT_TOTAL
+from surveys.infra import clock, db
+from surveys.models import Unit, UnitRelease
+from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
+from surveys.report.units import kept_with_invitations
+from surveys.staff import invitations, participation
+from tests.conftest import run_worker
+from tests.integration.test_staff_participation import night
+from tests.integration.test_staff_units import import_units
+from tests.integration.test_unit_results import answer
+from tests.unit.staff.test_staff_format import SLUG, staff_yaml
+from webapp.cli import main
+from workers import jobs
+
+TREE = """code,parent_code,name_fi,name_sv,headcount
+ORG1,,Org,Org,100
+UX,ORG1,Yksikkö X,X,10
+UY,ORG1,Yksikkö Y,Y,10
+UZ,ORG1,Yksikkö Z,Z,10
+UW,ORG1,Yksikkö W,W,10
+"""
+ISSUED = {"UX": 6, "UY": 8, "UZ": 10, "UW": 3}
+LEAVES = ("UX", "UY", "UZ", "UW")
+
+
+@pytest.fixture
+def released_app(settings, redis_conn):
+    from webapp import create_app
+
+    return create_app(settings.with_overrides(results_release="daily"), {"TESTING": True})
+
+
+def survey_with_links(database_url) -> dict[str, list[str]]:
+    import_units(database_url, TREE)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml())
+        lifecycle.publish(s, SLUG)
+        survey = lookup.find(s, SLUG)
+        return {u: invitations.create(s, survey, u, n) for u, n in ISSUED.items()}
+
+
+def answer_with(client, tokens: list[str], n: int) -> None:
+    for i, token in enumerate(tokens[:n]):
+        answer(client, token, str(1 + i % 5), ("nurse", "other")[i % 2])
+
+
+def page_and_release(database_url) -> tuple[dict[str, float], dict[str, float]]:
+    """{unit code: respondents} as HR's page shows them, and as the unit release does."""
+    with db.session_scope(database_url) as s:
+        survey = lookup.find(s, SLUG)
+        codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+        page = {codes[u]: float(n)
+                for u, n in participation.shown_respondents(s, survey.id).items()}
+        release = s.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
+                            ).one().data
+    shown = {p: v for p, period, key, measure, v in release["figures"][UNIT_TOTAL]
+             if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
+    return page, shown
+
+
+def ranges(page: dict[str, float], release: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Each unit's respondents now, read from both (the page's earlier, at most now's) with the
+    invitations issued as upper bounds: the program over the units, written out here."""
+    width = 2 * len(LEAVES)  # now, then the page's time
+
+    def row(place: str, layer: int) -> np.ndarray:
+        out = np.zeros(width)
+        for i, leaf in enumerate(LEAVES):
+            if place in ("ORG1", leaf):
+                out[layer * len(LEAVES) + i] = 1.0
+        return out
+
+    eq = [row(p, 0) for p in release] + [row(p, 1) for p in page]
+    rhs = [*release.values(), *page.values()]
+    ub = [np.eye(width)[len(LEAVES) + i] - np.eye(width)[i] for i in range(len(LEAVES))]
+    program = {"A_eq": np.array(eq), "b_eq": rhs, "A_ub": np.array(ub),
+               "b_ub": np.zeros(len(ub)), "method": "highs",
+               "bounds": [(0, ISSUED[leaf]) for _layer in range(2) for leaf in LEAVES]}
+    return {u: (linprog(row(u, 0), **program).fun, -linprog(-row(u, 0), **program).fun)
+            for u in LEAVES}
+
+
+def test_the_release_and_the_page_together_give_no_small_unit_away(
+        released_app, client, database_url, redis_conn):
+    links = survey_with_links(database_url)
+    day = clock.today()
+    answer_with(client, links["UX"], 6)  # all of UX: its rate 100 %
+    answer_with(client, links["UY"], 7)
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(day)) == {SLUG: True}
+    answer_with(client, links["UZ"], 9)
+    answer_with(client, links["UW"], 1)  # UW: one respondent of 3 invited
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(day + timedelta(days=1))) == {SLUG: True}
+    result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    page, release = page_and_release(database_url)
+    assert page["UX"] == 6 and "UW" not in page and "UW" not in release
+    low, high = ranges(page, release)["UW"]
+    assert kept_with_invitations(low, high, 5, ISSUED["UW"]), (page, release, low, high)
+    # The page keeps the count the release was cut with.
+    assert jobs.count_participation(night(day + timedelta(days=2))) == {SLUG: False}
+
+
+def test_a_unit_moved_after_the_pages_last_count_stops_the_release(
+        released_app, client, database_url, redis_conn):
+    links = survey_with_links(database_url)
+    for unit, n in (("UX", 6), ("UY", 7), ("UZ", 9), ("UW", 1)):
+        answer_with(client, links[unit], n)
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    import_units(database_url, TREE.replace("UW,ORG1,", "UW,UZ,"))  # HR moves UW under UZ
+    result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    with db.session_scope(database_url) as s:
+        assert s.scalars(select(UnitRelease)).all() == []

@@ -347,65 +347,22 @@ def pinned_by_invitations(table: UnitTable, figures: Mapping[Figure, float],
                           invited: Mapping[str, int],
                           history: Sequence[Layer] = ()) -> list[str]:
     """The units whose respondents (1 … k−1 of them, hidden) the shown unit totals of `figures`
-    and of the earlier releases (`history`, newest first) pin, read with the invitations
-    issued: each leaf's respondents at most its invitations (`invited`), in every layer, and
-    no fewer than in the layer before. A review of the 7 December session found the auditor
-    blind to them: a hidden unit of 3 answered of 4 invited, beside a hidden sibling of 7 of 7
-    under a shown total of 10, is 3 … 4. What this reads: the unit totals (respondents) alone,
-    without the reasons, the breakdowns' values or the questions' n (docs/privacy.md)."""
-    import numpy as np
-    from scipy.optimize import linprog
+    and of the earlier times (`history`, newest first) pin, read with the invitations issued
+    (`invited`, per leaf): surveys.staff.suppression.pinned. A review of the 7 December session
+    found the auditor blind to them: a hidden unit of 3 answered of 4 invited, beside a hidden
+    sibling of 7 of 7 under a shown total of 10, is 3 … 4. What this reads: the unit totals
+    (respondents) alone, without the reasons, the breakdowns' values or the questions' n
+    (docs/privacy.md)."""
+    leaves_of = {p: table.counties_of(p) for p in table.units}
 
-    leaves = list(table.counties)
-    col = {leaf: i for i, leaf in enumerate(leaves)}
-    k = table.threshold
-    layers = [figures, *(f for f, _reasons in history)]
-    while True:
-        width = len(leaves) * len(layers)
-        eq, rhs = [], []
-        for t, shown in enumerate(layers):
-            for (place, period, key, measure), v in shown.items():
-                if (period, key, measure) != (ALL_MONTHS, RESPONDENTS, N) or v is None:
-                    continue
-                row = np.zeros(width)
-                for leaf in table.counties_of(place):
-                    row[t * len(leaves) + col[leaf]] = 1.0
-                eq.append(row)
-                rhs.append(v)
-        ub = []
-        for t in range(1, len(layers)):  # an earlier layer at most the next newer one
-            for i in range(len(leaves)):
-                row = np.zeros(width)
-                row[t * len(leaves) + i], row[(t - 1) * len(leaves) + i] = 1.0, -1.0
-                ub.append(row)
-        program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs if eq else None,
-                   "A_ub": np.array(ub) if ub else None, "b_ub": np.zeros(len(ub)) if ub else None,
-                   "bounds": [(0, invited.get(leaf, 0)) for _t in layers for leaf in leaves],
-                   "method": "highs"}
-        probe = linprog(np.zeros(width), **program)
-        if probe.status == 2 and len(layers) > 1:  # an earlier release contradicted: left out
-            layers = layers[:-1]
-            continue
-        if probe.status != 0:  # no solution even now (invitations read wrong): nothing read
-            log.warning("unit figures read with the invitations issued have no solution")
-            return []
-        break
-    out = []
-    for place in table.units:
-        if (place, ALL_MONTHS, RESPONDENTS, N) in figures:
-            continue
-        truth = table.value((place, ALL_MONTHS, RESPONDENTS, N)) or 0
-        if not 0 < truth < k:
-            continue
-        group = np.zeros(width)
-        for leaf in table.counties_of(place):
-            group[col[leaf]] = 1.0
-        low = linprog(group, **program).fun
-        high = -linprog(-group, **program).fun
-        if not kept_with_invitations(low, high, k, sum(
-                invited.get(leaf, 0) for leaf in table.counties_of(place))):
-            out.append(place)
-    return out
+    def totals(shown: Mapping[Figure, float]) -> dict[str, float]:
+        return {p: v for (p, period, key, measure), v in shown.items()
+                if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N) and p in leaves_of
+                and v is not None}
+
+    truth = {p: table.value((p, ALL_MONTHS, RESPONDENTS, N)) or 0 for p in table.units}
+    return suppression.pinned(leaves_of, [totals(figures), *(totals(f) for f, _r in history)],
+                              invited, truth, table.threshold)
 
 
 def kept_with_invitations(low: float, high: float, threshold: int, invited: int) -> bool:

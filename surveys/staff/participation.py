@@ -99,8 +99,12 @@ def next_figures(previous: Mapping[int, Figure] | None, parents: Mapping[int, in
     for unit, parent in parents.items():
         children.setdefault(parent, []).append(unit)
     hidden = hidden_units(children, published, root, threshold,
-                          prefer=set(parents) - shown_before)
-    if shown_before & hidden:  # (the rule above rules this out; stand rather than risk it)
+                          prefer=set(parents) - shown_before, invited=issued)
+    if shown_before & hidden:
+        # A unit shown before would now be hidden: to cover another (the rule above rules
+        # that out) or, read with the invitations issued since, because its figure pins a
+        # small unit. Hidden now, its earlier figure beside the new ones would give the
+        # covered part away: the figures stand.
         return None
     return {u: Figure(parents[u], issued.get(u, 0), published[u], u in hidden) for u in parents}
 
@@ -141,7 +145,8 @@ def count(session: Session, survey, today: date) -> bool:
                            survey.min_group_size)
     if figures is None:  # (the page keeps saying the day they were counted)
         log.warning("participation: the organisation tree changed under the published "
-                    "figures; they stand", extra={"survey": survey.slug})
+                    "figures, or a unit they show would now have to be hidden; they stand",
+                    extra={"survey": survey.slug})
         return False
     if survey.status != "published" and last is not None and figures == last[1]:
         return False

@@ -1,0 +1,74 @@
+"""The invitations HR issued bound each unit's respondents from above, and HR knows them: read
+with them, the figures HR's pages show pin no unit of 1 … threshold − 1 respondents
+(surveys.staff.suppression.hidden_units(invited=…), pinned). Checked against every integer
+assignment of the units' own respondents that the shown figures and the invitations allow."""
+
+from __future__ import annotations
+
+from itertools import product
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from surveys.staff.suppression import hidden_units, rolled_up
+
+
+def children_of(parents: list[int | None]) -> dict[int | None, list[int]]:
+    out: dict[int | None, list[int]] = {}
+    for unit, parent in enumerate(parents):
+        out.setdefault(parent, []).append(unit)
+    return out
+
+
+def pinned_by_enumeration(parents, own, issued, threshold, hidden) -> list[int]:
+    """Each hidden unit of 1 … threshold − 1 respondents whose possible counts (over every
+    assignment of own respondents within the invitations that gives the shown figures) lie in
+    a range the size rule refuses."""
+    children = children_of(parents)
+    total = rolled_up(children, dict(enumerate(own)), 0)
+    shown = {u: n for u, n in total.items() if u not in hidden}
+    possible: dict[int, set[int]] = {u: set() for u in total}
+    for guess in product(*(range(n + 1) for n in issued)):
+        guessed = rolled_up(children, dict(enumerate(guess)), 0)
+        if all(guessed[u] == n for u, n in shown.items()):
+            for u in total:
+                possible[u].add(guessed[u])
+    out = []
+    for u, n in total.items():
+        if u in hidden and 0 < n < threshold:
+            low, high = min(possible[u]), max(possible[u])
+            cap = rolled_up(children, dict(enumerate(issued)), 0)[u]
+            if not (high - low >= threshold or low == 0 and high >= min(threshold - 1, cap)):
+                out.append(u)
+    return out
+
+
+def test_a_total_that_pins_a_unit_with_its_invitations_is_hidden():
+    # R (none of its own) over A: 3 of 4 invited answered, and B: 7 of 7. Without the
+    # invitations R's 10 is shown; with them A = 10 − B ≥ 3 and ≤ 4.
+    parents, own, issued = [None, 0, 0], [0, 3, 7], [0, 4, 7]
+    children = children_of(parents)
+    blind = hidden_units(children, dict(enumerate(own)), 0, 5)
+    assert blind == {1, 2}
+    assert pinned_by_enumeration(parents, own, issued, 5, blind) == [1]
+    read = hidden_units(children, dict(enumerate(own)), 0, 5, invited=dict(enumerate(issued)))
+    assert read == {0, 1, 2}
+    assert pinned_by_enumeration(parents, own, issued, 5, read) == []
+
+
+@st.composite
+def trees(draw):
+    n = draw(st.integers(2, 5))
+    parents = [None] + [draw(st.integers(0, i - 1)) for i in range(1, n)]
+    own = [draw(st.integers(0, 6)) for _ in range(n)]
+    issued = [o + draw(st.integers(0, 2)) for o in own]
+    return parents, own, issued, draw(st.sampled_from([3, 5]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(trees())
+def test_no_unit_is_pinned_by_the_invitations(case):
+    parents, own, issued, threshold = case
+    hidden = hidden_units(children_of(parents), dict(enumerate(own)), 0, threshold,
+                          invited=dict(enumerate(issued)))
+    assert pinned_by_enumeration(parents, own, issued, threshold, hidden) == []

@@ -67,6 +67,7 @@ from surveys.models import (
     ENDED_STATUSES,
     RESPONDENTS,
     PendingResponse,
+    QuarantinedResponse,
     Survey,
     Unit,
     UnitAggregate,
@@ -82,7 +83,6 @@ from .audit import (
     COUNT,
     EXACT,
     MIN_OPTION_COUNT,
-    SIZE,
     UNANIMOUS,
     AuditResult,
     Figure,
@@ -92,7 +92,6 @@ from .audit import (
     QuestionModel,
     Table,
     audit,
-    protected,
 )
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import increments_protected, increments_since
@@ -344,33 +343,27 @@ def invited_per_leaf(table: UnitTable, issued: Mapping[str, int]) -> dict[str, i
 
 
 def pinned_by_invitations(table: UnitTable, figures: Mapping[Figure, float],
-                          invited: Mapping[str, int],
-                          history: Sequence[Layer] = ()) -> list[str]:
-    """The units whose respondents (1 … k−1 of them, hidden) the shown unit totals of `figures`
-    and of the earlier times (`history`, newest first) pin, read with the invitations issued
-    (`invited`, per leaf): surveys.staff.suppression.pinned. A review of the 7 December session
-    found the auditor blind to them: a hidden unit of 3 answered of 4 invited, beside a hidden
-    sibling of 7 of 7 under a shown total of 10, is 3 … 4. What this reads: the unit totals
-    (respondents) alone, without the reasons, the breakdowns' values or the questions' n
-    (docs/privacy.md)."""
-    leaves_of = {p: table.counties_of(p) for p in table.units}
-
-    def totals(shown: Mapping[Figure, float]) -> dict[str, float]:
-        return {p: v for (p, period, key, measure), v in shown.items()
-                if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N) and p in leaves_of
-                and v is not None}
-
-    truth = {p: table.value((p, ALL_MONTHS, RESPONDENTS, N)) or 0 for p in table.units}
-    return suppression.pinned(leaves_of, [totals(figures), *(totals(f) for f, _r in history)],
-                              invited, truth, table.threshold)
+                          invited: Mapping[str, int], earlier: Sequence[suppression.Sums] = (),
+                          slack: Mapping[str, int] | None = None) -> list[str]:
+    """The units and own parts whose respondents (1 … k−1 of them, hidden) the shown unit
+    totals of `figures` and of the earlier times (`earlier`, newest first, each a list of
+    (leaves, count) over the tree of its time: `unit_sums`) pin, read with the invitations
+    issued (`invited`, per leaf): surveys.staff.suppression.pinned. A review of the 7 December
+    session found the auditor blind to them: a hidden unit of 3 answered of 4 invited, beside
+    a hidden sibling of 7 of 7 under a shown total of 10, is 3 … 4. What this reads: the unit
+    totals (respondents) alone, without the reasons, the breakdowns' values or the questions'
+    n (docs/privacy.md)."""
+    places = {p: table.counties_of(p) for p in table.parent_of}
+    truth = {p: table.value((p, ALL_MONTHS, RESPONDENTS, N)) or 0 for p in places}
+    return suppression.pinned(places, [unit_sums(table, figures), *earlier], invited, truth,
+                              table.threshold, slack)
 
 
-def kept_with_invitations(low: float, high: float, threshold: int, invited: int) -> bool:
-    """The auditor's size rule (audit.protected) for a group whose invitations HR knows: its
-    "none … k − 1" is none to as many as were invited where fewer than k − 1 were (HR knows
-    that much without any figure)."""
-    return protected(SIZE, low, high, threshold) or (
-        low <= 1e-6 and high >= min(threshold - 1, invited) - 1e-6)
+def unit_sums(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[list[str], float]]:
+    """The shown unit totals (respondents) of `figures` as sums of `table`'s leaves."""
+    return [(table.counties_of(p), float(v)) for (p, period, key, measure), v in figures.items()
+            if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N) and v is not None
+            and p in table.parent_of]
 
 
 def _pinning_total(table: UnitTable, figures: Mapping[Figure, float], place: str) -> str | None:
@@ -394,7 +387,8 @@ def _pinning_total(table: UnitTable, figures: Mapping[Figure, float], place: str
 def publish_units(tables: Mapping[str, UnitTable],
                   history: Mapping[str, Sequence[Layer]] | None = None,
                   invited: Mapping[str, int] | None = None,
-                  seen: Sequence[Mapping[Figure, float]] | None = None) -> UnitPublication:
+                  seen: Sequence[suppression.Sums] | None = None,
+                  slack: Mapping[str, int] | None = None) -> UnitPublication:
     """Each table published and audited (surveys.report.disclosure.publish), with the totals any
     of them hides hidden in all of them, then each total figure kept only where all publish it.
 
@@ -405,8 +399,9 @@ def publish_units(tables: Mapping[str, UnitTable],
     `invited`: the invitations issued per leaf (`invited_per_leaf`), which HR knows: where the
     shown unit totals, read with them, pin a hidden unit's respondents, the total that pins it
     is hidden too (`pinned_by_invitations`). `seen`: the unit totals shown earlier, newest
-    first, read with them there (default: the earlier releases'; `cut` adds HR's
-    participation page)."""
+    first, as sums of leaves (default: the earlier releases'; `cut` adds HR's participation
+    page, over the tree it was counted on); `slack`: per leaf, responses counted earlier and
+    no longer (quarantined)."""
     history = history or {}
     keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
     forced: dict[str, set[Group]] = {key: set() for key in keys}
@@ -486,10 +481,10 @@ def publish_units(tables: Mapping[str, UnitTable],
         # on its own (test_a_table_failing_its_audit_as_published_is_published_again).
         failing = _failing_as_published(tables, pubs, reduced, history)
         if not failing:
-            earlier = [f for f, _r in history.get(UNIT_TOTAL, ())] if seen is None else seen
+            earlier = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in
+                       history.get(UNIT_TOTAL, ())] if seen is None else seen
             pinned = [] if invited is None else pinned_by_invitations(
-                tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, invited,
-                [(f, {}) for f in earlier])
+                tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, invited, earlier, slack)
             hide = {_pinning_total(tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, p)
                     for p in pinned} - {None}
             if not hide:
@@ -1007,24 +1002,46 @@ def _release_rates(session: Session, survey: SurveySnapshot, tree: Tree,
     return out
 
 
-def _participation_page(session: Session, survey: SurveySnapshot, tree: Tree
-                        ) -> tuple[date, dict[Figure, float]] | str | None:
+def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTable
+                        ) -> tuple[date, list[tuple[list[str], float]]] | None:
     """What HR's invitations page shows of the survey's participation, as last counted
-    (surveys.staff.participation): each shown unit's respondents with its sub-units', as unit
-    totals. HR reads them beside the release, each hiding small units by a rule of its own: a
-    review of 7 December read a unit's one respondent from the two (the page showed a full
-    unit the release hid, the release the sibling the page hid). "tree" if counted on another
-    organisation tree than `tree`; None before the first count or where it shows no unit."""
+    (surveys.staff.participation): each shown unit's respondents with its sub-units', as sums
+    of `table`'s leaves over the tree the page was counted on (a unit moved since sums other
+    leaves now: each unit's own part is a leaf either way). HR reads them beside the release,
+    each hiding small units by a rule of its own: a review of 7 December read a unit's one
+    respondent from the two (the page showed a full unit the release hid, the release the
+    sibling the page hid). None before the first count or where it shows no unit."""
     last = participation.latest(session, survey.id)
     shown = participation.shown_respondents(session, survey.id)
     if last is None or not shown:
         return None
     day, counted = last
-    if {u: f.parent_id for u, f in counted.items()} != \
-            {u.id: u.parent_id for _d, u in tree.rows}:
-        return "tree"
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(counted))).all())
+    under: dict[int, list[int]] = defaultdict(list)
+    for unit in counted:
+        node: int | None = unit
+        while node is not None and node in counted:
+            under[node].append(unit)
+            node = counted[node].parent_id
+    return day, [([_leaf_of(table, codes[u]) for u in under[unit]
+                   if _leaf_of(table, codes[u]) in table.parent_of], float(n))
+                 for unit, n in shown.items()]
+
+
+def _leaf_of(table: UnitTable, code: str) -> str:
+    """The leaf of `table` holding a unit's own respondents: its own part if it has sub-units."""
+    return code + OWN if code + OWN in table.parent_of else code
+
+
+def _quarantined(session: Session, survey: SurveySnapshot, tree: Tree,
+                 table: UnitTable) -> dict[str, int]:
+    """Per leaf, the survey's responses in quarantine: counted by HR's page (a spent
+    invitation) and not in the figures."""
     codes = {u.id: u.code for _d, u in tree.rows}
-    return day, {(codes[u], ALL_MONTHS, RESPONDENTS, N): float(n) for u, n in shown.items()}
+    rows = session.execute(select(QuarantinedResponse.unit_id, func.count())
+                           .where(QuarantinedResponse.survey_id == survey.id)
+                           .group_by(QuarantinedResponse.unit_id)).all()
+    return {_leaf_of(table, codes[u]): n for u, n in rows if u in codes}
 
 
 def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease | None:
@@ -1041,8 +1058,8 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     once the survey has all the unit releases it may have (`MAX_UNIT_RELEASES`).
 
     The unit totals are read, besides, with the invitations issued as upper bounds and HR's
-    participation page (its last count) as one more earlier time (`publish_units`' `invited`
-    and `seen`); no release while the page's tree differs from the survey's."""
+    participation page (its last count, over the tree it was counted on) as one more earlier
+    time (`publish_units`' `invited`, `seen` and `slack`)."""
     used = releases_used(session, survey)
     if used is not None:
         log.info("unit release: all the survey's unit releases are used; the last release "
@@ -1085,21 +1102,13 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                     "growth" if grew.changed else "unchanged")
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
-    page = _participation_page(session, survey, tree)
-    if page == "tree":
-        # Its figures are sums over another tree: a unit moved since would show whole as the
-        # difference of a sum on the page and the same sum in the release (a review of 7
-        # December read a unit's one respondent so). No release while they differ.
-        log.warning("unit release: HR's participation page was counted on another "
-                    "organisation tree; no release", extra={"survey": survey.slug})
-        _refuse(session, survey, stamp, signature, "tree")
-        return None
     seen = None
+    page = _participation_page(session, survey, tables[UNIT_TOTAL])
     if page is not None:  # read with the earlier releases' totals, in its place among them
-        day, shown = page
-        totals = [f for f, _r in layers.get(UNIT_TOTAL, ())]
+        day, sums = page
+        totals = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in layers.get(UNIT_TOTAL, ())]
         at = sum(1 for r in earlier if r.released_at.date() >= day)
-        seen = [*totals[:at], shown, *totals[at:]]
+        seen = [*totals[:at], sums, *totals[at:]]
     pairs, state = _pairs_to_read(session, survey, tree, tables)
     if state == UNPROVEN:  # not proven, so not cut; the scheduled job tries again
         log.warning("unit release: the stored responses are not those counted; no release",
@@ -1112,8 +1121,14 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                     "be read with the last release, which stands", extra={"survey": survey.slug})
         _refuse(session, survey, stamp, signature, "purged")
         return None
-    pub = publish_units(tables, history=layers, invited=_invited(session, survey, tree, tables),
-                        seen=seen)
+    try:
+        pub = publish_units(tables, history=layers,
+                            invited=_invited(session, survey, tree, tables), seen=seen,
+                            slack=_quarantined(session, survey, tree, tables[UNIT_TOTAL]))
+    except suppression.Unsolvable:
+        log.warning("unit release: the figures and the invitations issued have no solution; "
+                    "no release", extra={"survey": survey.slug})
+        return None
     if state == PURGED:  # the first release: one breakdown's values at most are shown
         log.info("unit release: raw responses deleted (retention); one breakdown's values "
                  "at most are shown", extra={"survey": survey.slug})

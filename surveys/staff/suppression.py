@@ -20,6 +20,7 @@ all its descendants'.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -32,6 +33,8 @@ from . import invitations, units
 
 P = TypeVar("P", bound=Hashable)  # a place: a unit, or a unit's code
 L = TypeVar("L", bound=Hashable)  # a leaf: a unit's own part
+OWN_PART = "own"  # (OWN_PART, unit): a unit's own part as a place of `pinned`
+log = logging.getLogger(__name__)
 
 
 def rolled_up(children: Mapping[int | None, list[int]], own: Mapping[int, int],
@@ -47,61 +50,109 @@ def rolled_up(children: Mapping[int | None, list[int]], own: Mapping[int, int],
     return total
 
 
-def pinned(leaves_of: Mapping[P, Sequence[L]], shown: Sequence[Mapping[P, float]],
-           invited: Mapping[L, int], truth: Mapping[P, float], threshold: int) -> list[P]:
-    """The places of 1 … threshold − 1 respondents (`truth`), not shown now, that the shown
-    counts (`shown`: now, then earlier times, newest first; each place's count the sum of its
-    leaves, `leaves_of`) pin, read with the invitations issued (each leaf's respondents at most
-    its invitations, `invited`, at every time, and no fewer than at the time before). The
-    auditor's size rule: anywhere in a range of `threshold`, or anything from none to
+def kept_with_invitations(low: float, high: float, threshold: int, invited: int) -> bool:
+    """The auditor's size rule (surveys.report.audit.protected, SIZE) for a group whose
+    invitations HR knows: anywhere in a range of `threshold`, or anything from none to
+    threshold − 1, or to as many as were invited where fewer were."""
+    return (high - low >= threshold - 1e-6
+            or low <= 1e-6 and high >= min(threshold - 1, invited) - 1e-6)
+
+
+class Unsolvable(RuntimeError):
+    """The shown counts and the invitations have no solution even today's alone: they are not
+    counts of the same responses (a caller refuses rather than show anything)."""
+
+
+Sums = Sequence[tuple[Sequence[L], float]]  # a time's shown counts: (its leaves, the count)
+
+
+def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Mapping[L, int],
+           truth: Mapping[P, float], threshold: int,
+           slack: Mapping[L, int] | None = None) -> list[P]:
+    """The places of 1 … threshold − 1 respondents (`truth`; each place with its leaves,
+    `places`), not shown today, that the shown counts pin, read with the invitations issued.
+
+    `layers`: the counts shown at each time, newest first (today's first), each a sum of
+    leaves, over the tree of its time (a unit moved since sums other leaves). Each leaf's
+    respondents are at most its invitations (`invited`) at every time, and at most today's
+    plus `slack` (responses counted then and no longer: quarantined) at the time before.
+    The auditor's size rule: anywhere in a range of `threshold`, or anything from none to
     threshold − 1, or to as many as were invited where fewer were (HR knows that much without
-    any figure). An earlier time the counts of now contradict is left out, the oldest first."""
+    any figure). A place the earlier times pin with nothing shown today is left out (hiding
+    today's figures can't help it) and logged. An earlier time that today's counts contradict
+    is left out, the oldest first, and logged; Unsolvable if today's alone have no solution."""
     import numpy as np  # (the web tier imports this module for pages that need neither)
     from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
 
-    leaves = sorted({leaf for ls in leaves_of.values() for leaf in ls}, key=str)
+    if not places:
+        return []
+    slack = slack or {}
+    leaves = sorted({leaf for ls in places.values() for leaf in ls}
+                    | {leaf for sums in layers for ls, _n in sums for leaf in ls}, key=str)
     col = {leaf: i for i, leaf in enumerate(leaves)}
-    layers = list(shown)
-    while True:
-        width = len(leaves) * len(layers)
-        eq, rhs, ub = [], [], []
-        for t, counts in enumerate(layers):
-            for place, v in counts.items():
-                row = np.zeros(width)
-                for leaf in leaves_of[place]:
-                    row[t * len(leaves) + col[leaf]] = 1.0
-                eq.append(row)
-                rhs.append(v)
-        for t in range(1, len(layers)):  # an earlier time at most the next newer one
-            for i in range(len(leaves)):
-                row = np.zeros(width)
-                row[t * len(leaves) + i], row[(t - 1) * len(leaves) + i] = 1.0, -1.0
-                ub.append(row)
-        program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs or None,
-                   "A_ub": np.array(ub) if ub else None,
-                   "b_ub": np.zeros(len(ub)) if ub else None, "method": "highs",
-                   "bounds": [(0, invited.get(leaf, 0)) for _t in layers for leaf in leaves]}
-        status = linprog(np.zeros(width), **program).status
-        if status == 2 and len(layers) > 1:
-            layers.pop()
-            continue
-        if status != 0:  # no solution even now: the invitations are not those counted
-            return []
-        break
-    out = []
-    now = layers[0] if layers else {}
-    for place, n in truth.items():
-        if place in now or not 0 < n < threshold:
-            continue
-        group = np.zeros(width)
-        for leaf in leaves_of[place]:
+    m = len(leaves)
+
+    def program(times: Sequence[Sums]) -> dict:
+        width = m * len(times)
+        eq: list[dict[int, float]] = []
+        rhs: list[float] = []
+        for t, sums in enumerate(times):
+            for ls, n in sums:
+                eq.append({t * m + col[leaf]: 1.0 for leaf in ls})
+                rhs.append(n)
+        ub = [{t * m + i: 1.0, (t - 1) * m + i: -1.0}
+              for t in range(1, len(times)) for i in range(m)]
+        def sparse(rows):
+            data = [v for r in rows for v in r.values()]
+            cols = [c for r in rows for c in r]
+            starts = np.cumsum([0, *(len(r) for r in rows)])
+            return csr_matrix((data, cols, starts), shape=(len(rows), width))
+        return {"A_eq": sparse(eq) if eq else None, "b_eq": rhs or None,
+                "A_ub": sparse(ub) if ub else None,
+                "b_ub": [float(slack.get(leaves[i], 0)) for _t in range(1, len(times))
+                         for i in range(m)] or None,
+                "bounds": [(0, invited.get(leaf, 0)) for _t in times for leaf in leaves],
+                "method": "highs", "c0": width}
+
+    def solvable(times: Sequence[Sums]) -> dict | None:
+        lp = program(times)
+        width = lp.pop("c0")
+        status = linprog(np.zeros(width), **lp).status
+        return lp if status == 0 else None
+
+    times = list(layers) or [[]]
+    lp = solvable(times)
+    while lp is None and len(times) > 1:
+        log.warning("unit figures: an earlier time's counts contradict today's with the "
+                    "invitations issued; it is left out")
+        times.pop()
+        lp = solvable(times)
+    if lp is None:
+        raise Unsolvable("the shown counts and the invitations issued have no solution")
+    earlier_only = solvable([[], *times[1:]]) if len(times) > 1 else None
+
+    def kept(lp: dict, leaves_of_place: Sequence[L]) -> bool:
+        group = np.zeros(m * (len(lp["bounds"]) // m))
+        for leaf in leaves_of_place:
             group[col[leaf]] = 1.0
-        low = linprog(group, **program).fun
-        high = -linprog(-group, **program).fun
-        cap = sum(invited.get(leaf, 0) for leaf in leaves_of[place])
-        if not (high - low >= threshold - 1e-6
-                or low <= 1e-6 and high >= min(threshold - 1, cap) - 1e-6):
-            out.append(place)
+        low = linprog(group, **lp).fun
+        high = -linprog(-group, **lp).fun
+        return kept_with_invitations(low, high, threshold,
+                                     sum(invited.get(leaf, 0) for leaf in leaves_of_place))
+
+    shown_now = {frozenset(ls) for ls, _n in times[0]}
+    out = []
+    for place, n in truth.items():
+        if frozenset(places[place]) in shown_now or not 0 < n < threshold:
+            continue
+        if kept(lp, places[place]):
+            continue
+        if earlier_only is not None and not kept(earlier_only, places[place]):
+            log.warning("unit figures: earlier figures with the invitations issued pin a small "
+                        "group, whatever is shown today")
+            continue
+        out.append(place)
     return out
 
 
@@ -144,15 +195,27 @@ def hidden_units(children: Mapping[int | None, list[int]], own: Mapping[int, int
         while node is not None and node in total:
             under.setdefault(node, []).append(unit)
             node = parent_of.get(node)
+    # The places: each unit (its own part and its sub-units'), and the own part of each unit
+    # with sub-units, never shown but protected all the same.
+    places: dict[object, list[int]] = {u: under[u] for u in total}
+    truth: dict[object, float] = dict(total)
+    for unit in total:
+        if children.get(unit):
+            places[(OWN_PART, unit)] = [unit]
+            truth[(OWN_PART, unit)] = own.get(unit, 0)
+    # (A unit's invitations are never fewer than its respondents: as many where a caller's
+    # figures say otherwise, so that the program always has today's own counts as a solution.)
+    caps = {u: max(invited.get(u, 0), own.get(u, 0)) for u in total}
     while True:
-        shown = {u: float(n) for u, n in total.items() if u not in hidden}
+        shown = [(under[u], float(n)) for u, n in total.items() if u not in hidden]
         more = set()
-        for unit in pinned(under, [shown], invited, total, threshold):
-            node = parent_of.get(unit)
+        for place in pinned(places, [shown], caps, truth, threshold):
+            node = place[1] if isinstance(place, tuple) else parent_of.get(place)
             while node is not None and node in hidden:
                 node = parent_of.get(node)
             if node is None or node not in total:
-                others = sorted((n, u) for u, n in shown.items() if u != unit)
+                others = sorted((n, u) for u, n in total.items() if u not in hidden
+                                and u != place)
                 node = others[0][1] if others else None
             if node is not None:
                 more.add(node)
@@ -197,7 +260,7 @@ def response_rates(session: Session, survey, root: Unit) -> list[UnitRate]:
     issued = rolled_up(children, {u: c[0] for u, c in counts.items()}, root.id)
     spent = rolled_up(children, {u: c[1] for u, c in counts.items()}, root.id)
     hidden = hidden_units(children, {u: c[1] for u, c in counts.items()}, root.id,
-                          survey.min_group_size, invited={u: c[0] for u, c in counts.items()})
+                          survey.min_group_size)
     return [UnitRate.of(depth, unit, issued[unit.id],
                         None if unit.id in hidden else spent[unit.id])
             for depth, unit in tree]

@@ -19,8 +19,8 @@ from surveys.fold.units import UNIT_TOTAL
 from surveys.infra import clock, db
 from surveys.models import Unit, UnitRelease
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
-from surveys.report.units import kept_with_invitations
 from surveys.staff import invitations, participation
+from surveys.staff.suppression import kept_with_invitations
 from tests.conftest import run_worker
 from tests.integration.test_staff_participation import night
 from tests.integration.test_staff_units import import_units
@@ -75,25 +75,40 @@ def page_and_release(database_url) -> tuple[dict[str, float], dict[str, float]]:
     return page, shown
 
 
-def ranges(page: dict[str, float], release: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """Each unit's respondents now, read from both (the page's earlier, at most now's) with the
+OLD_TREE = {"ORG1": None, "UX": "ORG1", "UY": "ORG1", "UZ": "ORG1", "UW": "ORG1"}
+MOVED_TREE = {**OLD_TREE, "UW": "UZ"}  # HR moves UW under UZ
+
+
+def subtree(tree: dict[str, str | None], unit: str) -> set[str]:
+    out, grew = {unit}, True
+    while grew:
+        more = {u for u, parent in tree.items() if parent in out} - out
+        grew, out = bool(more), out | more
+    return out
+
+
+def ranges(page: dict[str, float], release: dict[str, float],
+           page_tree=OLD_TREE, release_tree=OLD_TREE) -> dict[str, tuple[float, float]]:
+    """Each unit's own respondents now, read from both (the page's earlier, each at most
+    now's; each figure the sum of the own respondents under it in its own tree) with the
     invitations issued as upper bounds: the program over the units, written out here."""
     width = 2 * len(LEAVES)  # now, then the page's time
 
-    def row(place: str, layer: int) -> np.ndarray:
+    def row(place: str, layer: int, tree) -> np.ndarray:
         out = np.zeros(width)
         for i, leaf in enumerate(LEAVES):
-            if place in ("ORG1", leaf):
+            if leaf in subtree(tree, place):
                 out[layer * len(LEAVES) + i] = 1.0
         return out
 
-    eq = [row(p, 0) for p in release] + [row(p, 1) for p in page]
+    eq = [row(p, 0, release_tree) for p in release] + [row(p, 1, page_tree) for p in page]
     rhs = [*release.values(), *page.values()]
     ub = [np.eye(width)[len(LEAVES) + i] - np.eye(width)[i] for i in range(len(LEAVES))]
     program = {"A_eq": np.array(eq), "b_eq": rhs, "A_ub": np.array(ub),
                "b_ub": np.zeros(len(ub)), "method": "highs",
                "bounds": [(0, ISSUED[leaf]) for _layer in range(2) for leaf in LEAVES]}
-    return {u: (linprog(row(u, 0), **program).fun, -linprog(-row(u, 0), **program).fun)
+    own = {u: np.eye(width)[i] for i, u in enumerate(LEAVES)}
+    return {u: (linprog(own[u], **program).fun, -linprog(-own[u], **program).fun)
             for u in LEAVES}
 
 
@@ -119,15 +134,19 @@ def test_the_release_and_the_page_together_give_no_small_unit_away(
     assert jobs.count_participation(night(day + timedelta(days=2))) == {SLUG: False}
 
 
-def test_a_unit_moved_after_the_pages_last_count_stops_the_release(
+def test_a_unit_moved_after_the_pages_last_count_is_read_over_both_trees(
         released_app, client, database_url, redis_conn):
+    """The page keeps the tree it was counted on; the release sums the new one. Each unit's own
+    respondents are the same either way, so the page is read over its own tree: UW moved
+    under UZ would otherwise show whole as the page's UZ less the release's."""
     links = survey_with_links(database_url)
     for unit, n in (("UX", 6), ("UY", 7), ("UZ", 9), ("UW", 1)):
         answer_with(client, links[unit], n)
     run_worker(redis_conn)
     assert jobs.count_participation(night(clock.today())) == {SLUG: True}
-    import_units(database_url, TREE.replace("UW,ORG1,", "UW,UZ,"))  # HR moves UW under UZ
+    import_units(database_url, TREE.replace("UW,ORG1,", "UW,UZ,"))
     result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
-    with db.session_scope(database_url) as s:
-        assert s.scalars(select(UnitRelease)).all() == []
+    page, release = page_and_release(database_url)
+    low, high = ranges(page, release, OLD_TREE, MOVED_TREE)["UW"]
+    assert kept_with_invitations(low, high, 5, ISSUED["UW"]), (page, release, low, high)

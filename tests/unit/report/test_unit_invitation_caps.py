@@ -36,7 +36,7 @@ def totals_read_with(table, shown, invited) -> dict[str, tuple[float, float]]:
     program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs or None,
                "bounds": [(0, invited[leaf]) for leaf in leaves], "method": "highs"}
     out = {}
-    for place in table.units:
+    for place in table.parent_of:  # the units and their own parts
         row = [1.0 if leaf in table.counties_of(place) else 0.0 for leaf in leaves]
         out[place] = (linprog(row, **program).fun,
                       -linprog([-x for x in row], **program).fun)
@@ -73,7 +73,23 @@ def test_an_earlier_release_is_read_with_the_invitations():
     assert units.pinned_by_invitations(tables[UNIT_TOTAL], now, invited) == []
     earlier = {("ORG", ALL_MONTHS, RESPONDENTS, N): 9.0, ("U1", ALL_MONTHS, RESPONDENTS, N): 7.0}
     assert units.pinned_by_invitations(tables[UNIT_TOTAL], now, invited,
-                                       [(earlier, {})]) == ["U0"]
+                                       [units.unit_sums(tables[UNIT_TOTAL], earlier)]) == ["U0"]
+
+
+def test_an_own_part_pinned_by_the_invitations_is_protected():
+    """A unit's own part is never shown, and protected all the same: ORG over U0 over U1, U0's
+    own 3 of 4 invited, U1's 7 of 7. Shown U0's 10 less U1's (at most 7, all answered) left U0's
+    own part 3 … 4 (found by the review of the fix)."""
+    tree = make_tree([0, 1])  # U1 under U0
+    responses = [(2, "nurse", "old", "long")] * 3 + [(3, "doctor", "young", "short")] * 7
+    tables = tables_of(counted(responses), tree, DEFINITION, 5)
+    invited = units.invited_per_leaf(tables[UNIT_TOTAL], {"U0": 4, "U1": 7})
+    assert invited == {"U0/own": 4, "U1": 7}
+    blind = publish_units(tables).pubs[UNIT_TOTAL].figures
+    assert totals_read_with(tables[UNIT_TOTAL], blind, invited)["U0/own"] == (3, 4)
+    shown = publish_units(tables, invited=invited).pubs[UNIT_TOTAL].figures
+    low, high = totals_read_with(tables[UNIT_TOTAL], shown, invited)["U0/own"]
+    assert protected(SIZE, low, high, 5), (low, high)
 
 
 @st.composite

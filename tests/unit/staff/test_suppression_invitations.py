@@ -10,7 +10,7 @@ from itertools import product
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from surveys.staff.suppression import hidden_units, rolled_up
+from surveys.staff.suppression import hidden_units, pinned, rolled_up
 
 
 def children_of(parents: list[int | None]) -> dict[int | None, list[int]]:
@@ -27,19 +27,25 @@ def pinned_by_enumeration(parents, own, issued, threshold, hidden) -> list[int]:
     children = children_of(parents)
     total = rolled_up(children, dict(enumerate(own)), 0)
     shown = {u: n for u, n in total.items() if u not in hidden}
-    possible: dict[int, set[int]] = {u: set() for u in total}
+    possible: dict[object, set[int]] = {u: set() for u in total}
+    parents_of_some = [u for u in total if children.get(u)]  # their own parts: never shown
+    possible |= {("own", u): set() for u in parents_of_some}
     for guess in product(*(range(n + 1) for n in issued)):
         guessed = rolled_up(children, dict(enumerate(guess)), 0)
         if all(guessed[u] == n for u, n in shown.items()):
             for u in total:
                 possible[u].add(guessed[u])
+            for u in parents_of_some:
+                possible[("own", u)].add(guess[u])
+    caps = rolled_up(children, dict(enumerate(issued)), 0)
+    groups = [(u, n, caps[u]) for u, n in total.items() if u in hidden] + \
+        [(("own", u), own[u], issued[u]) for u in parents_of_some]
     out = []
-    for u, n in total.items():
-        if u in hidden and 0 < n < threshold:
-            low, high = min(possible[u]), max(possible[u])
-            cap = rolled_up(children, dict(enumerate(issued)), 0)[u]
+    for place, n, cap in groups:
+        if 0 < n < threshold:
+            low, high = min(possible[place]), max(possible[place])
             if not (high - low >= threshold or low == 0 and high >= min(threshold - 1, cap)):
-                out.append(u)
+                out.append(place)
     return out
 
 
@@ -72,3 +78,14 @@ def test_no_unit_is_pinned_by_the_invitations(case):
     hidden = hidden_units(children_of(parents), dict(enumerate(own)), 0, threshold,
                           invited=dict(enumerate(issued)))
     assert pinned_by_enumeration(parents, own, issued, threshold, hidden) == []
+
+
+def test_what_earlier_figures_pin_alone_is_left_to_them():
+    """Hiding today's figures can't undo what earlier ones pin: such a place is left out (and
+    logged), not answered by hiding everything shown today."""
+    places = {"ORG": ["A", "B"], "A": ["A"], "B": ["B"]}
+    invited = {"A": 4, "B": 7}
+    truth = {"ORG": 10, "A": 3, "B": 7}
+    organisation = [(["A", "B"], 10.0)]  # the organisation's 10
+    assert pinned(places, [organisation], invited, truth, 5) == ["A"]  # shown today
+    assert pinned(places, [[], organisation], invited, truth, 5) == []  # shown before only

@@ -366,24 +366,6 @@ def unit_sums(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[l
             and p in table.parent_of]
 
 
-def _pinning_total(table: UnitTable, figures: Mapping[Figure, float], place: str) -> str | None:
-    """The shown unit total to hide next for a pinned `place`: the nearest above it (its parent's,
-    or further up), else the smallest other shown one (what pins it is then a sum of earlier
-    figures with today's: hiding today's unit totals one by one, smallest first, ends it).
-    None once no unit total is shown."""
-    def shown(p: str) -> bool:
-        return (p, ALL_MONTHS, RESPONDENTS, N) in figures
-
-    parent = table.parent_of.get(place)
-    while parent is not None:
-        if shown(parent):
-            return parent
-        parent = table.parent_of.get(parent)
-    others = sorted((figures[(p, ALL_MONTHS, RESPONDENTS, N)], p) for p in table.units
-                    if shown(p) and p != place)
-    return others[0][1] if others else None
-
-
 def publish_units(tables: Mapping[str, UnitTable],
                   history: Mapping[str, Sequence[Layer]] | None = None,
                   invited: Mapping[str, int] | None = None,
@@ -405,6 +387,8 @@ def publish_units(tables: Mapping[str, UnitTable],
     history = history or {}
     keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
     forced: dict[str, set[Group]] = {key: set() for key in keys}
+    earlier = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in
+               history.get(UNIT_TOTAL, ())] if seen is None else seen
     # First the totals the heuristic alone hides in any table (cheap, no linear program), so
     # that the audited round below seldom has to be repeated.
     grew = True
@@ -481,11 +465,13 @@ def publish_units(tables: Mapping[str, UnitTable],
         # on its own (test_a_table_failing_its_audit_as_published_is_published_again).
         failing = _failing_as_published(tables, pubs, reduced, history)
         if not failing:
-            earlier = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in
-                       history.get(UNIT_TOTAL, ())] if seen is None else seen
+            totals = tables[UNIT_TOTAL]
+            shown = {p: v for (p, period, key, measure), v in pubs[UNIT_TOTAL].figures.items()
+                     if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)
+                     and p in totals.units}
             pinned = [] if invited is None else pinned_by_invitations(
-                tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, invited, earlier, slack)
-            hide = {_pinning_total(tables[UNIT_TOTAL], pubs[UNIT_TOTAL].figures, p)
+                totals, pubs[UNIT_TOTAL].figures, invited, earlier, slack)
+            hide = {suppression.pinning(totals.parent_of.get(p), totals.parent_of, shown, p)
                     for p in pinned} - {None}
             if not hide:
                 break
@@ -1017,12 +1003,7 @@ def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTab
         return None
     day, counted = last
     codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(counted))).all())
-    under: dict[int, list[int]] = defaultdict(list)
-    for unit in counted:
-        node: int | None = unit
-        while node is not None and node in counted:
-            under[node].append(unit)
-            node = counted[node].parent_id
+    under = suppression.subtrees({u: f.parent_id for u, f in counted.items()})
     return day, [([_leaf_of(table, codes[u]) for u in under[unit]
                    if _leaf_of(table, codes[u]) in table.parent_of], float(n))
                  for unit, n in shown.items()]

@@ -127,7 +127,7 @@ def find(session: Session, token: str) -> Invitation | None:
 
 # The key of the spent marks (SpentInvitation), derived from SECRET_KEY. A changed SECRET_KEY
 # makes every spent link of an open survey answerable again: don't change it while staff
-# surveys are open (docs/operations.md).
+# surveys are open (docs/deployment.md).
 SPENT_PURPOSE = "spent invitation v1"
 
 

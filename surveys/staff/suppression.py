@@ -33,6 +33,7 @@ from . import invitations, units
 
 P = TypeVar("P", bound=Hashable)  # a place: a unit, or a unit's code
 L = TypeVar("L", bound=Hashable)  # a leaf: a unit's own part
+T = TypeVar("T", bound=Hashable)  # a node of a tree
 OWN_PART = "own"  # (OWN_PART, unit): a unit's own part as a place of `pinned`
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,36 @@ def kept_with_invitations(low: float, high: float, threshold: int, invited: int)
     """The auditor's size rule (surveys.report.audit.protected, SIZE) for a group whose
     invitations HR knows: anywhere in a range of `threshold`, or anything from none to
     threshold − 1, or to as many as were invited where fewer were."""
-    return (high - low >= threshold - 1e-6
-            or low <= 1e-6 and high >= min(threshold - 1, invited) - 1e-6)
+    from surveys.report.audit import _TOL, SIZE, protected  # (report imports this module)
+
+    return protected(SIZE, low, high, threshold) or (
+        low <= _TOL and high >= min(threshold - 1, invited) - _TOL)
+
+
+def subtrees(parent_of: Mapping[T, T | None]) -> dict[T, list[T]]:
+    """Each node of `parent_of` with every node of its subtree, itself included."""
+    under: dict[T, list[T]] = {node: [] for node in parent_of}
+    for node in parent_of:
+        above: T | None = node
+        while above is not None and above in parent_of:
+            under[above].append(node)
+            above = parent_of[above]
+    return under
+
+
+def pinning(start: P | None, parent_of: Mapping[P, P | None], shown: Mapping[P, float],
+            pinned_place: object) -> P | None:
+    """The shown figure to hide next for a pinned place: the nearest shown one from `start` up
+    (the place's parent; for a unit's own part, the unit), else the smallest other shown one
+    (what pins it is then a sum of earlier figures with today's: hiding today's one by one,
+    smallest first, ends it). None once nothing is shown."""
+    node = start
+    while node is not None:
+        if node in shown:
+            return node
+        node = parent_of.get(node)
+    others = sorted((n, p) for p, n in shown.items() if p != pinned_place)
+    return others[0][1] if others else None
 
 
 class Unsolvable(RuntimeError):
@@ -93,7 +122,7 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
     col = {leaf: i for i, leaf in enumerate(leaves)}
     m = len(leaves)
 
-    def program(times: Sequence[Sums]) -> dict:
+    def program(times: Sequence[Sums]) -> tuple[dict, int]:
         width = m * len(times)
         eq: list[dict[int, float]] = []
         rhs: list[float] = []
@@ -113,13 +142,11 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
                 "b_ub": [float(slack.get(leaves[i], 0)) for _t in range(1, len(times))
                          for i in range(m)] or None,
                 "bounds": [(0, invited.get(leaf, 0)) for _t in times for leaf in leaves],
-                "method": "highs", "c0": width}
+                "method": "highs"}, width
 
-    def solvable(times: Sequence[Sums]) -> dict | None:
-        lp = program(times)
-        width = lp.pop("c0")
-        status = linprog(np.zeros(width), **lp).status
-        return lp if status == 0 else None
+    def solvable(times: Sequence[Sums]) -> tuple[dict, int] | None:
+        lp, width = program(times)
+        return (lp, width) if linprog(np.zeros(width), **lp).status == 0 else None
 
     times = list(layers) or [[]]
     lp = solvable(times)
@@ -132,8 +159,9 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
         raise Unsolvable("the shown counts and the invitations issued have no solution")
     earlier_only = solvable([[], *times[1:]]) if len(times) > 1 else None
 
-    def kept(lp: dict, leaves_of_place: Sequence[L]) -> bool:
-        group = np.zeros(m * (len(lp["bounds"]) // m))
+    def kept(solved: tuple[dict, int], leaves_of_place: Sequence[L]) -> bool:
+        lp, width = solved
+        group = np.zeros(width)
         for leaf in leaves_of_place:
             group[col[leaf]] = 1.0
         low = linprog(group, **lp).fun
@@ -189,12 +217,7 @@ def hidden_units(children: Mapping[int | None, list[int]], own: Mapping[int, int
     if invited is None:
         return hidden
     parent_of = {c: p for p, kids in children.items() for c in kids}
-    under: dict[int, list[int]] = {}
-    for unit in total:
-        node: int | None = unit
-        while node is not None and node in total:
-            under.setdefault(node, []).append(unit)
-            node = parent_of.get(node)
+    under = subtrees({u: parent_of.get(u) for u in total})
     # The places: each unit (its own part and its sub-units'), and the own part of each unit
     # with sub-units, never shown but protected all the same.
     places: dict[object, list[int]] = {u: under[u] for u in total}
@@ -207,16 +230,12 @@ def hidden_units(children: Mapping[int | None, list[int]], own: Mapping[int, int
     # figures say otherwise, so that the program always has today's own counts as a solution.)
     caps = {u: max(invited.get(u, 0), own.get(u, 0)) for u in total}
     while True:
-        shown = [(under[u], float(n)) for u, n in total.items() if u not in hidden]
+        shown = {u: float(n) for u, n in total.items() if u not in hidden}
         more = set()
-        for place in pinned(places, [shown], caps, truth, threshold):
-            node = place[1] if isinstance(place, tuple) else parent_of.get(place)
-            while node is not None and node in hidden:
-                node = parent_of.get(node)
-            if node is None or node not in total:
-                others = sorted((n, u) for u, n in total.items() if u not in hidden
-                                and u != place)
-                node = others[0][1] if others else None
+        for place in pinned(places, [[(under[u], n) for u, n in shown.items()]], caps, truth,
+                            threshold):
+            node = pinning(place[1] if isinstance(place, tuple) else parent_of.get(place),
+                           parent_of, shown, place)
             if node is not None:
                 more.add(node)
         if not more:

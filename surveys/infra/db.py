@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -145,6 +145,22 @@ def savepoint(session: Session) -> Iterator[None]:
             raw.execute("BEGIN")
     with session.begin_nested():
         yield
+
+
+def hold(session: Session, lock: int, key: int) -> None:
+    """Hold, until the transaction ends, the lock named (`lock`, `key`): another transaction
+    taking it waits for this one to end, and then reads what it committed. PostgreSQL: a
+    transaction-level advisory lock (no row of the tables is written, so none carries this
+    transaction's id). SQLite: the database's write lock (BEGIN IMMEDIATE where no
+    transaction is open; a transaction open under Python's legacy control has written, so
+    holds it), which serialises every writer, not only those of this name."""
+    if is_sqlite(session):
+        raw = session.connection().connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:lock, :key)"),
+                    {"lock": lock, "key": key})
 
 
 def add_unless_taken(session: Session, row: object) -> bool:

@@ -1009,6 +1009,15 @@ def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTab
                  for unit, n in shown.items()]
 
 
+def _page_day(session: Session, survey: SurveySnapshot) -> date | None:
+    """The day of HR's page's figures as `_participation_page` reads them (None: it reads
+    none)."""
+    last = participation.latest(session, survey.id)
+    if last is None or not participation.shown_respondents(session, survey.id):
+        return None
+    return last[0]
+
+
 def _leaf_of(table: UnitTable, code: str) -> str:
     """The leaf of `table` holding a unit's own respondents: its own part if it has sub-units."""
     return code + OWN if code + OWN in table.parent_of else code
@@ -1085,6 +1094,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     seen = None
     page = _participation_page(session, survey, tables[UNIT_TOTAL])
+    counted_on = page[0] if page is not None else None
     if page is not None:  # read with the earlier releases' totals, in its place among them
         day, sums = page
         totals = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in layers.get(UNIT_TOTAL, ())]
@@ -1148,6 +1158,13 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     }
     release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
                           data=data, seq=earlier[0].seq + 1 if earlier else 0)
+    participation.hold_page(session, survey.id)  # a count from here on sees this release
+    if _page_day(session, survey) != counted_on:
+        # HR's page was counted after this cut read it: the release was audited without the
+        # count HR now reads beside it. Not stored; the next run cuts with it (nothing refused).
+        log.warning("unit release not stored: HR's participation page was counted while the "
+                    "cut read it; the next run cuts again", extra={"survey": survey.slug})
+        return None
     # Its place in the survey's sequence is unique: a cut at the same moment that stored a
     # release since this one read the last takes it; else the two, each audited without the
     # other, could differ by a few.

@@ -40,6 +40,7 @@ from datetime import date
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from surveys.infra import db
 from surveys.models import ParticipationCount, Survey, Unit, UnitRelease
 
 from . import invitations, units
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 NIGHT_HOURS = range(0, 6)
 # Surveys whose participation is counted: open, and closed until their figures stop changing.
 COUNTED_STATUSES = ("published", "closed")
+# The lock a count and a unit release's store take in turn, per survey (`hold_page`).
+PAGE_LOCK = 0x50616765  # "Page"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,14 @@ def next_figures(previous: Mapping[int, Figure] | None, parents: Mapping[int, in
     return {u: Figure(parents[u], issued.get(u, 0), published[u], u in hidden) for u in parents}
 
 
+def hold_page(session: Session, survey_id: int) -> None:
+    """Hold the survey's page until the transaction ends: a count (`count`) and the store of
+    a unit release (surveys.report.units.cut) take it in turn, so each sees what the other
+    committed. Without it a count committed while a slow cut audited the release with the
+    page's previous count stood beside a release that had not read it."""
+    db.hold(session, PAGE_LOCK, survey_id)
+
+
 def latest(session: Session, survey_id: int) -> tuple[date, dict[int, Figure]] | None:
     """The day of the survey's latest count and its figures per unit, or None."""
     day = session.scalar(select(func.max(ParticipationCount.counted_on))
@@ -130,6 +141,7 @@ def count(session: Session, survey, today: date) -> bool:
     root = invitations.organisation_of(session, survey)
     if root is None or survey.status not in COUNTED_STATUSES:
         return False
+    hold_page(session, survey.id)  # a release stored while this counts is seen below
     if session.scalar(select(UnitRelease.id).where(UnitRelease.survey_id == survey.id)
                       .limit(1)) is not None:
         # The release was audited with the page's last count (surveys.report.units.cut); a

@@ -7,17 +7,19 @@ exists. A unit moved between the page's last count and the close stops the relea
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveys.definitions import lifecycle, lookup
 from surveys.fold.units import UNIT_TOTAL
 from surveys.infra import clock, db
-from surveys.models import Unit, UnitRelease
+from surveys.models import Survey, Unit, UnitRelease
+from surveys.report import units
 from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
 from surveys.staff import invitations, participation
 from surveys.staff.suppression import kept_with_invitations
@@ -150,3 +152,73 @@ def test_a_unit_moved_after_the_pages_last_count_is_read_over_both_trees(
     page, release = page_and_release(database_url)
     low, high = ranges(page, release, OLD_TREE, MOVED_TREE)["UW"]
     assert kept_with_invitations(low, high, 5, ISSUED["UW"]), (page, release, low, high)
+
+
+def _closed_with_a_count(client, database_url, redis_conn) -> date:
+    """UX and UY answered and counted one night; UZ and UW answered after it; closed (not
+    cut). Returns the night's day."""
+    links = survey_with_links(database_url)
+    day = clock.today()
+    answer_with(client, links["UX"], 6)
+    answer_with(client, links["UY"], 7)
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(day)) == {SLUG: True}
+    answer_with(client, links["UZ"], 9)
+    answer_with(client, links["UW"], 1)
+    run_worker(redis_conn)
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    jobs.count_participation(night(day, 12))  # (by day: settles the marks, counts nothing)
+    return day
+
+
+def test_a_count_stored_while_the_cut_reads_the_page_is_read_by_the_next_cut(
+        client, database_url, redis_conn, monkeypatch):
+    """A slow cut read the page's count of one night; the next night's count was stored
+    before the cut stored its release. Stored, the release would stand beside a page it was not
+    audited with: it is not, and the next run cuts with the page's new count."""
+    day = _closed_with_a_count(client, database_url, redis_conn)
+    audit = units.publish_units
+    nights = []
+
+    def counted_meanwhile(*args, **kwargs):
+        if not nights:  # the next night's count commits while the cut audits
+            nights.append(jobs.count_participation(night(day + timedelta(days=1))))
+        return audit(*args, **kwargs)
+
+    monkeypatch.setattr(units, "publish_units", counted_meanwhile)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 4, 7)) is None
+    assert nights == [{SLUG: True}]
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 0
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 5, 7)) is not None
+    page, release = page_and_release(database_url)
+    assert page["ORG1"] == 6 + 7 + 9 + 1 and "UW" not in release  # the new night's page
+    low, high = ranges(page, release)["UW"]
+    assert kept_with_invitations(low, high, 5, ISSUED["UW"]), (page, release, low, high)
+
+
+def test_a_count_waits_for_a_release_being_stored_and_then_counts_no_more(
+        client, database_url, redis_conn):
+    """The count and the release's store take the page in turn: a count that starts while a
+    cut stores its release waits for it, sees it, and counts no more (else its figures, not
+    read with the release, would stand beside it)."""
+    day = _closed_with_a_count(client, database_url, redis_conn)
+    counted: list[bool] = []
+
+    def count_the_next_night() -> None:
+        with db.session_scope(database_url) as s:
+            survey = s.get(Survey, lookup.find(s, SLUG).id)
+            counted.append(participation.count(s, survey, day + timedelta(days=1)))
+
+    count = threading.Thread(target=count_the_next_night)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 4, 7)) is not None
+        count.start()
+        count.join(2)
+        assert count.is_alive()  # waiting for the release's transaction
+    count.join(30)
+    assert not count.is_alive() and counted == [False]
+    with db.session_scope(database_url) as s:
+        assert participation.latest(s, lookup.find(s, SLUG).id)[0] == day

@@ -12,11 +12,13 @@ surveys.report.units_across, since the third 6 December session), or read with t
 a value of three breakdowns at once besides two (`--flag joint_threes`, with a third
 breakdown in the survey, since the fourth 6 December session), or of every number of them at
 once besides two and three (`--flag joint_all`, with a third and a fourth breakdown, since the
-fifth 6 December session), side by side in one run.
+fifth 6 December session), or with the invitations HR issued read as upper bounds
+(`--flag invitations`, `Table.caps`, since the 7 December session's second stop), side by side
+in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
         [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
-                joint_threes|joint_all]
+                joint_threes|joint_all|invitations]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -110,7 +112,11 @@ SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             # The same with a fourth breakdown (shift, 2 choices): the groups in a value of
             # every number of breakdowns at once (since the fifth 6 December session) or of two
             # and three only.
-            "joint_all": None}
+            "joint_all": None,
+            # Not the table's either: the tables read with the invitations HR issued as upper
+            # bounds of each leaf's respondents (`Table.caps`, since the 7 December session's
+            # second stop) or without; some units answered in full (`issued_for`).
+            "invitations": None}
 TENURE = {"id": "tenure", "type": "single", "breakdown": True,
           "text": {"fi": "Työsuhteen kesto", "sv": "Anställningens längd"},
           "choices": [{"id": c, "label": {"fi": c, "sv": c}} for c in ("short", "mid", "long")]}
@@ -122,19 +128,32 @@ SHIFT = {"id": "shift", "type": "single", "breakdown": True,
 JOINT = {"joint_threes": ((2, 3), [TENURE]), "joint_all": ((3, None), [TENURE, SHIFT])}
 
 
+def issued_for(answered: list[tuple], tree: Tree, rng: random.Random) -> dict[str, int]:
+    """Invitations per unit code: each unit's respondents at a response rate of 50 … 90 %,
+    or every invitation answered in one unit of five (where the invitations bound most)."""
+    code = {u.id: u.code for _d, u in tree.rows}
+    got = {c: 0 for c in code.values()}
+    for unit_id, _row in answered:
+        got[code[unit_id]] += 1
+    return {c: n if rng.random() < 0.2 else round(n / rng.uniform(0.5, 0.9))
+            for c, n in sorted(got.items())}
+
+
 def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
-                on: bool, answered: list[tuple] = ()) -> tuple[float, dict, int]:
+                on: bool, answered: list[tuple] = (),
+                issued: dict[str, int] | None = None) -> tuple[float, dict, int]:
     switch = SWITCHES[flag]
     if switch:
         setattr(UnitTable, switch, on)
     saved = units.MAX_JOINT_SIZE
     try:
         started = time.process_time()
-        tables = tables_of(rows, tree, definition, THRESHOLD)
+        tables = tables_of(rows, tree, definition, THRESHOLD,
+                           issued=issued if flag == "invitations" and on else None)
         pub = publish_units(tables)
         if flag in JOINT:
             units.MAX_JOINT_SIZE = JOINT[flag][0][on]
-        if (flag == "across_breakdowns" and on) or flag in JOINT:
+        if (flag == "across_breakdowns" and on) or flag in JOINT or flag == "invitations":
             # With the pairs' true counts, as a cut counts them from the stored responses.
             pairs = pairs_of([(unit_id, row.answers) for unit_id, row in answered], tree,
                              [b for b in tables if b != UNIT_TOTAL])
@@ -165,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(tree.rows)} units, threshold {THRESHOLD}")
     for n in args.respondents:
         answered = responses(n, tree, definition, random.Random(args.seed))
+        issued = issued_for(answered, tree, random.Random(args.seed))
         counts = count_unit_rows(answered, {1: definition}, count_answers)
         rows = [(k.unit_id, k.breakdown, k.value, k.question_id, k.option, c)
                 for k, c in counts.items()]
@@ -174,13 +194,15 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):
             for on in (False, True):
                 spent, figures[on], got = publication(rows, tree, definition, args.flag, on,
-                                                      answered)
+                                                      answered, issued)
                 times[on].append(spent)
                 sets[on] = max(sets[on], got)
         off, on_ = statistics.median(times[False]), statistics.median(times[True])
         same = figures[True] == figures[False]
+        shown = {on: sum(len(f) for f in figures[on].values()) for on in (False, True)}
         print(f"{n} respondents: without {args.flag} {off:.2f} s ({sets[False]} sets), with "
-              f"{on_:.2f} s ({sets[True]} sets); x{on_ / off:.2f}; same figures: {same}")
+              f"{on_:.2f} s ({sets[True]} sets); x{on_ / off:.2f}; same figures: {same} "
+              f"({shown[False]} and {shown[True]} figures shown)")
     return 0
 
 

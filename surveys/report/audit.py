@@ -195,6 +195,12 @@ class Table:
     threshold: int
     cells: Mapping[tuple[str, ...], Mapping[str, Mapping[str, int]]]
     langs: tuple[str, ...] = ()
+    # Upper bounds every reader knows of each county's respondents over the whole period, read
+    # as sums of the cells of the current time (an earlier time's are at most those): a staff
+    # survey's invitations per unit, which HR issued (surveys.report.units.tables_of). A
+    # group's size rule is then also kept by anything from none to its bound where that is
+    # below k − 1 (`protected`, `cap_of`). Empty: no bounds (the citizen tables).
+    caps: Mapping[str, float] = field(default_factory=dict)
     _index: dict[tuple[str, ...], int] = field(default_factory=dict, init=False, repr=False)
     _groups: dict[Group, list[int]] = field(default_factory=dict, init=False, repr=False)
     # A union -> the groups it is the union of (`unions`, `parts`).
@@ -473,6 +479,14 @@ class Table:
             return [c for c in self.counties if self.area_of[c] == area]
         return [place]
 
+    def cap_of(self, group: Group) -> float | None:
+        """The bound (`caps`) of a group's respondents: its counties' bounds summed (None:
+        the table has none)."""
+        if not self.caps:
+            return None
+        counties = {key[0] for key in self._keys(*group)}
+        return sum(self.caps.get(c, math.inf) for c in counties)
+
     def cells_of(self, group: Group) -> list[int]:
         cached = self._groups.get(group)
         if cached is None:
@@ -671,21 +685,26 @@ class Range:
     value: float  # the true value of what is bounded (for "unanimous": n − x_o, i.e. 0)
     low: float
     high: float
+    cap: float | None = None  # the group's known bound (`Table.cap_of`), if any
 
     @property
     def width(self) -> float:
         return self.high - self.low
 
     def ok(self, threshold: int) -> bool:
-        return protected(self.rule, self.low, self.high, threshold)
+        return protected(self.rule, self.low, self.high, threshold, self.cap)
 
 
-def protected(rule: str, low: float, high: float, threshold: int) -> bool:
-    """Whether a range [low, high] of a protected figure keeps its rule (module docstring)."""
+def protected(rule: str, low: float, high: float, threshold: int,
+              cap: float | None = None) -> bool:
+    """Whether a range [low, high] of a protected figure keeps its rule (module docstring).
+    `cap`: a bound of the group's respondents every reader knows (`Table.caps`)."""
     if rule == SIZE:
         # Anywhere in a range of k; or, where the page says the group is below the
-        # threshold (a published reason, see `Reasons`), still anything from none to k − 1.
-        return high - low >= threshold - _TOL or (low <= _TOL and high >= threshold - 1 - _TOL)
+        # threshold (a published reason, see `Reasons`), still anything from none to k − 1;
+        # or to its bound where that is lower (HR knows that much of a unit without a figure).
+        least = threshold - 1 if cap is None else min(threshold - 1, cap)
+        return high - low >= threshold - _TOL or (low <= _TOL and high >= least - _TOL)
     if rule == POSITIVE:
         return low <= _TOL
     if rule == UNANIMOUS:
@@ -838,6 +857,12 @@ class _System:
             self._structure(layer)
         # Lower bounds of sums on one layer (`audit`'s floors: what earlier times left out of
         # the system still say about every later one).
+        # Each county's known bound (`Table.caps`) on the current time's respondents: an
+        # earlier time's are at most those (below), cell by cell.
+        for county, cap in table.caps.items():
+            row = self._row(self.blocks[(RESPONDENTS, N)], self._members((county, ALL_MONTHS)))
+            self.ub_rows.append(row)
+            self.ub_rhs.append(float(cap) + _TOL)
         for fig, value in (floors or {}).items():
             place, period, fkey, measure = fig
             if (fkey, measure) in self.blocks:
@@ -2358,7 +2383,7 @@ def _narrowest(ranges: list[Range], threshold: int, full_ranges: bool) -> list[R
             out[(r.figure, r.rule)] = r
         elif full_ranges:
             out[(r.figure, r.rule)] = Range(r.figure, r.rule, r.value, max(got.low, r.low),
-                                            min(got.high, r.high))
+                                            min(got.high, r.high), r.cap)
         elif got.ok(threshold) and not r.ok(threshold):
             out[(r.figure, r.rule)] = r
     return list(out.values())
@@ -2371,28 +2396,30 @@ def _audit_system(system: _System, table: Table, figs: list[tuple[Figure, str]],
     ranges: list[Range] = []
     objs = [system.objective(fig, rule) for fig, rule in figs]
     values = [0.0 if rule == UNANIMOUS else float(table.value(fig) or 0) for fig, rule in figs]
+    caps = [table.cap_of(fig[:2]) for fig, _rule in figs]
     if not full_ranges:
         # A few programs whose optima serve many rules at once: for each rule, one over the
         # figures the truth alone does not already prove.
         open_ = [i for i, (fig, rule) in enumerate(figs)
-                 if not Range(fig, rule, values[i], *system.seen(objs[i], figs[i])).ok(k)]
+                 if not Range(fig, rule, values[i], *system.seen(objs[i], figs[i]),
+                              caps[i]).ok(k)]
         for rule, sense in ((POSITIVE, 1), (SIZE, -1), (SIZE, 1), (UNANIMOUS, -1), (EXACT, -1),
                             (EXACT, 1)):
             chosen = [objs[i] for i in open_ if figs[i][1] == rule]
             if len(chosen) > 1:
                 system.bound(np.sum(chosen, axis=0), sense)
-    for (fig, rule), obj, value in zip(figs, objs, values, strict=True):
+    for (fig, rule), obj, value, cap in zip(figs, objs, values, caps, strict=True):
         low, high = system.seen(obj, (fig, rule))
         if full_ranges:
             low, high = system.bound(obj, 1), system.bound(obj, -1)
-        elif not Range(fig, rule, value, low, high).ok(k):
+        elif not Range(fig, rule, value, low, high, cap).ok(k):
             if rule == POSITIVE:
                 low = system.bound(obj, 1)
             elif rule == UNANIMOUS:
                 high = system.bound(obj, -1)
             else:
                 high = system.bound(obj, -1)
-                if not Range(fig, rule, value, low, high).ok(k):
+                if not Range(fig, rule, value, low, high, cap).ok(k):
                     low = system.bound(obj, 1)
-        ranges.append(Range(fig, rule, value, low, high))
+        ranges.append(Range(fig, rule, value, low, high, cap))
     return ranges

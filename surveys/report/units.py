@@ -368,7 +368,6 @@ def unit_sums(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[l
 
 def publish_units(tables: Mapping[str, UnitTable],
                   history: Mapping[str, Sequence[Layer]] | None = None,
-                  invited: Mapping[str, int] | None = None,
                   seen: Sequence[suppression.Sums] | None = None,
                   slack: Mapping[str, int] | None = None) -> UnitPublication:
     """Each table published and audited (surveys.report.disclosure.publish), with the totals any
@@ -378,13 +377,15 @@ def publish_units(tables: Mapping[str, UnitTable],
     (newest first): each table is then audited with them as surveys.report.history audits a
     release with the one before it, hiding more until both together pass (`cut`).
 
-    `invited`: the invitations issued per leaf (`invited_per_leaf`), which HR knows: where the
-    shown unit totals, read with them, pin a hidden unit's respondents, the total that pins it
-    is hidden too (`pinned_by_invitations`). `seen`: the unit totals shown earlier, newest
-    first, as sums of leaves (default: the earlier releases'; `cut` adds HR's participation
-    page, over the tree it was counted on); `slack`: per leaf, responses counted earlier and
-    no longer (quarantined)."""
+    The tables' `caps` (`tables_of`'s `issued`): the invitations issued per leaf, which HR
+    knows. The auditor reads them with every figure and reason of a table; and where the
+    shown unit totals, read with them and with HR's page (`seen`), pin a hidden unit's
+    respondents, the total that pins it is hidden too (`pinned_by_invitations`).
+    `seen`: the unit totals shown earlier, newest first, as sums of leaves (default: the
+    earlier releases'; `cut` adds HR's participation page, over the tree it was counted on);
+    `slack`: per leaf, responses counted earlier and no longer (quarantined)."""
     history = history or {}
+    invited = {leaf: int(cap) for leaf, cap in tables[UNIT_TOTAL].caps.items()} or None
     keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
     forced: dict[str, set[Group]] = {key: set() for key in keys}
     earlier = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in
@@ -615,9 +616,12 @@ def _measure(questions: Mapping[str, dict[str, Any]], qid: str, option: str) -> 
 
 
 def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
-              definition: dict[str, Any], threshold: int) -> dict[str, UnitTable]:
+              definition: dict[str, Any], threshold: int,
+              issued: Mapping[str, int] | None = None) -> dict[str, UnitTable]:
     """The unit tables ("*" and one per breakdown question) from unit aggregates' rows
-    (unit id, breakdown, value, question id, option, count)."""
+    (unit id, breakdown, value, question id, option, count). `issued`: the invitations issued
+    per unit code, which HR knows: each leaf's respondents are at most its invitations in
+    every table (`Table.caps`, read by the auditor with everything published)."""
     code_of = {u.id: u.code for _d, u in tree.rows}
     has_kids = {u.parent_id for _d, u in tree.rows}
     parent_of: dict[str, str | None] = {u.code: code_of.get(u.parent_id) if u is not tree.root
@@ -654,6 +658,14 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
         shown = tuple(o.value for o in result_options(questions[b], "fi"))
         out[b] = UnitTable({}, (*shown, NO_ANSWER), models, threshold, cells[b],
                            parent_of=places, units=units, shown_values=shown)
+    if issued is not None:
+        totals = out[UNIT_TOTAL]
+        # (Never below a leaf's respondents: each answered through an invitation of their
+        # unit, but a bound the truth broke would leave the auditor's systems without it.)
+        caps = {leaf: max(n, int(totals.value((leaf, ALL_MONTHS, RESPONDENTS, N)) or 0))
+                for leaf, n in invited_per_leaf(totals, issued).items()}
+        for table in out.values():
+            table.caps = caps
     return out
 
 
@@ -771,17 +783,16 @@ def live_tables(session: Session, survey: SurveySnapshot, tree: Tree) -> dict[st
                                   UnitAggregate.value, UnitAggregate.question_id,
                                   UnitAggregate.option, UnitAggregate.count)
                            .where(UnitAggregate.survey_id == survey.id))
-    return tables_of(rows, tree, survey.definition, survey.min_group_size)
+    return tables_of(rows, tree, survey.definition, survey.min_group_size,
+                     issued=_issued(session, survey, tree))
 
 
-def _invited(session: Session, survey: SurveySnapshot, tree: Tree,
-             tables: Mapping[str, UnitTable]) -> dict[str, int]:
-    """The invitations issued so far per leaf of the survey's unit tables (HR issued them and
+def _issued(session: Session, survey: SurveySnapshot, tree: Tree) -> dict[str, int]:
+    """The invitations issued so far per unit code of the survey's tree (HR issued them and
     its pages show them)."""
     codes = {u.id: u.code for _d, u in tree.rows}
-    issued = {codes[u]: n for u, (n, _spent) in invitations.counts(session, survey.id).items()
-              if u in codes}
-    return invited_per_leaf(tables[UNIT_TOTAL], issued)
+    return {codes[u]: n for u, (n, _spent) in invitations.counts(session, survey.id).items()
+            if u in codes}
 
 
 def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> UnitPublication:
@@ -795,7 +806,7 @@ def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> Un
     if stamp and cached is not None and cached[:3] == (stamp, survey.min_group_size, signature):
         return cached[3]
     tables = live_tables(session, survey, tree)
-    pub = publish_units(tables, invited=_invited(session, survey, tree, tables))
+    pub = publish_units(tables)
     if _read_live(session, survey, tree, pub) and stamp:
         _CACHE[cache_key] = (stamp, survey.min_group_size, signature, pub)
     return pub
@@ -1113,8 +1124,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         _refuse(session, survey, stamp, signature, "purged")
         return None
     try:
-        pub = publish_units(tables, history=layers,
-                            invited=_invited(session, survey, tree, tables), seen=seen,
+        pub = publish_units(tables, history=layers, seen=seen,
                             slack=_quarantined(session, survey, tree, tables[UNIT_TOTAL]))
     except suppression.Unsolvable:
         log.warning("unit release: the figures and the invitations issued have no solution; "

@@ -16,8 +16,10 @@ independently). So the cells leaf × value of every view, with one total per lea
 view's values sum to, are all a reader can solve for: variables Σ_leaves (1 + Σ_views values),
 not leaves × Π values.
 
-Checked, with the published respondent counts of every view and the reasons a reader sees (a
-view's own for its values, the unit totals' for totals): every place's (unit's or own part's)
+Checked, with the published respondent counts of every view, the reasons a reader sees (a
+view's own for its values, the unit totals' for totals) and each leaf's invitations (the
+tables' `caps`: each leaf's total now at most them; the size rule's none … k−1 then none …
+the place's invitations where fewer): every place's (unit's or own part's)
 total, every (place, value) group and every set each table's own audit reads as a hidden group
 (`Table.unions`: a place's values, places a hidden sum stands for) of 1 … k−1 people, by the
 auditor's size rule (a range of at least k, or none … k−1), and every unit's unanimity in a
@@ -169,6 +171,12 @@ class _System:
                     row[self.index[(t, UNIT_TOTAL, leaf, ALL_MONTHS)]] = -1.0
                     self.eq.append(row)
                     self.eq_rhs.append(0.0)
+        # Each leaf's total now at most its invitations (`Table.caps`: HR issued them); an
+        # earlier layer's, at most that (below).
+        for leaf, cap in totals.caps.items():
+            if leaf in totals.parent_of:
+                self.ub.append({self.index[(0, UNIT_TOTAL, leaf, ALL_MONTHS)]: 1.0})
+                self.ub_rhs.append(float(cap))
         # An earlier layer's unknown is at most the newer one's.
         for (t, b, leaf, v), i in self.index.items():
             if t > 0:
@@ -303,7 +311,7 @@ class _System:
             if not 0 < true < k:
                 continue
             low, high = self._range(self.row(b, place, [v]))
-            if not protected(SIZE, low, high, k):
+            if not protected(SIZE, low, high, k, totals.cap_of((place, ALL_MONTHS))):
                 out.append(Narrowed(b, place, v, SIZE, low, high))
         # The sets each table's own audit reads as hidden groups (`Table.unions`: a place's
         # values, or places a hidden sum stands for), of 1 … k−1 people.
@@ -313,7 +321,7 @@ class _System:
                 if not 0 < true < k:
                     continue
                 low, high = self._range(self.group_row(b, group))
-                if not protected(SIZE, low, high, k):
+                if not protected(SIZE, low, high, k, table.cap_of(group)):
                     out.append(Narrowed(b, *group, SIZE, low, high))
         for b in self.views:
             table = self.tables[b]
@@ -366,7 +374,8 @@ class _System:
                 continue
             joint = tuple(x for bv in zip(views, values, strict=True) for x in bv)
             low, high = self._joint_range(place, joint)
-            if not protected(SIZE, low, high, self.k):
+            cap = self.tables[UNIT_TOTAL].cap_of((place, ALL_MONTHS))
+            if not protected(SIZE, low, high, self.k, cap):
                 out.append(Narrowed("×".join(views), place, "×".join(values), SIZE,
                                     low, high))
         return out

@@ -55,10 +55,9 @@ def kept_with_invitations(low: float, high: float, threshold: int, invited: int)
     """The auditor's size rule (surveys.report.audit.protected, SIZE) for a group whose
     invitations HR knows: anywhere in a range of `threshold`, or anything from none to
     threshold − 1, or to as many as were invited where fewer were."""
-    from surveys.report.audit import _TOL, SIZE, protected  # (report imports this module)
+    from surveys.report.audit import SIZE, protected  # (report imports this module)
 
-    return protected(SIZE, low, high, threshold) or (
-        low <= _TOL and high >= min(threshold - 1, invited) - _TOL)
+    return protected(SIZE, low, high, threshold, invited)
 
 
 def subtrees(parent_of: Mapping[T, T | None]) -> dict[T, list[T]]:

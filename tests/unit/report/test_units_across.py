@@ -71,6 +71,30 @@ def test_two_views_harmless_alone_are_found_together():
     assert no_sets(got) == oracle(tree, TWELVE, tables, both, 5)
 
 
+def test_the_views_together_are_read_with_the_invitations():
+    """HR knows each unit's invitations: with U0's 6 and U1's 6 issued (all answered), the
+    profession view's 5 nurses of U0 and ORG's 12 say U0 holds 5 … 6 people and U1 the rest,
+    at most 6: both hold 6, and U0's one without a profession is 0 … 1. Without the
+    invitations (until the 7 December session's second stop) U0 was 5 … 12 and nothing was
+    found."""
+    tree = make_tree([0, 0])
+    figures = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": TOTAL}
+    assert found(tables_of(counted(TWELVE), tree, DEFINITION, 5), figures) == {}
+    tables = tables_of(counted(TWELVE), tree, DEFINITION, 5, issued={"U0": 6, "U1": 6})
+    got = found(tables, figures)
+    assert got[("profession", "U0", "", SIZE)] == (0, 1)
+    # Where the invitations are fewer than k − 1, none … as many as were invited keeps the
+    # size rule (HR knows that much without a figure): U1's one of 3 invited, hidden.
+    few = [(2, "nurse", "young", "4", False)] * 9 + [(3, "doctor", "old", "2", False)]
+    tables = tables_of(counted(few), tree, DEFINITION, 5, issued={"U0": 12, "U1": 3})
+    nine = {("ORG", ALL_MONTHS, RESPONDENTS, N): 10, ("U0", ALL_MONTHS, RESPONDENTS, N): 9}
+    assert (UNIT_TOTAL, "U1", ALL_MONTHS, SIZE) not in found(
+        tables, {UNIT_TOTAL: {("ORG", ALL_MONTHS, RESPONDENTS, N): 10}, "profession": {},
+                 "age": {}})
+    assert found(tables, {UNIT_TOTAL: nine, "profession": {}, "age": {}})[
+        (UNIT_TOTAL, "U1", ALL_MONTHS, SIZE)] == (1, 1)
+
+
 def no_sets(got: dict) -> dict:
     return {g: r for g, r in got.items() if UNION not in g[1] + g[2]}
 

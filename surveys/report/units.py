@@ -647,6 +647,11 @@ def tables_of(rows: Iterable[tuple[int, str, str, str, str, int]], tree: Tree,
             owns.add(code)
         period = WHOLE if breakdown == UNIT_TOTAL else value
         cells[breakdown][(leaf, period)][qid][measure] += int(count)
+    # A unit's own part with invitations is a leaf even where nobody of it answered: HR knows
+    # its invitations, and without the leaf its count would be read as none (a review of the
+    # 7 December session's second stop: U0's 20 own invitations left out, U0 over U1's 1 of
+    # 1 was read as 0 … 1, and the size rule's bound as 1).
+    owns |= {code_of[u] for u in has_kids if u in code_of and (issued or {}).get(code_of[u])}
     places = dict(parent_of)
     for code in owns:
         places[code + OWN] = code

@@ -225,3 +225,21 @@ def test_a_reason_read_with_the_invitations_gives_no_unit_away():
         p = pub.pubs[b]
         low, high = values_read_with(table, p.figures, p.reasons, table.caps)[("U0", ALL_MONTHS)]
         assert (low, high) == (0, 1), b
+
+
+def test_an_own_part_with_invitations_and_no_respondents_is_read_with_them():
+    """ORG over U0 over U1, and U2 (k = 5): U0's 20 own invitations unanswered, U1's 1 of 1,
+    U2's 6 of 10. Without a leaf for U0's own part its count was read as none and U0's bound
+    as U1's 1: [0, 1] passed, and ORG's 7 with U2's reason "hidden to protect another" (at
+    least 5) left U0 at 0 … 2 of 21 invited (found by a review of the 7 December session's
+    second stop). The own part is a leaf now, and U0 anything from none to 4."""
+    tree = make_tree([0, 1, 0])
+    responses = [(3, None, None, None)] + [(4, None, None, None)] * 6
+    tables = tables_of(counted(responses), tree, DEFINITION, 5,
+                       issued={"U0": 20, "U1": 1, "U2": 10})
+    assert tables[UNIT_TOTAL].caps == {"U0/own": 20, "U1": 1, "U2": 10}
+    pub = publish_units(tables)
+    for b, table in tables.items():
+        p = pub.pubs[b]
+        low, high = values_read_with(table, p.figures, p.reasons, table.caps)[("U0", ALL_MONTHS)]
+        assert protected(SIZE, low, high, 5, 21), (b, low, high)

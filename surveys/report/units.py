@@ -1025,6 +1025,31 @@ def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTab
                  for unit, n in shown.items()]
 
 
+def _page_layer(session: Session, survey: SurveySnapshot, tree: Tree) -> Layer | None:
+    """HR's page as last counted, as an earlier time of the unit tables (each shown unit's
+    respondents, no reasons: the page says only that a unit is hidden), for the auditor to
+    read with every figure and reason. None where the tables cannot hold it: the page was
+    counted over another tree (its sums are then read by `pinned_by_invitations` alone, over
+    the tree they were counted on), or responses are in quarantine (counted on the page and
+    not in the figures: the layer would contradict today's; the program allows for them)."""
+    last = participation.latest(session, survey.id)
+    if last is None:
+        return None
+    today = {u.id: u.parent_id for _d, u in tree.rows}
+    if {u: f.parent_id for u, f in last[1].items()} != today:
+        log.info("unit release: HR's page was counted over another tree; the auditor reads "
+                 "it with the unit totals only", extra={"survey": survey.slug})
+        return None
+    if session.scalar(select(QuarantinedResponse.response_id)
+                      .where(QuarantinedResponse.survey_id == survey.id).limit(1)) is not None:
+        log.info("unit release: responses in quarantine; the auditor reads HR's page with the "
+                 "unit totals only", extra={"survey": survey.slug})
+        return None
+    codes = {u.id: u.code for _d, u in tree.rows}
+    return ({(codes[u], ALL_MONTHS, RESPONDENTS, N): float(n)
+             for u, n in participation.shown_respondents(session, survey.id).items()}, {})
+
+
 def _page_day(session: Session, survey: SurveySnapshot) -> date | None:
     """The day of HR's page's figures as `_participation_page` reads them (None: it reads
     none)."""
@@ -1109,6 +1134,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             return None
         layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
     seen = None
+    audited = layers  # the earlier times every table is audited with
     page = _participation_page(session, survey, tables[UNIT_TOTAL])
     counted_on = page[0] if page is not None else None
     if page is not None:  # read with the earlier releases' totals, in its place among them
@@ -1116,6 +1142,14 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         totals = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in layers.get(UNIT_TOTAL, ())]
         at = sum(1 for r in earlier if r.released_at.date() >= day)
         seen = [*totals[:at], sums, *totals[at:]]
+        shown = _page_layer(session, survey, tree)
+        if shown is not None:
+            # And by the auditor, with every table's figures and reasons: the program over
+            # the unit totals alone did not read the reasons (a review of the 7 December
+            # session's second stop: the page's ORG 8 and the release's reasons "at least 3"
+            # and "at most 2" with the invitations pinned an own part to 1 … 3).
+            audited = {b: [*layers.get(b, [])[:at], shown, *layers.get(b, [])[at:]]
+                       for b in tables}
     pairs, state = _pairs_to_read(session, survey, tree, tables)
     if state == UNPROVEN:  # not proven, so not cut; the scheduled job tries again
         log.warning("unit release: the stored responses are not those counted; no release",
@@ -1129,7 +1163,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         _refuse(session, survey, stamp, signature, "purged")
         return None
     try:
-        pub = publish_units(tables, history=layers, seen=seen,
+        pub = publish_units(tables, history=audited, seen=seen,
                             slack=_quarantined(session, survey, tree, tables[UNIT_TOTAL]))
     except suppression.Unsolvable:
         log.warning("unit release: the figures and the invitations issued have no solution; "
@@ -1139,14 +1173,14 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         log.info("unit release: raw responses deleted (retention); one breakdown's values "
                  "at most are shown", extra={"survey": survey.slug})
         _withhold_from(pub, 1)
-    withheld, together = withhold_across(pub, layers, pairs)
+    withheld, together = withhold_across(pub, audited, pairs)
     if withheld:
         log.warning("unit release: read together, the breakdowns would give a group away; "
                     "the values of %s are withheld", ", ".join(withheld),
                     extra={"survey": survey.slug})
     # The first release too: a table that lost a total after its own audit is audited again
     # as published (with no earlier release, only such a table is).
-    if not together or not passes_with_history(pub, layers, across=False):
+    if not together or not passes_with_history(pub, audited, across=False):
         if layers:
             log.warning("unit release: no publication passes the audit with the last release; "
                         "it stands", extra={"survey": survey.slug})

@@ -20,7 +20,7 @@ from surveys.fold.units import UNIT_TOTAL
 from surveys.infra import clock, db
 from surveys.models import Survey, Unit, UnitRelease
 from surveys.report import units
-from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N
+from surveys.report.audit import ALL_MONTHS, BELOW_THRESHOLD, RESPONDENTS, N
 from surveys.staff import invitations, participation
 from surveys.staff.suppression import kept_with_invitations
 from tests.conftest import run_worker
@@ -222,3 +222,79 @@ def test_a_count_waits_for_a_release_being_stored_and_then_counts_no_more(
     assert not count.is_alive() and counted == [False]
     with db.session_scope(database_url) as s:
         assert participation.latest(s, lookup.find(s, SLUG).id)[0] == day
+
+
+NESTED = """code,parent_code,name_fi,name_sv,headcount
+ORG1,,Org,Org,100
+U0,ORG1,Yksikkö 0,0,10
+U1,ORG1,Yksikkö 1,1,10
+U2,U1,Yksikkö 2,2,10
+"""
+# (own invitations, own respondents) per unit; k = 3.
+NESTED_ANSWERS = {"ORG1": (4, 3), "U0": (5, 2), "U1": (3, 2), "U2": (1, 1)}
+NESTED_PARENT = {"ORG1": None, "U0": "ORG1", "U1": "ORG1", "U2": "U1"}
+
+
+def test_the_page_is_read_with_the_releases_reasons_and_the_invitations(
+        released_app, client, database_url, redis_conn):
+    """HR's page, counted once all 8 had answered, shows ORG's 8; the release then showed no
+    figure and the unit totals' reasons "at least 3" (ORG) and "at most 2" (U0): with the
+    invitations, U1's own part (2 of 3 invited) is at least 8 − 4 − 2 − 1 = 1, so 1 … 3 (a
+    review of the 7 December session's second stop; the program over the unit totals read the
+    page, not the reasons). The auditor reads the page with every figure and reason now: no
+    unit or own part of 1 … 2 is pinned by the page, the release and the invitations."""
+    import_units(database_url, NESTED)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
+        lifecycle.publish(s, SLUG)
+        survey = lookup.find(s, SLUG)
+        links = {u: invitations.create(s, survey, u, n) for u, (n, _a) in NESTED_ANSWERS.items()}
+    for unit, (_n, answered) in NESTED_ANSWERS.items():
+        answer_with(client, links[unit], answered)
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    with db.session_scope(database_url) as s:
+        survey = lookup.find(s, SLUG)
+        codes = dict(s.execute(select(Unit.id, Unit.code)).all())
+        page = {codes[u]: float(n)
+                for u, n in participation.shown_respondents(s, survey.id).items()}
+        data = s.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
+                         ).one().data
+    shown = {p: v for p, period, key, measure, v in data["figures"][UNIT_TOTAL]
+             if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
+    reasons = {p: r for p, period, key, r in data["reasons"][UNIT_TOTAL]
+               if (period, key) == (ALL_MONTHS, RESPONDENTS)}
+    assert page and sum(page.values()) >= 8  # (the page shows ORG's 8 at least)
+    leaves = list(NESTED_ANSWERS)  # each unit's own part
+    width = 2 * len(leaves)  # now, then the page's time
+
+    def row(place: str, layer: int) -> np.ndarray:
+        out = np.zeros(width)
+        for i, leaf in enumerate(leaves):
+            if leaf in subtree(NESTED_PARENT, place):
+                out[layer * len(leaves) + i] = 1.0
+        return out
+
+    eq = [row(p, 0) for p in shown] + [row(p, 1) for p in page]
+    rhs = [*shown.values(), *page.values()]
+    ub = [np.eye(width)[len(leaves) + i] - np.eye(width)[i] for i in range(len(leaves))]
+    ub_rhs = [0.0] * len(ub)
+    for place, reason in reasons.items():  # "at most k − 1", or "at least k"
+        ub.append(row(place, 0) if reason == BELOW_THRESHOLD else -row(place, 0))
+        ub_rhs.append(2.0 if reason == BELOW_THRESHOLD else -3.0)
+    program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs or None,
+               "A_ub": np.array(ub), "b_ub": ub_rhs, "method": "highs",
+               "bounds": [(0, NESTED_ANSWERS[leaf][0]) for _t in range(2) for leaf in leaves]}
+    groups = {**{u: row(u, 0) for u in leaves},  # every unit, and each own part
+              **{u + "/own": np.eye(width)[i] for i, u in enumerate(leaves)}}
+    truth = {u: sum(NESTED_ANSWERS[x][1] for x in subtree(NESTED_PARENT, u)) for u in leaves}
+    truth |= {u + "/own": a for u, (_n, a) in NESTED_ANSWERS.items()}
+    for group, objective in groups.items():
+        if not 0 < truth[group] < 3 or group in shown:
+            continue
+        low = linprog(objective, **program).fun
+        high = -linprog(-objective, **program).fun
+        cap = float(objective[:len(leaves)] @ [n for n, _a in NESTED_ANSWERS.values()])
+        assert kept_with_invitations(low, high, 3, cap), (group, low, high, shown, reasons)

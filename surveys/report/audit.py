@@ -108,6 +108,16 @@ SIZE, POSITIVE, UNANIMOUS, EXACT = "size", "positive", "unanimous", "exact"
 # below the threshold, or it is hidden to protect another group. A published reason is a fact
 # about the hidden count (< k, or >= k), so the auditor adds it to the attacker's system.
 BELOW_THRESHOLD, PROTECTS_OTHER = "threshold", "secondary"
+# A bound a reader knows of a group's respondents at an earlier time, given to the auditor as
+# a reason of that time's layer and never published (`at_most`): the invitations HR had issued
+# by then (surveys.report.units.cut). Today's bounds are the table's `caps`.
+AT_MOST = "at most "
+
+
+def at_most(n: float) -> str:
+    return f"{AT_MOST}{n:g}"
+
+
 Reasons = Mapping[tuple[str, str, str], str]  # (place, period, key) -> reason
 _TOL = 1e-6
 # A list to append each system's size and times to (bench/audit_cpu.py), or None.
@@ -984,7 +994,10 @@ class _System:
                 continue
             row = self._row(self.blocks[(rkey, N)], self._members((place, period)),
                             layer=layer)
-            if reason == BELOW_THRESHOLD:
+            if reason.startswith(AT_MOST):
+                ub_rows.append(row)
+                ub_rhs.append(float(reason[len(AT_MOST):]) + _TOL)
+            elif reason == BELOW_THRESHOLD:
                 ub_rows.append(row)
                 ub_rhs.append(k - 1 + _TOL)
             else:

@@ -91,6 +91,7 @@ from .audit import (
     N,
     QuestionModel,
     Table,
+    at_most,
     audit,
 )
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
@@ -1025,6 +1026,28 @@ def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTab
                  for unit, n in shown.items()]
 
 
+def _caps_by(session: Session, survey: SurveySnapshot, tree: Tree,
+             tables: Mapping[str, UnitTable], day: date) -> dict[str, int]:
+    """Per leaf, the invitations HR had issued by `day`, where fewer than today's bound
+    (`Table.caps`): an earlier time's respondents were at most those, which today's bound does
+    not say (a review of the 7 December session's second stop: a unit of 4 of 4 invited at the
+    first release, 100 invited since, read with its 4 then pinned its sibling's one)."""
+    codes = {u.id: u.code for _d, u in tree.rows}
+    then = invited_per_leaf(tables[UNIT_TOTAL], {
+        codes[u]: n for u, n in invitations.issued_by(session, survey.id, day).items()
+        if u in codes})
+    now = tables[UNIT_TOTAL].caps
+    return {leaf: n for leaf, n in then.items() if n < now.get(leaf, n)}
+
+
+def _bounded(layer: Layer, bounds: Mapping[str, int]) -> Layer:
+    """An earlier time's layer with each leaf's bound of then as a reason the auditor reads
+    (`audit.at_most`; never published)."""
+    figures, reasons = layer
+    return figures, {**(reasons or {}), **{(leaf, ALL_MONTHS, RESPONDENTS): at_most(n)
+                                           for leaf, n in bounds.items()}}
+
+
 def _page_layer(session: Session, survey: SurveySnapshot, tree: Tree) -> Layer | None:
     """HR's page as last counted, as an earlier time of the unit tables (each shown unit's
     respondents, no reasons: the page says only that a unit is hidden), for the auditor to
@@ -1132,7 +1155,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             _refuse(session, survey, stamp, signature,
                     "growth" if grew.changed else "unchanged")
             return None
-        layers = {b: [_layer(r.data, b) for r in earlier] for b in tables}
+        # Each read with the invitations issued by its day.
+        bounds = [_caps_by(session, survey, tree, tables, r.released_at.date())
+                  for r in earlier]
+        layers = {b: [_bounded(_layer(r.data, b), bound) for r, bound in zip(
+            earlier, bounds, strict=True)] for b in tables}
     seen = None
     audited = layers  # the earlier times every table is audited with
     page = _participation_page(session, survey, tables[UNIT_TOTAL])
@@ -1144,6 +1171,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         seen = [*totals[:at], sums, *totals[at:]]
         shown = _page_layer(session, survey, tree)
         if shown is not None:
+            shown = _bounded(shown, _caps_by(session, survey, tree, tables, day))
             # And by the auditor, with every table's figures and reasons: the program over
             # the unit totals alone did not read the reasons (a review of the 7 December
             # session's second stop: the page's ORG 8 and the release's reasons "at least 3"
@@ -1362,6 +1390,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     published: dict[str, dict[Figure, float]] = {}
     shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
     every_layer: dict[str, list[Layer]] = {}
+    bounds = [_caps_by(session, survey, tree, tables, r.released_at.date()) for r in earlier]
     for b, table in tables.items():
         groups = set(table.groups())
         figures, reasons = _layer(data, b)
@@ -1369,8 +1398,8 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         out.left_out += len(figures) - len(kept)
         reasons = shown_reasons[b] = {g: r for g, r in reasons.items() if g[:2] in groups}
         layers = every_layer[b] = []
-        for r in earlier:
-            f, why = _layer(r.data, b)
+        for r, bound in zip(earlier, bounds, strict=True):  # (each with its invitations)
+            f, why = _bounded(_layer(r.data, b), bound)
             layers.append(({x: v for x, v in f.items() if x[:2] in groups},
                            {g: v for g, v in why.items() if g[:2] in groups}))
         try:

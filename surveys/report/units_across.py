@@ -54,6 +54,7 @@ from surveys.models import RESPONDENTS
 
 from .audit import (
     ALL_MONTHS,
+    AT_MOST,
     BELOW_THRESHOLD,
     SIZE,
     UNANIMOUS,
@@ -219,7 +220,10 @@ class _System:
                 if key != RESPONDENTS or (period == ALL_MONTHS) != (b == UNIT_TOTAL):
                     continue
                 row = self.row(b, place, [period], layer)
-                if reason == BELOW_THRESHOLD:  # at most k − 1
+                if reason.startswith(AT_MOST):  # the invitations issued by then
+                    self.ub.append(row)
+                    self.ub_rhs.append(float(reason[len(AT_MOST):]))
+                elif reason == BELOW_THRESHOLD:  # at most k − 1
                     self.ub.append(row)
                     self.ub_rhs.append(self.k - 1.0)
                 else:  # hidden to protect another: at least k

@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pytest
 from scipy.optimize import linprog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from surveys.definitions import lifecycle, lookup
 from surveys.fold.units import UNIT_TOTAL
 from surveys.infra import clock, db
-from surveys.models import Survey, Unit, UnitRelease
+from surveys.models import Invitation, Survey, Unit, UnitRelease
 from surveys.report import units
 from surveys.report.audit import ALL_MONTHS, BELOW_THRESHOLD, RESPONDENTS, N
 from surveys.staff import invitations, participation
@@ -298,3 +298,80 @@ def test_the_page_is_read_with_the_releases_reasons_and_the_invitations(
         high = -linprog(-objective, **program).fun
         cap = float(objective[:len(leaves)] @ [n for n, _a in NESTED_ANSWERS.values()])
         assert kept_with_invitations(low, high, 3, cap), (group, low, high, shown, reasons)
+
+
+PAIR = """code,parent_code,name_fi,name_sv,headcount
+ORG1,,Org,Org,100
+U0,ORG1,Yksikkö 0,0,10
+U1,ORG1,Yksikkö 1,1,10
+"""
+
+
+def _release(database_url, when: datetime) -> None:
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), when) is not None
+
+
+def test_an_earlier_release_is_read_with_the_invitations_issued_by_its_day(
+        client, database_url, redis_conn):
+    """U0's 1 of 10 invited and U1's 4 of 4 answered at the first release (k = 3); reopened,
+    U1 got 96 more invitations and 3 more answers. Read with today's invitations only, the
+    second release's figures and reasons with the first's let U0 be pinned by U1's 4 of then
+    (a review of the 7 December session's second stop); the cut reads each earlier release
+    with the invitations issued by its day (`invitations.issued_by`)."""
+    import_units(database_url, PAIR)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
+        lifecycle.publish(s, SLUG)
+        survey = lookup.find(s, SLUG)
+        u0, u1 = invitations.create(s, survey, "U0", 10), invitations.create(s, survey, "U1", 4)
+    answer(client, u0[0], "1", "nurse")
+    for token in u1:
+        answer(client, token, "1", "nurse")
+    run_worker(redis_conn)
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
+        more = invitations.create(s, s.get(Survey, survey.id), "U1", 96)
+        s.execute(update(Invitation).where(Invitation.token_hash.in_(
+            [invitations.token_hash(t) for t in more])).values(issued_on=date(2099, 1, 2)))
+    for token in more[:3]:
+        answer(client, token, "1", "nurse")
+    run_worker(redis_conn)
+    _release(database_url, datetime(2099, 2, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        rows = s.scalars(select(UnitRelease).order_by(UnitRelease.seq.desc())).all()
+        times = []
+        for release, caps in zip(rows, ({"U0": 10, "U1": 100}, {"U0": 10, "U1": 4}),
+                                 strict=True):
+            figures = {p: v for p, period, key, measure, v in release.data["figures"][UNIT_TOTAL]
+                       if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
+            reasons = {p: r for p, period, key, r in release.data["reasons"][UNIT_TOTAL]
+                       if (period, key) == (ALL_MONTHS, RESPONDENTS)}
+            times.append((figures, reasons, caps))
+    leaves = ["U0", "U1"]
+    width = 2 * len(leaves)
+
+    def row(place: str, t: int) -> np.ndarray:
+        out = np.zeros(width)
+        for i, leaf in enumerate(leaves):
+            if place in ("ORG1", leaf):
+                out[t * 2 + i] = 1.0
+        return out
+
+    eq, rhs, ub, ub_rhs = [], [], [], []
+    for t, (figures, reasons, _caps) in enumerate(times):
+        eq += [row(p, t) for p in figures]
+        rhs += list(figures.values())
+        for place, reason in reasons.items():
+            ub.append(row(place, t) if reason == BELOW_THRESHOLD else -row(place, t))
+            ub_rhs.append(2.0 if reason == BELOW_THRESHOLD else -3.0)
+    ub += [np.eye(width)[2 + i] - np.eye(width)[i] for i in range(2)]  # counts only grow
+    ub_rhs += [0.0, 0.0]
+    program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs or None,
+               "A_ub": np.array(ub), "b_ub": ub_rhs, "method": "highs",
+               "bounds": [(0, caps[leaf]) for _f, _r, caps in times for leaf in leaves]}
+    low, high = linprog(row("U0", 0), **program).fun, -linprog(-row("U0", 0), **program).fun
+    assert kept_with_invitations(low, high, 3, 10), (low, high, times)

@@ -243,3 +243,65 @@ def test_an_own_part_with_invitations_and_no_respondents_is_read_with_them():
         p = pub.pubs[b]
         low, high = values_read_with(table, p.figures, p.reasons, table.caps)[("U0", ALL_MONTHS)]
         assert protected(SIZE, low, high, 5, 21), (b, low, high)
+
+
+def totals_over_times(table, times) -> dict[str, tuple[float, float]]:
+    """Each place's respondents now, read from the unit totals' figures and reasons of each
+    time (newest first: (figures, reasons, each leaf's invitations then)), counts only growing:
+    the program over the leaves per time, written out here."""
+    leaves = list(table.counties)
+    m = len(leaves)
+    width = m * len(times)
+
+    def row(place, t):
+        out = np.zeros(width)
+        for i, leaf in enumerate(leaves):
+            if leaf in table.counties_of(place):
+                out[t * m + i] = 1.0
+        return out
+
+    eq, rhs, ub, ub_rhs = [], [], [], []
+    for t, (figures, reasons, _caps) in enumerate(times):
+        for (place, period, key, measure), v in figures.items():
+            if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N):
+                eq.append(row(place, t))
+                rhs.append(v)
+        for (place, period, key), r in reasons.items():
+            if (period, key) == (ALL_MONTHS, RESPONDENTS):
+                below = r == BELOW_THRESHOLD
+                ub.append(row(place, t) if below else -row(place, t))
+                ub_rhs.append(table.threshold - 1 if below else -table.threshold)
+    for t in range(1, len(times)):
+        for i in range(m):
+            ub.append(np.eye(width)[t * m + i] - np.eye(width)[(t - 1) * m + i])
+            ub_rhs.append(0.0)
+    program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs or None,
+               "A_ub": np.array(ub) if ub else None, "b_ub": ub_rhs or None,
+               "bounds": [(0, caps[leaf]) for _f, _r, caps in times for leaf in leaves],
+               "method": "highs"}
+    return {place: (linprog(row(place, 0), **program).fun,
+                    -linprog(-row(place, 0), **program).fun) for place in table.parent_of}
+
+
+def test_an_earlier_release_is_read_with_the_invitations_issued_by_then():
+    """U0's 1 of 10 invited and U1's 4 of 4 answered at the first release (k = 3), which
+    showed ORG's 5; U1 then got 100 invitations and 3 more answers. Read with today's
+    invitations only, the second release showed ORG's 8 with U0's reason "at most 2": with
+    U1's 4 of then, U0 was at least 1 (a review of the 7 December session's second stop). An
+    earlier layer carries the invitations of its day now (`units._bounded`, read by the
+    auditor as reasons `audit.at_most`)."""
+    tree = make_tree([0, 0])
+    first = [(2, None, None, None)] + [(3, None, None, None)] * 4
+    then, now = {"U0": 10, "U1": 4}, {"U0": 10, "U1": 100}
+    t1 = tables_of(counted(first), tree, DEFINITION, 3, issued=then)
+    t2 = tables_of(counted(first + [(3, None, None, None)] * 3), tree, DEFINITION, 3,
+                   issued=now)
+    pub1 = publish_units(t1)
+    old = {b: [(p.figures, p.reasons)] for b, p in pub1.pubs.items()}
+    bounded = {b: [units._bounded(layer, {"U1": 4}) for layer in ls] for b, ls in old.items()}
+    for history, kept in ((old, False), (bounded, True)):
+        p2 = publish_units(t2, history=history).pubs[UNIT_TOTAL]
+        p1 = pub1.pubs[UNIT_TOTAL]
+        low, high = totals_over_times(t2[UNIT_TOTAL], [(p2.figures, p2.reasons, now),
+                                                       (p1.figures, p1.reasons, then)])["U0"]
+        assert protected(SIZE, low, high, 3, 10) is kept, (low, high, p2.figures, p2.reasons)

@@ -9,9 +9,22 @@ from __future__ import annotations
 import itertools
 import random
 
-from surveys.report.audit import ALL_MONTHS, RESPONDENTS, N, QuestionModel, Table, audit
+from surveys.report.audit import (
+    ALL_MONTHS,
+    RESPONDENTS,
+    SIZE,
+    N,
+    QuestionModel,
+    Table,
+    audit,
+    protected_figures,
+    union_period,
+)
 from surveys.report.disclosure import publish
-from tests.unit.report.test_unit_disclosure import Span
+from surveys.report.units import publish_units, tables_of
+from tests.unit.report.test_unit_disclosure import DEFINITION as UNIT_DEFINITION
+from tests.unit.report.test_unit_disclosure import Span, make_tree
+from tests.unit.report.test_unit_disclosure import counted as unit_counted
 
 AREA_OF = {"17": "lansi", "18": "pohjois", "19": "pohjois", "21": "pohjois", "01": "etela"}
 MONTHS = ("2026-01", "2026-02", "2026-03", "2026-04")
@@ -93,3 +106,33 @@ def test_random_tables_never_give_a_set_of_months_away():
         pub = publish(t)
         assert pub.result.passed
         assert derivable_sets(t, pub.figures, 5) == [], sizes
+
+
+# Found by a review of the 7 December session's second stop (k = 3): ORG's own part holds 5
+# people outside the age "young" (old or no age), of whom 2 left a comment.
+FIVE_OUTSIDE = [
+    (2, None, "old", "1", True), (1, "nurse", None, "5", False), (1, "nurse", None, "2", False),
+    (2, "doctor", None, "1", True), (1, None, "young", "2", True),
+    (1, "doctor", "young", "1", True), (1, "nurse", "old", "4", False),
+    (2, "nurse", None, "4", True), (1, "nurse", "old", "4", True), (2, "doctor", "old", "4", False),
+    (1, "doctor", "young", "5", True), (2, "doctor", "young", "4", True),
+    (2, "doctor", "young", "4", True), (2, None, "young", "5", True), (1, None, None, "2", True),
+    (2, "doctor", "old", "5", False), (2, None, "old", "1", False)]
+
+
+def test_a_set_of_k_or_more_with_fewer_answering_a_question_is_audited():
+    """A set of a place's values holding k or more people, of whom 1 … k−1 answered a
+    question, has that question's n to protect as a hidden group's: the sets were chosen by
+    their respondents alone, so ORG's own part's 2 comments outside "young" (of 5 people) were
+    never read (the review above)."""
+    tree = make_tree([0])
+    tables = tables_of(unit_counted(FIVE_OUTSIDE), tree, UNIT_DEFINITION, 3)
+    age = tables["age"]
+    outside = ("ORG/own", union_period(["old", ""]))
+    assert outside in age.unions()
+    assert age.value((*outside, RESPONDENTS, N)) == 5
+    assert age.value((*outside, "comment", N)) == 2
+    pub = publish_units(tables)
+    figures, reasons = pub.pubs["age"].figures, pub.pubs["age"].reasons
+    assert (outside + ("comment", N), SIZE) in protected_figures(age, figures)
+    assert audit(age, figures, reasons=reasons).passed

@@ -65,6 +65,13 @@ def answer_with(client, tokens: list[str], n: int) -> None:
 
 def page_and_release(database_url) -> tuple[dict[str, float], dict[str, float]]:
     """{unit code: respondents} as HR's page shows them, and as the unit release does."""
+    page, shown, _reasons = page_and_release_reasons(database_url)
+    return page, shown
+
+
+def page_and_release_reasons(database_url) -> tuple[dict[str, float], dict[str, float],
+                                                    dict[str, str]]:
+    """`page_and_release`, and the release's reasons for the unit totals it hides."""
     with db.session_scope(database_url) as s:
         survey = lookup.find(s, SLUG)
         codes = dict(s.execute(select(Unit.id, Unit.code)).all())
@@ -74,7 +81,9 @@ def page_and_release(database_url) -> tuple[dict[str, float], dict[str, float]]:
                             ).one().data
     shown = {p: v for p, period, key, measure, v in release["figures"][UNIT_TOTAL]
              if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
-    return page, shown
+    reasons = {p: r for p, period, key, r in release["reasons"][UNIT_TOTAL]
+               if (period, key) == (ALL_MONTHS, RESPONDENTS)}
+    return page, shown, reasons
 
 
 OLD_TREE = {"ORG1": None, "UX": "ORG1", "UY": "ORG1", "UZ": "ORG1", "UW": "ORG1"}
@@ -255,17 +264,7 @@ def test_the_page_is_read_with_the_releases_reasons_and_the_invitations(
     assert jobs.count_participation(night(clock.today())) == {SLUG: True}
     result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
-    with db.session_scope(database_url) as s:
-        survey = lookup.find(s, SLUG)
-        codes = dict(s.execute(select(Unit.id, Unit.code)).all())
-        page = {codes[u]: float(n)
-                for u, n in participation.shown_respondents(s, survey.id).items()}
-        data = s.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
-                         ).one().data
-    shown = {p: v for p, period, key, measure, v in data["figures"][UNIT_TOTAL]
-             if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
-    reasons = {p: r for p, period, key, r in data["reasons"][UNIT_TOTAL]
-               if (period, key) == (ALL_MONTHS, RESPONDENTS)}
+    page, shown, reasons = page_and_release_reasons(database_url)
     assert page and sum(page.values()) >= 8  # (the page shows ORG's 8 at least)
     leaves = list(NESTED_ANSWERS)  # each unit's own part
     width = 2 * len(leaves)  # now, then the page's time

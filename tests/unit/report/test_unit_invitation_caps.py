@@ -114,23 +114,30 @@ def cases(draw):
     return parents, k, responses, spare
 
 
+def generated(case):
+    """A generated case (`cases`): its threshold, its tables read with the invitations
+    (each unit's answers and its spare invitations; a unit's own part with invitations is a
+    leaf, answered or not), their publication, and the invitations per leaf."""
+    parents, k, responses, spare = case
+    tree = make_tree(parents)
+    codes = {u.id: u.code for _d, u in tree.rows}
+    answered = {c: 0 for c in codes.values()}
+    for unit_id, *_values in responses:
+        answered[codes[unit_id]] += 1
+    issued = {c: answered[c] + spare[i] for i, c in enumerate(sorted(answered))}
+    tables = tables_of(counted(responses), tree, DEFINITION, k, issued=issued)
+    invited = units.invited_per_leaf(tables[UNIT_TOTAL], issued)
+    return k, tables, publish_units(tables), invited
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_what_publish_units_shows_pins_no_unit_with_the_invitations(case):
     """Over generated trees, answers and invitations (each unit's answers and up to 3 more),
     no unit of 1 … k−1 respondents is pinned by the shown unit totals read with the
     invitations, by the second reading above."""
-    parents, k, responses, spare = case
-    tree = make_tree(parents)
-    tables = tables_of(counted(responses), tree, DEFINITION, k)
-    codes = {u.id: u.code for _d, u in tree.rows}
-    answered = {c: 0 for c in codes.values()}
-    for unit_id, *_values in responses:
-        answered[codes[unit_id]] += 1
-    issued = {c: answered[c] + spare[i] for i, c in enumerate(sorted(answered))}
-    invited = units.invited_per_leaf(tables[UNIT_TOTAL], issued)
-    shown = publish_units(tables_of(counted(responses), tree, DEFINITION, k, issued=issued)
-                          ).pubs[UNIT_TOTAL].figures
+    k, tables, pub, invited = generated(case)
+    shown = pub.pubs[UNIT_TOTAL].figures
     ranges = totals_read_with(tables[UNIT_TOTAL], shown, invited)
     for place, (low, high) in ranges.items():
         truth = tables[UNIT_TOTAL].value((place, ALL_MONTHS, RESPONDENTS, N)) or 0
@@ -180,16 +187,7 @@ def test_what_publish_units_shows_pins_no_breakdown_value_with_the_invitations(c
     respondents is not pinned by its table's shown figures and reasons read with the
     invitations. Until the 7 December session's second stop only the unit totals were read
     with them."""
-    parents, k, responses, spare = case
-    tree = make_tree(parents)
-    tables = tables_of(counted(responses), tree, DEFINITION, k)
-    codes = {u.id: u.code for _d, u in tree.rows}
-    answered = {c: 0 for c in codes.values()}
-    for unit_id, *_values in responses:
-        answered[codes[unit_id]] += 1
-    issued = {c: answered[c] + spare[i] for i, c in enumerate(sorted(answered))}
-    invited = units.invited_per_leaf(tables[UNIT_TOTAL], issued)
-    pub = publish_units(tables_of(counted(responses), tree, DEFINITION, k, issued=issued))
+    k, tables, pub, invited = generated(case)
     for b, table in tables.items():
         if b == UNIT_TOTAL:
             continue

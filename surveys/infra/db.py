@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import select
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import Settings
@@ -157,7 +158,10 @@ def hold(session: Session, lock: int, key: int) -> None:
     if is_sqlite(session):
         raw = session.connection().connection.dbapi_connection
         if raw is not None and not raw.in_transaction:
-            raw.execute("BEGIN IMMEDIATE")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:  # busy past the timeout: as SQLAlchemy says
+                raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         return
     session.execute(text("SELECT pg_advisory_xact_lock(:lock, :key)"),
                     {"lock": lock, "key": key})

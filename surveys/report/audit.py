@@ -108,14 +108,20 @@ SIZE, POSITIVE, UNANIMOUS, EXACT = "size", "positive", "unanimous", "exact"
 # below the threshold, or it is hidden to protect another group. A published reason is a fact
 # about the hidden count (< k, or >= k), so the auditor adds it to the attacker's system.
 BELOW_THRESHOLD, PROTECTS_OTHER = "threshold", "secondary"
-# A bound a reader knows of a group's respondents at an earlier time, given to the auditor as
-# a reason of that time's layer and never published (`at_most`): the invitations HR had issued
-# by then (surveys.report.units.cut). Today's bounds are the table's `caps`.
-AT_MOST = "at most "
+# What a reader knows of a group's respondents at an earlier time, given to the auditor as a
+# reason of that time's layer and never published (`between`): from `low` to `high` people, the
+# group's published reason and the invitations HR had issued by then taken together
+# (surveys.report.units.cut). Today's bounds are the table's `caps`.
+BETWEEN = "between "
 
 
-def at_most(n: float) -> str:
-    return f"{AT_MOST}{n:g}"
+def between(low: float, high: float) -> str:
+    return f"{BETWEEN}{low:g} {high:g}"
+
+
+def between_of(reason: str) -> tuple[float, float]:
+    low, high = reason[len(BETWEEN):].split()
+    return float(low), float(high)
 
 
 Reasons = Mapping[tuple[str, str, str], str]  # (place, period, key) -> reason
@@ -1002,9 +1008,12 @@ class _System:
                 continue
             row = self._row(self.blocks[(rkey, N)], self._members((place, period)),
                             layer=layer)
-            if reason.startswith(AT_MOST):
+            if reason.startswith(BETWEEN):
+                low, high = between_of(reason)
                 ub_rows.append(row)
-                ub_rhs.append(float(reason[len(AT_MOST):]) + _TOL)
+                ub_rhs.append(high + _TOL)
+                ub_rows.append({j: -w for j, w in row.items()})
+                ub_rhs.append(-low + _TOL)
             elif reason == BELOW_THRESHOLD:
                 ub_rows.append(row)
                 ub_rhs.append(k - 1 + _TOL)

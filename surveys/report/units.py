@@ -62,7 +62,7 @@ from surveys.definitions.format import MAX_BREAKDOWN_CHOICES, localized, reporte
 from surveys.definitions.snapshots import SurveySnapshot
 from surveys.fold.aggregation import ANSWERED, counted_unit_answers
 from surveys.fold.units import NO_ANSWER, UNIT_TOTAL, breakdowns
-from surveys.infra import db
+from surveys.infra import clock, db
 from surveys.models import (
     ENDED_STATUSES,
     RESPONDENTS,
@@ -91,8 +91,8 @@ from .audit import (
     N,
     QuestionModel,
     Table,
-    at_most,
     audit,
+    between,
 )
 from .disclosure import MAX_ROUNDS, Publication, _Suppression, measures, publish, secondary
 from .releases import increments_protected, increments_since
@@ -1026,26 +1026,57 @@ def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTab
                  for unit, n in shown.items()]
 
 
-def _caps_by(session: Session, survey: SurveySnapshot, tree: Tree,
-             tables: Mapping[str, UnitTable], day: date) -> dict[str, int]:
-    """Per leaf, the invitations HR had issued by `day`, where fewer than today's bound
-    (`Table.caps`): an earlier time's respondents were at most those, which today's bound does
-    not say (a review of the 7 December session's second stop: a unit of 4 of 4 invited at the
-    first release, 100 invited since, read with its 4 then pinned its sibling's one)."""
-    codes = {u.id: u.code for _d, u in tree.rows}
-    then = invited_per_leaf(tables[UNIT_TOTAL], {
-        codes[u]: n for u, n in invitations.issued_by(session, survey.id, day).items()
-        if u in codes})
+def _own_issued(tree: Tree, rates: Mapping[str, Mapping[str, Any]]) -> dict[str, int] | None:
+    """Each unit's own invitations when a release was cut, from its stored rates (each unit's
+    with its sub-units'); None where a unit of the tree has none stored."""
+    if any(u.code not in rates for _d, u in tree.rows):
+        return None
+    kids: dict[int | None, list[str]] = defaultdict(list)
+    for _d, u in tree.rows:
+        kids[u.parent_id].append(u.code)
+    return {u.code: int(rates[u.code]["issued"]) - sum(int(rates[c]["issued"])
+                                                        for c in kids[u.id])
+            for _d, u in tree.rows}
+
+
+def _caps_then(tables: Mapping[str, UnitTable], issued: Mapping[str, int] | None
+               ) -> dict[str, int]:
+    """Per leaf, the invitations issued at an earlier time (`issued`: per unit code, its own,
+    as recorded then), where fewer than today's bound (`Table.caps`): that time's respondents
+    were at most those, which today's bound does not say (a review of the 7 December session's
+    second stop: a unit of 4 of 4 invited at the first release, 96 invited since, pinned its
+    sibling's one respondent). The numbers recorded, not the invitations' days: a day is too
+    coarse (invitations issued later on a release's day, or after the night's count)."""
+    if issued is None:
+        return {}
+    then = invited_per_leaf(tables[UNIT_TOTAL], issued)
     now = tables[UNIT_TOTAL].caps
     return {leaf: n for leaf, n in then.items() if n < now.get(leaf, n)}
 
 
-def _bounded(layer: Layer, bounds: Mapping[str, int]) -> Layer:
-    """An earlier time's layer with each leaf's bound of then as a reason the auditor reads
-    (`audit.at_most`; never published)."""
+def _bounded(layer: Layer, bounds: Mapping[str, int], threshold: int) -> Layer:
+    """An earlier time's layer with each leaf's bound of then, taken together with the reason
+    the layer shows for it (a group has one reason: "between" both; `audit.between`, never
+    published): below the threshold, 0 … min(k − 1, bound); hidden to protect another,
+    k … bound; none, 0 … bound."""
     figures, reasons = layer
-    return figures, {**(reasons or {}), **{(leaf, ALL_MONTHS, RESPONDENTS): at_most(n)
-                                           for leaf, n in bounds.items()}}
+    out = dict(reasons or {})
+    for leaf, n in bounds.items():
+        group = (leaf, ALL_MONTHS, RESPONDENTS)
+        reason = out.get(group)
+        low, high = (0, n) if reason is None else (
+            (0, min(threshold - 1, n)) if reason == BELOW_THRESHOLD else (threshold, n))
+        out[group] = between(low, high)
+    return figures, out
+
+
+def _page_issued(session: Session, survey: SurveySnapshot) -> dict[str, tuple[int | None, int]]:
+    """{unit code: (parent id, own invitations)} as HR's page's last count recorded them."""
+    last = participation.latest(session, survey.id)
+    if last is None:
+        return {}
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(last[1]))).all())
+    return {codes[u]: (f.parent_id, f.issued) for u, f in last[1].items() if u in codes}
 
 
 def _page_layer(session: Session, survey: SurveySnapshot, tree: Tree) -> Layer | None:
@@ -1111,9 +1142,12 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     another of a different time (docs/privacy.md, "Releases of unit figures"). None as well
     once the survey has all the unit releases it may have (`MAX_UNIT_RELEASES`).
 
-    The unit totals are read, besides, with the invitations issued as upper bounds and HR's
-    participation page (its last count, over the tree it was counted on) as one more earlier
-    time (`publish_units`' `invited`, `seen` and `slack`)."""
+    Every table is read, besides, with the invitations issued as upper bounds (the tables'
+    `caps`; each earlier time with those it recorded, `_caps_then`) and HR's participation
+    page (its last count) as one more earlier time: by the auditor where it was counted over
+    today's tree (`_page_layer`), and by the program over the unit totals over the tree it
+    was counted on (`publish_units`' `seen` and `slack`). The page and the release's store
+    take one lock in turn (`participation.hold_page`)."""
     used = releases_used(session, survey)
     if used is not None:
         log.info("unit release: all the survey's unit releases are used; the last release "
@@ -1155,11 +1189,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
             _refuse(session, survey, stamp, signature,
                     "growth" if grew.changed else "unchanged")
             return None
-        # Each read with the invitations issued by its day.
-        bounds = [_caps_by(session, survey, tree, tables, r.released_at.date())
+        # Each read with the invitations issued when it was cut.
+        bounds = [_caps_then(tables, _own_issued(tree, r.data.get("rates", {})))
                   for r in earlier]
-        layers = {b: [_bounded(_layer(r.data, b), bound) for r, bound in zip(
-            earlier, bounds, strict=True)] for b in tables}
+        layers = {b: [_bounded(_layer(r.data, b), bound, survey.min_group_size)
+                      for r, bound in zip(earlier, bounds, strict=True)] for b in tables}
     seen = None
     audited = layers  # the earlier times every table is audited with
     page = _participation_page(session, survey, tables[UNIT_TOTAL])
@@ -1167,11 +1201,14 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     if page is not None:  # read with the earlier releases' totals, in its place among them
         day, sums = page
         totals = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in layers.get(UNIT_TOTAL, ())]
-        at = sum(1 for r in earlier if r.released_at.date() >= day)
+        # (Its night's Finnish day against each release's: a count stops once a release
+        # exists, so in practice it is older than all of them.)
+        at = sum(1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= day)
         seen = [*totals[:at], sums, *totals[at:]]
         shown = _page_layer(session, survey, tree)
         if shown is not None:
-            shown = _bounded(shown, _caps_by(session, survey, tree, tables, day))
+            issued = {code: n for code, (_parent, n) in _page_issued(session, survey).items()}
+            shown = _bounded(shown, _caps_then(tables, issued), survey.min_group_size)
             # And by the auditor, with every table's figures and reasons: the program over
             # the unit totals alone did not read the reasons (a review of the 7 December
             # session's second stop: the page's ORG 8 and the release's reasons "at least 3"
@@ -1390,7 +1427,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     published: dict[str, dict[Figure, float]] = {}
     shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
     every_layer: dict[str, list[Layer]] = {}
-    bounds = [_caps_by(session, survey, tree, tables, r.released_at.date()) for r in earlier]
+    bounds = [_caps_then(tables, _own_issued(tree, r.data.get("rates", {}))) for r in earlier]
     for b, table in tables.items():
         groups = set(table.groups())
         figures, reasons = _layer(data, b)
@@ -1399,7 +1436,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         reasons = shown_reasons[b] = {g: r for g, r in reasons.items() if g[:2] in groups}
         layers = every_layer[b] = []
         for r, bound in zip(earlier, bounds, strict=True):  # (each with its invitations)
-            f, why = _bounded(_layer(r.data, b), bound)
+            f, why = _bounded(_layer(r.data, b), bound, survey.min_group_size)
             layers.append(({x: v for x, v in f.items() if x[:2] in groups},
                            {g: v for g, v in why.items() if g[:2] in groups}))
         try:

@@ -54,8 +54,8 @@ from surveys.models import RESPONDENTS
 
 from .audit import (
     ALL_MONTHS,
-    AT_MOST,
     BELOW_THRESHOLD,
+    BETWEEN,
     SIZE,
     UNANIMOUS,
     Figure,
@@ -66,6 +66,7 @@ from .audit import (
     _highs_core,
     _highs_model,
     _sparse,
+    between_of,
     protected,
 )
 
@@ -220,9 +221,10 @@ class _System:
                 if key != RESPONDENTS or (period == ALL_MONTHS) != (b == UNIT_TOTAL):
                     continue
                 row = self.row(b, place, [period], layer)
-                if reason.startswith(AT_MOST):  # the invitations issued by then
-                    self.ub.append(row)
-                    self.ub_rhs.append(float(reason[len(AT_MOST):]))
+                if reason.startswith(BETWEEN):  # with the invitations issued by then
+                    low, high = between_of(reason)
+                    self.ub += [row, {i: -c for i, c in row.items()}]
+                    self.ub_rhs += [high, -low]
                 elif reason == BELOW_THRESHOLD:  # at most k − 1
                     self.ub.append(row)
                     self.ub_rhs.append(self.k - 1.0)

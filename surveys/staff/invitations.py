@@ -194,15 +194,6 @@ def counts(session: Session, survey_id: int) -> dict[int, tuple[int, int]]:
     return {unit_id: (n, spent.get(unit_id, 0)) for unit_id, n in issued.items()}
 
 
-def issued_by(session: Session, survey_id: int, day: date) -> dict[int, int]:
-    """{unit id: invitations issued on or before `day`} for a survey (what HR had issued by
-    then: an earlier unit release is read with them, surveys.report.units.cut)."""
-    return dict(session.execute(
-        select(Invitation.unit_id, func.count())
-        .where(Invitation.survey_id == survey_id, Invitation.issued_on <= day)
-        .group_by(Invitation.unit_id)).all())
-
-
 def links(base_url: str, lang: str, tokens: Iterable[str]) -> list[str]:
     return [f"{base_url.rstrip('/')}/{lang}/i/{t}" for t in tokens]
 

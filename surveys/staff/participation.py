@@ -141,11 +141,7 @@ def count(session: Session, survey, today: date) -> bool:
     root = invitations.organisation_of(session, survey)
     if root is None or survey.status not in COUNTED_STATUSES:
         return False
-    hold_page(session, survey.id)  # a release stored while this counts is seen below
-    if session.scalar(select(UnitRelease.id).where(UnitRelease.survey_id == survey.id)
-                      .limit(1)) is not None:
-        # The release was audited with the page's last count (surveys.report.units.cut); a
-        # later count, hiding by its own rule, was not: the page keeps that count.
+    if _released(session, survey.id):
         return False
     last = latest(session, survey.id)
     if last is not None and last[0] >= today:
@@ -162,12 +158,28 @@ def count(session: Session, survey, today: date) -> bool:
         return False
     if survey.status != "published" and last is not None and figures == last[1]:
         return False
+    # Only a count that stores takes the page's lock (a long cut holding SQLite's write lock
+    # would make every survey's count wait), and then looks again: a release stored since it
+    # read, or a count of the same night, and it stores nothing.
+    hold_page(session, survey.id)
+    again = latest(session, survey.id)
+    if _released(session, survey.id) or (again[0] if again else None) != (
+            last[0] if last else None):
+        return False
     session.execute(insert(ParticipationCount), [
         {"survey_id": survey.id, "counted_on": today, "unit_id": unit, "parent_id": f.parent_id,
          "issued": f.issued, "spent": f.spent, "hidden": f.hidden}
         for unit, f in sorted(figures.items())])
     session.flush()
     return True
+
+
+def _released(session: Session, survey_id: int) -> bool:
+    """Whether a unit release exists: it was audited with the page's last count
+    (surveys.report.units.cut); a later count, hiding by its own rule, was not, so the page
+    keeps that count."""
+    return session.scalar(select(UnitRelease.id).where(UnitRelease.survey_id == survey_id)
+                          .limit(1)) is not None
 
 
 def counted_surveys(session: Session) -> list[int]:

@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pytest
 from scipy.optimize import linprog
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from surveys.definitions import lifecycle, lookup
 from surveys.fold.units import UNIT_TOTAL
 from surveys.infra import clock, db
-from surveys.models import Invitation, Survey, Unit, UnitRelease
+from surveys.models import Survey, Unit, UnitRelease
 from surveys.report import units
 from surveys.report.audit import ALL_MONTHS, BELOW_THRESHOLD, RESPONDENTS, N
 from surveys.staff import invitations, participation
@@ -313,19 +313,15 @@ def _release(database_url, when: datetime) -> None:
         assert units.cut(s, lookup.visible(s, SLUG), when) is not None
 
 
-def test_an_earlier_release_is_read_with_the_invitations_issued_by_its_day(
+def test_an_earlier_release_is_read_with_the_invitations_issued_when_it_was_cut(
         client, database_url, redis_conn):
-    """U0's 1 of 10 invited and U1's 4 of 4 answered at the first release (k = 3); reopened,
-    U1 got 96 more invitations and 3 more answers. Read with today's invitations only, the
-    second release's figures and reasons with the first's let U0 be pinned by U1's 4 of then
-    (a review of the 7 December session's second stop); the cut reads each earlier release
-    with the invitations issued by its day (`invitations.issued_by`)."""
-    import_units(database_url, PAIR)
-    with db.session_scope(database_url) as s:
-        lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
-        lifecycle.publish(s, SLUG)
-        survey = lookup.find(s, SLUG)
-        u0, u1 = invitations.create(s, survey, "U0", 10), invitations.create(s, survey, "U1", 4)
+    """U0's 1 of 10 invited and U1's 4 of 4 answered at the first release (k = 3); reopened
+    the same day, U1 got 96 more invitations and 3 more answers. Read with today's invitations
+    only, the second release's figures and reasons with the first's let U0 be pinned by U1's 4
+    of then (a review of the 7 December session's second stop; and read by the invitations'
+    day, a reopen within the release's day still did). The cut reads each earlier release
+    with the invitations its rates recorded."""
+    survey_id, u0, u1 = _pair_survey(database_url)
     answer(client, u0[0], "1", "nurse")
     for token in u1:
         answer(client, token, "1", "nurse")
@@ -333,25 +329,75 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_by_its_day(
     _release(database_url, datetime(2099, 1, 1, 4, 7))
     with db.session_scope(database_url) as s:
         lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
-        more = invitations.create(s, s.get(Survey, survey.id), "U1", 96)
-        s.execute(update(Invitation).where(Invitation.token_hash.in_(
-            [invitations.token_hash(t) for t in more])).values(issued_on=date(2099, 1, 2)))
+        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
     for token in more[:3]:
         answer(client, token, "1", "nurse")
     run_worker(redis_conn)
-    _release(database_url, datetime(2099, 2, 1, 4, 7))
+    _release(database_url, datetime(2099, 1, 1, 9, 7))
     with db.session_scope(database_url) as s:
         rows = s.scalars(select(UnitRelease).order_by(UnitRelease.seq.desc())).all()
-        times = []
-        for release, caps in zip(rows, ({"U0": 10, "U1": 100}, {"U0": 10, "U1": 4}),
-                                 strict=True):
-            figures = {p: v for p, period, key, measure, v in release.data["figures"][UNIT_TOTAL]
-                       if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
-            reasons = {p: r for p, period, key, r in release.data["reasons"][UNIT_TOTAL]
-                       if (period, key) == (ALL_MONTHS, RESPONDENTS)}
-            times.append((figures, reasons, caps))
+        times = [(*_totals_shown(r.data), caps) for r, caps in zip(
+            rows, ({"U0": 10, "U1": 100}, {"U0": 10, "U1": 4}), strict=True)]
+    low, high = _u0_range(times)
+    assert kept_with_invitations(low, high, 3, 10), (low, high, times)
+
+
+def test_the_page_is_read_with_the_invitations_it_showed(client, database_url, redis_conn):
+    """The page's count in the night showed U1's 4 invitations, all answered; HR issued 96
+    more that day, 3 answered, and the release's figures and reasons with the page's (read
+    with the invitations of its day, 100) let U0 be pinned (the review above). The page is
+    read with the invitations its count recorded."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    answer(client, u0[0], "1", "nurse")
+    for token in u1:
+        answer(client, token, "1", "nurse")
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    with db.session_scope(database_url) as s:
+        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
+    for token in more[:3]:
+        answer(client, token, "1", "nurse")
+    run_worker(redis_conn)
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        page = {code: float(n) for code, n in _page_shown(s, survey_id).items()}
+        release = s.scalars(select(UnitRelease)).one()
+        times = [(*_totals_shown(release.data), {"U0": 10, "U1": 100}),
+                 (page, {}, {"U0": 10, "U1": 4})]
+    low, high = _u0_range(times)
+    assert kept_with_invitations(low, high, 3, 10), (low, high, times)
+
+
+def _pair_survey(database_url) -> tuple[int, list[str], list[str]]:
+    """The survey over ORG1's U0 and U1 (k = 3): its id, U0's 10 links and U1's 4."""
+    import_units(database_url, PAIR)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
+        lifecycle.publish(s, SLUG)
+        survey = lookup.find(s, SLUG)
+        return (survey.id, invitations.create(s, survey, "U0", 10),
+                invitations.create(s, survey, "U1", 4))
+
+
+def _page_shown(session, survey_id: int) -> dict[str, int]:
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    return {codes[u]: n for u, n in participation.shown_respondents(session, survey_id).items()}
+
+
+def _totals_shown(data) -> tuple[dict[str, float], dict[str, str]]:
+    """A stored release's unit totals shown, and its reasons for those it hides."""
+    figures = {p: v for p, period, key, measure, v in data["figures"][UNIT_TOTAL]
+               if (period, key, measure) == (ALL_MONTHS, RESPONDENTS, N)}
+    reasons = {p: r for p, period, key, r in data["reasons"][UNIT_TOTAL]
+               if (period, key) == (ALL_MONTHS, RESPONDENTS)}
+    return figures, reasons
+
+
+def _u0_range(times) -> tuple[float, float]:
+    """U0's respondents now, read from each time's unit totals and reasons (newest first:
+    (figures, reasons, invitations per unit then)), counts only growing: written out here."""
     leaves = ["U0", "U1"]
-    width = 2 * len(leaves)
+    width = 2 * len(times)
 
     def row(place: str, t: int) -> np.ndarray:
         out = np.zeros(width)
@@ -367,10 +413,11 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_by_its_day(
         for place, reason in reasons.items():
             ub.append(row(place, t) if reason == BELOW_THRESHOLD else -row(place, t))
             ub_rhs.append(2.0 if reason == BELOW_THRESHOLD else -3.0)
-    ub += [np.eye(width)[2 + i] - np.eye(width)[i] for i in range(2)]  # counts only grow
-    ub_rhs += [0.0, 0.0]
+    for t in range(1, len(times)):  # counts only grow
+        ub += [np.eye(width)[t * 2 + i] - np.eye(width)[(t - 1) * 2 + i] for i in range(2)]
+        ub_rhs += [0.0, 0.0]
     program = {"A_eq": np.array(eq) if eq else None, "b_eq": rhs or None,
                "A_ub": np.array(ub), "b_ub": ub_rhs, "method": "highs",
                "bounds": [(0, caps[leaf]) for _f, _r, caps in times for leaf in leaves]}
-    low, high = linprog(row("U0", 0), **program).fun, -linprog(-row("U0", 0), **program).fun
-    assert kept_with_invitations(low, high, 3, 10), (low, high, times)
+    return linprog(row("U0", 0), **program).fun, -linprog(-row("U0", 0), **program).fun
+

@@ -19,6 +19,7 @@ from surveys.report.audit import (
     SIZE,
     N,
     audit,
+    between,
     protected,
 )
 from surveys.report.units import publish_units, tables_of
@@ -182,6 +183,8 @@ def values_read_with(table, figures, reasons, invited) -> dict:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 @example(([0], 3, [(1, None, None, None)] * 2 + [(2, None, None, None)], [0, 0]))  # (below)
+# ORG's own 2 invitations unanswered: read over the tables with its own part as a leaf.
+@example(([0, 0], 3, [(2, None, None, None)] * 2 + [(3, None, None, None)], [2, 0, 1]))
 def test_what_publish_units_shows_pins_no_breakdown_value_with_the_invitations(case):
     """The breakdowns' values too: a hidden value of a unit (or of its own part) of 1 … k−1
     respondents is not pinned by its table's shown figures and reasons read with the
@@ -286,8 +289,8 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_by_then():
     showed ORG's 5; U1 then got 100 invitations and 3 more answers. Read with today's
     invitations only, the second release showed ORG's 8 with U0's reason "at most 2": with
     U1's 4 of then, U0 was at least 1 (a review of the 7 December session's second stop). An
-    earlier layer carries the invitations of its day now (`units._bounded`, read by the
-    auditor as reasons `audit.at_most`)."""
+    earlier layer carries the invitations of its time now (`units._bounded`, read by the
+    auditor as reasons `audit.between`)."""
     tree = make_tree([0, 0])
     first = [(2, None, None, None)] + [(3, None, None, None)] * 4
     then, now = {"U0": 10, "U1": 4}, {"U0": 10, "U1": 100}
@@ -296,10 +299,21 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_by_then():
                    issued=now)
     pub1 = publish_units(t1)
     old = {b: [(p.figures, p.reasons)] for b, p in pub1.pubs.items()}
-    bounded = {b: [units._bounded(layer, {"U1": 4}) for layer in ls] for b, ls in old.items()}
+    bounded = {b: [units._bounded(layer, {"U1": 4}, 3) for layer in ls] for b, ls in old.items()}
     for history, kept in ((old, False), (bounded, True)):
         p2 = publish_units(t2, history=history).pubs[UNIT_TOTAL]
         p1 = pub1.pubs[UNIT_TOTAL]
         low, high = totals_over_times(t2[UNIT_TOTAL], [(p2.figures, p2.reasons, now),
                                                        (p1.figures, p1.reasons, then)])["U0"]
         assert protected(SIZE, low, high, 3, 10) is kept, (low, high, p2.figures, p2.reasons)
+
+
+def test_an_earlier_times_bound_keeps_the_reason_it_showed():
+    """A group has one reason per layer: the bound of then is taken together with the reason
+    the layer showed, not put in its place (a review: U1's "hidden to protect another", at
+    least k, replaced by "at most 4" left U1 anything from 0, and a set of U1's pinned)."""
+    layer = ({}, {("U0", ALL_MONTHS, RESPONDENTS): BELOW_THRESHOLD,
+                  ("U1", ALL_MONTHS, RESPONDENTS): "secondary"})
+    _figures, reasons = units._bounded(layer, {"U0": 9, "U1": 4, "U2": 2}, 3)
+    assert {g[0]: r for g, r in reasons.items()} == {
+        "U0": between(0, 2), "U1": between(3, 4), "U2": between(0, 2)}

@@ -322,17 +322,12 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_when_it_was_cut(
     day, a reopen within the release's day still did). The cut reads each earlier release
     with the invitations its rates recorded."""
     survey_id, u0, u1 = _pair_survey(database_url)
-    answer(client, u0[0], "1", "nurse")
-    for token in u1:
-        answer(client, token, "1", "nurse")
-    run_worker(redis_conn)
+    _answered(client, redis_conn, [u0[0], *u1])
     _release(database_url, datetime(2099, 1, 1, 4, 7))
     with db.session_scope(database_url) as s:
         lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
         more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
-    for token in more[:3]:
-        answer(client, token, "1", "nurse")
-    run_worker(redis_conn)
+    _answered(client, redis_conn, more[:3])
     _release(database_url, datetime(2099, 1, 1, 9, 7))
     with db.session_scope(database_url) as s:
         rows = s.scalars(select(UnitRelease).order_by(UnitRelease.seq.desc())).all()
@@ -348,16 +343,11 @@ def test_the_page_is_read_with_the_invitations_it_showed(client, database_url, r
     with the invitations of its day, 100) let U0 be pinned (the review above). The page is
     read with the invitations its count recorded."""
     survey_id, u0, u1 = _pair_survey(database_url)
-    answer(client, u0[0], "1", "nurse")
-    for token in u1:
-        answer(client, token, "1", "nurse")
-    run_worker(redis_conn)
+    _answered(client, redis_conn, [u0[0], *u1])
     assert jobs.count_participation(night(clock.today())) == {SLUG: True}
     with db.session_scope(database_url) as s:
         more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
-    for token in more[:3]:
-        answer(client, token, "1", "nurse")
-    run_worker(redis_conn)
+    _answered(client, redis_conn, more[:3])
     _release(database_url, datetime(2099, 1, 1, 4, 7))
     with db.session_scope(database_url) as s:
         page = {code: float(n) for code, n in _page_shown(s, survey_id).items()}
@@ -377,6 +367,13 @@ def _pair_survey(database_url) -> tuple[int, list[str], list[str]]:
         survey = lookup.find(s, SLUG)
         return (survey.id, invitations.create(s, survey, "U0", 10),
                 invitations.create(s, survey, "U1", 4))
+
+
+def _answered(client, redis_conn, tokens: list[str]) -> None:
+    """The same answers through each of `tokens` (each cell grows by all of them), folded."""
+    for token in tokens:
+        answer(client, token, "1", "nurse")
+    run_worker(redis_conn)
 
 
 def _page_shown(session, survey_id: int) -> dict[str, int]:

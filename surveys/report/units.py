@@ -811,8 +811,7 @@ def unit_publication(session: Session, survey: SurveySnapshot, tree: Tree) -> Un
     cached = _CACHE.get(cache_key)
     if stamp and cached is not None and cached[:3] == (stamp, survey.min_group_size, signature):
         return cached[3]
-    tables = live_tables(session, survey, tree)
-    pub = publish_units(tables)
+    pub = publish_units(live_tables(session, survey, tree))
     if _read_live(session, survey, tree, pub) and stamp:
         _CACHE[cache_key] = (stamp, survey.min_group_size, signature, pub)
     return pub
@@ -1005,20 +1004,20 @@ def _release_rates(session: Session, survey: SurveySnapshot, tree: Tree,
     return out
 
 
-def _participation_page(session: Session, survey: SurveySnapshot, table: UnitTable
-                        ) -> tuple[date, list[tuple[list[str], float]]] | None:
+def _participation_page(session: Session, last: tuple[date, Mapping[int, Any]] | None,
+                        table: UnitTable) -> tuple[date, list[tuple[list[str], float]]] | None:
     """What HR's invitations page shows of the survey's participation, as last counted
     (surveys.staff.participation): each shown unit's respondents with its sub-units', as sums
     of `table`'s leaves over the tree the page was counted on (a unit moved since sums other
     leaves now: each unit's own part is a leaf either way). HR reads them beside the release,
     each hiding small units by a rule of its own: a review of 7 December read a unit's one
     respondent from the two (the page showed a full unit the release hid, the release the
-    sibling the page hid). None before the first count or where it shows no unit."""
-    last = participation.latest(session, survey.id)
-    shown = participation.shown_respondents(session, survey.id)
-    if last is None or not shown:
+    sibling the page hid). `last`: its last count (`participation.latest`). None before the
+    first count or where it shows no unit."""
+    if _page_day(last) is None:
         return None
     day, counted = last
+    shown = participation.shown_of(counted)
     codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(counted))).all())
     under = suppression.subtrees({u: f.parent_id for u, f in counted.items()})
     return day, [([_leaf_of(table, codes[u]) for u in under[unit]
@@ -1070,45 +1069,38 @@ def _bounded(layer: Layer, bounds: Mapping[str, int], threshold: int) -> Layer:
     return figures, out
 
 
-def _page_issued(session: Session, survey: SurveySnapshot) -> dict[str, tuple[int | None, int]]:
-    """{unit code: (parent id, own invitations)} as HR's page's last count recorded them."""
-    last = participation.latest(session, survey.id)
-    if last is None:
-        return {}
-    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(last[1]))).all())
-    return {codes[u]: (f.parent_id, f.issued) for u, f in last[1].items() if u in codes}
-
-
-def _page_layer(session: Session, survey: SurveySnapshot, tree: Tree) -> Layer | None:
-    """HR's page as last counted, as an earlier time of the unit tables (each shown unit's
-    respondents, no reasons: the page says only that a unit is hidden), for the auditor to
-    read with every figure and reason. None where the tables cannot hold it: the page was
-    counted over another tree (its sums are then read by `pinned_by_invitations` alone, over
-    the tree they were counted on), or responses are in quarantine (counted on the page and
-    not in the figures: the layer would contradict today's; the program allows for them)."""
-    last = participation.latest(session, survey.id)
+def _page_layer(last: tuple[date, Mapping[int, Any]] | None, survey: SurveySnapshot,
+                tree: Tree, tables: Mapping[str, UnitTable], quarantined: bool) -> Layer | None:
+    """HR's page as last counted (`last`: `participation.latest`), as an earlier time of the
+    unit tables (each shown unit's respondents, no reasons: the page says only that a unit is
+    hidden), each leaf bounded by the invitations the count recorded (`_bounded`), for the
+    auditor to read with every figure and reason. None where the tables cannot hold it: the
+    page was counted over another tree (its sums are then read by `pinned_by_invitations`
+    alone, over the tree they were counted on), or responses are in quarantine (counted on
+    the page and not in the figures: the layer would contradict today's; the program allows
+    for them)."""
     if last is None:
         return None
-    today = {u.id: u.parent_id for _d, u in tree.rows}
-    if {u: f.parent_id for u, f in last[1].items()} != today:
+    counted = last[1]
+    if {u: f.parent_id for u, f in counted.items()} != {u.id: u.parent_id for _d, u in tree.rows}:
         log.info("unit release: HR's page was counted over another tree; the auditor reads "
                  "it with the unit totals only", extra={"survey": survey.slug})
         return None
-    if session.scalar(select(QuarantinedResponse.response_id)
-                      .where(QuarantinedResponse.survey_id == survey.id).limit(1)) is not None:
+    if quarantined:
         log.info("unit release: responses in quarantine; the auditor reads HR's page with the "
                  "unit totals only", extra={"survey": survey.slug})
         return None
-    codes = {u.id: u.code for _d, u in tree.rows}
-    return ({(codes[u], ALL_MONTHS, RESPONDENTS, N): float(n)
-             for u, n in participation.shown_respondents(session, survey.id).items()}, {})
+    codes = {u.id: u.code for _d, u in tree.rows}  # (the page's units: the same tree)
+    shown = {(codes[u], ALL_MONTHS, RESPONDENTS, N): float(n)
+             for u, n in participation.shown_of(counted).items()}
+    issued = {codes[u]: f.issued for u, f in counted.items()}
+    return _bounded((shown, {}), _caps_then(tables, issued), survey.min_group_size)
 
 
-def _page_day(session: Session, survey: SurveySnapshot) -> date | None:
-    """The day of HR's page's figures as `_participation_page` reads them (None: it reads
-    none)."""
-    last = participation.latest(session, survey.id)
-    if last is None or not participation.shown_respondents(session, survey.id):
+def _page_day(last: tuple[date, Mapping[int, Any]] | None) -> date | None:
+    """The day of HR's page's figures as `_participation_page` reads them from its last count
+    (`last`; None: it reads none)."""
+    if last is None or not participation.shown_of(last[1]):
         return None
     return last[0]
 
@@ -1196,8 +1188,10 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                       for r, bound in zip(earlier, bounds, strict=True)] for b in tables}
     seen = None
     audited = layers  # the earlier times every table is audited with
-    page = _participation_page(session, survey, tables[UNIT_TOTAL])
+    last = participation.latest(session, survey.id)
+    page = _participation_page(session, last, tables[UNIT_TOTAL])
     counted_on = page[0] if page is not None else None
+    slack = _quarantined(session, survey, tree, tables[UNIT_TOTAL])
     if page is not None:  # read with the earlier releases' totals, in its place among them
         day, sums = page
         totals = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in layers.get(UNIT_TOTAL, ())]
@@ -1205,10 +1199,8 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         # exists, so in practice it is older than all of them.)
         at = sum(1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= day)
         seen = [*totals[:at], sums, *totals[at:]]
-        shown = _page_layer(session, survey, tree)
+        shown = _page_layer(last, survey, tree, tables, bool(slack))
         if shown is not None:
-            issued = {code: n for code, (_parent, n) in _page_issued(session, survey).items()}
-            shown = _bounded(shown, _caps_then(tables, issued), survey.min_group_size)
             # And by the auditor, with every table's figures and reasons: the program over
             # the unit totals alone did not read the reasons (a review of the 7 December
             # session's second stop: the page's ORG 8 and the release's reasons "at least 3"
@@ -1228,8 +1220,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         _refuse(session, survey, stamp, signature, "purged")
         return None
     try:
-        pub = publish_units(tables, history=audited, seen=seen,
-                            slack=_quarantined(session, survey, tree, tables[UNIT_TOTAL]))
+        pub = publish_units(tables, history=audited, seen=seen, slack=slack)
     except suppression.Unsolvable:
         log.warning("unit release: the figures and the invitations issued have no solution; "
                     "no release", extra={"survey": survey.slug})
@@ -1273,7 +1264,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
                           data=data, seq=earlier[0].seq + 1 if earlier else 0)
     participation.hold_page(session, survey.id)  # a count from here on sees this release
-    if _page_day(session, survey) != counted_on:
+    if _page_day(participation.latest(session, survey.id)) != counted_on:
         # HR's page was counted after this cut read it: the release was audited without the
         # count HR now reads beside it. Not stored; the next run cuts with it (nothing refused).
         log.warning("unit release not stored: HR's participation page was counted while the "

@@ -207,9 +207,11 @@ def shown_respondents(session: Session, survey_id: int) -> dict[int, int]:
     """{unit id: its respondents with its sub-units'} for the units HR's page shows, as of the
     latest count (none before the first)."""
     last = latest(session, survey_id)
-    if last is None:
-        return {}
-    figures = last[1]
+    return {} if last is None else shown_of(last[1])
+
+
+def shown_of(figures: Mapping[int, Figure]) -> dict[int, int]:
+    """`shown_respondents` of a count's figures (`latest`)."""
     _issued, spent, _children = _rolled(figures)
     return {u: spent[u] for u, f in figures.items() if not f.hidden}
 

@@ -111,7 +111,8 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
     is left out, the oldest first, and logged; Unsolvable if today's alone have no solution."""
     import numpy as np  # (the web tier imports this module for pages that need neither)
     from scipy.optimize import linprog
-    from scipy.sparse import csr_matrix
+
+    from surveys.report.audit import _sparse  # (report imports this module)
 
     if not places:
         return []
@@ -131,13 +132,8 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
                 rhs.append(n)
         ub = [{t * m + i: 1.0, (t - 1) * m + i: -1.0}
               for t in range(1, len(times)) for i in range(m)]
-        def sparse(rows):
-            data = [v for r in rows for v in r.values()]
-            cols = [c for r in rows for c in r]
-            starts = np.cumsum([0, *(len(r) for r in rows)])
-            return csr_matrix((data, cols, starts), shape=(len(rows), width))
-        return {"A_eq": sparse(eq) if eq else None, "b_eq": rhs or None,
-                "A_ub": sparse(ub) if ub else None,
+        return {"A_eq": _sparse(eq, width) if eq else None, "b_eq": rhs or None,
+                "A_ub": _sparse(ub, width) if ub else None,
                 "b_ub": [float(slack.get(leaves[i], 0)) for _t in range(1, len(times))
                          for i in range(m)] or None,
                 "bounds": [(0, invited.get(leaf, 0)) for _t in times for leaf in leaves],

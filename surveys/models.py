@@ -119,6 +119,10 @@ class Survey(Base):
     retention_months: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     # Set once raw responses were deleted: aggregates can no longer be recounted or rebuilt.
     responses_purged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Staff surveys: {unit id (a string): quarantined responses the purge deleted}, counted on
+    # HR's participation page and never in the figures (0028_quarantine_purged;
+    # surveys.report.units `_quarantined` allows for them, as for those still in quarantine).
+    quarantine_purged: Mapped[dict | None] = mapped_column(JSONType, nullable=True)
     # A fresh random value written by every transaction that changes this survey's aggregates
     # (fold, rebuild); "" while it has none. Results cache their suppression table under it
     # (surveys.report.results.hidden_table), so a new fold can never be served a stale table.
@@ -368,7 +372,7 @@ class UnitCutRefusal(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
                                            primary_key=True, autoincrement=False)
     # {"stamp": results stamp, "threshold": k, "tree": [[code, parent code]],
-    #  "why": "growth" | "unchanged" | "tree" | "audit" | "purged"}
+    #  "why": "growth" | "unchanged" | "tree" | "audit" | "purged" | "contradicted"}
     data: Mapped[dict] = mapped_column(JSONType)
 
 

@@ -11,7 +11,7 @@ import calendar
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from surveys.models import (
@@ -64,7 +64,14 @@ def purge_expired(session_factory: Callable[[], Session], today: date) -> dict[s
                 # Not yet folded: kept until the next run (its fold commits first).
                 PendingResponse.folded.is_(True),
             ))
-            # Quarantined responses are raw responses too (with their answers).
+            # Quarantined responses are raw responses too (with their answers). How many a
+            # unit had stays: HR's page counted them (spent invitations), the figures never
+            # did, and a unit cut allows for them (surveys.report.units `_quarantined`).
+            per_unit = session.execute(
+                select(QuarantinedResponse.unit_id, func.count())
+                .where(QuarantinedResponse.survey_id == survey_id,
+                       QuarantinedResponse.unit_id.is_not(None))
+                .group_by(QuarantinedResponse.unit_id)).all()
             quarantined = session.execute(delete(QuarantinedResponse).where(
                 QuarantinedResponse.survey_id == survey_id))
             # Analysts' tags name comments that are gone now (surveys.report.comments).
@@ -76,6 +83,11 @@ def purge_expired(session_factory: Callable[[], Session], today: date) -> dict[s
             survey = session.get(Survey, survey_id)
             if survey is not None and survey.responses_purged_on is None:
                 survey.responses_purged_on = today
+            if survey is not None and per_unit:  # (a later run may delete a few more)
+                kept = dict(survey.quarantine_purged or {})
+                for unit_id, n in per_unit:
+                    kept[str(unit_id)] = kept.get(str(unit_id), 0) + n
+                survey.quarantine_purged = kept
             deleted[slug] = ((result.rowcount or 0) + (held.rowcount or 0)
                              + (quarantined.rowcount or 0))
     with session_factory() as session, session.begin():

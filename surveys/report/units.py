@@ -1112,13 +1112,20 @@ def _leaf_of(table: UnitTable, code: str) -> str:
 
 def _quarantined(session: Session, survey: SurveySnapshot, tree: Tree,
                  table: UnitTable) -> dict[str, int]:
-    """Per leaf, the survey's responses in quarantine: counted by HR's page (a spent
-    invitation) and not in the figures."""
+    """Per leaf, the survey's responses in quarantine, or deleted from it by the retention
+    purge (`Survey.quarantine_purged`): counted by HR's page (a spent invitation) and not in
+    the figures."""
     codes = {u.id: u.code for _d, u in tree.rows}
     rows = session.execute(select(QuarantinedResponse.unit_id, func.count())
                            .where(QuarantinedResponse.survey_id == survey.id)
                            .group_by(QuarantinedResponse.unit_id)).all()
-    return {_leaf_of(table, codes[u]): n for u, n in rows if u in codes}
+    purged = session.scalar(select(Survey.quarantine_purged).where(Survey.id == survey.id))
+    out: dict[str, int] = {}
+    for unit_id, n in [*rows, *((int(u), n) for u, n in (purged or {}).items())]:
+        if unit_id in codes:
+            leaf = _leaf_of(table, codes[unit_id])
+            out[leaf] = out.get(leaf, 0) + n
+    return out
 
 
 def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease | None:
@@ -1224,6 +1231,19 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     except suppression.Unsolvable:
         log.warning("unit release: the figures and the invitations issued have no solution; "
                     "no release", extra={"survey": survey.slug})
+        return None
+    below = sorted(b for b, p in pub.pubs.items()
+                   if p.result.contradicted or p.result.truth_outside)
+    if below:
+        # An earlier time's figures (a release's, or HR's page's) cannot lie under today's:
+        # counts fell (a rebuild quarantined responses, a fall the growth rule allows). The
+        # auditor reads every time as a part of the next, so it left those times out
+        # (audit `contradicted`) and what it passed was never read with them. Refused until
+        # the figures change (e.g. the quarantined responses requeued once fixed).
+        log.warning("unit release: the figures of an earlier time do not lie under today's "
+                    "(responses quarantined since?); the last release stands",
+                    extra={"survey": survey.slug, "tables": below})
+        _refuse(session, survey, stamp, signature, "contradicted")
         return None
     if state == PURGED:  # the first release: one breakdown's values at most are shown
         log.info("unit release: raw responses deleted (retention); one breakdown's values "
@@ -1371,6 +1391,11 @@ class UnitReleaseAudit:
     # The groups its breakdowns read against each other narrow (surveys.report.units_across);
     # None where they could not be read (no solution together, or the solver failed).
     across: list[units_across.Narrowed] | None = field(default_factory=list)
+    # HR's participation page: the day of its last count where the audit read it as an
+    # earlier time (as `cut` does, `_page_layer`); False where it could not (counted over
+    # another tree, responses in quarantine, or counted after the release); None: never
+    # counted.
+    page: date | bool | None = None
 
     @property
     def passed(self) -> bool:
@@ -1394,10 +1419,10 @@ def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tupl
 
 def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit | None:
     """Audit the latest unit release of a staff survey as a whole, table by table: its stored
-    figures and reasons, with those of every unit release before it as earlier layers (as
-    `cut` audits it), against the tables of today's unit aggregates; and every stored figure
-    against the threshold itself. None if no unit release was cut. UnitScopeError if the
-    survey's organisation is not imported."""
+    figures and reasons, with those of every unit release before it and HR's participation
+    page as earlier layers (as `cut` audits it), against the tables of today's unit
+    aggregates; and every stored figure against the threshold itself. None if no unit
+    release was cut. UnitScopeError if the survey's organisation is not imported."""
     tree = tree_of(session, survey)
     rows = session.scalars(select(UnitRelease).where(UnitRelease.survey_id == survey.id)
                            .order_by(UnitRelease.id.desc())).all()
@@ -1415,6 +1440,17 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
                            data["threshold"] != survey.min_group_size, {}, 0)
     if out.tree_changed:  # its figures are sums over another tree
         return out
+    # HR's page, as the cut reads it (`_page_layer`): an earlier time of every table, in its
+    # place among the earlier releases by Finnish day. (A count stops once a release exists;
+    # one of a later day than the newest release is no earlier time of it: not read.)
+    last = participation.latest(session, survey.id)
+    page = None
+    if last is not None and last[0] <= clock.day_of(newest.released_at.isoformat()):
+        page = _page_layer(last, survey, tree, tables,
+                           bool(_quarantined(session, survey, tree, tables[UNIT_TOTAL])))
+    out.page = None if last is None else last[0] if page is not None else False
+    at = 0 if page is None else sum(
+        1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= last[0])
     published: dict[str, dict[Figure, float]] = {}
     shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
     every_layer: dict[str, list[Layer]] = {}
@@ -1426,10 +1462,13 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         out.left_out += len(figures) - len(kept)
         reasons = shown_reasons[b] = {g: r for g, r in reasons.items() if g[:2] in groups}
         layers = every_layer[b] = []
-        for r, bound in zip(earlier, bounds, strict=True):  # (each with its invitations)
-            f, why = _bounded(_layer(r.data, b), bound, survey.min_group_size)
+        times = [_bounded(_layer(r.data, b), bound, survey.min_group_size)  # (each with its
+                 for r, bound in zip(earlier, bounds, strict=True)]          # invitations)
+        if page is not None:
+            times.insert(at, page)
+        for f, why in times:
             layers.append(({x: v for x, v in f.items() if x[:2] in groups},
-                           {g: v for g, v in why.items() if g[:2] in groups}))
+                           {g: v for g, v in (why or {}).items() if g[:2] in groups}))
         try:
             result: AuditResult | None = audit(table, kept, reasons=reasons, history=layers)
         except RuntimeError:  # no solution: the figures are not sums of today's counts

@@ -510,3 +510,22 @@ def test_spent_marks_migration_needs_the_applications_key(fresh_url, monkeypatch
     monkeypatch.setenv("SECRET_KEY", "k")  # with it, the same upgrade goes through
     migrate.upgrade(fresh_url, "0027_spent_marks")
     engine.dispose()
+
+
+def test_quarantine_purged_migration_up_and_down(fresh_url):
+    """0028_quarantine_purged: a survey's count of quarantined responses the purge deleted,
+    none before; down, the column goes and the survey stays (SQLite copies the table)."""
+    migrate.upgrade(fresh_url, "0027_spent_marks")
+    engine = create_engine(fresh_url)
+    with engine.begin() as conn:
+        a_staff_survey(conn)
+    migrate.upgrade(fresh_url, "0028_quarantine_purged")
+    with engine.begin() as conn:
+        assert conn.scalar(text("SELECT quarantine_purged FROM surveys")) is None
+        conn.execute(text("UPDATE surveys SET quarantine_purged = :v"), {"v": '{"7": 2}'})
+    migrate.downgrade(fresh_url, "0027_spent_marks")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in engine.dialect.get_columns(conn, "surveys")}
+        assert "quarantine_purged" not in columns
+        assert conn.scalar(text("SELECT slug FROM surveys")) == "s"
+    engine.dispose()

@@ -7,23 +7,34 @@ exists. A unit moved between the page's last count and the close stops the relea
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from surveys.definitions import lifecycle, lookup
+from surveys.fold import retention
 from surveys.fold.units import UNIT_TOTAL
 from surveys.infra import clock, db
-from surveys.models import Survey, Unit, UnitRelease
+from surveys.models import (
+    ParticipationCount,
+    PendingResponse,
+    QuarantinedResponse,
+    Response,
+    Survey,
+    Unit,
+    UnitCutRefusal,
+    UnitRelease,
+)
 from surveys.report import units
 from surveys.report.audit import ALL_MONTHS, BELOW_THRESHOLD, RESPONDENTS, N
 from surveys.staff import invitations, participation
 from surveys.staff.suppression import kept_with_invitations
-from tests.conftest import run_worker
+from tests.conftest import TestCli, run_worker
 from tests.integration.test_staff_participation import night
 from tests.integration.test_staff_units import import_units
 from tests.integration.test_unit_results import answer
@@ -418,3 +429,113 @@ def _u0_range(times) -> tuple[float, float]:
                "bounds": [(0, caps[leaf]) for _f, _r, caps in times for leaf in leaves]}
     return linprog(row("U0", 0), **program).fun, -linprog(-row("U0", 0), **program).fun
 
+
+
+def test_a_cut_whose_earlier_release_lies_above_todays_figures_is_refused(
+        client, database_url, redis_conn, caplog):
+    """After the first release (U0 6, U1 4; k = 3) a rebuild quarantined 3 of U0's counted
+    responses (a fall the growth rule allows), and after a reopen U1 grew by 3. The first
+    release's figures cannot lie under today's (counts only grow, the auditor assumes): each
+    table's audit left that release out (audit `contradicted`), and the new figures were
+    published as if it had never been read. The cut refuses, and the first release stands."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    _answered(client, redis_conn, [*u0[:6], *u1])
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
+        more = invitations.create(s, s.get(Survey, survey_id), "U1", 3)
+        u0_id = s.scalar(select(Unit.id).where(Unit.code == "U0"))
+        # (Counted: moved into `responses` in batches, or still held, folded.)
+        held = [(t, i) for t in (Response, PendingResponse)
+                for i in s.scalars(select(t.id).where(t.unit_id == u0_id))]
+        for table, rid in held[:3]:
+            s.execute(update(table).where(table.id == rid)
+                      .values(answers={"workload": [1, 2], "profession": "nurse"}))
+    assert TestCli().invoke(main, ["aggregates", "rebuild", SLUG]).exit_code == 0
+    _answered(client, redis_conn, more)
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 2, 4, 7)) is None
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 1
+        assert s.scalar(select(UnitCutRefusal.data["why"].as_string())) == "contradicted"
+    assert "do not lie under today's" in caplog.text
+
+
+def test_a_quarantined_response_is_allowed_for_after_the_retention_purge(
+        client, database_url, redis_conn):
+    """HR's page counted U1's 4 spent invitations, of which one response was quarantined (not
+    in the figures). The retention purge deletes quarantined responses with the others; the
+    count of those deleted per unit stays (surveys.fold.retention), so a cut after it still
+    allows for them beside the page. Without it the page's U1 lay above today's figures: the
+    cut (the first, refused before the purge) was refused for good as contradicted."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    for token in [*u0[:6], *u1]:
+        answer(client, token, "1", "nurse")
+    with db.session_scope(database_url) as s:
+        u1_id = s.scalar(select(Unit.id).where(Unit.code == "U1"))
+        rid = s.scalars(select(PendingResponse.id).where(PendingResponse.unit_id == u1_id)
+                        ).first()
+        s.execute(update(PendingResponse).where(PendingResponse.id == rid)
+                  .values(answers={"workload": [1, 2], "profession": "nurse"}))
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+        s.execute(update(Survey).where(Survey.id == survey_id)
+                  .values(closed_on=date(2020, 1, 1)))
+    with db.session_scope(database_url) as s:
+        survey = lookup.visible(s, SLUG)
+        tree = units.tree_of(s, survey)
+        table = units.live_tables(s, survey, tree)[UNIT_TOTAL]
+        assert units._quarantined(s, survey, tree, table) == {"U1": 1}
+    deleted = retention.purge_expired(lambda: db.new_session(database_url), date(2026, 12, 1))
+    assert deleted[SLUG] >= 1
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(QuarantinedResponse)) == 0
+        survey = lookup.visible(s, SLUG)
+        assert units._quarantined(s, survey, tree, table) == {"U1": 1}
+        assert units.cut(s, survey, datetime(2099, 1, 2, 4, 7)) is not None
+
+
+def _cut_without_the_page(database_url) -> None:
+    """Close and cut with HR's page's counts set aside, then put them back: a release cut
+    as before the cuts read the page (before the 7 December session's second stop)."""
+    with db.session_scope(database_url) as s:
+        rows = [{c.name: getattr(r, c.name) for c in ParticipationCount.__table__.columns}
+                for r in s.scalars(select(ParticipationCount))]
+        assert rows
+        s.execute(delete(ParticipationCount))
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        s.execute(insert(ParticipationCount), rows)
+
+
+def test_the_operators_audit_reads_the_page_as_the_cut_does(
+        released_app, client, database_url, redis_conn):
+    """The nested units of the test above, the release cut without reading HR's page (as cuts
+    were before): the operator's audit (`palaute disclosure audit`, surveys.report.units.
+    audit_latest) read it without the page too and passed it. It reads the page as the cut
+    does now, and names what the page and the release give away together."""
+    import_units(database_url, NESTED)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
+        lifecycle.publish(s, SLUG)
+        survey = lookup.find(s, SLUG)
+        links = {u: invitations.create(s, survey, u, n) for u, (n, _a) in NESTED_ANSWERS.items()}
+    for unit, (_n, answered) in NESTED_ANSWERS.items():
+        answer_with(client, links[unit], answered)
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    _cut_without_the_page(database_url)
+    with db.session_scope(database_url) as s:
+        checked = units.audit_latest(s, lookup.visible(s, SLUG))
+    assert checked is not None and checked.page
+    assert not checked.passed
+    result = released_app.test_cli_runner().invoke(main, ["disclosure", "audit", SLUG])
+    assert result.exit_code == 1, result.output
+    assert "with HR's participation page as counted on" in result.output
+    # (U1's own part, 2 of 3 invited: the page's ORG 8 with the release pins it to 1 … 3.)
+    assert re.search(r"^EXPOSED +U1/own +\* +n of respondents +size$", result.output, re.M), \
+        result.output

@@ -175,6 +175,13 @@ def _audit_unit_release(session, survey) -> bool:
     click.echo(f"latest unit release {checked.release.released_at:%Y-%m-%d %H:%M} UTC, "
                f"audited with {checked.earlier} release(s) before it, per table against "
                f"today's unit aggregates")
+    if checked.page:
+        click.echo(f"with HR's participation page as counted on {checked.page:%Y-%m-%d}, "
+                   "in its place among them")
+    elif checked.page is False:
+        click.echo("note: HR's participation page is not read with it (counted over another "
+                   "tree, responses in quarantine, or counted after the release): the cut "
+                   "read it with the unit totals only")
     if checked.tree_changed:
         click.echo("FAILS: the organisation tree changed since this release was cut; its "
                    "figures are sums over the old tree and cannot be audited against today's")

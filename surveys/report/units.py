@@ -1228,6 +1228,12 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         return None
     try:
         pub = publish_units(tables, history=audited, seen=seen, slack=slack)
+    except suppression.Contradicted:  # (as `contradicted` below, for the unit totals' program)
+        log.warning("unit release: the figures of an earlier time do not lie under today's "
+                    "(responses quarantined since?); the last release stands",
+                    extra={"survey": survey.slug, "tables": [UNIT_TOTAL]})
+        _refuse(session, survey, stamp, signature, "contradicted")
+        return None
     except suppression.Unsolvable:
         log.warning("unit release: the figures and the invitations issued have no solution; "
                     "no release", extra={"survey": survey.slug})

@@ -91,6 +91,12 @@ class Unsolvable(RuntimeError):
     counts of the same responses (a caller refuses rather than show anything)."""
 
 
+class Contradicted(RuntimeError):
+    """An earlier time's shown counts cannot lie under today's (with the invitations and the
+    slack): read without that time, what it pins would go unread, so a caller refuses (a unit
+    cut: the last release stands)."""
+
+
 Sums = Sequence[tuple[Sequence[L], float]]  # a time's shown counts: (its leaves, the count)
 
 
@@ -107,8 +113,8 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
     The auditor's size rule: anywhere in a range of `threshold`, or anything from none to
     threshold − 1, or to as many as were invited where fewer were (HR knows that much without
     any figure). A place the earlier times pin with nothing shown today is left out (hiding
-    today's figures can't help it) and logged. An earlier time that today's counts contradict
-    is left out, the oldest first, and logged; Unsolvable if today's alone have no solution."""
+    today's figures can't help it) and logged. Unsolvable if today's counts alone have no
+    solution; Contradicted if they have and an earlier time's do not lie under them."""
     import numpy as np  # (the web tier imports this module for pages that need neither)
     from scipy.optimize import linprog
 
@@ -145,13 +151,13 @@ def pinned(places: Mapping[P, Sequence[L]], layers: Sequence[Sums], invited: Map
 
     times = list(layers) or [[]]
     lp = solvable(times)
-    while lp is None and len(times) > 1:
-        log.warning("unit figures: an earlier time's counts contradict today's with the "
-                    "invitations issued; it is left out")
-        times.pop()
-        lp = solvable(times)
     if lp is None:
-        raise Unsolvable("the shown counts and the invitations issued have no solution")
+        if solvable(times[:1]) is None:
+            raise Unsolvable("the shown counts and the invitations issued have no solution")
+        # (Until the 7 December session's third stop the earlier time was left out: what it
+        # pinned went unread.)
+        raise Contradicted("an earlier time's counts do not lie under today's with the "
+                           "invitations issued")
     earlier_only = solvable([[], *times[1:]]) if len(times) > 1 else None
 
     def kept(solved: tuple[dict, int], leaves_of_place: Sequence[L]) -> bool:

@@ -463,6 +463,42 @@ def test_a_cut_whose_earlier_release_lies_above_todays_figures_is_refused(
     assert "do not lie under today's" in caplog.text
 
 
+def _counted_with_quarantined(client, database_url, redis_conn, n: int) -> int:
+    """The pair survey answered by 6 of U0 and all 4 of U1, `n` of U1's responses
+    quarantined by the fold, and HR's page counted; the survey's id."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    for token in [*u0[:6], *u1]:
+        answer(client, token, "1", "nurse")
+    with db.session_scope(database_url) as s:
+        u1_id = s.scalar(select(Unit.id).where(Unit.code == "U1"))
+        ids = s.scalars(select(PendingResponse.id).where(PendingResponse.unit_id == u1_id)
+                        ).all()[:n]
+        s.execute(update(PendingResponse).where(PendingResponse.id.in_(ids))
+                  .values(answers={"workload": [1, 2], "profession": "nurse"}))
+    run_worker(redis_conn)
+    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    return survey_id
+
+
+def test_a_page_above_todays_figures_and_the_quarantine_stops_the_cut(
+        client, database_url, redis_conn, caplog):
+    """HR's page counted U1's 4 (all answered), 2 of them since quarantined, and one of those
+    deleted by hand (not by the purge, which keeps the count): the page lies above today's
+    figures and what is in quarantine. The program over the unit totals left the page out
+    (what it pinned then unread); the cut is refused, the page read as contradicted."""
+    _counted_with_quarantined(client, database_url, redis_conn, 2)
+    with db.session_scope(database_url) as s:
+        s.execute(delete(QuarantinedResponse).where(QuarantinedResponse.response_id.in_(
+            select(QuarantinedResponse.response_id).limit(1).scalar_subquery())))
+        lifecycle.close(s, SLUG)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 2, 4, 7)) is None
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 0
+        assert s.scalar(select(UnitCutRefusal.data["why"].as_string())) == "contradicted"
+    assert "do not lie under today's" in caplog.text
+
+
 def test_a_quarantined_response_is_allowed_for_after_the_retention_purge(
         client, database_url, redis_conn):
     """HR's page counted U1's 4 spent invitations, of which one response was quarantined (not
@@ -470,17 +506,7 @@ def test_a_quarantined_response_is_allowed_for_after_the_retention_purge(
     count of those deleted per unit stays (surveys.fold.retention), so a cut after it still
     allows for them beside the page. Without it the page's U1 lay above today's figures: the
     cut (the first, refused before the purge) was refused for good as contradicted."""
-    survey_id, u0, u1 = _pair_survey(database_url)
-    for token in [*u0[:6], *u1]:
-        answer(client, token, "1", "nurse")
-    with db.session_scope(database_url) as s:
-        u1_id = s.scalar(select(Unit.id).where(Unit.code == "U1"))
-        rid = s.scalars(select(PendingResponse.id).where(PendingResponse.unit_id == u1_id)
-                        ).first()
-        s.execute(update(PendingResponse).where(PendingResponse.id == rid)
-                  .values(answers={"workload": [1, 2], "profession": "nurse"}))
-    run_worker(redis_conn)
-    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    survey_id = _counted_with_quarantined(client, database_url, redis_conn, 1)
     with db.session_scope(database_url) as s:
         lifecycle.close(s, SLUG)
         s.execute(update(Survey).where(Survey.id == survey_id)

@@ -372,7 +372,8 @@ class UnitCutRefusal(Base):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
                                            primary_key=True, autoincrement=False)
     # {"stamp": results stamp, "threshold": k, "tree": [[code, parent code]],
-    #  "why": "growth" | "unchanged" | "tree" | "audit" | "purged" | "contradicted"}
+    #  "why": "growth" | "unchanged" | "tree" | "audit" | "purged" | "contradicted"
+    #           | "rates"}
     data: Mapped[dict] = mapped_column(JSONType)
 
 

@@ -1027,7 +1027,7 @@ def _participation_page(session: Session, last: tuple[date, Mapping[int, Any]] |
 
 def _own_issued(tree: Tree, rates: Mapping[str, Mapping[str, Any]]) -> dict[str, int] | None:
     """Each unit's own invitations when a release was cut, from its stored rates (each unit's
-    with its sub-units'); None where a unit of the tree has none stored."""
+    with its sub-units'); None where a unit of the tree has none stored (`cut` refuses)."""
     if any(u.code not in rates for _d, u in tree.rows):
         return None
     kids: dict[int | None, list[str]] = defaultdict(list)
@@ -1189,8 +1189,18 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
                     "growth" if grew.changed else "unchanged")
             return None
         # Each read with the invitations issued when it was cut.
-        bounds = [_caps_then(tables, _own_issued(tree, r.data.get("rates", {})))
-                  for r in earlier]
+        issued_then = [_own_issued(tree, r.data.get("rates", {})) for r in earlier]
+        if None in issued_then:
+            # A release stores a rate for every unit of its tree, the tree every later cut
+            # has: only a row changed by hand lacks one. Today's invitations are no bound on
+            # those of then (a unit may have had 4 of the 100 it has now), so that release
+            # cannot be read as HR reads it. The last release stands.
+            log.warning("unit release: the invitations issued when an earlier release was cut "
+                        "are not recorded; the last release stands",
+                        extra={"survey": survey.slug})
+            _refuse(session, survey, stamp, signature, "rates")
+            return None
+        bounds = [_caps_then(tables, issued) for issued in issued_then]
         layers = {b: [_bounded(_layer(r.data, b), bound, survey.min_group_size)
                       for r, bound in zip(earlier, bounds, strict=True)] for b in tables}
     seen = None
@@ -1402,11 +1412,15 @@ class UnitReleaseAudit:
     # another tree, responses in quarantine, or counted after the release); None: never
     # counted.
     page: date | bool | None = None
+    # Earlier releases with no stored rate for some unit of the tree (a row changed by hand:
+    # a cut refuses, "rates"): read with today's invitations, looser than HR's reading, so the
+    # audit cannot pass.
+    unrecorded: int = 0
 
     @property
     def passed(self) -> bool:
         return (not self.tree_changed and all(t.passed for t in self.tables.values())
-                and self.across == [])
+                and self.across == [] and not self.unrecorded)
 
 
 def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[Figure, str]]:
@@ -1460,7 +1474,9 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     published: dict[str, dict[Figure, float]] = {}
     shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
     every_layer: dict[str, list[Layer]] = {}
-    bounds = [_caps_then(tables, _own_issued(tree, r.data.get("rates", {}))) for r in earlier]
+    issued_then = [_own_issued(tree, r.data.get("rates", {})) for r in earlier]
+    out.unrecorded = issued_then.count(None)  # (read with today's: looser than HR's reading)
+    bounds = [_caps_then(tables, issued) for issued in issued_then]
     for b, table in tables.items():
         groups = set(table.groups())
         figures, reasons = _layer(data, b)

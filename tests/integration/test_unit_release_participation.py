@@ -348,6 +348,59 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_when_it_was_cut(
     assert kept_with_invitations(low, high, 3, 10), (low, high, times)
 
 
+def test_an_earlier_release_without_a_units_invitations_stops_the_cut(
+        client, database_url, redis_conn, caplog):
+    """The case above with the first release's stored rate of U1 gone (a release stores one
+    for every unit of its tree, and every later cut is over the same tree, so only a row
+    changed by hand lacks one). Read with today's 100 invitations instead of the 4 it
+    recorded, the first release let U0 be pinned, as above. The cut refuses: the invitations
+    of then are unknown, and today's are no bound on them."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    _answered(client, redis_conn, [u0[0], *u1])
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        first = s.scalars(select(UnitRelease)).one()
+        rates = {c: r for c, r in first.data["rates"].items() if c != "U1"}
+        first.data = {**first.data, "rates": rates}
+        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
+        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
+    _answered(client, redis_conn, more[:3])
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 9, 7)) is None
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 1
+        assert s.scalar(select(UnitCutRefusal.data["why"].as_string())) == "rates"
+    assert "issued when an earlier release was cut are not recorded" in caplog.text
+
+
+def test_the_operators_audit_fails_a_release_read_without_its_invitations(
+        released_app, client, database_url, redis_conn):
+    """The two releases of the case above cut as they should; the first's rate of U1 then
+    removed by hand. The operator's audit reads it with today's invitations, looser than HR's
+    reading, so it cannot pass it, and says why."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    _answered(client, redis_conn, [u0[0], *u1])
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
+        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
+    _answered(client, redis_conn, more[:3])
+    _release(database_url, datetime(2099, 1, 1, 9, 7))
+    with db.session_scope(database_url) as s:
+        assert units.audit_latest(s, lookup.visible(s, SLUG)).passed
+        first = s.scalars(select(UnitRelease).where(UnitRelease.seq == 0)).one()
+        first.data = {**first.data, "rates": {c: r for c, r in first.data["rates"].items()
+                                              if c != "U1"}}
+    with db.session_scope(database_url) as s:
+        checked = units.audit_latest(s, lookup.visible(s, SLUG))
+    assert not checked.passed and checked.unrecorded == 1
+    result = released_app.test_cli_runner().invoke(main, ["disclosure", "audit", SLUG])
+    assert result.exit_code == 1, result.output
+    assert "1 earlier release(s) recorded no invitations for some unit" in result.output
+
+
 def test_the_page_is_read_with_the_invitations_it_showed(client, database_url, redis_conn):
     """The page's count in the night showed U1's 4 invitations, all answered; HR issued 96
     more that day, 3 answered, and the release's figures and reasons with the page's (read

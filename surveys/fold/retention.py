@@ -8,10 +8,11 @@ response whose fold has not committed is never deleted, so purging can't lose a 
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from surveys.models import (
@@ -67,29 +68,30 @@ def purge_expired(session_factory: Callable[[], Session], today: date) -> dict[s
             # Quarantined responses are raw responses too (with their answers). How many a
             # unit had stays: HR's page counted them (spent invitations), the figures never
             # did, and a unit cut allows for them (surveys.report.units `_quarantined`).
-            per_unit = session.execute(
-                select(QuarantinedResponse.unit_id, func.count())
-                .where(QuarantinedResponse.survey_id == survey_id,
-                       QuarantinedResponse.unit_id.is_not(None))
-                .group_by(QuarantinedResponse.unit_id)).all()
-            quarantined = session.execute(delete(QuarantinedResponse).where(
-                QuarantinedResponse.survey_id == survey_id))
+            # Counted from what the delete removed: a count beside it (another statement, on
+            # PostgreSQL another snapshot) missed a response quarantined in between, or
+            # counted one requeued in between (a review of the 7 December session).
+            quarantined = session.scalars(delete(QuarantinedResponse).where(
+                QuarantinedResponse.survey_id == survey_id)
+                .returning(QuarantinedResponse.unit_id)).all()
+            per_unit = Counter(u for u in quarantined if u is not None)
             # Analysts' tags name comments that are gone now (surveys.report.comments).
             session.execute(delete(CommentTag).where(CommentTag.survey_id == survey_id))
             # A unit cut refused on the figures as they stood may pass now (with the raw
             # responses gone it shows one breakdown's values at most): the hourly job is to
             # try again (surveys.report.units.release_due), though the results stamp stays.
             session.execute(delete(UnitCutRefusal).where(UnitCutRefusal.survey_id == survey_id))
-            survey = session.get(Survey, survey_id)
+            # (Locked: two runs at once each add what they deleted, neither loses the other's.)
+            survey = session.get(Survey, survey_id, with_for_update=True, populate_existing=True)
             if survey is not None and survey.responses_purged_on is None:
                 survey.responses_purged_on = today
             if survey is not None and per_unit:  # (a later run may delete a few more)
                 kept = dict(survey.quarantine_purged or {})
-                for unit_id, n in per_unit:
+                for unit_id, n in per_unit.items():
                     kept[str(unit_id)] = kept.get(str(unit_id), 0) + n
                 survey.quarantine_purged = kept
             deleted[slug] = ((result.rowcount or 0) + (held.rowcount or 0)
-                             + (quarantined.rowcount or 0))
+                             + len(quarantined))
     with session_factory() as session, session.begin():
         # The addresses of invitations by e-mail go when the survey closes
         # (surveys.definitions.lifecycle); this catches a survey closed any other way.

@@ -1076,9 +1076,9 @@ def _page_layer(last: tuple[date, Mapping[int, Any]] | None, survey: SurveySnaps
     hidden), each leaf bounded by the invitations the count recorded (`_bounded`), for the
     auditor to read with every figure and reason. None where the tables cannot hold it: the
     page was counted over another tree (its sums are then read by `pinned_by_invitations`
-    alone, over the tree they were counted on), or responses are in quarantine (counted on
-    the page and not in the figures: the layer would contradict today's; the program allows
-    for them)."""
+    alone, over the tree they were counted on), or responses are in quarantine or were purged
+    from it (`_quarantined`; counted on the page and not in the figures: the layer would
+    contradict today's; the program allows for them)."""
     if last is None:
         return None
     counted = last[1]
@@ -1087,8 +1087,8 @@ def _page_layer(last: tuple[date, Mapping[int, Any]] | None, survey: SurveySnaps
                  "it with the unit totals only", extra={"survey": survey.slug})
         return None
     if quarantined:
-        log.info("unit release: responses in quarantine; the auditor reads HR's page with the "
-                 "unit totals only", extra={"survey": survey.slug})
+        log.info("unit release: responses in quarantine (or purged from it); the auditor reads "
+                 "HR's page with the unit totals only", extra={"survey": survey.slug})
         return None
     codes = {u.id: u.code for _d, u in tree.rows}  # (the page's units: the same tree)
     shown = {(codes[u], ALL_MONTHS, RESPONDENTS, N): float(n)
@@ -1391,8 +1391,16 @@ class TableAudit:
         return [*self.shown_small, *ranges]
 
     @property
+    def contradicted(self) -> bool:
+        """Today's figures contradict the release's times (an earlier one's figures, or the
+        release's own, do not lie under them: responses quarantined since?): the auditor read
+        that system without them, so it proves nothing of what they show. A cut refuses."""
+        return self.result is not None and bool(self.result.contradicted
+                                                or self.result.truth_outside)
+
+    @property
     def passed(self) -> bool:
-        return self.result is not None and not self.exposed
+        return self.result is not None and not self.exposed and not self.contradicted
 
 
 @dataclass
@@ -1416,11 +1424,16 @@ class UnitReleaseAudit:
     # a cut refuses, "rates"): read with today's invitations, looser than HR's reading, so the
     # audit cannot pass.
     unrecorded: int = 0
+    # The units and own parts the shown unit totals pin with the invitations, the earlier
+    # releases' and HR's page (the program `publish_units` runs, `pinned_by_invitations`);
+    # None where that program has no solution (an earlier time's counts above today's, as
+    # a cut refuses: `contradicted`).
+    pinned: list[str] | None = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return (not self.tree_changed and all(t.passed for t in self.tables.values())
-                and self.across == [] and not self.unrecorded)
+                and self.across == [] and not self.unrecorded and self.pinned == [])
 
 
 def _shown_small(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[Figure, str]]:
@@ -1498,6 +1511,24 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         out.tables[b] = TableAudit(result, _shown_small(table, kept))
     out.across = _read_together(tables, published, shown_reasons,
                                 stored_pairs(session, survey, tree, tables), every_layer)
+    # And the program over the unit totals, as the cut runs it (`publish_units`): with HR's
+    # page over the tree it was counted on, which the auditor cannot hold where the tree
+    # changed since, and with the slack for quarantined responses.
+    totals = tables[UNIT_TOTAL]
+    seen = [unit_sums(totals, _layer(r.data, UNIT_TOTAL)[0]) for r in earlier]
+    sums = None
+    if last is not None and last[0] <= clock.day_of(newest.released_at.isoformat()):
+        sums = _participation_page(session, last, totals)
+    if sums is not None:
+        seen.insert(sum(1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= sums[0]),
+                    sums[1])
+    invited = {leaf: int(cap) for leaf, cap in totals.caps.items()}
+    try:
+        out.pinned = sorted(map(str, pinned_by_invitations(
+            totals, published[UNIT_TOTAL], invited, seen,
+            _quarantined(session, survey, tree, totals)))) if invited else []
+    except (suppression.Contradicted, suppression.Unsolvable):
+        out.pinned = None
     return out
 
 

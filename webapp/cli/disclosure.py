@@ -180,8 +180,8 @@ def _audit_unit_release(session, survey) -> bool:
                    "in its place among them")
     elif checked.page is False:
         click.echo("note: HR's participation page is not read with it (counted over another "
-                   "tree, responses in quarantine, or counted after the release): the cut "
-                   "read it with the unit totals only")
+                   "tree, responses in quarantine or purged from it, or counted after the "
+                   "release): the cut read it with the unit totals only")
     if checked.unrecorded:
         click.echo(f"FAILS: {checked.unrecorded} earlier release(s) recorded no invitations "
                    "for some unit (changed by hand?); read with today's, looser than HR's "
@@ -211,14 +211,31 @@ def _audit_unit_release(session, survey) -> bool:
         if table.shown_small:
             summary += f"; {len(table.shown_small)} figure(s) shown below the threshold"
         click.echo(f"table {breakdown:14} {status:7} {summary}")
-        if result is not None and result.contradicted:
-            click.echo("note: the previous release's figures cannot lie under today's data: "
-                       "audited without it for " + ", ".join(result.contradicted))
+        if table.contradicted:
+            click.echo("FAILS: the release's figures, or an earlier time's, cannot lie under "
+                       "today's data (responses quarantined since?): audited without them for "
+                       + ", ".join(sorted({*result.contradicted, *result.truth_outside}))
+                       + " (a cut refuses)")
         for figure, rule in table.exposed:
             place, period, _key, _measure = figure
             click.echo(f"{'EXPOSED':8} {place:16} {period:8} {_what(figure, rule):32} {rule}")
     _print_across(checked.across, len(checked.tables) - 1)
+    _print_pinned(checked.pinned)
     return not checked.passed
+
+
+def _print_pinned(pinned) -> None:
+    """The program over the unit totals (surveys.report.units.pinned_by_invitations): the
+    units whose respondents the shown totals, the earlier releases' and HR's page pin with
+    the invitations issued, by code, never a range."""
+    if pinned is None:
+        click.echo("unit totals with the invitations: FAILS: an earlier time's counts (a "
+                   "release's, HR's page's) cannot lie under today's (a cut refuses)")
+        return
+    click.echo(f"unit totals with the invitations: {'FAILS' if pinned else 'passes'}, "
+               f"{len(pinned)} unit(s) pinned")
+    for code in pinned:
+        click.echo(f"{'EXPOSED':8} {code:16} {'*':8} {'n of respondents':32} invitations")
 
 
 def _print_across(across, breakdowns: int) -> None:

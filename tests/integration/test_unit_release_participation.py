@@ -157,17 +157,22 @@ def test_the_release_and_the_page_together_give_no_small_unit_away(
     assert jobs.count_participation(night(day + timedelta(days=2))) == {SLUG: False}
 
 
-def test_a_unit_moved_after_the_pages_last_count_is_read_over_both_trees(
-        released_app, client, database_url, redis_conn):
-    """The page keeps the tree it was counted on; the release sums the new one. Each unit's own
-    respondents are the same either way, so the page is read over its own tree: UW moved
-    under UZ would otherwise show whole as the page's UZ less the release's."""
+def _counted_then_moved(client, database_url, redis_conn) -> None:
+    """UX 6, UY 7, UZ 9 and UW 1 answered and HR's page counted; then UW moved under UZ."""
     links = survey_with_links(database_url)
     for unit, n in (("UX", 6), ("UY", 7), ("UZ", 9), ("UW", 1)):
         answer_with(client, links[unit], n)
     run_worker(redis_conn)
     assert jobs.count_participation(night(clock.today())) == {SLUG: True}
     import_units(database_url, TREE.replace("UW,ORG1,", "UW,UZ,"))
+
+
+def test_a_unit_moved_after_the_pages_last_count_is_read_over_both_trees(
+        released_app, client, database_url, redis_conn):
+    """The page keeps the tree it was counted on; the release sums the new one. Each unit's own
+    respondents are the same either way, so the page is read over its own tree: UW moved
+    under UZ would otherwise show whole as the page's UZ less the release's."""
+    _counted_then_moved(client, database_url, redis_conn)
     result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
     page, release = page_and_release(database_url)
@@ -256,14 +261,9 @@ NESTED_ANSWERS = {"ORG1": (4, 3), "U0": (5, 2), "U1": (3, 2), "U2": (1, 1)}
 NESTED_PARENT = {"ORG1": None, "U0": "ORG1", "U1": "ORG1", "U2": "U1"}
 
 
-def test_the_page_is_read_with_the_releases_reasons_and_the_invitations(
-        released_app, client, database_url, redis_conn):
-    """HR's page, counted once all 8 had answered, shows ORG's 8; the release then showed no
-    figure and the unit totals' reasons "at least 3" (ORG) and "at most 2" (U0): with the
-    invitations, U1's own part (2 of 3 invited) is at least 8 − 4 − 2 − 1 = 1, so 1 … 3 (a
-    review of the 7 December session's second stop; the program over the unit totals read the
-    page, not the reasons). The auditor reads the page with every figure and reason now: no
-    unit or own part of 1 … 2 is pinned by the page, the release and the invitations."""
+def _nested_counted(client, database_url, redis_conn) -> None:
+    """The nested organisation's survey (k = 3), answered as NESTED_ANSWERS says, folded,
+    and HR's page counted."""
     import_units(database_url, NESTED)
     with db.session_scope(database_url) as s:
         lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
@@ -274,6 +274,17 @@ def test_the_page_is_read_with_the_releases_reasons_and_the_invitations(
         answer_with(client, links[unit], answered)
     run_worker(redis_conn)
     assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+
+
+def test_the_page_is_read_with_the_releases_reasons_and_the_invitations(
+        released_app, client, database_url, redis_conn):
+    """HR's page, counted once all 8 had answered, shows ORG's 8; the release then showed no
+    figure and the unit totals' reasons "at least 3" (ORG) and "at most 2" (U0): with the
+    invitations, U1's own part (2 of 3 invited) is at least 8 − 4 − 2 − 1 = 1, so 1 … 3 (a
+    review of the 7 December session's second stop; the program over the unit totals read the
+    page, not the reasons). The auditor reads the page with every figure and reason now: no
+    unit or own part of 1 … 2 is pinned by the page, the release and the invitations."""
+    _nested_counted(client, database_url, redis_conn)
     result = released_app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
     assert result.exit_code == 0, result.output
     page, shown, reasons = page_and_release_reasons(database_url)
@@ -325,6 +336,61 @@ def _release(database_url, when: datetime) -> None:
         assert units.cut(s, lookup.visible(s, SLUG), when) is not None
 
 
+def _refused(database_url, when: datetime, releases: int) -> str:
+    """Close the survey and cut at `when`: the cut stores nothing, `releases` stay; why it
+    was refused, as recorded."""
+    with db.session_scope(database_url) as s:
+        lifecycle.close(s, SLUG)
+    with db.session_scope(database_url) as s:
+        assert units.cut(s, lookup.visible(s, SLUG), when) is None
+    with db.session_scope(database_url) as s:
+        assert s.scalar(select(func.count()).select_from(UnitRelease)) == releases
+        return s.scalar(select(UnitCutRefusal.data["why"].as_string()))
+
+
+def _quarantined_by_rebuild(database_url, code: str, n: int) -> None:
+    """`n` of the unit's counted responses made unfoldable (moved into `responses` in
+    batches, or still held, folded), then the aggregates rebuilt: quarantined."""
+    with db.session_scope(database_url) as s:
+        unit_id = s.scalar(select(Unit.id).where(Unit.code == code))
+        held = [(t, i) for t in (Response, PendingResponse)
+                for i in s.scalars(select(t.id).where(t.unit_id == unit_id))]
+        for table, rid in held[:n]:
+            s.execute(update(table).where(table.id == rid)
+                      .values(answers={"workload": [1, 2], "profession": "nurse"}))
+    assert TestCli().invoke(main, ["aggregates", "rebuild", SLUG]).exit_code == 0
+
+
+def _released_and_reopened(client, database_url, redis_conn, u0_answered: int,
+                           invited: int) -> list[str]:
+    """The pair survey, `u0_answered` of U0's 10 and all 4 of U1 answered, released; then
+    reopened the same day and `invited` more invited to U1: their links."""
+    survey_id, u0, u1 = _pair_survey(database_url)
+    _answered(client, redis_conn, [*u0[:u0_answered], *u1])
+    _release(database_url, datetime(2099, 1, 1, 4, 7))
+    with db.session_scope(database_url) as s:
+        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
+        return invitations.create(s, s.get(Survey, survey_id), "U1", invited)
+
+
+def _reopened_after_a_release(client, database_url, redis_conn, rate_of_u1: bool = True
+                              ) -> None:
+    """U0's 1 of 10 invited and U1's 4 of 4 answered at the first release (k = 3), its stored
+    rate of U1 removed by hand unless `rate_of_u1`; reopened the same day, U1 got 96 more
+    invitations and 3 more answers."""
+    more = _released_and_reopened(client, database_url, redis_conn, 1, 96)
+    if not rate_of_u1:
+        with db.session_scope(database_url) as s:
+            _without_the_rate_of_u1(s)
+    _answered(client, redis_conn, more[:3])
+
+
+def _without_the_rate_of_u1(session) -> None:
+    first = session.scalars(select(UnitRelease).where(UnitRelease.seq == 0)).one()
+    first.data = {**first.data, "rates": {c: r for c, r in first.data["rates"].items()
+                                          if c != "U1"}}
+
+
 def test_an_earlier_release_is_read_with_the_invitations_issued_when_it_was_cut(
         client, database_url, redis_conn):
     """U0's 1 of 10 invited and U1's 4 of 4 answered at the first release (k = 3); reopened
@@ -333,13 +399,7 @@ def test_an_earlier_release_is_read_with_the_invitations_issued_when_it_was_cut(
     of then (a review of the 7 December session's second stop; and read by the invitations'
     day, a reopen within the release's day still did). The cut reads each earlier release
     with the invitations its rates recorded."""
-    survey_id, u0, u1 = _pair_survey(database_url)
-    _answered(client, redis_conn, [u0[0], *u1])
-    _release(database_url, datetime(2099, 1, 1, 4, 7))
-    with db.session_scope(database_url) as s:
-        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
-        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
-    _answered(client, redis_conn, more[:3])
+    _reopened_after_a_release(client, database_url, redis_conn)
     _release(database_url, datetime(2099, 1, 1, 9, 7))
     with db.session_scope(database_url) as s:
         rows = s.scalars(select(UnitRelease).order_by(UnitRelease.seq.desc())).all()
@@ -356,23 +416,8 @@ def test_an_earlier_release_without_a_units_invitations_stops_the_cut(
     changed by hand lacks one). Read with today's 100 invitations instead of the 4 it
     recorded, the first release let U0 be pinned, as above. The cut refuses: the invitations
     of then are unknown, and today's are no bound on them."""
-    survey_id, u0, u1 = _pair_survey(database_url)
-    _answered(client, redis_conn, [u0[0], *u1])
-    _release(database_url, datetime(2099, 1, 1, 4, 7))
-    with db.session_scope(database_url) as s:
-        first = s.scalars(select(UnitRelease)).one()
-        rates = {c: r for c, r in first.data["rates"].items() if c != "U1"}
-        first.data = {**first.data, "rates": rates}
-        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
-        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
-    _answered(client, redis_conn, more[:3])
-    with db.session_scope(database_url) as s:
-        lifecycle.close(s, SLUG)
-    with db.session_scope(database_url) as s:
-        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 1, 9, 7)) is None
-    with db.session_scope(database_url) as s:
-        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 1
-        assert s.scalar(select(UnitCutRefusal.data["why"].as_string())) == "rates"
+    _reopened_after_a_release(client, database_url, redis_conn, rate_of_u1=False)
+    assert _refused(database_url, datetime(2099, 1, 1, 9, 7), releases=1) == "rates"
     assert "issued when an earlier release was cut are not recorded" in caplog.text
 
 
@@ -381,19 +426,11 @@ def test_the_operators_audit_fails_a_release_read_without_its_invitations(
     """The two releases of the case above cut as they should; the first's rate of U1 then
     removed by hand. The operator's audit reads it with today's invitations, looser than HR's
     reading, so it cannot pass it, and says why."""
-    survey_id, u0, u1 = _pair_survey(database_url)
-    _answered(client, redis_conn, [u0[0], *u1])
-    _release(database_url, datetime(2099, 1, 1, 4, 7))
-    with db.session_scope(database_url) as s:
-        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
-        more = invitations.create(s, s.get(Survey, survey_id), "U1", 96)
-    _answered(client, redis_conn, more[:3])
+    _reopened_after_a_release(client, database_url, redis_conn)
     _release(database_url, datetime(2099, 1, 1, 9, 7))
     with db.session_scope(database_url) as s:
         assert units.audit_latest(s, lookup.visible(s, SLUG)).passed
-        first = s.scalars(select(UnitRelease).where(UnitRelease.seq == 0)).one()
-        first.data = {**first.data, "rates": {c: r for c, r in first.data["rates"].items()
-                                              if c != "U1"}}
+        _without_the_rate_of_u1(s)
     with db.session_scope(database_url) as s:
         checked = units.audit_latest(s, lookup.visible(s, SLUG))
     assert not checked.passed and checked.unrecorded == 1
@@ -492,28 +529,10 @@ def test_a_cut_whose_earlier_release_lies_above_todays_figures_is_refused(
     release's figures cannot lie under today's (counts only grow, the auditor assumes): each
     table's audit left that release out (audit `contradicted`), and the new figures were
     published as if it had never been read. The cut refuses, and the first release stands."""
-    survey_id, u0, u1 = _pair_survey(database_url)
-    _answered(client, redis_conn, [*u0[:6], *u1])
-    _release(database_url, datetime(2099, 1, 1, 4, 7))
-    with db.session_scope(database_url) as s:
-        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
-        more = invitations.create(s, s.get(Survey, survey_id), "U1", 3)
-        u0_id = s.scalar(select(Unit.id).where(Unit.code == "U0"))
-        # (Counted: moved into `responses` in batches, or still held, folded.)
-        held = [(t, i) for t in (Response, PendingResponse)
-                for i in s.scalars(select(t.id).where(t.unit_id == u0_id))]
-        for table, rid in held[:3]:
-            s.execute(update(table).where(table.id == rid)
-                      .values(answers={"workload": [1, 2], "profession": "nurse"}))
-    assert TestCli().invoke(main, ["aggregates", "rebuild", SLUG]).exit_code == 0
+    more = _released_and_reopened(client, database_url, redis_conn, 6, 3)
+    _quarantined_by_rebuild(database_url, "U0", 3)
     _answered(client, redis_conn, more)
-    with db.session_scope(database_url) as s:
-        lifecycle.close(s, SLUG)
-    with db.session_scope(database_url) as s:
-        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 2, 4, 7)) is None
-    with db.session_scope(database_url) as s:
-        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 1
-        assert s.scalar(select(UnitCutRefusal.data["why"].as_string())) == "contradicted"
+    assert _refused(database_url, datetime(2099, 1, 2, 4, 7), releases=1) == "contradicted"
     assert "do not lie under today's" in caplog.text
 
 
@@ -523,23 +542,12 @@ def test_the_operators_audit_fails_a_release_that_todays_figures_contradict(
     3 of U0's responses. A cut would refuse (above); the operator's audit printed a note and
     passed the release (a review of the 7 December session's third stop): audited against
     figures its earlier times (or itself) do not lie under, it proves nothing."""
-    survey_id, u0, u1 = _pair_survey(database_url)
-    _answered(client, redis_conn, [*u0[:6], *u1])
-    _release(database_url, datetime(2099, 1, 1, 4, 7))
-    with db.session_scope(database_url) as s:
-        lifecycle.reopen(s, SLUG, "new staff", None, date(2099, 1, 1), date(2099, 1, 20))
-        more = invitations.create(s, s.get(Survey, survey_id), "U1", 3)
+    more = _released_and_reopened(client, database_url, redis_conn, 6, 3)
     _answered(client, redis_conn, more)
     _release(database_url, datetime(2099, 1, 2, 4, 7))
     with db.session_scope(database_url) as s:
         assert units.audit_latest(s, lookup.visible(s, SLUG)).passed
-        u0_id = s.scalar(select(Unit.id).where(Unit.code == "U0"))
-        held = [(t, i) for t in (Response, PendingResponse)
-                for i in s.scalars(select(t.id).where(t.unit_id == u0_id))]
-        for table, rid in held[:3]:
-            s.execute(update(table).where(table.id == rid)
-                      .values(answers={"workload": [1, 2], "profession": "nurse"}))
-    assert TestCli().invoke(main, ["aggregates", "rebuild", SLUG]).exit_code == 0
+    _quarantined_by_rebuild(database_url, "U0", 3)
     with db.session_scope(database_url) as s:
         checked = units.audit_latest(s, lookup.visible(s, SLUG))
     assert not checked.passed
@@ -576,12 +584,7 @@ def test_a_page_above_todays_figures_and_the_quarantine_stops_the_cut(
     with db.session_scope(database_url) as s:
         s.execute(delete(QuarantinedResponse).where(QuarantinedResponse.response_id.in_(
             select(QuarantinedResponse.response_id).limit(1).scalar_subquery())))
-        lifecycle.close(s, SLUG)
-    with db.session_scope(database_url) as s:
-        assert units.cut(s, lookup.visible(s, SLUG), datetime(2099, 1, 2, 4, 7)) is None
-    with db.session_scope(database_url) as s:
-        assert s.scalar(select(func.count()).select_from(UnitRelease)) == 0
-        assert s.scalar(select(UnitCutRefusal.data["why"].as_string())) == "contradicted"
+    assert _refused(database_url, datetime(2099, 1, 2, 4, 7), releases=0) == "contradicted"
     assert "do not lie under today's" in caplog.text
 
 
@@ -699,16 +702,7 @@ def test_the_operators_audit_reads_the_page_as_the_cut_does(
     were before): the operator's audit (`palaute disclosure audit`, surveys.report.units.
     audit_latest) read it without the page too and passed it. It reads the page as the cut
     does now, and names what the page and the release give away together."""
-    import_units(database_url, NESTED)
-    with db.session_scope(database_url) as s:
-        lifecycle.import_survey(s, staff_yaml().replace("goals:", "min_group_size: 3\ngoals:"))
-        lifecycle.publish(s, SLUG)
-        survey = lookup.find(s, SLUG)
-        links = {u: invitations.create(s, survey, u, n) for u, (n, _a) in NESTED_ANSWERS.items()}
-    for unit, (_n, answered) in NESTED_ANSWERS.items():
-        answer_with(client, links[unit], answered)
-    run_worker(redis_conn)
-    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
+    _nested_counted(client, database_url, redis_conn)
     _cut_without_the_page(database_url)
     with db.session_scope(database_url) as s:
         checked = units.audit_latest(s, lookup.visible(s, SLUG))
@@ -729,12 +723,7 @@ def test_the_operators_audit_reads_the_unit_totals_with_the_page_over_its_own_tr
     release's UZ 10 pins UW's one respondent. The auditor cannot hold the page (another
     tree), only the program over the unit totals can, and the operator's audit ran no such
     program (a review of the 7 December session's third stop): it passed the release."""
-    links = survey_with_links(database_url)
-    for unit, n in (("UX", 6), ("UY", 7), ("UZ", 9), ("UW", 1)):
-        answer_with(client, links[unit], n)
-    run_worker(redis_conn)
-    assert jobs.count_participation(night(clock.today())) == {SLUG: True}
-    import_units(database_url, TREE.replace("UW,ORG1,", "UW,UZ,"))
+    _counted_then_moved(client, database_url, redis_conn)
     _cut_without_the_page(database_url)
     page, release = page_and_release(database_url)
     assert (page["UZ"], release["UZ"]) == (9, 10), (page, release)

@@ -59,6 +59,12 @@ def purge_expired(session_factory: Callable[[], Session], today: date) -> dict[s
         if expiry is None or today < expiry:
             continue
         with session_factory() as session, session.begin():
+            # The survey's row first (the fold locks it before deleting folded rows: one
+            # order), and so that two runs at once each add what they deleted below. FOR NO
+            # KEY UPDATE, as the fold's own update of the row: a row inserted meanwhile that
+            # refers to the survey (a response quarantined) need not wait for the purge.
+            survey = session.get(Survey, survey_id, with_for_update={"key_share": True},
+                                 populate_existing=True)
             result = session.execute(delete(Response).where(Response.survey_id == survey_id))
             held = session.execute(delete(PendingResponse).where(
                 PendingResponse.survey_id == survey_id,
@@ -81,8 +87,6 @@ def purge_expired(session_factory: Callable[[], Session], today: date) -> dict[s
             # responses gone it shows one breakdown's values at most): the hourly job is to
             # try again (surveys.report.units.release_due), though the results stamp stays.
             session.execute(delete(UnitCutRefusal).where(UnitCutRefusal.survey_id == survey_id))
-            # (Locked: two runs at once each add what they deleted, neither loses the other's.)
-            survey = session.get(Survey, survey_id, with_for_update=True, populate_existing=True)
             if survey is not None and survey.responses_purged_on is None:
                 survey.responses_purged_on = today
             if survey is not None and per_unit:  # (a later run may delete a few more)

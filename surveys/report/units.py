@@ -1296,6 +1296,11 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         "rates": _release_rates(session, survey, tree, pub),
         "stamp": stamp,
         "withheld": pub.withheld,
+        # Per leaf, the responses counted on HR's page and not in the figures (quarantined,
+        # or purged from quarantine) that this cut allowed for: what is public does not
+        # change when they are requeued later, so the operator's audit reads the release
+        # with these (`audit_latest`), not with today's.
+        "slack": dict(slack),
     }
     release = UnitRelease(survey_id=survey.id, released_at=now.replace(second=0, microsecond=0),
                           data=data, seq=earlier[0].seq + 1 if earlier else 0)
@@ -1477,10 +1482,13 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     # place among the earlier releases by Finnish day. (A count stops once a release exists;
     # one of a later day than the newest release is no earlier time of it: not read.)
     last = participation.latest(session, survey.id)
+    # The quarantine as the cut allowed for it (releases cut before the 7 December session's
+    # third stop did not store it: today's).
+    slack = data["slack"] if "slack" in data else _quarantined(session, survey, tree,
+                                                               tables[UNIT_TOTAL])
     page = None
     if last is not None and last[0] <= clock.day_of(newest.released_at.isoformat()):
-        page = _page_layer(last, survey, tree, tables,
-                           bool(_quarantined(session, survey, tree, tables[UNIT_TOTAL])))
+        page = _page_layer(last, survey, tree, tables, bool(slack))
     out.page = None if last is None else last[0] if page is not None else False
     at = 0 if page is None else sum(
         1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= last[0])
@@ -1525,8 +1533,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     invited = {leaf: int(cap) for leaf, cap in totals.caps.items()}
     try:
         out.pinned = sorted(map(str, pinned_by_invitations(
-            totals, published[UNIT_TOTAL], invited, seen,
-            _quarantined(session, survey, tree, totals)))) if invited else []
+            totals, published[UNIT_TOTAL], invited, seen, slack))) if invited else []
     except (suppression.Contradicted, suppression.Unsolvable):
         out.pinned = None
     return out

@@ -211,10 +211,13 @@ def _audit_unit_release(session, survey) -> bool:
         if table.shown_small:
             summary += f"; {len(table.shown_small)} figure(s) shown below the threshold"
         click.echo(f"table {breakdown:14} {status:7} {summary}")
-        if table.contradicted:
-            click.echo("FAILS: the release's figures, or an earlier time's, cannot lie under "
-                       "today's data (responses quarantined since?): audited without them for "
-                       + ", ".join(sorted({*result.contradicted, *result.truth_outside}))
+        if result is not None and result.contradicted:
+            click.echo("FAILS: an earlier time's figures cannot lie under today's data "
+                       "(responses quarantined since?): audited without them for "
+                       + ", ".join(result.contradicted) + " (a cut refuses)")
+        if result is not None and result.truth_outside:
+            click.echo("FAILS: today's data are no solution of the figures (counts fell, or "
+                       "the stored figures were altered) for " + ", ".join(result.truth_outside)
                        + " (a cut refuses)")
         for figure, rule in table.exposed:
             place, period, _key, _measure = figure

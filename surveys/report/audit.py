@@ -454,13 +454,35 @@ class Table:
                         listed.add(mixed)
                         sets.append(mixed)
                         added += 1
+            # Where the sum publishes months (the country's, over the areas'), its hidden
+            # places' months too: a set's month total follows from the sum's month as its
+            # whole period does from the sum's (the country's January 13 less pohjois' 9, shown
+            # or its total less its February, gives two hidden areas' 4 in January; a month
+            # not shown follows from the sum's total less its shown months). Found by
+            # bench/derivable_sets.py in the 7 December session's third stop.
+            # (Months are published for areas and the country only: a sum of counties has
+            # none of its parts' months, and a county's month is no sum of the marginals'
+            # unknowns. A unit table's "months" are its values, read above already.)
+            months = [m for m in self.months if len(self.months) > 1] if (
+                not set(self.months) & set(periods)
+                and all(p not in self.area_of for p, _ in parts)
+                and any((parent[0], m, RESPONDENTS, N) in published for m in self.months)
+            ) else []
             for chosen in sets:
                 per_period = {v: sum(size_of(c, v) for c in chosen) for v in periods}
                 if sum(per_period.values()) == 0:
                     continue
                 small = [v for v in periods if per_period[v] < k]
-                for values in _subsets(small, 1, len(small)):
-                    if 0 < sum(per_period[v] for v in values) < k:
+                per_month = {m: sum(size_of(c, m) for c in chosen) for m in months
+                             if all(c not in self.area_of for c in chosen)}  # (no county)
+                small_months = [m for m, n in per_month.items() if n < k]
+                for values in chain(
+                        _subsets(small, 1, len(small)),
+                        ((m,) for m in small_months),
+                        _subsets(small_months, 2, len(small_months), self.MAX_ACROSS_PLACES)):
+                    total = sum(per_period[v] if v in per_period else per_month[v]
+                                for v in values)
+                    if 0 < total < k:
                         group = self._union([(c, v) for c in chosen for v in values])
                         if group not in seen:
                             seen.add(group)

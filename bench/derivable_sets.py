@@ -1,0 +1,155 @@
+"""Sets of cells that a publication's respondent counts give exactly, of any size: a search
+for the gap docs/privacy.md ("Not yet", sets across places of different sums) leaves open.
+
+    .venv/bin/python -m bench.derivable_sets [--respondents 300 2000] [--languages 3 6]
+        [--random 40] [--seed 13]
+
+The auditor protects the sets it lists (`Table.unions`: a place's languages or months, a
+sum's hidden places); the tests' span checks try every set of up to four groups. Here one
+mixed-integer program per publication (SciPy's `milp`, HiGHS) asks for *any* set S of the
+table's finest cells (county × month × language) holding 1 … k−1 respondents whose indicator
+is a combination of the published respondent counts' rows (so its count follows exactly),
+the smallest first; each one found is confirmed in exact rational arithmetic and then
+excluded, until none is left or `--most` are found. Only the respondents' figures, and only
+exact derivation: a set narrowed without being pinned is not found (the auditor's ranges are
+the stricter test). Pure (no database).
+
+Publications: the one the site serves for the synthetic national survey of bench/audit_cpu.py
+(`results.audited_publication`), and `--random` small tables like
+tests/unit/report/test_language_disclosure.py's, each published with and without months.
+Results: docs/privacy.md, "Not yet".
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import sys
+import time
+from fractions import Fraction
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from bench.audit_cpu import DEMO, LANGS, MONTHS, THRESHOLD, counties, plain, respondents
+from bench.publish_cpu import ALL_LANGS
+from surveys.definitions.format import load, reported_questions
+from surveys.report.audit import RESPONDENTS, N, Table
+from surveys.report.disclosure import publish, publish_without_months
+from surveys.report.results import audited_publication, question_model
+
+
+def _in_span(rows: list[list[int]], target: list[int]) -> bool:
+    """Whether `target` is a rational combination of `rows` (exact Gaussian elimination)."""
+    basis: list[tuple[int, list[Fraction]]] = []
+
+    def reduce(row: list[Fraction]) -> list[Fraction]:
+        for pivot, base in basis:
+            if row[pivot]:
+                factor = row[pivot]
+                row = [a - factor * b for a, b in zip(row, base, strict=True)]
+        return row
+
+    for row in rows:
+        reduced = reduce([Fraction(x) for x in row])
+        pivot = next((j for j, x in enumerate(reduced) if x), None)
+        if pivot is not None:
+            basis.append((pivot, [x / reduced[pivot] for x in reduced]))
+    return not any(reduce([Fraction(x) for x in target]))
+
+
+def derivable(table: Table, figures, most: int = 5) -> list[tuple[list, int]]:
+    """Up to `most` sets of cells of 1 … k−1 respondents that the published respondent counts
+    give exactly, smallest first: (the cells, their respondents)."""
+    cells = list(table._index)
+    size = len(cells)
+    rows = [[1 if i in set(table.cells_of(f[:2])) else 0 for i in range(size)]
+            for f in figures if f[2] == RESPONDENTS and f[3] == N]
+    if not rows:
+        return []
+    values = np.array([table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0) for c in cells],
+                      dtype=float)
+    a = np.array(rows, dtype=float)  # figures × cells
+    m = len(rows)
+    # Unknowns: x (one per cell, 0/1: in the set), then y (one per figure, free): Aᵀy = x.
+    span = np.hstack([-np.eye(size), a.T])
+    constraints = [LinearConstraint(span, 0.0, 0.0),
+                   LinearConstraint(np.concatenate([values, np.zeros(m)]), 1.0,
+                                    table.threshold - 1.0)]
+    cost = np.concatenate([np.ones(size), np.zeros(m)])
+    integrality = np.concatenate([np.ones(size), np.zeros(m)])
+    bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -1e4)]),
+                    np.concatenate([np.ones(size), np.full(m, 1e4)]))
+    found = []
+    while len(found) < most:
+        got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
+                   options={"time_limit": 120})
+        if got.x is None:
+            return found
+        chosen = [i for i in range(size) if got.x[i] > 0.5]
+        target = [1 if i in chosen else 0 for i in range(size)]
+        if _in_span(rows, target):
+            found.append(([cells[i] for i in chosen], int(sum(values[i] for i in chosen))))
+        # Not this set again (a solver's near-solution that the exact check refuses, too).
+        cut = np.zeros(size + m)
+        cut[chosen] = 1.0
+        constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
+    return found
+
+
+def _synthetic(n: int, langs: tuple[str, ...]) -> Table:
+    definition = load(DEMO.read_text("utf-8"))
+    models = tuple(question_model(q) for q in reported_questions(definition))
+    cells = plain(respondents(n, MONTHS, counties(), reported_questions(definition),
+                              random.Random(1), langs))
+    return Table(counties(), MONTHS, models, THRESHOLD, cells, langs)
+
+
+AREA_OF = {"19": "pohjois", "18": "pohjois", "21": "pohjois", "17": "lansi", "01": "etela"}
+
+
+def _random_table(rng: random.Random) -> Table:
+    """A small table as tests/unit/report/test_language_disclosure.py generates them."""
+    months, langs = ("2026-01", "2026-02"), ("fi", "sv", "se")
+    cells = {}
+    for county, month, lang in itertools.product(AREA_OF, months, langs):
+        if rng.random() < 0.5:
+            cells[(county, month, lang)] = {RESPONDENTS: {N: rng.choice((1, 2, 3, 4, 6, 9, 15))}}
+    return Table(AREA_OF, months, (), 5, cells, langs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--respondents", type=int, nargs="*", default=[300, 2000])
+    parser.add_argument("--languages", type=int, nargs="+", choices=[3, 6], default=[3])
+    parser.add_argument("--random", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--most", type=int, default=5)
+    args = parser.parse_args(argv)
+    for n in args.respondents:
+        for count in args.languages:
+            pub = audited_publication(_synthetic(n, LANGS if count == 3 else ALL_LANGS))
+            started = time.process_time()
+            sets = derivable(pub.table, pub.figures, args.most)
+            print(f"served, {n} respondents, {count} languages ({pub.table.size} cells, "
+                  f"{len(pub.figures)} figures): {len(sets)} set(s) "
+                  f"[{time.process_time() - started:.1f} s]", flush=True)
+            for chosen, people in sets:
+                print(f"    {people}: {chosen}")
+    rng = random.Random(args.seed)
+    total, tables = 0, 0
+    for _ in range(args.random):
+        t = _random_table(rng)
+        for pub in (publish(t), publish_without_months(t)):
+            sets = derivable(pub.table, pub.figures, args.most)
+            tables += 1
+            total += len(sets)
+            for chosen, people in sets:
+                print(f"    random table {tables}: {people}: {chosen}")
+    print(f"random tables: {tables} publications, {total} set(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

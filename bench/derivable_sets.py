@@ -27,7 +27,6 @@ import itertools
 import random
 import sys
 import time
-from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -38,25 +37,7 @@ from surveys.definitions.format import load, reported_questions
 from surveys.report.audit import RESPONDENTS, N, Table
 from surveys.report.disclosure import publish, publish_without_months
 from surveys.report.results import audited_publication, question_model
-
-
-def _in_span(rows: list[list[int]], target: list[int]) -> bool:
-    """Whether `target` is a rational combination of `rows` (exact Gaussian elimination)."""
-    basis: list[tuple[int, list[Fraction]]] = []
-
-    def reduce(row: list[Fraction]) -> list[Fraction]:
-        for pivot, base in basis:
-            if row[pivot]:
-                factor = row[pivot]
-                row = [a - factor * b for a, b in zip(row, base, strict=True)]
-        return row
-
-    for row in rows:
-        reduced = reduce([Fraction(x) for x in row])
-        pivot = next((j for j, x in enumerate(reduced) if x), None)
-        if pivot is not None:
-            basis.append((pivot, [x / reduced[pivot] for x in reduced]))
-    return not any(reduce([Fraction(x) for x in target]))
+from tests.unit.report.test_unit_disclosure import Span
 
 
 def derivable(table: Table, figures, most: int = 5) -> list[tuple[list, int]]:
@@ -64,12 +45,13 @@ def derivable(table: Table, figures, most: int = 5) -> list[tuple[list, int]]:
     give exactly, smallest first: (the cells, their respondents)."""
     cells = list(table._index)
     size = len(cells)
-    rows = [[1 if i in set(table.cells_of(f[:2])) else 0 for i in range(size)]
-            for f in figures if f[2] == RESPONDENTS and f[3] == N]
+    sums = [set(table.cells_of(f[:2])) for f in figures if f[2] == RESPONDENTS and f[3] == N]
+    rows = [[1 if i in members else 0 for i in range(size)] for members in sums]
     if not rows:
         return []
     values = np.array([table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0) for c in cells],
                       dtype=float)
+    exact = Span(rows)
     a = np.array(rows, dtype=float)  # figures × cells
     m = len(rows)
     # Unknowns: x (one per cell, 0/1: in the set), then y (one per figure, free): Aᵀy = x.
@@ -88,8 +70,7 @@ def derivable(table: Table, figures, most: int = 5) -> list[tuple[list, int]]:
         if got.x is None:
             return found
         chosen = [i for i in range(size) if got.x[i] > 0.5]
-        target = [1 if i in chosen else 0 for i in range(size)]
-        if _in_span(rows, target):
+        if exact.holds([1 if i in chosen else 0 for i in range(size)]):
             found.append(([cells[i] for i in chosen], int(sum(values[i] for i in chosen))))
         # Not this set again (a solver's near-solution that the exact check refuses, too).
         cut = np.zeros(size + m)

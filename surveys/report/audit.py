@@ -463,8 +463,8 @@ class Table:
             # (Months are published for areas and the country only: a sum of counties has
             # none of its parts' months, and a county's month is no sum of the marginals'
             # unknowns. A unit table's "months" are its values, read above already.)
-            months = [m for m in self.months if len(self.months) > 1] if (
-                not set(self.months) & set(periods)
+            months = list(self.months) if (
+                len(self.months) > 1 and not set(self.months) & set(periods)
                 and all(p not in self.area_of for p, _ in parts)
                 and any((parent[0], m, RESPONDENTS, N) in published for m in self.months)
             ) else []

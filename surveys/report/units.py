@@ -1105,6 +1105,13 @@ def _page_day(last: tuple[date, Mapping[int, Any]] | None) -> date | None:
     return last[0]
 
 
+def _page_place(earlier: Sequence[UnitRelease], day: date) -> int:
+    """Where HR's page counted on `day` stands among the earlier releases (newest first): after
+    those cut on its Finnish day or later (a count stops once a release exists, so in practice
+    it is older than all of them)."""
+    return sum(1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= day)
+
+
 def _leaf_of(table: UnitTable, code: str) -> str:
     """The leaf of `table` holding a unit's own respondents: its own part if it has sub-units."""
     return code + OWN if code + OWN in table.parent_of else code
@@ -1212,9 +1219,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
     if page is not None:  # read with the earlier releases' totals, in its place among them
         day, sums = page
         totals = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in layers.get(UNIT_TOTAL, ())]
-        # (Its night's Finnish day against each release's: a count stops once a release
-        # exists, so in practice it is older than all of them.)
-        at = sum(1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= day)
+        at = _page_place(earlier, day)
         seen = [*totals[:at], sums, *totals[at:]]
         shown = _page_layer(last, survey, tree, tables, bool(slack))
         if shown is not None:
@@ -1486,12 +1491,11 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     # third stop did not store it: today's).
     slack = data["slack"] if "slack" in data else _quarantined(session, survey, tree,
                                                                tables[UNIT_TOTAL])
-    page = None
-    if last is not None and last[0] <= clock.day_of(newest.released_at.isoformat()):
-        page = _page_layer(last, survey, tree, tables, bool(slack))
+    read = last if last is not None and last[0] <= clock.day_of(
+        newest.released_at.isoformat()) else None
+    page = None if read is None else _page_layer(read, survey, tree, tables, bool(slack))
     out.page = None if last is None else last[0] if page is not None else False
-    at = 0 if page is None else sum(
-        1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= last[0])
+    at = 0 if read is None else _page_place(earlier, read[0])
     published: dict[str, dict[Figure, float]] = {}
     shown_reasons: dict[str, dict[tuple[str, str, str], str]] = {}
     every_layer: dict[str, list[Layer]] = {}
@@ -1524,12 +1528,9 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     # changed since, and with the slack for quarantined responses.
     totals = tables[UNIT_TOTAL]
     seen = [unit_sums(totals, _layer(r.data, UNIT_TOTAL)[0]) for r in earlier]
-    sums = None
-    if last is not None and last[0] <= clock.day_of(newest.released_at.isoformat()):
-        sums = _participation_page(session, last, totals)
-    if sums is not None:
-        seen.insert(sum(1 for r in earlier if clock.day_of(r.released_at.isoformat()) >= sums[0]),
-                    sums[1])
+    sums = None if read is None else _participation_page(session, read, totals)
+    if sums is not None:  # (its day is `read`'s: in the place of the page's layer)
+        seen.insert(at, sums[1])
     invited = {leaf: int(cap) for leaf, cap in totals.caps.items()}
     try:
         out.pinned = sorted(map(str, pinned_by_invitations(

@@ -13,12 +13,13 @@ a value of three breakdowns at once besides two (`--flag joint_threes`, with a t
 breakdown in the survey, since the fourth 6 December session), or of every number of them at
 once besides two and three (`--flag joint_all`, with a third and a fourth breakdown, since the
 fifth 6 December session), or with the invitations HR issued read as upper bounds
-(`--flag invitations`, `Table.caps`, since the 7 December session's second stop), side by side
-in one run.
+(`--flag invitations`, `Table.caps`, since the 7 December session's second stop), or with the
+sets a search of the published sums finds (`--flag derived_sets`, surveys.report.derivable,
+since the 7 December session's fourth stop), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
         [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
-                joint_threes|joint_all|invitations]
+                joint_threes|joint_all|invitations|derived_sets]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -99,6 +100,9 @@ def responses(n: int, tree: Tree, definition: dict, rng: random.Random) -> list[
 
 
 SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
+            # The sets a search of the published sums finds (surveys.report.derivable, since
+            # the 7 December session's fourth stop).
+            "derived_sets": "derived_sets",
             "unanimous_values": "audit_unanimous_values",
             "among_answering": "unanimity_among_answering",
             # Not the table's: the publication's breakdowns read against each other after it

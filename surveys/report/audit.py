@@ -60,12 +60,15 @@ for comparisons) those systems are relaxations, listed in the result's `relaxed`
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, combinations, product
 from typing import TYPE_CHECKING, ClassVar, TypeVar
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -231,6 +234,13 @@ class Table:
     # And, within them, each hidden place by its hidden parts where some of its parts are
     # shown (`_across`: sets across places of different sums).
     across_parents: ClassVar[bool] = True
+    # Whether `unions` also lists the sets a search of the published sums finds
+    # (surveys.report.derivable, `derived`); off only to measure what they cost, and in the
+    # tests that show what the lists alone miss.
+    derived_sets: ClassVar[bool] = True
+    # {the published n figures: (the sets found, as unions; the keys left undecided)}.
+    _derived: dict[frozenset, tuple[list[Group], list[str]]] = field(
+        default_factory=dict, init=False, repr=False)
     # At most this many such mixes per set of a sum's hidden places.
     MAX_ACROSS_MIXES: ClassVar[int] = 64
     # A sum with more hidden places than this has its sets across them audited for pairs and
@@ -276,7 +286,8 @@ class Table:
     def groups(self) -> list[Group]:
         return [(p, per) for p in self.places() for per in self.periods()]
 
-    def unions(self, published: Mapping[Figure, float] | None = None) -> list[Group]:
+    def unions(self, published: Mapping[Figure, float] | None = None,
+               derived: bool = True) -> list[Group]:
         """Groups that are no published category but unions of groups an attacker can still
         single out, each protected as a hidden group is (`protected_figures`): here each
         place's people in two or more of its languages but not all, where they are 1 … k−1.
@@ -289,15 +300,32 @@ class Table:
         A unit table's sets are of its breakdown values (surveys.report.units).
 
         With `published`, also the sets of a place's months that it hides (`_hidden_months`)
-        and, with `across_places`, the sets across the places a sum of it hides (`_across`)."""
+        and, with `across_places`, the sets across the places a sum of it hides (`_across`);
+        with `derived` (and `derived_sets`), the sets a search of its sums finds (`derived`)."""
         if not self.audit_unions:
             return []
         if self._unions is None:
             self._unions = self._find_unions()
         if published is None:
             return self._unions
-        return [*self._unions, *self._hidden_months(published),
-                *(self._across(published) if self.across_places else ())]
+        listed = [*self._unions, *self._hidden_months(published),
+                  *(self._across(published) if self.across_places else ())]
+        if derived and self.derived_sets:
+            known = set(listed)
+            listed += [g for g in self.derived(published)[0] if g not in known]
+        return listed
+
+    def derived(self, published: Mapping[Figure, float]) -> tuple[list[Group], list[str]]:
+        """The sets of people that the published counts give exactly, found by a search
+        rather than listed (surveys.report.derivable), as unions; and the keys whose search
+        stopped undecided at its time limit. Once per publication's counts."""
+        signature = frozenset((f, v) for f, v in published.items() if f[3] == N)
+        if signature not in self._derived:
+            from .derivable import derived_unions  # (scipy: only where a table is audited)
+
+            sets, undecided = derived_unions(self, published)
+            self._derived[signature] = ([self._union(parts) for parts in sets], undecided)
+        return self._derived[signature]
 
     def unanimous_values(self) -> list[tuple[Figure, str]]:
         """Groups whose unanimity in a dimension of the table is protected like an answer's
@@ -532,7 +560,10 @@ class Table:
         places = list(dict.fromkeys(p for p, _ in parts))
         periods = list(dict.fromkeys(v for _, v in parts))
         place = places[0] if len(places) == 1 else UNION + "+".join(places)
-        group = (place, union_period(periods))
+        if len(parts) == len(places) * len(periods):  # every place in every period
+            group = (place, union_period(periods))
+        else:  # (a set found by surveys.report.derivable: each part named)
+            group = (place, union_period(f"{v or '-'}@{p}" for p, v in parts))
         self._union_parts[group] = tuple(parts)
         return group
 
@@ -783,16 +814,17 @@ def protected(rule: str, low: float, high: float, threshold: int,
 
 def protected_figures(table: Table, published: Mapping[Figure, float],
                       shown: Collection[tuple[str, str, str]] = (),
-                      unions: bool = True) -> list[tuple[Figure, str]]:
+                      unions: bool = True, derived: bool = True) -> list[tuple[Figure, str]]:
     """The figures the auditor must find well protected, each with its rule (module docstring).
 
     `shown`: groups (place, period, key) whose n an earlier release shows (figures of an earlier
     time, surveys.report.history): their current counts are protected as a shown group's are,
     though none of them is published for the current time. `unions`: the table's unions
-    (`Table.unions`) too, each as a hidden group."""
+    (`Table.unions`) too, each as a hidden group; with `derived`, those a search finds."""
     out: list[tuple[Figure, str]] = []
     k = table.threshold
-    for place, period in [*table.groups(), *(table.unions(published) if unions else ())]:
+    sets = table.unions(published, derived=derived) if unions else ()
+    for place, period in [*table.groups(), *sets]:
         r = table._sum((place, period), RESPONDENTS, N)
         r_small = 0 < r < k
         rfig = (place, period, RESPONDENTS, N)
@@ -2169,7 +2201,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
           basis: str = "cells", respondents_everywhere: bool | None = None,
           multi_by_option: bool | None = None, multi_sets: bool | None = None,
           lift: bool | None = None, joint: bool | None = None,
-          unions: bool = True) -> AuditResult:
+          unions: bool = True, derived: bool | None = None) -> AuditResult:
     """Bound every protected figure given all of `published` (and the `reasons` published for
     hidden groups) and report the exposed ones.
 
@@ -2204,7 +2236,9 @@ def audit(table: Table, published: Mapping[Figure, float], *,
 
     `unions` (default: on): the table's unions (`Table.unions`) are protected too; off only in
     a publication's first rounds (surveys.report.disclosure.publish), which audit them once the
-    groups pass.
+    groups pass. `derived` (default: as `unions`): among them the sets a search of the
+    published sums finds (`Table.derived`); off in a publication's first rounds too, where
+    most of what it would find the groups' own fixes protect anyway.
     """
     ranges: list[Range] = []
     programs = 0
@@ -2216,8 +2250,14 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     truth_outside: list[str] = []
     relaxed: list[str] = []
     layers_solved = 0
-    for fig, rule in protected_figures(table, published, shown, unions):
+    derived = unions if derived is None else derived and unions
+    for fig, rule in protected_figures(table, published, shown, unions, derived):
         by_key.setdefault(fig[2], []).append((fig, rule))
+    # The sets a search found (`Table.derived`) are among the protected figures: a cached
+    # system's ranges hold only for the same sets. A key whose search stopped undecided is
+    # not proven (listed with `uncoupled`: not published).
+    found, undecided = table.derived(published) if derived and table.derived_sets \
+        else ([], [])
     # Each system as audited alone, with its layers (`_kept_layers`) and floors' layer.
     alone: dict[tuple[str, tuple[str, ...] | None],
                 tuple[_System, tuple[int, ...], int] | None] = {}
@@ -2264,6 +2304,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         signature = None
         if cache is not None:
             signature = (key, options, key in in_sets, full_ranges, basis, lift, unions,
+                         tuple(found),
                          _signature(current),
                          tuple(_signature(layer) for layer in relevant),
                          _signature(key_floors), floors_at)
@@ -2335,9 +2376,14 @@ def audit(table: Table, published: Mapping[Figure, float], *,
         on_marginals = basis == "marginals"
     else:
         on_marginals = False
+    if undecided:
+        log.warning("disclosure: the search for sets the published counts give exactly "
+                    "stopped undecided for %s; not proven", ", ".join(undecided),
+                    extra={"undecided": undecided})
     return AuditResult(k, ranges, programs, contradicted, truth_outside,
                        earlier_solved=layers_solved, relaxed=relaxed,
-                       uncoupled=sorted(set(uncoupled)), joint_on_marginals=on_marginals)
+                       uncoupled=sorted({*uncoupled, *undecided}),
+                       joint_on_marginals=on_marginals)
 
 
 def _audit_joint(table: Table, published: Mapping[Figure, float],

@@ -537,9 +537,17 @@ def publish_without_months(table: Table) -> Publication:
     cache: dict = {}
     figures: dict[Figure, float] = {}
     reasons: Reasons = {}
+    # The sets a search of the published sums finds (`Table.derived`) only once the rest
+    # passes, as in `publish`: in the first rounds the groups' own fixes protect most of them,
+    # and fixing them there as well hid more than needed (38 of 1,150 figures of the
+    # benchmark's national survey in six languages at 2,000 respondents).
+    searched = False
     for rounds in range(1, MAX_ROUNDS + 1):  # noqa: B007 (reported)
         figures = state.figures()
-        result = audit(small, figures, cache=cache)
+        result = audit(small, figures, cache=cache, derived=searched)
+        if result.passed and not searched:
+            searched = True
+            result = audit(small, figures, cache=cache)
         if result.passed:
             reasons, result = audited_reasons(small, figures, state.reasons(), cache)
             if result.uncoupled:

@@ -67,8 +67,11 @@ def test_hidden_counties_of_two_hidden_areas_are_audited_together(monkeypatch):
     assert (*across[0], RESPONDENTS, N) in {r.figure for r in result.exposed}
     # Each county alone passes: only the set is exposed.
     assert {r.figure[0] for r in result.exposed} == {across[0][0]}
-    # Without the mixes (only sets of one sum's hidden places, as before) it passed.
+    # Without the mixes (only sets of one sum's hidden places, as before) it passed; the
+    # search for derivable sets (surveys.report.derivable) finds it too.
     monkeypatch.setattr(Table, "across_parents", False)
+    assert not audit(t, LEAKY).passed
+    monkeypatch.setattr(Table, "derived_sets", False)
     assert audit(t, LEAKY).passed
 
 
@@ -116,6 +119,10 @@ def test_the_auditor_finds_every_small_set_that_published_counts_give(monkeypatc
             continue
         assert not audit(t, figures).passed, (sizes, shown)
         with monkeypatch.context() as m:
+            # Without the mixes, the search for derivable sets (surveys.report.derivable)
+            # still finds each; the lists alone without the mixes do not.
             m.setattr(Table, "across_parents", False)
+            assert not audit(table(sizes), figures).passed, (sizes, shown)
+            m.setattr(Table, "derived_sets", False)
             caught_by_mixes += audit(table(sizes), figures).passed
     assert caught_by_mixes

@@ -8,6 +8,9 @@ from __future__ import annotations
 import itertools
 import random
 
+import numpy as np
+import pytest
+
 from bench.derivable_sets import derivable
 from surveys.report.audit import (
     ALL_MONTHS,
@@ -262,3 +265,71 @@ def test_hidden_areas_in_a_language_together_are_not_derivable():
     for pub in (publish(t), publish_without_months(t)):
         assert pub.result.passed
         assert derivable(pub.table, pub.figures) == []
+
+
+# Two random tables of bench/derivable_sets.py (seeds 13 and 7) whose publications left a set
+# across places *and* several languages derivable, which no list of `Table.unions` named.
+ACROSS_LANGUAGES = {
+    # 01's Swedish speakers with 17's Swedish and Northern Sámi speakers: 4 (3 + 1 + 0).
+    "01 sv, 17 sv+se": {
+        ("01", "2026-01", "fi"): 3, ("01", "2026-02", "fi"): 3, ("01", "2026-02", "se"): 6,
+        ("01", "2026-02", "sv"): 3, ("17", "2026-01", "fi"): 15, ("17", "2026-01", "sv"): 1,
+        ("18", "2026-01", "fi"): 15, ("18", "2026-01", "se"): 6, ("18", "2026-01", "sv"): 15,
+        ("18", "2026-02", "se"): 2, ("18", "2026-02", "sv"): 2, ("19", "2026-01", "se"): 1,
+        ("19", "2026-01", "sv"): 15, ("19", "2026-02", "fi"): 9, ("19", "2026-02", "se"): 1,
+        ("21", "2026-01", "fi"): 6, ("21", "2026-01", "se"): 3, ("21", "2026-02", "fi"): 4},
+    # 01's and 17's Finnish and Swedish speakers together: 4 (2 + 2).
+    "01+17 fi+sv": {
+        ("01", "2026-01", "se"): 2, ("01", "2026-02", "se"): 6, ("01", "2026-02", "sv"): 2,
+        ("17", "2026-01", "fi"): 2, ("17", "2026-02", "se"): 9, ("18", "2026-01", "sv"): 15,
+        ("18", "2026-02", "fi"): 1, ("19", "2026-01", "fi"): 15, ("19", "2026-01", "sv"): 9,
+        ("19", "2026-02", "se"): 4, ("21", "2026-01", "se"): 2, ("21", "2026-02", "fi"): 9,
+        ("21", "2026-02", "se"): 2, ("21", "2026-02", "sv"): 15},
+}
+
+
+def derivable_unions(t: Table, figures, k: int = 5) -> list:
+    """Every set that is, per county, none, some of its months or some of its languages (what
+    a combination of published sums can give: surveys.report.derivable), holding 1 … k−1
+    respondents and in the span of the published respondent counts (float residual, then
+    exact): an exhaustive check over those sets, independent of any solver."""
+    size = t.size
+    rows = np.array([[1.0 if i in set(t.cells_of(f[:2])) else 0.0 for i in range(size)]
+                     for f in figures if f[2] == RESPONDENTS and f[3] == N])
+    basis = np.linalg.svd(rows, full_matrices=False)[2][:np.linalg.matrix_rank(rows)]
+    values = np.array([t.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0) for c in t._index])
+    options = {}
+    for county in t.counties:
+        own = [[(m, lg) for m in t.months for lg in t.langs if m in ms or lg in ls]
+               for ms in [(), *itertools.combinations(t.months, 1)] for ls in
+               ([], *(c for r in range(1, len(t.langs) + 1)
+                      for c in itertools.combinations(t.langs, r)))
+               if not (ms and ls)]
+        options[county] = [[t._index[(county, *c)] for c in cells] for cells in own]
+    found = []
+    for combo in itertools.product(*options.values()):
+        chosen = [i for part in combo for i in part]
+        x = np.zeros(size)
+        x[chosen] = 1.0
+        if not 0 < values @ x < k or np.linalg.norm(x - basis.T @ (basis @ x)) > 1e-7:
+            continue
+        if Span(rows.astype(int).tolist()).holds(x.astype(int).tolist()):
+            found.append(sorted(chosen))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(ACROSS_LANGUAGES))
+def test_places_in_several_languages_together_are_not_derivable(name):
+    """Sets across places and several languages at once are no list's: the auditor reads
+    the sets a search of the published sums finds (surveys.report.derivable). Found by
+    bench/derivable_sets.py in the 7 December session's third stop; before, the first table's
+    publication gave 01's Swedish speakers with 17's Swedish and Sámi speakers, 4."""
+    sizes = ACROSS_LANGUAGES[name]
+    t = Table(AREA_OF, MONTHS, (), 5, {c: {RESPONDENTS: {N: n}} for c, n in sizes.items()},
+              LANGS)
+    for pub in (publish(t), publish_without_months(t)):
+        assert pub.result.passed
+        assert pub.figures  # not by publishing nothing
+        assert derivable(pub.table, pub.figures) == []
+        if pub.table.months == MONTHS:
+            assert derivable_unions(pub.table, pub.figures) == []

@@ -1,0 +1,152 @@
+"""The search for sets that the published counts give exactly (surveys.report.derivable): what
+it finds, how a set becomes the groups the auditor protects, and what an undecided search
+costs (nothing is published that is not proven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys.report import derivable
+from surveys.report.audit import (
+    ALL_MONTHS,
+    COUNTRY,
+    RESPONDENTS,
+    N,
+    QuestionModel,
+    Table,
+    area_place,
+    audit,
+    lang_period,
+)
+from surveys.report.disclosure import publish, publish_without_months
+from tests.unit.report.test_language_disclosure import ACROSS_LANGUAGES, AREA_OF, LANGS, MONTHS
+
+Q = QuestionModel("q", "text")
+
+
+def respondents(sizes, questions=()) -> Table:
+    return Table(AREA_OF, MONTHS, questions, 5,
+                 {c: {RESPONDENTS: {N: n}} for c, n in sizes.items()}, LANGS)
+
+
+def cells(t: Table, keys) -> list[int]:
+    return [t._index[k] for k in keys]
+
+
+def leaky(monkeypatch) -> tuple[Table, dict]:
+    """The first table of ACROSS_LANGUAGES published by the lists alone (the search off)."""
+    t = respondents(ACROSS_LANGUAGES["01 sv, 17 sv+se"])
+    monkeypatch.setattr(Table, "derived_sets", False)
+    pub = publish(t)
+    monkeypatch.undo()
+    assert pub.result.passed
+    return t, pub.figures
+
+
+def test_the_search_finds_a_set_across_places_and_languages(monkeypatch):
+    t, figures = leaky(monkeypatch)
+    found = derivable.search(t, figures, RESPONDENTS)
+    assert not found.undecided
+    first = found.sets[0]
+    assert sorted(k for k, i in t._index.items() if i in first) == sorted(
+        [("01", m, "sv") for m in MONTHS] + [("17", m, lg) for m in MONTHS
+                                             for lg in ("sv", "se")])
+    assert derivable.groups_of(t, first) == [("01", lang_period("sv")),
+                                             ("17", lang_period("sv")),
+                                             ("17", lang_period("se"))]
+    # As one of the table's unions, audited like a hidden group: 4 people, pinned.
+    union = next(g for g in t.unions(figures)
+                 if set(t.parts(g)) == {("01", "lang:sv"), ("17", "lang:sv"),
+                                        ("17", "lang:se")})
+    assert t.value((*union, RESPONDENTS, N)) == 4
+    result = audit(t, figures)
+    assert (*union, RESPONDENTS, N) in {r.figure for r in result.exposed}
+
+
+def test_nothing_is_found_once_the_publication_reads_the_sets():
+    t = respondents(ACROSS_LANGUAGES["01 sv, 17 sv+se"])
+    for pub in (publish(t), publish_without_months(t)):
+        assert pub.result.passed and pub.figures
+        found = derivable.search(pub.table, pub.figures, RESPONDENTS)
+        assert found.sets == [] and not found.undecided
+
+
+def test_a_questions_n_is_searched_on_its_own_figures():
+    """Only the question's n is published where it gives two counties' people together (the
+    country's less pohjois'): 3 who answered, across 01 and 17."""
+    sizes = {("01", "2026-01", "fi"): 2, ("17", "2026-02", "sv"): 1,
+             ("18", "2026-01", "fi"): 9, ("19", "2026-01", "fi"): 9}
+    t = Table(AREA_OF, MONTHS, (Q,), 5,
+              {c: {RESPONDENTS: {N: n}, "q": {N: n}} for c, n in sizes.items()}, LANGS)
+    published = {(COUNTRY, ALL_MONTHS, "q", N): 21.0,
+                 (area_place("pohjois"), ALL_MONTHS, "q", N): 18.0}
+    sets, undecided = derivable.derived_unions(t, published)
+    assert undecided == []
+    assert sets == [[("01", ALL_MONTHS), ("17", ALL_MONTHS)]]
+    # The respondents' figures alone (none here) give nothing.
+    assert derivable.search(t, published, RESPONDENTS).sets == []
+
+
+def test_a_set_becomes_its_coarsest_groups():
+    t = respondents({("18", "2026-01", "fi"): 1})
+    # Per county: some languages in every month, or some months in every language.
+    assert derivable.groups_of(t, cells(t, [("21", m, "se") for m in MONTHS])) == [
+        ("21", "lang:se")]
+    assert derivable.groups_of(t, cells(t, [("21", "2026-02", lg) for lg in LANGS])) == [
+        ("21", "2026-02")]
+    assert derivable.groups_of(t, cells(t, [("21", m, lg) for m in MONTHS for lg in LANGS])) \
+        == [("21", ALL_MONTHS)]
+    # An area's month where all its counties take it (the marginals hold that group).
+    pohjois = [(c, "2026-01", lg) for c in ("18", "19", "21") for lg in LANGS]
+    assert derivable.groups_of(t, cells(t, pohjois)) == [(area_place("pohjois"), "2026-01")]
+    assert derivable.groups_of(t, cells(t, pohjois[:-3])) == [("18", "2026-01"),
+                                                              ("19", "2026-01")]
+    # No published sums give a part of a county's month in one language.
+    assert derivable.groups_of(t, cells(t, [("21", "2026-01", "se")])) is None
+
+
+def test_an_undecided_search_publishes_nothing_it_has_not_proven(monkeypatch):
+    """A program stopped at its time limit before deciding leaves its key unproven: the
+    publication then has no figures in that layout (and says why), as one whose questions
+    could not be read together."""
+    t, figures = leaky(monkeypatch)
+    monkeypatch.setattr(derivable, "TIME_LIMIT", 0.0)
+    assert derivable.search(t, figures, RESPONDENTS).undecided
+    result = audit(t, figures)
+    assert RESPONDENTS in result.uncoupled
+    fresh = respondents(ACROSS_LANGUAGES["01 sv, 17 sv+se"])
+    for pub in (publish(fresh), publish_without_months(fresh)):
+        assert pub.figures == {}
+        assert RESPONDENTS in pub.unproven
+
+
+@pytest.mark.parametrize("name", sorted(ACROSS_LANGUAGES))
+def test_the_lists_alone_leave_these_sets(monkeypatch, name):
+    """Why the search is there: without it, both tables' publications pass the audit with a
+    set of 4 derivable (bench/derivable_sets.py's exact check)."""
+    from bench.derivable_sets import derivable as exact
+
+    t = respondents(ACROSS_LANGUAGES[name])
+    monkeypatch.setattr(Table, "derived_sets", False)
+    leaks = [s for pub in (publish(t), publish_without_months(t)) if pub.result.passed
+             for s in exact(pub.table, pub.figures)]
+    assert leaks and all(people == 4 for _cells, people in leaks)
+
+
+def test_the_benchmarks_unanimity_search_finds_what_the_rules_alone_publish():
+    """bench/derivable_sets.py --unanimous (sets proven unanimous from a question's published
+    n and option counts) finds county 18's 7 respondents, all answering 5, in what the rules
+    alone would publish, and nothing in the audited publication: the check the docs' figures
+    rest on works."""
+    import random
+
+    from bench.derivable_sets import _random_table, unanimous
+
+    rng = random.Random(1)
+    for _ in range(17):
+        t = _random_table(rng, answers=True)
+    [(question, option, found, n)] = unanimous(t, publish(t, audited=False).figures)
+    assert (question, option, n) == ("q", "5", 7) and {c[0] for c in found} == {"18"}
+    for pub in (publish(t), publish_without_months(t)):
+        assert pub.result.passed and pub.figures
+        assert unanimous(pub.table, pub.figures) == []

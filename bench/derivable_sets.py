@@ -2,7 +2,7 @@
 for the gap docs/privacy.md ("Not yet", sets across places of different sums) leaves open.
 
     .venv/bin/python -m bench.derivable_sets [--respondents 300 2000] [--languages 3 6]
-        [--random 40] [--seed 13] [--unanimous]
+        [--random 40] [--seed 13] [--unanimous | --narrowed]
 
 The auditor protects the sets it lists (`Table.unions`: a place's languages or months, a
 sum's hidden places); the tests' span checks try every set of up to four groups. Here one
@@ -26,6 +26,10 @@ sets in 600 random publications (seeds 5, 7, 13).
 both give exactly, all with the same answer (`unanimous`: unanimity proven, which the auditor
 protects in every group and set it reads), on the served publications and on random tables
 whose respondents also answered a five-point question (three in four of them 5).
+
+`--narrowed`: instead, sets of cells whose range the published respondent counts make
+narrower than the auditor's size rule allows, pinned *or* narrowed (`narrowed`): what the
+exact search above misses, confirmed by computing each set's range directly.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from bench.audit_cpu import DEMO, LANGS, MONTHS, THRESHOLD, counties, plain, respondents
 from bench.publish_cpu import ALL_LANGS
 from surveys.definitions.format import load, reported_questions
-from surveys.report.audit import RESPONDENTS, N, QuestionModel, Table, count_of
+from surveys.report.audit import RESPONDENTS, SIZE, N, QuestionModel, Table, count_of, protected
 from surveys.report.disclosure import publish, publish_without_months
 from surveys.report.results import audited_publication, question_model
 from tests.unit.report.test_unit_disclosure import Span
@@ -134,6 +138,65 @@ def unanimous(table: Table, figures) -> list[tuple[str, str, list, int]]:
     return out
 
 
+def narrowed(table: Table, figures, most: int = 5) -> list[tuple[list, int, float, float]]:
+    """Sets of cells of 1 … k−1 respondents whose range, given the published respondent
+    counts and that no cell is negative, breaks the auditor's size rule (audit.protected:
+    narrower than k and not from none to k − 1 or more): pinned *or* narrowed. The range's
+    ends are linear programs whose duals are linear in the set, so one mixed-integer program
+    asks for x (the set), y and z with Aᵀy ≥ x ≥ Aᵀz: bᵀy bounds its maximum from above and
+    bᵀz its minimum from below (weak duality), and either bᵀz ≥ 1 (someone is proven there)
+    with bᵀy − bᵀz < k, or bᵀy < k − 1. Each set found is confirmed by its range computed
+    directly (two `linprog`s), smallest first: (the cells, their respondents, low, high)."""
+    from scipy.optimize import linprog
+
+    cells = list(table._index)
+    size, k = len(cells), table.threshold
+    sums = [(set(table.cells_of(f[:2])), v) for f, v in figures.items()
+            if f[2] == RESPONDENTS and f[3] == N]
+    if not sums:
+        return []
+    a = np.array([[1.0 if i in members else 0.0 for i in range(size)] for members, _ in sums])
+    b = np.array([v for _, v in sums], dtype=float)
+    values = np.array([table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0) for c in cells],
+                      dtype=float)
+    m, eye, zero = len(sums), np.eye(size), np.zeros((size, len(sums)))
+    pad = np.zeros(2 * m)
+    cost = np.concatenate([np.ones(size), pad])
+    integrality = np.concatenate([np.ones(size), pad])
+    bounds = Bounds(np.concatenate([np.zeros(size), np.full(2 * m, -1e4)]),
+                    np.concatenate([np.ones(size), np.full(2 * m, 1e4)]))
+    base = [LinearConstraint(np.concatenate([values, pad]), 1.0, k - 1.0),
+            LinearConstraint(np.hstack([-eye, a.T, zero]), 0.0, np.inf)]  # Aᵀy ≥ x
+    cases = [  # someone proven there, within less than k
+        [LinearConstraint(np.hstack([-eye, zero, a.T]), -np.inf, 0.0),  # Aᵀz ≤ x
+         LinearConstraint(np.concatenate([np.zeros(size + m), b]), 1e-3, np.inf),
+         LinearConstraint(np.concatenate([np.zeros(size), b, -b]), -np.inf, k - 1e-3)],
+        # at most fewer than k − 1
+        [LinearConstraint(np.concatenate([np.zeros(size), b, np.zeros(m)]), -np.inf,
+                          k - 1 - 1e-3)]]
+    found: list[tuple[list, int, float, float]] = []
+    for case in cases:
+        constraints = [*base, *case]
+        while len(found) < most:
+            got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
+                       options={"time_limit": 120})
+            if got.x is None:
+                break
+            chosen = [i for i in range(size) if got.x[i] > 0.5]
+            objective = np.zeros(size)
+            objective[chosen] = 1.0
+            low = linprog(objective, A_eq=a, b_eq=b, bounds=(0, None)).fun
+            high = -linprog(-objective, A_eq=a, b_eq=b, bounds=(0, None)).fun
+            if not protected(SIZE, low, high, k) and [cells[i] for i in chosen] not in [
+                    f[0] for f in found]:
+                found.append(([cells[i] for i in chosen], int(values[chosen].sum()), low,
+                              high))
+            cut = np.zeros(size + 2 * m)
+            cut[chosen] = 1.0
+            constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
+    return found
+
+
 def _synthetic(n: int, langs: tuple[str, ...]) -> Table:
     definition = load(DEMO.read_text("utf-8"))
     models = tuple(question_model(q) for q in reported_questions(definition))
@@ -174,9 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--most", type=int, default=5)
     parser.add_argument("--unanimous", action="store_true",
                         help="search for sets proven unanimous instead (`unanimous`)")
+    parser.add_argument("--narrowed", action="store_true",
+                        help="search for sets pinned or narrowed instead (`narrowed`)")
     args = parser.parse_args(argv)
     if args.unanimous:
         return _unanimity(args)
+    if args.narrowed:
+        return _narrowing(args)
     for n in args.respondents:
         for count in args.languages:
             pub = audited_publication(_synthetic(n, LANGS if count == 3 else ALL_LANGS))
@@ -216,6 +283,26 @@ def _unanimity(args: argparse.Namespace) -> int:
                 total += 1
                 print(f"    random table {tables}: {found}")
     print(f"random tables: {tables} publications, {total} set(s) proven unanimous")
+    return 0
+
+
+def _narrowing(args: argparse.Namespace) -> int:
+    for n in args.respondents:
+        pub = audited_publication(_synthetic(n, LANGS))
+        started = time.process_time()
+        sets = narrowed(pub.table, pub.figures, args.most)
+        print(f"served, {n} respondents ({pub.table.size} cells): {len(sets)} set(s) pinned "
+              f"or narrowed [{time.process_time() - started:.1f} s]", flush=True)
+    rng = random.Random(args.seed)
+    total, tables = 0, 0
+    for _ in range(args.random):
+        t = _random_table(rng)
+        for pub in (publish(t), publish_without_months(t)):
+            tables += 1
+            for found in narrowed(pub.table, pub.figures, args.most):
+                total += 1
+                print(f"    random table {tables}: {found}")
+    print(f"random tables: {tables} publications, {total} set(s) pinned or narrowed")
     return 0
 
 

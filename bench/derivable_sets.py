@@ -268,42 +268,36 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _unanimity(args: argparse.Namespace) -> int:
-    for n in args.respondents:
-        pub = audited_publication(_synthetic(n, LANGS))
-        print(f"served, {n} respondents: {len(unanimous(pub.table, pub.figures))} set(s) "
-              "proven unanimous", flush=True)
-    rng = random.Random(args.seed)
-    total, tables = 0, 0
-    for _ in range(args.random):
-        t = _random_table(rng, answers=True)
-        for pub in (publish(t), publish_without_months(t)):
-            tables += 1
-            for found in unanimous(pub.table, pub.figures):
-                total += 1
-                print(f"    random table {tables}: {found}")
-    print(f"random tables: {tables} publications, {total} set(s) proven unanimous")
-    return 0
-
-
-def _narrowing(args: argparse.Namespace) -> int:
+def _served_and_random(args: argparse.Namespace, find, what: str, answers: bool = False
+                       ) -> int:
+    """`find` (a publication's table and figures -> what it found) on the served national
+    publications, then on `--random` small tables published with and without months."""
     for n in args.respondents:
         pub = audited_publication(_synthetic(n, LANGS))
         started = time.process_time()
-        sets = narrowed(pub.table, pub.figures, args.most)
-        print(f"served, {n} respondents ({pub.table.size} cells): {len(sets)} set(s) pinned "
-              f"or narrowed [{time.process_time() - started:.1f} s]", flush=True)
+        found = find(pub.table, pub.figures)
+        print(f"served, {n} respondents ({pub.table.size} cells): {len(found)} set(s) {what} "
+              f"[{time.process_time() - started:.1f} s]", flush=True)
     rng = random.Random(args.seed)
     total, tables = 0, 0
     for _ in range(args.random):
-        t = _random_table(rng)
+        t = _random_table(rng, answers=answers)
         for pub in (publish(t), publish_without_months(t)):
             tables += 1
-            for found in narrowed(pub.table, pub.figures, args.most):
+            for found in find(pub.table, pub.figures):
                 total += 1
                 print(f"    random table {tables}: {found}")
-    print(f"random tables: {tables} publications, {total} set(s) pinned or narrowed")
+    print(f"random tables: {tables} publications, {total} set(s) {what}")
     return 0
+
+
+def _unanimity(args: argparse.Namespace) -> int:
+    return _served_and_random(args, unanimous, "proven unanimous", answers=True)
+
+
+def _narrowing(args: argparse.Namespace) -> int:
+    return _served_and_random(args, lambda t, f: narrowed(t, f, args.most),
+                              "pinned or narrowed")
 
 
 if __name__ == "__main__":

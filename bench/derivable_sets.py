@@ -46,7 +46,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from bench.audit_cpu import DEMO, LANGS, MONTHS, THRESHOLD, counties, plain, respondents
 from bench.publish_cpu import ALL_LANGS
 from surveys.definitions.format import load, reported_questions
-from surveys.report.audit import RESPONDENTS, SIZE, N, QuestionModel, Table, count_of, protected
+from surveys.report.audit import RESPONDENTS, N, QuestionModel, Table, count_of
+from surveys.report.derivable import narrowed_sets
 from surveys.report.disclosure import publish, publish_without_months
 from surveys.report.results import audited_publication, question_model
 from tests.unit.report.test_unit_disclosure import Span
@@ -139,62 +140,12 @@ def unanimous(table: Table, figures) -> list[tuple[str, str, list, int]]:
 
 
 def narrowed(table: Table, figures, most: int = 5) -> list[tuple[list, int, float, float]]:
-    """Sets of cells of 1 … k−1 respondents whose range, given the published respondent
-    counts and that no cell is negative, breaks the auditor's size rule (audit.protected:
-    narrower than k and not from none to k − 1 or more): pinned *or* narrowed. The range's
-    ends are linear programs whose duals are linear in the set, so one mixed-integer program
-    asks for x (the set), y and z with Aᵀy ≥ x ≥ Aᵀz: bᵀy bounds its maximum from above and
-    bᵀz its minimum from below (weak duality), and either bᵀz ≥ 1 (someone is proven there)
-    with bᵀy − bᵀz < k, or bᵀy < k − 1. Each set found is confirmed by its range computed
-    directly (two `linprog`s), smallest first: (the cells, their respondents, low, high)."""
-    from scipy.optimize import linprog
-
-    cells = list(table._index)
-    size, k = len(cells), table.threshold
-    sums = [(set(table.cells_of(f[:2])), v) for f, v in figures.items()
-            if f[2] == RESPONDENTS and f[3] == N]
-    if not sums:
-        return []
-    a = np.array([[1.0 if i in members else 0.0 for i in range(size)] for members, _ in sums])
-    b = np.array([v for _, v in sums], dtype=float)
-    values = np.array([table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0) for c in cells],
-                      dtype=float)
-    m, eye, zero = len(sums), np.eye(size), np.zeros((size, len(sums)))
-    pad = np.zeros(2 * m)
-    cost = np.concatenate([np.ones(size), pad])
-    integrality = np.concatenate([np.ones(size), pad])
-    bounds = Bounds(np.concatenate([np.zeros(size), np.full(2 * m, -1e4)]),
-                    np.concatenate([np.ones(size), np.full(2 * m, 1e4)]))
-    base = [LinearConstraint(np.concatenate([values, pad]), 1.0, k - 1.0),
-            LinearConstraint(np.hstack([-eye, a.T, zero]), 0.0, np.inf)]  # Aᵀy ≥ x
-    cases = [  # someone proven there, within less than k
-        [LinearConstraint(np.hstack([-eye, zero, a.T]), -np.inf, 0.0),  # Aᵀz ≤ x
-         LinearConstraint(np.concatenate([np.zeros(size + m), b]), 1e-3, np.inf),
-         LinearConstraint(np.concatenate([np.zeros(size), b, -b]), -np.inf, k - 1e-3)],
-        # at most fewer than k − 1
-        [LinearConstraint(np.concatenate([np.zeros(size), b, np.zeros(m)]), -np.inf,
-                          k - 1 - 1e-3)]]
-    found: list[tuple[list, int, float, float]] = []
-    for case in cases:
-        constraints = [*base, *case]
-        while len(found) < most:
-            got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
-                       options={"time_limit": 120})
-            if got.x is None:
-                break
-            chosen = [i for i in range(size) if got.x[i] > 0.5]
-            objective = np.zeros(size)
-            objective[chosen] = 1.0
-            low = linprog(objective, A_eq=a, b_eq=b, bounds=(0, None)).fun
-            high = -linprog(-objective, A_eq=a, b_eq=b, bounds=(0, None)).fun
-            if not protected(SIZE, low, high, k) and [cells[i] for i in chosen] not in [
-                    f[0] for f in found]:
-                found.append(([cells[i] for i in chosen], int(values[chosen].sum()), low,
-                              high))
-            cut = np.zeros(size + 2 * m)
-            cut[chosen] = 1.0
-            constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
-    return found
+    """Sets of cells of 1 … k−1 respondents whose range the published respondent counts pin
+    or narrow below the size rule (surveys.report.derivable.narrowed_sets, each confirmed by
+    its range computed directly): (the cells, their respondents, low, high)."""
+    return [(s.cells, int(sum(table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0)
+                              for c in s.cells)), s.low, s.high)
+            for s in narrowed_sets(table, figures, RESPONDENTS, most)]
 
 
 def _synthetic(n: int, langs: tuple[str, ...]) -> Table:

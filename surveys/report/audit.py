@@ -311,9 +311,23 @@ class Table:
         listed = [*self._unions, *self._hidden_months(published),
                   *(self._across(published) if self.across_places else ())]
         if derived and self.derived_sets:
-            known = set(listed)
-            listed += [g for g in self.derived(published)[0] if g not in known]
+            # A set found that a group or a listed set already holds is audited once: the
+            # same people under two names were fixed twice in a round (a review of the
+            # 7 December session's fourth stop: 36 → 28 figures on a random table).
+            known = {frozenset(self.cells_of(g)) for g in [*self.groups(), *listed]}
+            for group in self.derived(published)[0]:
+                cells = frozenset(self.cells_of(group))
+                if cells not in known:
+                    known.add(cells)
+                    listed.append(group)
         return listed
+
+    def more_to_audit(self, published: Mapping[Figure, float]) -> bool:
+        """Whether an audit with the unions reads more than one without: sets listed or
+        found, or a search for sets left undecided (which only an audit with the unions
+        reports, `uncoupled`: not proven, so not published)."""
+        return bool(self.unions(published)) or bool(
+            self.derived_sets and self.audit_unions and self.derived(published)[1])
 
     def derived(self, published: Mapping[Figure, float]) -> tuple[list[Group], list[str]]:
         """The sets of people that the published counts give exactly, found by a search
@@ -2251,13 +2265,21 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     relaxed: list[str] = []
     layers_solved = 0
     derived = unions if derived is None else derived and unions
-    for fig, rule in protected_figures(table, published, shown, unions, derived):
-        by_key.setdefault(fig[2], []).append((fig, rule))
     # The sets a search found (`Table.derived`) are among the protected figures: a cached
     # system's ranges hold only for the same sets. A key whose search stopped undecided is
     # not proven (listed with `uncoupled`: not published).
     found, undecided = table.derived(published) if derived and table.derived_sets \
         else ([], [])
+    # On the marginals a set must be a sum of them. A set found exactly always is (an area's
+    # months, a county's languages: surveys.report.derivable); one that is not would be a
+    # solver's near-solution, and is left unproven rather than read wrongly.
+    marginals = _Marginals(table) if basis == "marginals" and found else None
+    off_basis = {g for g in found if marginals is not None and marginals.members(g) is None}
+    if off_basis:
+        undecided = sorted({*undecided, RESPONDENTS, *(q.id for q in table.questions)})
+    for fig, rule in protected_figures(table, published, shown, unions, derived):
+        if fig[:2] not in off_basis:
+            by_key.setdefault(fig[2], []).append((fig, rule))
     # Each system as audited alone, with its layers (`_kept_layers`) and floors' layer.
     alone: dict[tuple[str, tuple[str, ...] | None],
                 tuple[_System, tuple[int, ...], int] | None] = {}

@@ -41,7 +41,18 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity
 
-from .audit import ALL_MONTHS, RESPONDENTS, Figure, Group, N, Table, area_place, lang_period
+from .audit import (
+    ALL_MONTHS,
+    RESPONDENTS,
+    SIZE,
+    Figure,
+    Group,
+    N,
+    Table,
+    area_place,
+    lang_period,
+    protected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +109,8 @@ def search(table: Table, published: Mapping[Figure, float], key: str, most: int 
     # A cell in no published sum is in no derivable set.
     covered = np.zeros(size)
     covered[cols] = 1.0
-    bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -1e4)]),
-                    np.concatenate([covered, np.full(m, 1e4)]))
+    bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -np.inf)]),
+                    np.concatenate([covered, np.full(m, np.inf)]))
     while True:
         got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
                    options={"time_limit": time_limit})
@@ -193,3 +204,82 @@ def derived_unions(table: Table, published: Mapping[Figure, float]
                 seen.add(frozenset(parts))
                 out.append(parts)
     return out, sorted(set(undecided))
+
+
+@dataclass
+class Narrowed:
+    """A set of cells whose range the published sums of `key` break the size rule for: its
+    cells (the table's keys), and its range (`low`, `high`) computed directly."""
+
+    key: str
+    cells: list[tuple[str, ...]]
+    low: float
+    high: float
+
+
+def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
+                  most: int = MOST, time_limit: float | None = None) -> list[Narrowed]:
+    """Sets of cells of 1 … k−1 people of `key` whose range, given the published sums of `key`
+    and that no cell is negative, breaks the size rule (audit.protected: narrower than k, and
+    not from none to k − 1 or more): pinned *or* narrowed, which `search` (exact derivation
+    only) does not find. A range's two ends are linear programs whose duals are linear in the
+    set, so one mixed-integer program per kind asks for x (the set), y and z with
+    Aᵀy ≥ x ≥ Aᵀz: bᵀy bounds its maximum from above, bᵀz its minimum from below (weak
+    duality); either bᵀz ≥ 1 (someone is proven there) with bᵀ(y − z) < k, or bᵀy < k − 1.
+    Each set found is confirmed by its range computed directly (two linear programs).
+
+    Not a gate of `publish`: such a set need not be a union of groups (a county's month in
+    one language is a cell), which the auditor cannot hold. The operator's audit runs it
+    (`palaute disclosure audit`), and the tests over generated publications."""
+    from scipy.optimize import linprog
+
+    time_limit = TIME_LIMIT if time_limit is None else time_limit
+    sums = [(f[:2], v) for f, v in published.items() if f[2] == key and f[3] == N]
+    values = values_of(table, key)
+    k, size, m = table.threshold, table.size, len(sums)
+    if not sums or values.sum() <= 0:
+        return []
+    rows, cols = [], []
+    for j, (group, _v) in enumerate(sums):
+        members = table.cells_of(group)
+        rows += [j] * len(members)
+        cols += members
+    a = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, size))
+    b = np.array([v for _g, v in sums], dtype=float)
+    eye, none = identity(size, format="csr"), csr_matrix((size, m))
+    pad = np.zeros(2 * m)
+    cost = np.concatenate([np.ones(size), pad])
+    integrality = np.concatenate([np.ones(size), pad])
+    bounds = Bounds(np.concatenate([np.zeros(size), np.full(2 * m, -np.inf)]),
+                    np.concatenate([np.ones(size), np.full(2 * m, np.inf)]))
+    base = [LinearConstraint(np.concatenate([values, pad]), 1.0, k - 1.0),
+            LinearConstraint(hstack([-eye, a.T, none]).tocsr(), 0.0, np.inf)]  # Aᵀy ≥ x
+    kinds = [  # someone proven there, within fewer than k
+        [LinearConstraint(hstack([-eye, none, a.T]).tocsr(), -np.inf, 0.0),  # Aᵀz ≤ x
+         LinearConstraint(np.concatenate([np.zeros(size + m), b]), 1e-3, np.inf),
+         LinearConstraint(np.concatenate([np.zeros(size), b, -b]), -np.inf, k - 1e-3)],
+        # at most fewer than k − 1
+        [LinearConstraint(np.concatenate([np.zeros(size), b, np.zeros(m)]), -np.inf,
+                          k - 1 - 1e-3)]]
+    dense = a.toarray()
+    keys = list(table._index)
+    found: list[Narrowed] = []
+    for kind in kinds:
+        constraints = [*base, *kind]
+        while len(found) < most:
+            got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
+                       options={"time_limit": time_limit})
+            if got.x is None:
+                break
+            chosen = [i for i in range(size) if got.x[i] > 0.5]
+            objective = np.zeros(size)
+            objective[chosen] = 1.0
+            low = linprog(objective, A_eq=dense, b_eq=b, bounds=(0, None)).fun
+            high = -linprog(-objective, A_eq=dense, b_eq=b, bounds=(0, None)).fun
+            cells = [keys[i] for i in chosen]
+            if not protected(SIZE, low, high, k) and cells not in [f.cells for f in found]:
+                found.append(Narrowed(key, cells, low, high))
+            cut = np.zeros(size + 2 * m)
+            cut[chosen] = 1.0
+            constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
+    return found

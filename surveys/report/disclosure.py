@@ -446,7 +446,7 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
     for rounds in range(1, MAX_ROUNDS + 1):
         figures = state.figures()
         result = audit(table, figures, cache=cache, history=history, unions=now)
-        if result.passed and unions and not now and table.unions(figures):
+        if result.passed and unions and not now and table.more_to_audit(figures):
             now = True
             result = audit(table, figures, cache=cache, history=history, unions=now)
         if result.passed:

@@ -31,7 +31,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -55,7 +55,7 @@ from surveys.models import (
 from surveys.reference.regions import name_in
 
 from . import history, pacing, results
-from .audit import LANG, AuditResult, Table, lang_period
+from .audit import LANG, AuditResult, Figure, Table, lang_period
 from .disclosure import COUNTRY
 from .scopes import COUNTRY_NAMES, Scope
 
@@ -470,6 +470,9 @@ class ReleaseAudit:
     # Earlier times whose figures were public but are not in this audit ("recent": a cut's
     # budget, history.MAX_HISTORY_CELLS); 0 when every earlier time is in it.
     left_out: int = 0
+    # The release's figures of the time it was cut (those it carries from earlier times are
+    # the earlier layers'): what `palaute disclosure audit` searches for sets narrowed.
+    figures: Mapping[Figure, float] = field(default_factory=dict)
 
 
 def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: str | None, *,
@@ -506,7 +509,8 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
     stamps = {d.get("stamp") for d, t in own.values() if t == NOW}
     audited_releases = len(rows) if times == "all" else min(len(rows), history.AUDITED_RELEASES)
     return ReleaseAudit(newest, result, audited_releases, len(layers),
-                        stamp is not None and stamps == {stamp}, len(budget.left_out))
+                        stamp is not None and stamps == {stamp}, len(budget.left_out),
+                        shown.get(NOW, ({}, {}))[0])
 
 
 def due(session: Session, survey: SurveySnapshot, mode: str, now: datetime) -> bool:

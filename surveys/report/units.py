@@ -422,7 +422,8 @@ def publish_units(tables: Mapping[str, UnitTable],
                             forced[key].add(g)
                             grew = True
             if not grew:
-                if unions or not any(t.unions(pubs[b].figures) for b, t in tables.items()):
+                if unions or not any(t.more_to_audit(pubs[b].figures)
+                                     for b, t in tables.items()):
                     break
                 # The totals agree: audit each publication with its sets of values. Where all
                 # pass, read with every question too (`uncoupled` empty), they stand as they

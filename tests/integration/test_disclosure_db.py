@@ -201,8 +201,14 @@ def test_disclosure_audit_command(client, demo_survey, session):
     result = TestCli().invoke(main, ["disclosure", "audit", demo_survey])
     assert result.exit_code == 0, result.output
     assert "0 exposed" in result.output and "21" in result.output
-    # The rules alone, with counties' months, would expose Lapland's January.
+    assert "pinned or narrowed by the published counts (the respondents', each question's " \
+           "n): 0" in result.output
+    # The rules alone, with counties' months, would expose Lapland's January: as a group
+    # the auditor bounds, and as a set of cells the published counts pin.
     rules_only = TestCli().invoke(main, ["disclosure", "audit", demo_survey, "--rules-only"])
     assert rules_only.exit_code == 1, rules_only.output
     assert "EXPOSED" in rules_only.output
+    narrowed = [line for line in rules_only.output.splitlines()
+                if line.startswith("EXPOSED") and " set of " in line]
+    assert any("21/" in line for line in narrowed), rules_only.output
     assert TestCli().invoke(main, ["disclosure", "audit", "nope"]).exit_code != 0

@@ -9,8 +9,8 @@ from flask.cli import AppGroup
 
 from surveys.definitions import snapshots
 from surveys.infra import db
-from surveys.report import releases, units
-from surveys.report.audit import ALL_MONTHS, UNION, audit, union_period
+from surveys.report import derivable, releases, units
+from surveys.report.audit import ALL_MONTHS, RESPONDENTS, UNION, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
 
@@ -82,8 +82,9 @@ def _print_ranges(result, k: int) -> None:
                    "budget).")
 def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
     """Print every protected hidden figure of SLUG's results with its feasible range given
-    everything published (linear programs, HiGHS); exit 1 if any range is narrower than its
-    protection rule allows (docs/privacy.md).
+    everything published (linear programs, HiGHS), then any set of cells that the published
+    counts pin or narrow (a mixed-integer program per count); exit 1 if any range is narrower
+    than its protection rule allows (docs/privacy.md).
 
     Two audits: the figures today's data give (what the next release takes its new figures
     from), and the latest release as a whole, with the figures of every earlier release (the
@@ -112,12 +113,28 @@ def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
         _how_solved(result)
         _print_ranges(result, k)
         failed = bool(result.exposed)
+        failed |= _print_narrowed(table, publication.figures)
         if not rules_only:
             failed |= _audit_release(session, survey, full, stamp, times)
             if survey.audience == "staff":
                 failed |= _audit_unit_release(session, survey)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _print_narrowed(table, figures) -> bool:
+    """Sets of cells whose range the published counts pin or narrow below the size rule, of
+    any shape (surveys.report.derivable.narrowed_sets: the auditor bounds only the groups and
+    the sets listed or found exactly); True if there are any."""
+    found = [s for key in [RESPONDENTS, *(q.id for q in table.questions)]
+             for s in derivable.narrowed_sets(table, figures, key)]
+    click.echo(f"sets of cells pinned or narrowed by the published counts (the respondents', "
+               f"each question's n): {len(found)}")
+    for s in found:
+        cells = ", ".join("/".join(c) for c in s.cells)
+        click.echo(f"{'EXPOSED':8} {_what((s.cells[0][0], '', s.key, 'n'), 'size'):32} set "
+                   f"of {cells} [{_bound(s.low)}, {_bound(s.high)}]")
+    return bool(found)
 
 
 def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
@@ -150,7 +167,8 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    "responses removed?): audited without the earlier times for "
                    + ", ".join(result.contradicted))
     _print_ranges(result, table.threshold)
-    return bool(result.exposed)
+    # (The figures of the time it was cut, as today's table stands for it.)
+    return bool(result.exposed) | _print_narrowed(table, checked.figures)
 
 
 def _systems(keys: list[str]) -> str:

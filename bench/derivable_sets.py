@@ -139,13 +139,14 @@ def unanimous(table: Table, figures) -> list[tuple[str, str, list, int]]:
     return out
 
 
-def narrowed(table: Table, figures, most: int = 5) -> list[tuple[list, int, float, float]]:
-    """Sets of cells of 1 … k−1 respondents whose range the published respondent counts pin
-    or narrow below the size rule (surveys.report.derivable.narrowed_sets, each confirmed by
-    its range computed directly): (the cells, their respondents, low, high)."""
+def narrowed(table: Table, figures, most: int = 5, reasons=None
+             ) -> list[tuple[list, int, float, float]]:
+    """Sets of cells of 1 … k−1 respondents whose range the published respondent counts (and
+    `reasons`) pin or narrow below the size rule (surveys.report.derivable.narrowed_sets, each
+    confirmed by its range computed directly): (the cells, their respondents, low, high)."""
     return [(s.cells, int(sum(table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0)
                               for c in s.cells)), s.low, s.high)
-            for s in narrowed_sets(table, figures, RESPONDENTS, most)]
+            for s in narrowed_sets(table, figures, RESPONDENTS, most, reasons=reasons)]
 
 
 def _synthetic(n: int, langs: tuple[str, ...]) -> Table:
@@ -221,12 +222,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _served_and_random(args: argparse.Namespace, find, what: str, answers: bool = False
                        ) -> int:
-    """`find` (a publication's table and figures -> what it found) on the served national
+    """`find` (a publication -> what it found) on the served national
     publications, then on `--random` small tables published with and without months."""
     for n in args.respondents:
         pub = audited_publication(_synthetic(n, LANGS))
         started = time.process_time()
-        found = find(pub.table, pub.figures)
+        found = find(pub)
         print(f"served, {n} respondents ({pub.table.size} cells): {len(found)} set(s) {what} "
               f"[{time.process_time() - started:.1f} s]", flush=True)
     rng = random.Random(args.seed)
@@ -235,7 +236,7 @@ def _served_and_random(args: argparse.Namespace, find, what: str, answers: bool 
         t = _random_table(rng, answers=answers)
         for pub in (publish(t), publish_without_months(t)):
             tables += 1
-            for found in find(pub.table, pub.figures):
+            for found in find(pub):
                 total += 1
                 print(f"    random table {tables}: {found}")
     print(f"random tables: {tables} publications, {total} set(s) {what}")
@@ -243,12 +244,14 @@ def _served_and_random(args: argparse.Namespace, find, what: str, answers: bool 
 
 
 def _unanimity(args: argparse.Namespace) -> int:
-    return _served_and_random(args, unanimous, "proven unanimous", answers=True)
+    return _served_and_random(args, lambda pub: unanimous(pub.table, pub.figures),
+                              "proven unanimous", answers=True)
 
 
 def _narrowing(args: argparse.Namespace) -> int:
-    return _served_and_random(args, lambda t, f: narrowed(t, f, args.most),
-                              "pinned or narrowed")
+    return _served_and_random(
+        args, lambda pub: narrowed(pub.table, pub.figures, args.most, pub.reasons),
+        "pinned or narrowed (with the published reasons)")
 
 
 if __name__ == "__main__":

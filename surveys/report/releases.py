@@ -55,7 +55,7 @@ from surveys.models import (
 from surveys.reference.regions import name_in
 
 from . import history, pacing, results
-from .audit import LANG, AuditResult, Figure, Table, lang_period
+from .audit import LANG, AuditResult, Figure, Reasons, Table, lang_period
 from .disclosure import COUNTRY
 from .scopes import COUNTRY_NAMES, Scope
 
@@ -473,6 +473,7 @@ class ReleaseAudit:
     # The release's figures of the time it was cut (those it carries from earlier times are
     # the earlier layers'): what `palaute disclosure audit` searches for sets narrowed.
     figures: Mapping[Figure, float] = field(default_factory=dict)
+    reasons: Reasons = field(default_factory=dict)  # and its reasons of that time
 
 
 def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: str | None, *,
@@ -510,7 +511,7 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
     audited_releases = len(rows) if times == "all" else min(len(rows), history.AUDITED_RELEASES)
     return ReleaseAudit(newest, result, audited_releases, len(layers),
                         stamp is not None and stamps == {stamp}, len(budget.left_out),
-                        shown.get(NOW, ({}, {}))[0])
+                        *shown.get(NOW, ({}, {})))
 
 
 def due(session: Session, survey: SurveySnapshot, mode: str, now: datetime) -> bool:

@@ -113,7 +113,7 @@ def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
         _how_solved(result)
         _print_ranges(result, k)
         failed = bool(result.exposed)
-        failed |= _print_narrowed(table, publication.figures)
+        failed |= _print_narrowed(table, publication.figures, publication.reasons)
         if not rules_only:
             failed |= _audit_release(session, survey, full, stamp, times)
             if survey.audience == "staff":
@@ -122,12 +122,12 @@ def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _print_narrowed(table, figures) -> bool:
-    """Sets of cells whose range the published counts pin or narrow below the size rule, of
-    any shape (surveys.report.derivable.narrowed_sets: the auditor bounds only the groups and
-    the sets listed or found exactly); True if there are any."""
+def _print_narrowed(table, figures, reasons) -> bool:
+    """Sets of cells whose range the published counts and reasons pin or narrow below the
+    size rule, of any shape (surveys.report.derivable.narrowed_sets: the auditor bounds only
+    the groups and the sets listed or found exactly); True if there are any."""
     found = [s for key in [RESPONDENTS, *(q.id for q in table.questions)]
-             for s in derivable.narrowed_sets(table, figures, key)]
+             for s in derivable.narrowed_sets(table, figures, key, reasons=reasons)]
     click.echo(f"sets of cells pinned or narrowed by the published counts (the respondents', "
                f"each question's n): {len(found)}")
     for s in found:
@@ -168,7 +168,7 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    + ", ".join(result.contradicted))
     _print_ranges(result, table.threshold)
     # (The figures of the time it was cut, as today's table stands for it.)
-    return bool(result.exposed) | _print_narrowed(table, checked.figures)
+    return bool(result.exposed) | _print_narrowed(table, checked.figures, checked.reasons)
 
 
 def _systems(keys: list[str]) -> str:

@@ -170,7 +170,7 @@ def test_audited_publications_leave_no_set_pinned_or_narrowed():
         narrowed_only += sum(low != high for _c, _n, low, high in
                              narrowed(t, publish(t, audited=False).figures, 2))
         for pub in (publish(t), publish_without_months(t)):
-            assert narrowed(pub.table, pub.figures, 1) == []
+            assert narrowed(pub.table, pub.figures, 1, pub.reasons) == []
     assert narrowed_only
 
 
@@ -213,3 +213,47 @@ def test_an_undecided_search_is_reported_where_nothing_is_listed(monkeypatch):
                   {(c, m): {RESPONDENTS: {N: 20}} for c in AREA_OF for m in MONTHS})
     pub = publish(fresh)
     assert pub.figures == {} and RESPONDENTS in pub.unproven
+
+
+def test_published_reasons_narrow_sets_too():
+    """Counties 18 and 19 hidden in a shown area (3 + 4 = 7, county 21's 20 shown beside):
+    with both said to be "below the threshold" each lies within 3 … 4, someone proven there
+    (what surveys.report.disclosure.audited_reasons withdraws such reasons for). The search
+    reads the reasons as the auditor does; without them 18 ranges over 0 … 4 and passes."""
+    from surveys.report.audit import BELOW_THRESHOLD
+
+    t = Table(AREA_OF, ("2026-01",), (), 5,
+              {("18", "2026-01"): {RESPONDENTS: {N: 3}}, ("19", "2026-01"): {RESPONDENTS: {N: 4}},
+               ("21", "2026-01"): {RESPONDENTS: {N: 20}}})
+    figures = {(p, ALL_MONTHS, RESPONDENTS, N): t.value((p, ALL_MONTHS, RESPONDENTS, N))
+               for p in (COUNTRY, area_place("pohjois"), "21")}
+    assert derivable.narrowed_sets(t, figures) == []
+    said = {("18", ALL_MONTHS, RESPONDENTS): BELOW_THRESHOLD,
+            ("19", ALL_MONTHS, RESPONDENTS): BELOW_THRESHOLD}
+    found = derivable.narrowed_sets(t, figures, reasons=said)
+    assert {(tuple(s.cells), s.low, s.high) for s in found} >= {
+        ((("18", "2026-01"),), 3.0, 4.0), ((("19", "2026-01"),), 3.0, 4.0)}
+    # Publish withdraws them (both kept would pin each), and what it publishes narrows
+    # nothing.
+    pub = publish(t)
+    assert not set(said) <= set(pub.reasons)
+    assert derivable.narrowed_sets(pub.table, pub.figures, reasons=pub.reasons) == []
+
+
+@pytest.mark.parametrize(("seed", "index"), [(5, 70), (7, 94), (5, 10), (7, 13)])
+def test_published_reasons_narrow_no_set(seed, index):
+    """Two random tables of bench/derivable_sets.py whose audited publications said "below
+    the threshold" of groups in a way that narrowed a set of cells no list names (the first:
+    01's Finnish and Sámi speakers with 17's Finnish speakers, 4, within 2 … 6): a reason is
+    withdrawn where it narrows a set (disclosure.audited_reasons), as where it narrows a
+    group."""
+    import random
+
+    from bench.derivable_sets import _random_table, narrowed
+
+    rng = random.Random(seed)
+    for _ in range(index + 1):
+        t = _random_table(rng)
+    for pub in (publish(t), publish_without_months(t)):
+        assert pub.result.passed and pub.figures
+        assert narrowed(pub.table, pub.figures, 5, pub.reasons) == []

@@ -66,6 +66,11 @@ MOST = 4
 # Seconds per program. The served national publication with months (792 cells) decides in
 # about 1.4 CPU seconds (docs/performance.md, "Sets searched").
 TIME_LIMIT = 60.0
+# Bound of the programs' multipliers (the combination of published sums that gives a set, or
+# the duals of its range). Unbounded, HiGHS stalled for minutes on a 30-cell table, past its
+# time limit (a review's suggestion, undone in the same stop); a set whose certificate needs
+# a larger multiplier is not found, far beyond any combination of these 0/1 sums seen.
+MULTIPLIER = 1e4
 
 
 @dataclass
@@ -113,8 +118,8 @@ def search(table: Table, published: Mapping[Figure, float], key: str, most: int 
     # A cell in no published sum is in no derivable set.
     covered = np.zeros(size)
     covered[cols] = 1.0
-    bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -np.inf)]),
-                    np.concatenate([covered, np.full(m, np.inf)]))
+    bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -MULTIPLIER)]),
+                    np.concatenate([covered, np.full(m, MULTIPLIER)]))
     while True:
         got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
                    options={"time_limit": time_limit})
@@ -291,9 +296,9 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     nm, nr = csr_matrix((size, m)), csr_matrix((size, r))
     cost = np.concatenate([np.ones(size), np.zeros(width - size)])
     integrality = np.concatenate([np.ones(size), np.zeros(width - size)])
-    free, nonneg = np.full(m, -np.inf), np.zeros(r)
+    free, nonneg = np.full(m, -MULTIPLIER), np.zeros(r)
     bounds = Bounds(np.concatenate([np.zeros(size), free, nonneg, free, nonneg]),
-                    np.concatenate([np.ones(size), np.full(width - size, np.inf)]))
+                    np.concatenate([np.ones(size), np.full(width - size, MULTIPLIER)]))
     zeros_x = np.zeros(size)
     high_of = np.concatenate([zeros_x, b, h, np.zeros(m + r)])  # bᵀy + hᵀμ
     low_of = np.concatenate([zeros_x, np.zeros(m + r), b, -h])  # bᵀz − hᵀλ

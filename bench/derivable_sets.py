@@ -47,8 +47,8 @@ from bench.audit_cpu import DEMO, LANGS, MONTHS, THRESHOLD, counties, plain, res
 from bench.publish_cpu import ALL_LANGS
 from surveys.definitions.format import load, reported_questions
 from surveys.report.audit import RESPONDENTS, N, QuestionModel, Table, count_of
-from surveys.report.derivable import narrowed_sets
 from surveys.report.disclosure import publish, publish_without_months
+from surveys.report.narrowing import narrowed_sets
 from surveys.report.results import audited_publication, question_model
 from tests.unit.report.test_unit_disclosure import Span
 
@@ -142,7 +142,7 @@ def unanimous(table: Table, figures) -> list[tuple[str, str, list, int]]:
 def narrowed(table: Table, figures, most: int = 5, reasons=None
              ) -> list[tuple[list, int, float, float]]:
     """Sets of cells of 1 … k−1 respondents whose range the published respondent counts (and
-    `reasons`) pin or narrow below the size rule (surveys.report.derivable.narrowed_sets, each
+    `reasons`) pin or narrow below the size rule (surveys.report.narrowing.narrowed_sets, each
     confirmed by its range computed directly): (the cells, their respondents, low, high)."""
     return [(s.cells, int(sum(table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0)
                               for c in s.cells)), s.low, s.high)

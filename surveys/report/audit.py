@@ -68,6 +68,8 @@ from dataclasses import dataclass, field
 from itertools import chain, combinations, product
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from .names import ALL_MONTHS, COUNTRY, LANG, RESPONDENTS, N, area_place, lang_period
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -77,10 +79,6 @@ if TYPE_CHECKING:  # NumPy and SciPy are imported where the programs are solved:
     import numpy as np
     from scipy.sparse import csr_matrix
 
-COUNTRY = "FI"
-ALL_MONTHS = "*"
-RESPONDENTS = "*"
-N = "n"
 MEAN = "mean"
 NPS = "nps"
 COUNT = "count:"  # + the option value
@@ -93,7 +91,6 @@ NPS_DECIMALS = 0
 MIN_OPTION_COUNT = 3
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
-LANG = "lang:"  # + a language code: a period that is the whole period in that language
 # + the periods of a set joined by "+" ("-": a unit's "no answer"): a place's people in two or
 # more of its languages (or a unit's breakdown values) together (`Table.unions`)
 UNION = "∪"
@@ -173,16 +170,8 @@ def _subsets(items: Sequence[T], smallest: int, largest: int,
         yield tuple(items)
 
 
-def area_place(area: str) -> str:
-    return f"area:{area}"
-
-
 def count_of(option: str) -> str:
     return COUNT + option
-
-
-def lang_period(lang: str) -> str:
-    return LANG + lang
 
 
 @dataclass(frozen=True)

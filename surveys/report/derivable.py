@@ -36,27 +36,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity
 
-from .audit import (
-    ALL_MONTHS,
-    BELOW_THRESHOLD,
-    BETWEEN,
-    RESPONDENTS,
-    SIZE,
-    Figure,
-    Group,
-    N,
-    Reasons,
-    Table,
-    area_place,
-    between_of,
-    lang_period,
-    protected,
-)
+from .names import ALL_MONTHS, RESPONDENTS, N, area_place, lang_period
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +66,13 @@ class Search:
 
     sets: list[list[int]] = field(default_factory=list)
     undecided: bool = False
+
+
+# (The auditor's types, by shape: this module imports nothing of surveys.report.audit, which
+# calls it.)
+Table = Any
+Figure = tuple[str, str, str, str]
+Group = tuple[str, str]
 
 
 def values_of(table: Table, key: str) -> np.ndarray:
@@ -213,153 +206,3 @@ def derived_unions(table: Table, published: Mapping[Figure, float]
                 seen.add(frozenset(parts))
                 out.append(parts)
     return out, sorted(set(undecided))
-
-
-@dataclass
-class Narrowed:
-    """A set of cells whose range the published sums of `key` break the size rule for: its
-    cells (the table's keys), and its range (`low`, `high`) computed directly."""
-
-    key: str
-    cells: list[tuple[str, ...]]
-    low: float
-    high: float
-
-
-def _indicators(table: Table, groups: list[Group], signs: list[float] | None = None
-                ) -> csr_matrix:
-    """One row per group: its cells (times its sign)."""
-    rows, cols, data = [], [], []
-    for j, group in enumerate(groups):
-        members = table.cells_of(group)
-        rows += [j] * len(members)
-        cols += members
-        data += [1.0 if signs is None else signs[j]] * len(members)
-    return csr_matrix((data, (rows, cols)), shape=(len(groups), table.size))
-
-
-def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
-                  most: int = MOST, time_limit: float | None = None,
-                  reasons: Reasons | None = None) -> list[Narrowed]:
-    """`narrowed_search`'s sets (whether or not it was decided)."""
-    return narrowed_search(table, published, key, most, time_limit, reasons)[0]
-
-
-def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
-                    most: int = MOST, time_limit: float | None = None,
-                    reasons: Reasons | None = None) -> tuple[list[Narrowed], bool]:
-    """Sets of cells of 1 … k−1 people of `key` whose range, given the published sums of `key`
-    (and its published `reasons`: below the threshold at most k − 1, protecting another at
-    least k) and that no cell is negative, breaks the size rule (audit.protected: narrower
-    than k, and not from none to k − 1 or more): pinned *or* narrowed, which `search` (exact
-    derivation only) does not find.
-
-    A range's two ends are linear programs (max and min of the set's sum subject to Ap = b,
-    Gp ≤ h, p ≥ 0) whose duals are linear in the set x: its maximum is at most bᵀy + hᵀμ for
-    any y, μ ≥ 0 with Aᵀy + Gᵀμ ≥ x, and its minimum at least bᵀz − hᵀλ for any z, λ ≥ 0 with
-    Aᵀz − Gᵀλ ≤ x (weak duality, tight at the optimum). So one mixed-integer program per kind
-    asks for x with either a minimum of at least 1 (someone proven there) and a width below
-    k, or a maximum below k − 1. Each set found is confirmed by its range computed directly
-    (two linear programs). Returns the sets and whether a program stopped at its time limit
-    undecided (then others may exist).
-
-    Not a gate of `publish`: such a set need not be a union of groups (a county's month in
-    one language is a cell), which the auditor cannot hold. The operator's audit runs it
-    (`palaute disclosure audit`), and the tests over generated publications."""
-    from scipy.optimize import linprog
-
-    time_limit = TIME_LIMIT if time_limit is None else time_limit
-    sums = [(f[:2], v) for f, v in published.items() if f[2] == key and f[3] == N]
-    values = values_of(table, key)
-    k, size = table.threshold, table.size
-    if not sums or values.sum() <= 0:
-        return [], False
-    bounded: list[tuple[Group, float, float]] = []  # (group, sign, bound): sign·sum ≤ bound
-    for (place, period, rkey), reason in (reasons or {}).items():
-        if rkey != key:
-            continue
-        if reason.startswith(BETWEEN):
-            low, high = between_of(reason)
-            bounded += [((place, period), 1.0, high), ((place, period), -1.0, -low)]
-        elif reason == BELOW_THRESHOLD:
-            bounded.append(((place, period), 1.0, k - 1.0))
-        else:
-            bounded.append(((place, period), -1.0, -float(k)))
-    a = _indicators(table, [g for g, _v in sums])
-    g = _indicators(table, [grp for grp, _s, _h in bounded], [s for _g, s, _h in bounded])
-    b = np.array([v for _g, v in sums], dtype=float)
-    h = np.array([bound for _g, _s, bound in bounded], dtype=float)
-    m, r = len(sums), len(bounded)
-    # Unknowns: x (cells, 0/1), then y (m), μ (r), z (m), λ (r).
-    width = size + 2 * (m + r)
-    eye = identity(size, format="csr")
-    nm, nr = csr_matrix((size, m)), csr_matrix((size, r))
-    cost = np.concatenate([np.ones(size), np.zeros(width - size)])
-    integrality = np.concatenate([np.ones(size), np.zeros(width - size)])
-    free, nonneg = np.full(m, -MULTIPLIER), np.zeros(r)
-    bounds = Bounds(np.concatenate([np.zeros(size), free, nonneg, free, nonneg]),
-                    np.concatenate([np.ones(size), np.full(width - size, MULTIPLIER)]))
-    zeros_x = np.zeros(size)
-    high_of = np.concatenate([zeros_x, b, h, np.zeros(m + r)])  # bᵀy + hᵀμ
-    low_of = np.concatenate([zeros_x, np.zeros(m + r), b, -h])  # bᵀz − hᵀλ
-    base = [LinearConstraint(np.concatenate([values, np.zeros(width - size)]), 1.0, k - 1.0),
-            # Aᵀy + Gᵀμ ≥ x
-            LinearConstraint(hstack([-eye, a.T, g.T, nm, nr]).tocsr(), 0.0, np.inf)]
-    kinds = [  # someone proven there, within fewer than k
-        [LinearConstraint(hstack([-eye, nm, nr, a.T, -g.T]).tocsr(), -np.inf, 0.0),
-         LinearConstraint(low_of, 1e-3, np.inf),
-         LinearConstraint(high_of - low_of, -np.inf, k - 1e-3)],
-        # at most fewer than k − 1
-        [LinearConstraint(high_of, -np.inf, k - 1 - 1e-3)]]
-    dense, g_dense = a.toarray(), g.toarray() if r else None
-    keys = list(table._index)
-    found: list[Narrowed] = []
-    undecided = False
-    for kind in kinds:
-        constraints = [*base, *kind]
-        while len(found) < most:
-            got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
-                       options={"time_limit": time_limit})
-            if got.x is None:
-                undecided = undecided or got.status != 2
-                break
-            chosen = [i for i in range(size) if got.x[i] > 0.5]
-            objective = np.zeros(size)
-            objective[chosen] = 1.0
-            ends = [linprog(sign * objective, A_eq=dense, b_eq=b, A_ub=g_dense,
-                            b_ub=h if r else None, bounds=(0, None)).fun
-                    for sign in (1.0, -1.0)]
-            low, high = ends[0], -ends[1]
-            cells = [keys[i] for i in chosen]
-            if not protected(SIZE, low, high, k) and cells not in [f.cells for f in found]:
-                found.append(Narrowed(key, cells, low, high))
-            cut = np.zeros(width)
-            cut[chosen] = 1.0
-            constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
-    return found, undecided
-
-
-# Seconds per program of the search for sets the published reasons narrow
-# (`narrowing_reasons`): past it, the key's reasons are withdrawn rather than waited for.
-REASONS_TIME_LIMIT = 10.0
-
-
-def narrowing_reasons(table: Table, published: Mapping[Figure, float],
-                      reasons: Reasons) -> set[tuple[str, str, str]]:
-    """The published reasons to withdraw so that no set of cells is pinned or narrowed with
-    them (`narrowed_search`, per key that has reasons): those of the groups that share cells
-    with a set found; all of the key's where the sets share none, or the search stopped at
-    REASONS_TIME_LIMIT. Empty: the reasons narrow nothing the search finds. (A set narrowed
-    without any reason is found too, and costs its key's reasons: the auditor's rounds and
-    the tests say there are none; the operator's audit names any.)"""
-    out: set[tuple[str, str, str]] = set()
-    for key in sorted({rkey for _p, _per, rkey in reasons}):
-        mine = {g: r for g, r in reasons.items() if g[2] == key}
-        found, undecided = narrowed_search(table, published, key, reasons=mine,
-                                           time_limit=REASONS_TIME_LIMIT)
-        if not found and not undecided:
-            continue
-        cells = {i for s in found for i in (table._index[c] for c in s.cells)}
-        near = {g for g in mine if cells & set(table.cells_of(g[:2]))}
-        out |= near if near and not undecided else set(mine)
-    return out

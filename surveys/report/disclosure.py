@@ -501,7 +501,7 @@ def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reas
             # threshold" for 01's and 17's Sámi speakers narrowed four counties' Sámi speakers
             # to 4 … 8 on a random table (bench/derivable_sets.py --narrowed, 7 December
             # session's fourth stop).
-            from .derivable import narrowing_reasons  # (scipy: only where one is audited)
+            from .narrowing import narrowing_reasons  # (scipy: only where one is audited)
 
             drop = narrowing_reasons(table, figures, kept)
             if drop:

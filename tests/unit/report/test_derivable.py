@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from surveys.report import derivable
+from surveys.report import derivable, narrowing
 from surveys.report.audit import (
     ALL_MONTHS,
     COUNTRY,
@@ -227,17 +227,17 @@ def test_published_reasons_narrow_sets_too():
                ("21", "2026-01"): {RESPONDENTS: {N: 20}}})
     figures = {(p, ALL_MONTHS, RESPONDENTS, N): t.value((p, ALL_MONTHS, RESPONDENTS, N))
                for p in (COUNTRY, area_place("pohjois"), "21")}
-    assert derivable.narrowed_sets(t, figures) == []
+    assert narrowing.narrowed_sets(t, figures) == []
     said = {("18", ALL_MONTHS, RESPONDENTS): BELOW_THRESHOLD,
             ("19", ALL_MONTHS, RESPONDENTS): BELOW_THRESHOLD}
-    found = derivable.narrowed_sets(t, figures, reasons=said)
+    found = narrowing.narrowed_sets(t, figures, reasons=said)
     assert {(tuple(s.cells), s.low, s.high) for s in found} >= {
         ((("18", "2026-01"),), 3.0, 4.0), ((("19", "2026-01"),), 3.0, 4.0)}
     # Publish withdraws them (both kept would pin each), and what it publishes narrows
     # nothing.
     pub = publish(t)
     assert not set(said) <= set(pub.reasons)
-    assert derivable.narrowed_sets(pub.table, pub.figures, reasons=pub.reasons) == []
+    assert narrowing.narrowed_sets(pub.table, pub.figures, reasons=pub.reasons) == []
 
 
 @pytest.mark.parametrize(("seed", "index"), [(5, 70), (7, 94), (5, 10), (7, 13)])

@@ -125,6 +125,18 @@ def between_of(reason: str) -> tuple[float, float]:
 
 
 Reasons = Mapping[tuple[str, str, str], str]  # (place, period, key) -> reason
+
+
+def reason_bounds(reason: str, threshold: int) -> list[tuple[float, float]]:
+    """What a published reason says of its group's count, as (sign, bound) with sign · count
+    ≤ bound: below the threshold at most k − 1, protecting another at least k, `between` both
+    of its ends."""
+    if reason.startswith(BETWEEN):
+        low, high = between_of(reason)
+        return [(1.0, high), (-1.0, -low)]
+    if reason == BELOW_THRESHOLD:
+        return [(1.0, threshold - 1.0)]
+    return [(-1.0, -float(threshold))]
 _TOL = 1e-6
 # A list to append each system's size and times to (bench/audit_cpu.py), or None.
 PROFILE: list[dict] | None = None
@@ -1088,18 +1100,9 @@ class _System:
                 continue
             row = self._row(self.blocks[(rkey, N)], self._members((place, period)),
                             layer=layer)
-            if reason.startswith(BETWEEN):
-                low, high = between_of(reason)
-                ub_rows.append(row)
-                ub_rhs.append(high + _TOL)
-                ub_rows.append({j: -w for j, w in row.items()})
-                ub_rhs.append(-low + _TOL)
-            elif reason == BELOW_THRESHOLD:
-                ub_rows.append(row)
-                ub_rhs.append(k - 1 + _TOL)
-            else:
-                ub_rows.append({j: -w for j, w in row.items()})
-                ub_rhs.append(-k + _TOL)
+            for sign, bound in reason_bounds(reason, k):
+                ub_rows.append({j: sign * w for j, w in row.items()})
+                ub_rhs.append(bound + _TOL)
 
     def _structure(self, layer: int) -> None:
         """Structure every attacker knows, in one layer."""

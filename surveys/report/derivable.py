@@ -83,6 +83,25 @@ def values_of(table: Table, key: str) -> np.ndarray:
     return out
 
 
+def indicators(table: Table, groups: list[Group], signs: list[float] | None = None
+               ) -> csr_matrix:
+    """One row per group: its cells (times its sign)."""
+    rows, cols, data = [], [], []
+    for j, group in enumerate(groups):
+        members = table.cells_of(group)
+        rows += [j] * len(members)
+        cols += members
+        data += [1.0 if signs is None else signs[j]] * len(members)
+    return csr_matrix((data, (rows, cols)), shape=(len(groups), table.size))
+
+
+def excluding(chosen: list[int], width: int) -> LinearConstraint:
+    """Not this set of cells again (the first unknowns of a program `width` wide)."""
+    cut = np.zeros(width)
+    cut[chosen] = 1.0
+    return LinearConstraint(cut, -np.inf, len(chosen) - 1.0)
+
+
 def search(table: Table, published: Mapping[Figure, float], key: str, most: int = MOST,
            time_limit: float | None = None) -> Search:
     """Up to `most` sets of cells holding 1 … k−1 people of `key` whose count the published
@@ -96,12 +115,7 @@ def search(table: Table, published: Mapping[Figure, float], key: str, most: int 
     if not groups or values.sum() <= 0:
         return found
     size, m = table.size, len(groups)
-    rows, cols = [], []
-    for j, group in enumerate(groups):
-        members = table.cells_of(group)
-        rows += [j] * len(members)
-        cols += members
-    a = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, size))
+    a = indicators(table, groups)
     # Unknowns: x (per cell, 0/1: in the set), then y (per figure, free): Aᵀy = x.
     span = hstack([-identity(size, format="csr"), a.T.tocsr()]).tocsr()
     count = np.concatenate([values, np.zeros(m)])
@@ -109,8 +123,7 @@ def search(table: Table, published: Mapping[Figure, float], key: str, most: int 
     cost = np.concatenate([np.ones(size), np.zeros(m)])
     integrality = np.concatenate([np.ones(size), np.zeros(m)])
     # A cell in no published sum is in no derivable set.
-    covered = np.zeros(size)
-    covered[cols] = 1.0
+    covered = (np.asarray(a.sum(axis=0)).ravel() > 0).astype(float)
     bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -MULTIPLIER)]),
                     np.concatenate([covered, np.full(m, MULTIPLIER)]))
     while True:
@@ -127,10 +140,7 @@ def search(table: Table, published: Mapping[Figure, float], key: str, most: int 
             # A set found at the limit, or enough for one round: the audit fails on it, and
             # the next one searches again.
             return found
-        # Not this set again.
-        cut = np.zeros(size + m)
-        cut[chosen] = 1.0
-        constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
+        constraints.append(excluding(chosen, size + m))
 
 
 def groups_of(table: Table, cells: list[int]) -> list[Group] | None:

@@ -12,8 +12,6 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity
 
 from .audit import (
-    BELOW_THRESHOLD,
-    BETWEEN,
     RESPONDENTS,
     SIZE,
     Figure,
@@ -21,10 +19,10 @@ from .audit import (
     N,
     Reasons,
     Table,
-    between_of,
     protected,
+    reason_bounds,
 )
-from .derivable import MOST, MULTIPLIER, TIME_LIMIT, values_of
+from .derivable import MOST, MULTIPLIER, TIME_LIMIT, excluding, indicators, values_of
 
 
 @dataclass
@@ -36,18 +34,6 @@ class Narrowed:
     cells: list[tuple[str, ...]]
     low: float
     high: float
-
-
-def _indicators(table: Table, groups: list[Group], signs: list[float] | None = None
-                ) -> csr_matrix:
-    """One row per group: its cells (times its sign)."""
-    rows, cols, data = [], [], []
-    for j, group in enumerate(groups):
-        members = table.cells_of(group)
-        rows += [j] * len(members)
-        cols += members
-        data += [1.0 if signs is None else signs[j]] * len(members)
-    return csr_matrix((data, (rows, cols)), shape=(len(groups), table.size))
 
 
 def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
@@ -88,17 +74,11 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         return [], False
     bounded: list[tuple[Group, float, float]] = []  # (group, sign, bound): sign·sum ≤ bound
     for (place, period, rkey), reason in (reasons or {}).items():
-        if rkey != key:
-            continue
-        if reason.startswith(BETWEEN):
-            low, high = between_of(reason)
-            bounded += [((place, period), 1.0, high), ((place, period), -1.0, -low)]
-        elif reason == BELOW_THRESHOLD:
-            bounded.append(((place, period), 1.0, k - 1.0))
-        else:
-            bounded.append(((place, period), -1.0, -float(k)))
-    a = _indicators(table, [g for g, _v in sums])
-    g = _indicators(table, [grp for grp, _s, _h in bounded], [s for _g, s, _h in bounded])
+        if rkey == key:
+            bounded += [((place, period), sign, bound)
+                        for sign, bound in reason_bounds(reason, k)]
+    a = indicators(table, [g for g, _v in sums])
+    g = indicators(table, [grp for grp, _s, _h in bounded], [s for _g, s, _h in bounded])
     b = np.array([v for _g, v in sums], dtype=float)
     h = np.array([bound for _g, _s, bound in bounded], dtype=float)
     m, r = len(sums), len(bounded)
@@ -145,9 +125,7 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             cells = [keys[i] for i in chosen]
             if not protected(SIZE, low, high, k) and cells not in [f.cells for f in found]:
                 found.append(Narrowed(key, cells, low, high))
-            cut = np.zeros(width)
-            cut[chosen] = 1.0
-            constraints.append(LinearConstraint(cut, -np.inf, len(chosen) - 1.0))
+            constraints.append(excluding(chosen, width))
     return found, undecided
 
 

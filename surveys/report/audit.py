@@ -242,6 +242,15 @@ class Table:
     # {the published n figures: (the sets found, as unions; the keys left undecided)}.
     _derived: dict[frozenset, tuple[list[Group], list[str]]] = field(
         default_factory=dict, init=False, repr=False)
+    # Whether `publish` also refuses figures that pin or narrow a set of cells of any shape
+    # (surveys.report.narrowing.narrowing_figures); off only to measure what it costs
+    # (bench/publish_cpu.py), in the tests that show what it catches, and for unit tables
+    # (surveys.report.units: the search does not read HR's invitation caps).
+    narrowing_gate: ClassVar[bool] = True
+    # {(a key's published n figures, its people per cell): (the sets the search found, whether
+    # it stopped undecided)}: one search per distinct key and publication.
+    _narrowed: dict[tuple, tuple[list, bool]] = field(default_factory=dict, init=False,
+                                                      repr=False)
     # At most this many such mixes per set of a sum's hidden places.
     MAX_ACROSS_MIXES: ClassVar[int] = 64
     # A sum with more hidden places than this has its sets across them audited for pairs and

@@ -24,10 +24,11 @@ all counties of an area take the same months: the area's months, which the margi
 (`audit._Marginals`) also hold. A unit table's cells are (leaf, value): a leaf's values.
 
 Found here only: exact derivation of the count of one key from that key's published sums
-within one time. Narrowing without pinning, a question's answers within a set, and sums across
-earlier releases are the auditor's (for the sets listed or found). A program that reaches its
-time limit before deciding leaves its key unproven (`Search.undecided`; the audit lists
-the key in `uncoupled`, and what is not proven is not published).
+within one time. Narrowing without pinning is the gate's after the auditor (surveys.report.
+narrowing.narrowing_figures, any shape of set); a question's answers within a set, and sums
+across earlier releases, are the auditor's (for the sets listed or found). A program that
+reaches its time limit before deciding leaves its key unproven (`Search.undecided`; the audit
+lists the key in `uncoupled`, and what is not proven is not published).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .audit import (
     ALL_MONTHS,
@@ -41,6 +42,9 @@ from .audit import (
     count_of,
     protected_figures,
 )
+
+if TYPE_CHECKING:
+    from .narrowing import Narrowed
 
 log = logging.getLogger(__name__)
 
@@ -356,6 +360,23 @@ class _Suppression:
                 fixed.add(group)
         return changed
 
+    def fix_sets(self, found: list[Narrowed]) -> bool:
+        """Against sets of cells the published figures of one key pin or narrow (surveys.
+        report.narrowing): per set, hide that key in the smallest group still shown whose
+        cells it shares (one sum fewer through the set: its range can only widen). False if
+        no such group is left."""
+        changed = False
+        index = self.table._index
+        for s in found:
+            cells = {index[c] for c in s.cells}
+            near = [g for g in self.positions
+                    if self.shown(g, s.key) and cells & set(self.table.cells_of(g))]
+            if near:
+                self.hidden[s.key].add(
+                    min(near, key=lambda g: (self.table.value((*g, RESPONDENTS, N)), g)))
+                changed = True
+        return changed
+
     def fix(self, figure: Figure, rule: str | None = None) -> bool:
         """Hide one more figure near an exposed one; False if nothing is left to hide."""
         place, period, key, measure = figure
@@ -454,8 +475,15 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
                                               unions=now)
             if result.uncoupled:
                 return _unproven(table, result, history, county_months, rounds, started)
-            return Publication(table, figures, result, county_months, rounds,
-                               time.perf_counter() - started, reasons=reasons)
+            narrowed = _narrowing(table, figures, result) if unions else []
+            if result.uncoupled:
+                return _unproven(table, result, history, county_months, rounds, started)
+            if not narrowed:
+                return Publication(table, figures, result, county_months, rounds,
+                                   time.perf_counter() - started, reasons=reasons)
+            if not state.fix_sets(narrowed):
+                break
+            continue
         if not state.fix_all(result.exposed):
             break
     # Nothing left to hide near the exposed figures: publish nothing at all (and no reasons).
@@ -476,6 +504,24 @@ def _unproven(table: Table, result: AuditResult, history: Sequence[Layer],
     return Publication(table, {}, audit(table, {}, history=history), county_months, rounds,
                        time.perf_counter() - started, monthly=monthly, months=months,
                        unproven=list(result.uncoupled))
+
+
+def _narrowing(table: Table, figures: Mapping[Figure, float], result: AuditResult
+               ) -> list[Narrowed]:
+    """The gate after the auditor (surveys.report.narrowing.narrowing_figures): the sets of
+    cells the figures that passed pin or narrow, of any shape, for one key. A key whose
+    search stopped undecided is added to the result's `uncoupled` (not proven: nothing is
+    published in this layout, `_unproven`). Where the table's switch is off, none."""
+    if not table.narrowing_gate:
+        return []
+    from .narrowing import narrowing_figures  # (scipy: only where one is audited)
+
+    found, undecided = narrowing_figures(table, figures)
+    if undecided:
+        result.uncoupled = sorted({*result.uncoupled, *undecided})
+        log.warning("disclosure: the search for sets of cells the figures narrow stopped "
+                    "undecided for %s", ", ".join(undecided), extra={"undecided": undecided})
+    return found
 
 
 def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reasons,
@@ -563,10 +609,14 @@ def publish_without_months(table: Table) -> Publication:
             result = audit(small, figures, cache=cache)
         if result.passed:
             reasons, result = audited_reasons(small, figures, state.reasons(), cache)
+            narrowed = [] if result.uncoupled else _narrowing(small, figures, result)
             if result.uncoupled:
                 return _unproven(small, result, (), False, rounds, started, monthly=False,
                                  months=table.months)
-            break
+            if not narrowed:
+                break
+            if state.fix_sets(narrowed):
+                continue
         if not state.fix_all(result.exposed):
             figures = {}
             result = audit(small, figures)

@@ -131,6 +131,10 @@ class UnitTable(Table):
     # among all of a unit, "no answer" included, the rule before the second 6 December
     # session); off only to measure what it costs (bench/units_cpu.py).
     unanimity_among_answering: ClassVar[bool] = True
+    # The search for sets pinned or narrowed (surveys.report.narrowing) does not read the
+    # invitations HR knows per leaf (`caps`), under which the size rule is a different one
+    # (audit.protected): not a gate here yet (docs/privacy.md, "Not yet").
+    narrowing_gate: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)

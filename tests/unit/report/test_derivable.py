@@ -34,9 +34,11 @@ def cells(t: Table, keys) -> list[int]:
 
 
 def leaky(monkeypatch) -> tuple[Table, dict]:
-    """The first table of ACROSS_LANGUAGES published by the lists alone (the search off)."""
+    """The first table of ACROSS_LANGUAGES published by the lists alone (the search off, and
+    the gate of sets narrowed, which finds these too)."""
     t = respondents(ACROSS_LANGUAGES["01 sv, 17 sv+se"])
     monkeypatch.setattr(Table, "derived_sets", False)
+    monkeypatch.setattr(Table, "narrowing_gate", False)
     pub = publish(t)
     monkeypatch.undo()
     assert pub.result.passed
@@ -128,9 +130,80 @@ def test_the_lists_alone_leave_these_sets(monkeypatch, name):
 
     t = respondents(ACROSS_LANGUAGES[name])
     monkeypatch.setattr(Table, "derived_sets", False)
+    monkeypatch.setattr(Table, "narrowing_gate", False)
     leaks = [s for pub in (publish(t), publish_without_months(t)) if pub.result.passed
              for s in exact(pub.table, pub.figures)]
     assert leaks and all(people == 4 for _cells, people in leaks)
+
+
+@pytest.mark.parametrize("name", sorted(ACROSS_LANGUAGES))
+def test_the_gate_of_sets_narrowed_holds_what_the_lists_alone_leave(monkeypatch, name):
+    """The gate after the auditor (narrowing.narrowing_figures, any shape of set) stops what
+    the lists alone published just above, without the exact search: both layouts come out,
+    with no set of cells pinned (bench/derivable_sets.py's exact check) or narrowed."""
+    from bench.derivable_sets import derivable as exact
+    from bench.derivable_sets import narrowed
+
+    monkeypatch.setattr(Table, "derived_sets", False)
+    t = respondents(ACROSS_LANGUAGES[name])
+    acted = 0
+    for pub in (publish(t), publish_without_months(t)):
+        assert pub.result.passed and pub.figures and not pub.unproven
+        assert exact(pub.table, pub.figures) == []
+        assert narrowed(pub.table, pub.figures, 5, pub.reasons) == []
+        assert narrowing.narrowing_figures(pub.table, pub.figures) == ([], [])
+        # It was the gate: a round's figures narrowed a set, and one more was hidden.
+        acted += any(found for found, _stopped in pub.table._narrowed.values())
+    assert acted
+
+
+def test_an_undecided_search_for_sets_narrowed_publishes_nothing(monkeypatch):
+    """The gate's search stopped at its time limit proves nothing: no figures in that layout,
+    the key named as unproven (as an undecided exact search, above). HiGHS decides these
+    small programs in presolve even at a limit of 0 s, so the solver is made to answer as it
+    does at its limit with nothing found (SciPy's status 1, no x), for that search only."""
+    from scipy.optimize import OptimizeResult
+
+    def fresh() -> Table:
+        return Table(AREA_OF, MONTHS, (), 5,
+                     {(c, m): {RESPONDENTS: {N: 20}} for c in AREA_OF for m in MONTHS})
+
+    assert publish(fresh()).figures  # (decided: everything shown)
+    real = narrowing.milp
+
+    def at_its_limit(*args, options=None, **kwargs):
+        if options and options.get("time_limit") == narrowing.FIGURES_TIME_LIMIT:
+            return OptimizeResult(status=1, x=None, success=False,
+                                  message="Time limit reached. (HiGHS Status 13)")
+        return real(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(narrowing, "FIGURES_TIME_LIMIT", 1.5)  # (marks the gate's search)
+    monkeypatch.setattr(narrowing, "milp", at_its_limit)
+    for pub in (publish(fresh()), publish_without_months(fresh())):
+        assert pub.figures == {} and RESPONDENTS in pub.unproven
+
+
+def test_a_key_whose_reasons_narrow_nothing_is_not_searched_again():
+    """The reasons' search (narrowing_reasons) reads the figures and more: where it finds
+    nothing the figures alone narrow nothing either, and the gate reads that instead of a
+    second search. (Here county 21's 2 respondents are below the threshold: a reason.)"""
+    calls = []
+    t = respondents({("21", "2026-01", "fi"): 2, ("18", "2026-01", "fi"): 30,
+                     ("19", "2026-02", "sv"): 30, ("01", "2026-01", "fi"): 30})
+    real = narrowing.narrowed_search
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("reasons") is not None)
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(narrowing, "narrowed_search", counted)
+        pub = publish(t)
+    assert pub.result.passed and pub.reasons
+    # Each search of the respondents ran with the published reasons, none without, and the
+    # gate read what they found.
+    assert calls and all(calls)
+    assert narrowing.signature(t, pub.figures, RESPONDENTS) in t._narrowed
 
 
 def test_the_benchmarks_unanimity_search_finds_what_the_rules_alone_publish():

@@ -15,11 +15,13 @@ once besides two and three (`--flag joint_all`, with a third and a fourth breakd
 fifth 6 December session), or with the invitations HR issued read as upper bounds
 (`--flag invitations`, `Table.caps`, since the 7 December session's second stop), or with the
 sets a search of the published sums finds (`--flag derived_sets`, surveys.report.derivable,
-since the 7 December session's fourth stop), side by side in one run.
+since the 7 December session's fourth stop), or with the gate for sets of cells of any shape the
+figures pin or narrow (`--flag narrowing_gate`, surveys.report.narrowing, with the invitations
+read in both, since the 7 December session's fifth stop), side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
         [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
-                joint_threes|joint_all|invitations|derived_sets]
+                joint_threes|joint_all|invitations|derived_sets|narrowing_gate]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -103,6 +105,10 @@ SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             # The sets a search of the published sums finds (surveys.report.derivable, since
             # the 7 December session's fourth stop).
             "derived_sets": "derived_sets",
+            # No set of cells of any shape pinned or narrowed by the figures, read with the
+            # invitations (surveys.report.narrowing, since the 7 December session's fifth
+            # stop): measured with the invitations HR issued, as a cut reads them.
+            "narrowing_gate": "narrowing_gate",
             "unanimous_values": "audit_unanimous_values",
             "among_answering": "unanimity_among_answering",
             # Not the table's: the publication's breakdowns read against each other after it
@@ -153,7 +159,8 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     try:
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD,
-                           issued=issued if flag == "invitations" and on else None)
+                           issued=issued if (flag == "invitations" and on)
+                           or flag == "narrowing_gate" else None)
         pub = publish_units(tables)
         if flag in JOINT:
             units.MAX_JOINT_SIZE = JOINT[flag][0][on]

@@ -244,8 +244,7 @@ class Table:
         default_factory=dict, init=False, repr=False)
     # Whether `publish` also refuses figures that pin or narrow a set of cells of any shape
     # (surveys.report.narrowing.narrowing_figures); off only to measure what it costs
-    # (bench/publish_cpu.py), in the tests that show what it catches, and for unit tables
-    # (surveys.report.units: the search does not read HR's invitation caps).
+    # (bench/publish_cpu.py, bench/units_cpu.py) and in the tests that show what it catches.
     narrowing_gate: ClassVar[bool] = True
     # {(a key's published n figures, its people per cell): (the sets the search found, whether
     # it stopped undecided)}: one search per distinct key and publication.

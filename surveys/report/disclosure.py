@@ -362,15 +362,17 @@ class _Suppression:
 
     def fix_sets(self, found: list[Narrowed]) -> bool:
         """Against sets of cells the published figures of one key pin or narrow (surveys.
-        report.narrowing): per set, hide that key in the smallest group still shown whose
-        cells it shares (one sum fewer through the set: its range can only widen). False if
-        no such group is left."""
+        report.narrowing): per set, hide that key in the smallest group still shown among
+        those whose sums bound its range (its programs' duals), else among those whose cells
+        it shares (one sum fewer: its range can only widen). False if no such group is
+        left."""
         changed = False
         index = self.table._index
         for s in found:
             cells = {index[c] for c in s.cells}
-            near = [g for g in self.positions
-                    if self.shown(g, s.key) and cells & set(self.table.cells_of(g))]
+            near = [g for g in s.through if g in self.position_set and self.shown(g, s.key)]
+            near = near or [g for g in self.positions
+                            if self.shown(g, s.key) and cells & set(self.table.cells_of(g))]
             if near:
                 self.hidden[s.key].add(
                     min(near, key=lambda g: (self.table.value((*g, RESPONDENTS, N)), g)))

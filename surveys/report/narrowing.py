@@ -4,14 +4,16 @@ shape: the operator's check (`palaute disclosure audit`) and the gate of the pub
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, hstack, identity
 
 from .audit import (
+    ALL_MONTHS,
     RESPONDENTS,
     SIZE,
     Figure,
@@ -34,6 +36,9 @@ class Narrowed:
     cells: list[tuple[str, ...]]
     low: float
     high: float
+    # The published groups whose sums bound the range (nonzero duals of its two programs):
+    # where the gate hides one to widen it (surveys.report.disclosure, `fix_sets`).
+    through: list[Group] = field(default_factory=list)
 
 
 def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
@@ -48,9 +53,10 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                     reasons: Reasons | None = None) -> tuple[list[Narrowed], bool]:
     """Sets of cells of 1 … k−1 people of `key` whose range, given the published sums of `key`
     (and its published `reasons`: below the threshold at most k − 1, protecting another at
-    least k) and that no cell is negative, breaks the size rule (audit.protected: narrower
-    than k, and not from none to k − 1 or more): pinned *or* narrowed, which `search` (exact
-    derivation only) does not find.
+    least k; and the invitations HR knows per unit, `Table.caps`) and that no cell is
+    negative, breaks the size rule (audit.protected: narrower than k, and not from none to
+    k − 1 or more, or to the set's units' invitations where fewer): pinned *or* narrowed,
+    which `search` (exact derivation only) does not find.
 
     A range's two ends are linear programs (max and min of the set's sum subject to Ap = b,
     Gp ≤ h, p ≥ 0) whose duals are linear in the set x: its maximum is at most bᵀy + hᵀμ for
@@ -78,34 +84,70 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         if rkey == key:
             bounded += [((place, period), sign, bound)
                         for sign, bound in reason_bounds(reason, k)]
+    # HR knows the invitations issued per unit (`Table.caps`): each bounds its unit's people
+    # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
+    # is met at their sum (audit.protected).
+    caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
+    bounded += [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
     a = indicators(table, [g for g, _v in sums])
     g = indicators(table, [grp for grp, _s, _h in bounded], [s for _g, s, _h in bounded])
     b = np.array([v for _g, v in sums], dtype=float)
     h = np.array([bound for _g, _s, bound in bounded], dtype=float)
     m, r = len(sums), len(bounded)
-    # Unknowns: x (cells, 0/1), then y (m), μ (r), z (m), λ (r).
-    width = size + 2 * (m + r)
+    keys = list(table._index)
+    # Only where some unit was sent fewer than k − 1 does the rule differ (else it is k − 1
+    # for every set).
+    places = sorted({cell[0] for cell in keys}) if any(c < k - 1 for c in caps.values()) \
+        else []
+    q = len(places)
+    # Unknowns: x (cells, 0/1), then y (m), μ (r), z (m), λ (r), and with caps t (per place,
+    # 0/1: the set has cells there).
+    width = size + 2 * (m + r) + q
     eye = identity(size, format="csr")
-    nm, nr = csr_matrix((size, m)), csr_matrix((size, r))
+    nm, nr, nq = csr_matrix((size, m)), csr_matrix((size, r)), csr_matrix((size, q))
     cost = np.concatenate([np.ones(size), np.zeros(width - size)])
-    integrality = np.concatenate([np.ones(size), np.zeros(width - size)])
+    integrality = np.concatenate([np.ones(size), np.zeros(2 * (m + r)), np.ones(q)])
     free, nonneg = np.full(m, -MULTIPLIER), np.zeros(r)
-    bounds = Bounds(np.concatenate([np.zeros(size), free, nonneg, free, nonneg]),
-                    np.concatenate([np.ones(size), np.full(width - size, MULTIPLIER)]))
-    zeros_x = np.zeros(size)
-    high_of = np.concatenate([zeros_x, b, h, np.zeros(m + r)])  # bᵀy + hᵀμ
-    low_of = np.concatenate([zeros_x, np.zeros(m + r), b, -h])  # bᵀz − hᵀλ
+    bounds = Bounds(np.concatenate([np.zeros(size), free, nonneg, free, nonneg, np.zeros(q)]),
+                    np.concatenate([np.ones(size), np.full(2 * (m + r), MULTIPLIER),
+                                    np.ones(q)]))
+    zeros_x, zeros_t = np.zeros(size), np.zeros(q)
+    high_of = np.concatenate([zeros_x, b, h, np.zeros(m + r), zeros_t])  # bᵀy + hᵀμ
+    low_of = np.concatenate([zeros_x, np.zeros(m + r), b, -h, zeros_t])  # bᵀz − hᵀλ
     base = [LinearConstraint(np.concatenate([values, np.zeros(width - size)]), 1.0, k - 1.0),
             # Aᵀy + Gᵀμ ≥ x
-            LinearConstraint(hstack([-eye, a.T, g.T, nm, nr]).tocsr(), 0.0, np.inf)]
+            LinearConstraint(hstack([-eye, a.T, g.T, nm, nr, nq]).tocsr(), 0.0, np.inf)]
+    most_of = np.zeros(width)  # the size rule's "k − 1 or more" for the set (none: k − 1)
+    if q:
+        # t is 1 exactly where the set has a cell: x ≤ t of its place, t ≤ the place's x.
+        at = {p: j for j, p in enumerate(places)}
+        place_of = csr_matrix((np.ones(size), ([i for i in range(size)],
+                                               [at[c[0]] for c in keys])), shape=(size, q))
+        gap = csr_matrix((size, 2 * (m + r)))
+        base += [LinearConstraint(hstack([eye, gap, -place_of]).tocsr(), -np.inf, 0.0),
+                 LinearConstraint(hstack([-place_of.T, csr_matrix((q, 2 * (m + r))),
+                                          identity(q)]).tocsr(), -np.inf, 0.0)]
+        most_of[size + 2 * (m + r):] = [min(caps.get(p, math.inf), k - 1.0) for p in places]
     kinds = [  # someone proven there, within fewer than k
-        [LinearConstraint(hstack([-eye, nm, nr, a.T, -g.T]).tocsr(), -np.inf, 0.0),
+        [LinearConstraint(hstack([-eye, nm, nr, a.T, -g.T, nq]).tocsr(), -np.inf, 0.0),
          LinearConstraint(low_of, 1e-3, np.inf),
          LinearConstraint(high_of - low_of, -np.inf, k - 1e-3)],
-        # at most fewer than k − 1
-        [LinearConstraint(high_of, -np.inf, k - 1 - 1e-3)]]
+        # at most fewer than k − 1 (or than the invitations of its units, where fewer)
+        [LinearConstraint(high_of, -np.inf, k - 1 - 1e-3),
+         *([LinearConstraint(high_of - most_of, -np.inf, -1e-3)] if q else [])]]
     dense, g_dense = a.toarray(), g.toarray() if r else None
-    keys = list(table._index)
+    if q:
+        # A cell the figures prove empty adds nothing to a set but its unit's invitations
+        # (unbounded where HR knows none), which would make the rule of the set stricter than
+        # the set itself: 18's 2 of 2 invited with 01's none was reported, though it tells
+        # no more than 18 alone. Such cells are left out of the sets.
+        for i in np.flatnonzero(values == 0):
+            objective = np.zeros(size)
+            objective[i] = -1.0
+            top = linprog(objective, A_eq=dense, b_eq=b, A_ub=g_dense,
+                          b_ub=h if r else None, bounds=(0, None))
+            if top.status == 0 and -top.fun <= 1e-9:
+                bounds.ub[i] = 0.0
     found: list[Narrowed] = []
     undecided = False
     for kind in kinds:
@@ -120,12 +162,15 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             objective = np.zeros(size)
             objective[chosen] = 1.0
             ends = [linprog(sign * objective, A_eq=dense, b_eq=b, A_ub=g_dense,
-                            b_ub=h if r else None, bounds=(0, None)).fun
+                            b_ub=h if r else None, bounds=(0, None))
                     for sign in (1.0, -1.0)]
-            low, high = ends[0], -ends[1]
+            low, high = ends[0].fun, -ends[1].fun
             cells = [keys[i] for i in chosen]
-            if not protected(SIZE, low, high, k) and cells not in [f.cells for f in found]:
-                found.append(Narrowed(key, cells, low, high))
+            cap = sum(caps.get(p, math.inf) for p in {c[0] for c in cells}) if caps else None
+            if not protected(SIZE, low, high, k, cap) and cells not in [f.cells for f in found]:
+                through = [sums[j][0] for j in range(m)
+                           if any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)]
+                found.append(Narrowed(key, cells, low, high, through))
             constraints.append(excluding(chosen, width))
     return found, undecided
 

@@ -131,10 +131,6 @@ class UnitTable(Table):
     # among all of a unit, "no answer" included, the rule before the second 6 December
     # session); off only to measure what it costs (bench/units_cpu.py).
     unanimity_among_answering: ClassVar[bool] = True
-    # The search for sets pinned or narrowed (surveys.report.narrowing) does not read the
-    # invitations HR knows per leaf (`caps`), under which the size rule is a different one
-    # (audit.protected): not a gate here yet (docs/privacy.md, "Not yet").
-    narrowing_gate: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -371,6 +367,17 @@ def unit_sums(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[l
             and p in table.parent_of]
 
 
+def _narrows(table: UnitTable, figures: Mapping[Figure, float]) -> bool:
+    """Whether the gate after the auditor (surveys.report.narrowing.narrowing_figures) finds a
+    set of cells the figures pin or narrow, or cannot decide: then the round is published
+    again with the sets audited, through `publish`, which fixes or refuses it."""
+    if not table.narrowing_gate:
+        return False
+    from .narrowing import narrowing_figures  # (scipy: only where one is audited)
+
+    return narrowing_figures(table, figures) != ([], [])
+
+
 def publish_units(tables: Mapping[str, UnitTable],
                   history: Mapping[str, Sequence[Layer]] | None = None,
                   seen: Sequence[suppression.Sums] | None = None,
@@ -435,7 +442,8 @@ def publish_units(tables: Mapping[str, UnitTable],
                 # the start (and `publish` publishes nothing it could not read together).
                 checked = {b: audit(t, pubs[b].figures, reasons=pubs[b].reasons,
                                     history=history.get(b, ())) for b, t in tables.items()}
-                if all(r.passed and not r.uncoupled for r in checked.values()):
+                if all(r.passed and not r.uncoupled for r in checked.values()) and \
+                        not any(_narrows(t, pubs[b].figures) for b, t in tables.items()):
                     for b, r in checked.items():
                         pubs[b].result = r
                     break
@@ -1388,6 +1396,16 @@ def released(session: Session, survey_id: int) -> ReleasedUnits | None:
 
 # -- auditing the latest unit release ------------------------------------------------------
 
+def _narrowed_sets(table: UnitTable, figures: Mapping[Figure, float],
+                   reasons: Mapping[tuple[str, str, str], str]) -> list[Any]:
+    """Every counted key's sets of cells that a stored table's figures and reasons pin or
+    narrow (surveys.report.narrowing.narrowed_sets, with the table's invitations)."""
+    from .narrowing import narrowed_sets  # (scipy: only where one is audited)
+
+    return [s for key in [RESPONDENTS, *(q.id for q in table.questions)]
+            for s in narrowed_sets(table, figures, key, reasons=dict(reasons))]
+
+
 @dataclass
 class TableAudit:
     """The audit of one table of a stored unit release: the auditor's result (None when the
@@ -1399,6 +1417,10 @@ class TableAudit:
 
     result: AuditResult | None
     shown_small: list[tuple[Figure, str]]
+    # The sets of cells (a unit's values, several units') that the stored figures and reasons
+    # pin or narrow below the size rule, read with the invitations (surveys.report.narrowing,
+    # the gate a cut passes): the auditor bounds only the groups and the sets it lists.
+    narrowed: list[Any] = field(default_factory=list)
 
     @property
     def exposed(self) -> list[tuple[Figure, str]]:
@@ -1415,7 +1437,8 @@ class TableAudit:
 
     @property
     def passed(self) -> bool:
-        return self.result is not None and not self.exposed and not self.contradicted
+        return (self.result is not None and not self.exposed and not self.contradicted
+                and not self.narrowed)
 
 
 @dataclass
@@ -1525,7 +1548,8 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
             result: AuditResult | None = audit(table, kept, reasons=reasons, history=layers)
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
-        out.tables[b] = TableAudit(result, _shown_small(table, kept))
+        out.tables[b] = TableAudit(result, _shown_small(table, kept),
+                                   _narrowed_sets(table, kept, reasons))
     out.across = _read_together(tables, published, shown_reasons,
                                 stored_pairs(session, survey, tree, tables), every_layer)
     # And the program over the unit totals, as the cut runs it (`publish_units`): with HR's

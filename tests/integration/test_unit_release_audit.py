@@ -54,7 +54,7 @@ def test_the_audit_passes_a_unit_release_table_by_table(answered, released_app):
     for table in ("*", "profession"):
         assert re.search(rf"^table {re.escape(table)} +passes", part, re.M), part
     assert "breakdowns read together: 1 breakdown(s), nothing to read together" in part
-    assert "EXPOSED" not in part
+    assert "EXPOSED" not in part and "pinned or narrowed" not in part
 
 
 @pytest.mark.parametrize("reopens", [1, 2])
@@ -113,6 +113,10 @@ def test_a_tampered_unit_release_fails_and_names_only_the_group(answered, releas
     rule = "threshold" if what == "small" else "size"
     assert any(line.split()[1:3] == ["WARD3", "*"] and "of respondents" in line
                and line.split()[-1] == rule for line in exposed), part
+    # The search for sets of cells of any shape (surveys.report.narrowing, with the
+    # invitations) finds it too, as a set of WARD3's cells, named by unit and value only.
+    assert any(line.split()[1] == "WARD3" and line.split()[2] == "set"
+               and line.split()[-1] == "size" for line in exposed), part
     # Only the group, the figure and the rule: no count of a small group, no feasible range.
     assert not any(re.search(r"\d", line.split("of respondents", 1)[1]) for line in exposed
                    if "of respondents" in line), part

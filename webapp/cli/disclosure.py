@@ -240,6 +240,15 @@ def _audit_unit_release(session, survey) -> bool:
         for figure, rule in table.exposed:
             place, period, _key, _measure = figure
             click.echo(f"{'EXPOSED':8} {place:16} {period:8} {_what(figure, rule):32} {rule}")
+        if table.narrowed:
+            click.echo(f"table {breakdown:14} FAILS   {len(table.narrowed)} set(s) of cells "
+                       "pinned or narrowed by its figures and reasons")
+        for s in table.narrowed:
+            # The cells by unit and value, the count and the rule: never a range.
+            cells = ", ".join(unit if value == units.WHOLE else f"{unit}/{_named(value)}"
+                              for unit, value in s.cells)
+            click.echo(f"{'EXPOSED':8} {cells:16} {'set':8} "
+                       f"{_what((s.cells[0][0], '', s.key, 'n'), 'size'):32} size")
     _print_across(checked.across, len(checked.tables) - 1)
     _print_pinned(checked.pinned)
     return not checked.passed

@@ -345,3 +345,29 @@ def test_a_table_the_solver_stalled_on_is_published():
         t = _random_table(rng)
     pub = publish(t)
     assert pub.result.passed and pub.figures and not pub.unproven
+
+
+def test_the_invitations_hr_knows_narrow_and_relax_as_the_auditor_reads_them():
+    """Counties 18 and 19 hidden in a shown area (2 + 3 = 5, county 21's 20 shown beside),
+    with the invitations known (`Table.caps`, as HR knows each unit's): 18 was sent 2. Then
+    19's 3 lie within 3 … 5, someone proven there and fewer than k wide: narrowed, which only
+    the invitations show. And 18 within 0 … 2 keeps the size rule at its invitations
+    (audit.protected), so it is not reported, though a bound below k − 1 would be without
+    them; nor is it with county 01, whom the figures prove empty (nothing more is known of
+    the two than of 18)."""
+    def table(caps) -> Table:
+        return Table(AREA_OF, ("2026-01",), (), 5,
+                     {("18", "2026-01"): {RESPONDENTS: {N: 2}},
+                      ("19", "2026-01"): {RESPONDENTS: {N: 3}},
+                      ("21", "2026-01"): {RESPONDENTS: {N: 20}}}, caps=caps)
+
+    figures = {(p, ALL_MONTHS, RESPONDENTS, N): 25.0 if p != "21" else 20.0
+               for p in (COUNTRY, area_place("pohjois"), "21")}
+    assert narrowing.narrowed_sets(table({}), figures) == []
+    found = narrowing.narrowed_sets(table({"18": 2}), figures)
+    assert [(s.cells, s.low, s.high) for s in found] == [([("19", "2026-01")], 3.0, 5.0)]
+    # With 3 invitations 18 could hold 3: 19 within 2 … 5, still narrowed; with 5, 19 may be
+    # empty (0 … 5).
+    assert [(s.low, s.high) for s in narrowing.narrowed_sets(table({"18": 3}), figures)] == [
+        (2.0, 5.0)]
+    assert narrowing.narrowed_sets(table({"18": 5}), figures) == []

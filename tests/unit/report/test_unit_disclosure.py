@@ -475,6 +475,34 @@ def test_a_units_hidden_parts_outside_a_shown_value_are_not_derivable_together(m
     assert pub.get("profession", "ORG", ALL_MONTHS, RESPONDENTS, N) == 20
 
 
+def test_the_gate_of_sets_narrowed_holds_a_unit_publication_the_lists_miss(monkeypatch):
+    """The organisation above with neither the sets across places nor the exact search: the
+    lists alone publish the own part's and U1's nurses and no-answers, 4, derivable. The gate
+    after the auditor (surveys.report.narrowing.narrowing_figures, read with the tables'
+    invitations) finds the nurses pinned, hides one of the sums that bound them (their duals:
+    a unit's value, not the organisation's total), and what is published narrows nothing."""
+    from surveys.report.narrowing import narrowing_figures
+
+    responses = ([(2, "nurse", None, "4", False)] * 5 + [(2, "doctor", None, "4", False)] * 5
+                 + [(3, "nurse", None, "2", False)] + [(3, "doctor", None, "2", False)] * 3
+                 + [(1, "nurse", None, "5", False)] * 3 + [(1, "doctor", None, "5", False)] * 3)
+    monkeypatch.setattr(UnitTable, "across_places", False)
+    monkeypatch.setattr(UnitTable, "derived_sets", False)
+    with monkeypatch.context() as m:
+        m.setattr(UnitTable, "narrowing_gate", False)
+        tables = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)
+        leaky = publish_units(tables)
+    assert derivable_cells(tables["profession"], leaky.pubs["profession"].figures, 5)
+    tables = tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5)
+    pub = publish_units(tables)
+    for b, t in tables.items():
+        assert derivable_cells(t, pub.pubs[b].figures, 5) == [], b
+        assert narrowing_figures(t, pub.pubs[b].figures) == ([], []), b
+    assert pub.get("profession", "ORG", ALL_MONTHS, RESPONDENTS, N) == 20
+    shown = sum(len(p.figures) for p in pub.pubs.values())
+    assert shown >= sum(len(p.figures) for p in leaky.pubs.values()) - 2
+
+
 def test_a_set_of_values_is_audited_with_an_empty_value_in_it():
     # A reader who derives "the own part outside the doctors" counts its empty values in it:
     # the set with the nurses (nobody) is a union as the set without is.

@@ -34,13 +34,14 @@ lists the key in `uncoupled`, and what is not proven is not published).
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import csr_matrix, hstack, identity
 
 from .names import ALL_MONTHS, RESPONDENTS, N, area_place, lang_period
@@ -74,6 +75,41 @@ class Search:
 Table = Any
 Figure = tuple[str, str, str, str]
 Group = tuple[str, str]
+
+
+# HiGHS once ran minutes past its own time limit (7 December session's fourth stop, before
+# MULTIPLIER): a stalled program held a release job, and the release queue behind it, until
+# RQ's job timeout. So each program also has a hard limit on the wall clock: past it, the
+# program counts as stopped undecided (what is not proven is not published), and the stalled
+# solver is left to finish in a daemon thread (HiGHS releases the GIL; an RQ work horse exits
+# after its job).
+STALL_GRACE = 2.0  # × the time limit, plus STALL_SLACK seconds
+STALL_SLACK = 5.0
+
+
+def solve(cost: np.ndarray, *, time_limit: float, **kwargs: Any) -> OptimizeResult:
+    """SciPy's `milp` with `time_limit` for HiGHS and a hard limit on the wall clock
+    (STALL_GRACE × time_limit + STALL_SLACK): a program past it answers as one stopped at its
+    time limit with nothing found (status 1, no x)."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["result"] = milp(cost, options={"time_limit": time_limit}, **kwargs)
+        except BaseException as e:  # raised in the caller's thread below
+            out["error"] = e
+
+    worker = threading.Thread(target=run, name="highs", daemon=True)
+    worker.start()
+    worker.join(STALL_GRACE * time_limit + STALL_SLACK)
+    if worker.is_alive():
+        log.warning("disclosure: HiGHS ran past its time limit of %.0f s; the program counts "
+                    "as undecided", time_limit, extra={"time_limit": time_limit})
+        return OptimizeResult(status=1, x=None, success=False,
+                              message="stalled past its time limit")
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
 
 
 def values_of(table: Table, key: str) -> np.ndarray:
@@ -128,8 +164,8 @@ def search(table: Table, published: Mapping[Figure, float], key: str, most: int 
     bounds = Bounds(np.concatenate([np.zeros(size), np.full(m, -MULTIPLIER)]),
                     np.concatenate([covered, np.full(m, MULTIPLIER)]))
     while True:
-        got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
-                   options={"time_limit": time_limit})
+        got = solve(cost, constraints=constraints, integrality=integrality, bounds=bounds,
+                    time_limit=time_limit)
         if got.status == 2:  # infeasible: no (other) set
             return found
         if got.x is None:  # the time limit, or the solver gave up

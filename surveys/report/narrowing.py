@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 from scipy.sparse import csr_matrix, hstack, identity
 
 from .audit import (
@@ -24,7 +24,7 @@ from .audit import (
     protected,
     reason_bounds,
 )
-from .derivable import MOST, MULTIPLIER, TIME_LIMIT, excluding, indicators, values_of
+from .derivable import MOST, MULTIPLIER, TIME_LIMIT, excluding, indicators, solve, values_of
 
 
 @dataclass
@@ -153,8 +153,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     for kind in kinds:
         constraints = [*base, *kind]
         while len(found) < most:
-            got = milp(cost, constraints=constraints, integrality=integrality, bounds=bounds,
-                       options={"time_limit": time_limit})
+            got = solve(cost, constraints=constraints, integrality=integrality,
+                        bounds=bounds, time_limit=time_limit)
             if got.x is None:
                 undecided = undecided or got.status != 2
                 break

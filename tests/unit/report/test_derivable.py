@@ -4,6 +4,7 @@ costs (nothing is published that is not proven)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from surveys.report import derivable, narrowing
@@ -169,7 +170,7 @@ def test_an_undecided_search_for_sets_narrowed_publishes_nothing(monkeypatch):
                      {(c, m): {RESPONDENTS: {N: 20}} for c in AREA_OF for m in MONTHS})
 
     assert publish(fresh()).figures  # (decided: everything shown)
-    real = narrowing.milp
+    real = derivable.milp
 
     def at_its_limit(*args, options=None, **kwargs):
         if options and options.get("time_limit") == narrowing.FIGURES_TIME_LIMIT:
@@ -178,7 +179,7 @@ def test_an_undecided_search_for_sets_narrowed_publishes_nothing(monkeypatch):
         return real(*args, options=options, **kwargs)
 
     monkeypatch.setattr(narrowing, "FIGURES_TIME_LIMIT", 1.5)  # (marks the gate's search)
-    monkeypatch.setattr(narrowing, "milp", at_its_limit)
+    monkeypatch.setattr(derivable, "milp", at_its_limit)
     for pub in (publish(fresh()), publish_without_months(fresh())):
         assert pub.figures == {} and RESPONDENTS in pub.unproven
 
@@ -371,3 +372,37 @@ def test_the_invitations_hr_knows_narrow_and_relax_as_the_auditor_reads_them():
     assert [(s.low, s.high) for s in narrowing.narrowed_sets(table({"18": 3}), figures)] == [
         (2.0, 5.0)]
     assert narrowing.narrowed_sets(table({"18": 5}), figures) == []
+
+
+def test_a_solver_stalled_past_its_time_limit_leaves_the_layout_unproven(monkeypatch):
+    """HiGHS once ran minutes past its own time limit (test_a_table_the_solver_stalled_on_is_
+    published): each program has a hard limit on the wall clock too (derivable.solve), past
+    which it counts as stopped undecided, so a stalled solver neither holds the release job
+    nor proves anything. Here every program stalls (a solver that waits), with the hard limit
+    made short: the publication comes out at once, with nothing in the layouts unproven."""
+    import threading
+    import time
+
+    released = threading.Event()
+    calls = []
+
+    def stalled(*args, **kwargs):
+        calls.append(kwargs.get("options"))
+        released.wait(60)  # (freed when the test ends)
+        raise AssertionError("a stalled program's answer must not be read")
+
+    monkeypatch.setattr(derivable, "STALL_GRACE", 0.0)
+    monkeypatch.setattr(derivable, "STALL_SLACK", 0.2)
+    monkeypatch.setattr(derivable, "milp", stalled)
+    try:
+        started = time.monotonic()
+        got = derivable.solve(np.ones(3), time_limit=60.0)
+        assert got.x is None and got.status == 1
+        assert time.monotonic() - started < 5
+        for pub in (publish(respondents(ACROSS_LANGUAGES["01 sv, 17 sv+se"])),
+                    publish_without_months(respondents(ACROSS_LANGUAGES["01 sv, 17 sv+se"]))):
+            assert pub.figures == {} and RESPONDENTS in pub.unproven
+        assert time.monotonic() - started < 30 and len(calls) >= 3
+        assert all(options and options["time_limit"] > 0 for options in calls)
+    finally:
+        released.set()

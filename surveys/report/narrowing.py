@@ -140,14 +140,23 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         # A cell the figures prove empty adds nothing to a set but its unit's invitations
         # (unbounded where HR knows none), which would make the rule of the set stricter than
         # the set itself: 18's 2 of 2 invited with 01's none was reported, though it tells
-        # no more than 18 alone. Such cells are left out of the sets.
+        # no more than 18 alone. Such cells are left out of the sets. Proven from the figures
+        # and the invitations only, not the reasons: the same cells with and without them, so
+        # a search with reasons still finds every set one without finds (`narrowing_reasons`
+        # relies on it; a review of the 7 December session's fifth stop).
+        known = g_dense[len(g_dense) - len(caps):]  # (the caps' rows come last)
         for i in np.flatnonzero(values == 0):
             objective = np.zeros(size)
             objective[i] = -1.0
-            top = linprog(objective, A_eq=dense, b_eq=b, A_ub=g_dense,
-                          b_ub=h if r else None, bounds=(0, None))
+            top = linprog(objective, A_eq=dense, b_eq=b, A_ub=known,
+                          b_ub=h[len(h) - len(caps):], bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
+    if linprog(np.zeros(size), A_eq=dense, b_eq=b, A_ub=g_dense, b_ub=h if r else None,
+               bounds=(0, None)).status != 0:
+        # Figures with no solution (altered by hand, or today's data no longer under them):
+        # nothing can be proven of them (the auditor raises on such figures).
+        return [], True
     found: list[Narrowed] = []
     undecided = False
     for kind in kinds:
@@ -164,7 +173,11 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             ends = [linprog(sign * objective, A_eq=dense, b_eq=b, A_ub=g_dense,
                             b_ub=h if r else None, bounds=(0, None))
                     for sign in (1.0, -1.0)]
-            low, high = ends[0].fun, -ends[1].fun
+            if ends[0].status != 0 or ends[1].status not in (0, 3):
+                undecided = True  # (the solver failed on a range: nothing proven)
+                break
+            low = ends[0].fun
+            high = math.inf if ends[1].status == 3 else -ends[1].fun  # (3: unbounded)
             cells = [keys[i] for i in chosen]
             cap = sum(caps.get(p, math.inf) for p in {c[0] for c in cells}) if caps else None
             if not protected(SIZE, low, high, k, cap) and cells not in [f.cells for f in found]:

@@ -434,6 +434,7 @@ def publish_units(tables: Mapping[str, UnitTable],
                             grew = True
             if not grew:
                 if unions or not any(t.more_to_audit(pubs[b].figures)
+                                     or _narrows(t, pubs[b].figures)
                                      for b, t in tables.items()):
                     break
                 # The totals agree: audit each publication with its sets of values. Where all
@@ -1397,13 +1398,19 @@ def released(session: Session, survey_id: int) -> ReleasedUnits | None:
 # -- auditing the latest unit release ------------------------------------------------------
 
 def _narrowed_sets(table: UnitTable, figures: Mapping[Figure, float],
-                   reasons: Mapping[tuple[str, str, str], str]) -> list[Any]:
+                   reasons: Mapping[tuple[str, str, str], str]) -> tuple[list[Any], list[str]]:
     """Every counted key's sets of cells that a stored table's figures and reasons pin or
-    narrow (surveys.report.narrowing.narrowed_sets, with the table's invitations)."""
-    from .narrowing import narrowed_sets  # (scipy: only where one is audited)
+    narrow (surveys.report.narrowing.narrowed_search, with the table's invitations), and the
+    keys whose search could not decide."""
+    from .narrowing import narrowed_search  # (scipy: only where one is audited)
 
-    return [s for key in [RESPONDENTS, *(q.id for q in table.questions)]
-            for s in narrowed_sets(table, figures, key, reasons=dict(reasons))]
+    found: list[Any] = []
+    undecided: list[str] = []
+    for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+        sets, stopped = narrowed_search(table, figures, key, reasons=dict(reasons))
+        found += sets
+        undecided += [key] if stopped else []
+    return found, undecided
 
 
 @dataclass
@@ -1421,6 +1428,9 @@ class TableAudit:
     # pin or narrow below the size rule, read with the invitations (surveys.report.narrowing,
     # the gate a cut passes): the auditor bounds only the groups and the sets it lists.
     narrowed: list[Any] = field(default_factory=list)
+    # Keys whose search stopped undecided (its time limit, or figures with no solution):
+    # nothing proven, so the table does not pass.
+    undecided: list[str] = field(default_factory=list)
 
     @property
     def exposed(self) -> list[tuple[Figure, str]]:
@@ -1438,7 +1448,7 @@ class TableAudit:
     @property
     def passed(self) -> bool:
         return (self.result is not None and not self.exposed and not self.contradicted
-                and not self.narrowed)
+                and not self.narrowed and not self.undecided)
 
 
 @dataclass
@@ -1548,8 +1558,9 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
             result: AuditResult | None = audit(table, kept, reasons=reasons, history=layers)
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
-        out.tables[b] = TableAudit(result, _shown_small(table, kept),
-                                   _narrowed_sets(table, kept, reasons))
+        # (Figures with no solution fail as they are: nothing to search.)
+        sets, undecided = _narrowed_sets(table, kept, reasons) if result else ([], [])
+        out.tables[b] = TableAudit(result, _shown_small(table, kept), sets, undecided)
     out.across = _read_together(tables, published, shown_reasons,
                                 stored_pairs(session, survey, tree, tables), every_layer)
     # And the program over the unit totals, as the cut runs it (`publish_units`): with HR's

@@ -243,6 +243,9 @@ def _audit_unit_release(session, survey) -> bool:
         if table.narrowed:
             click.echo(f"table {breakdown:14} FAILS   {len(table.narrowed)} set(s) of cells "
                        "pinned or narrowed by its figures and reasons")
+        if table.undecided:
+            click.echo(f"table {breakdown:14} FAILS   the search for sets of cells it pins or "
+                       f"narrows could not decide for {', '.join(table.undecided)}")
         for s in table.narrowed:
             # The cells by unit and value, the count and the rule: never a range.
             cells = ", ".join(unit if value == units.WHOLE else f"{unit}/{_named(value)}"

@@ -370,12 +370,16 @@ class _Suppression:
         index = self.table._index
         for s in found:
             cells = {index[c] for c in s.cells}
-            near = [g for g in s.through if g in self.position_set and self.shown(g, s.key)]
-            near = near or [g for g in self.positions
+            # (A question's set may be bounded through the respondents' counts too: its own
+            # sums first, then the smallest group.)
+            near = [(g, key) for g, key in s.through
+                    if g in self.position_set and self.shown(g, key)]
+            near = near or [(g, s.key) for g in self.positions
                             if self.shown(g, s.key) and cells & set(self.table.cells_of(g))]
             if near:
-                self.hidden[s.key].add(
-                    min(near, key=lambda g: (self.table.value((*g, RESPONDENTS, N)), g)))
+                group, key = min(near, key=lambda gk: (
+                    gk[1] != s.key, self.table.value((*gk[0], RESPONDENTS, N)), gk))
+                self.hidden[key].add(group)
                 changed = True
         return changed
 

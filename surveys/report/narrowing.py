@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint
-from scipy.sparse import csr_matrix, hstack, identity
+from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from .audit import (
     ALL_MONTHS,
@@ -36,9 +36,10 @@ class Narrowed:
     cells: list[tuple[str, ...]]
     low: float
     high: float
-    # The published groups whose sums bound the range (nonzero duals of its two programs):
-    # where the gate hides one to widen it (surveys.report.disclosure, `fix_sets`).
-    through: list[Group] = field(default_factory=list)
+    # The published groups whose sums bound the range (nonzero duals of its two programs),
+    # each with its key (the set's own, or the respondents' for a question's set): where the
+    # gate hides one to widen it (surveys.report.disclosure, `fix_sets`).
+    through: list[tuple[Group, str]] = field(default_factory=list)
 
 
 def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
@@ -88,12 +89,29 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
     # is met at their sum (audit.protected).
     caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
-    bounded += [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
-    a = indicators(table, [g for g, _v in sums])
-    g = indicators(table, [grp for grp, _s, _h in bounded], [s for _g, s, _h in bounded])
-    b = np.array([v for _g, v in sums], dtype=float)
-    h = np.array([bound for _g, _s, bound in bounded], dtype=float)
-    m, r = len(sums), len(bounded)
+    # A question's answerers are some of the respondents, cell by cell: its program reads the
+    # respondents' published counts too, as a second block of unknowns p_r with p_q ≤ p_r (a
+    # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
+    # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
+    # the respondents' counts, which q's own figures alone leave wide).
+    linked = [(f[:2], v) for f, v in published.items() if f[2] == RESPONDENTS and f[3] == N] \
+        if key != RESPONDENTS else []
+    blocks = 2 if linked else 1
+    width_p = blocks * size  # the primal's unknowns: p (key), then p_r
+    # The invitations bound the respondents (and so every question's answerers).
+    capped = [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
+    a = _rows(table, [g for g, _v in sums], size, 0, blocks)
+    if linked:
+        a = vstack([a, _rows(table, [g for g, _v in linked], size, 1, blocks)]).tocsr()
+    g = vstack([_rows(table, [grp for grp, _s, _h in bounded], size, 0, blocks,
+                      [s for _g, s, _h in bounded]),
+                _rows(table, [grp for grp, _s, _h in capped], size, blocks - 1, blocks),
+                *([hstack([identity(size), -identity(size)])] if linked else [])]).tocsr()
+    b = np.array([v for _g, v in [*sums, *linked]], dtype=float)
+    h = np.array([bound for _g, _s, bound in [*bounded, *capped]] + [0.0] * size * (blocks - 1))
+    through_of = [(grp, key) for grp, _v in sums] + [(grp, RESPONDENTS) for grp, _v in linked]
+    m, r = len(b), len(h)
+    known = len(bounded)  # rows of g past it: the invitations and the link (no reasons)
     keys = list(table._index)
     # Only where some unit was sent fewer than k − 1 does the rule differ (else it is k − 1
     # for every set).
@@ -101,10 +119,11 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         else []
     q = len(places)
     # Unknowns: x (cells, 0/1), then y (m), μ (r), z (m), λ (r), and with caps t (per place,
-    # 0/1: the set has cells there).
+    # 0/1: the set has cells there). x is the set on the first block of p (`lift`).
     width = size + 2 * (m + r) + q
     eye = identity(size, format="csr")
-    nm, nr, nq = csr_matrix((size, m)), csr_matrix((size, r)), csr_matrix((size, q))
+    lift = vstack([eye, csr_matrix((width_p - size, size))]).tocsr()  # p's unknowns ← x
+    nm, nr, nq = csr_matrix((width_p, m)), csr_matrix((width_p, r)), csr_matrix((width_p, q))
     cost = np.concatenate([np.ones(size), np.zeros(width - size)])
     integrality = np.concatenate([np.ones(size), np.zeros(2 * (m + r)), np.ones(q)])
     free, nonneg = np.full(m, -MULTIPLIER), np.zeros(r)
@@ -115,8 +134,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     high_of = np.concatenate([zeros_x, b, h, np.zeros(m + r), zeros_t])  # bᵀy + hᵀμ
     low_of = np.concatenate([zeros_x, np.zeros(m + r), b, -h, zeros_t])  # bᵀz − hᵀλ
     base = [LinearConstraint(np.concatenate([values, np.zeros(width - size)]), 1.0, k - 1.0),
-            # Aᵀy + Gᵀμ ≥ x
-            LinearConstraint(hstack([-eye, a.T, g.T, nm, nr, nq]).tocsr(), 0.0, np.inf)]
+            # Aᵀy + Gᵀμ ≥ x (on the key's block; ≥ 0 on the respondents')
+            LinearConstraint(hstack([-lift, a.T, g.T, nm, nr, nq]).tocsr(), 0.0, np.inf)]
     most_of = np.zeros(width)  # the size rule's "k − 1 or more" for the set (none: k − 1)
     if q:
         # t is 1 exactly where the set has a cell: x ≤ t of its place, t ≤ the place's x.
@@ -129,30 +148,33 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                                           identity(q)]).tocsr(), -np.inf, 0.0)]
         most_of[size + 2 * (m + r):] = [min(caps.get(p, math.inf), k - 1.0) for p in places]
     kinds = [  # someone proven there, within fewer than k
-        [LinearConstraint(hstack([-eye, nm, nr, a.T, -g.T, nq]).tocsr(), -np.inf, 0.0),
+        [LinearConstraint(hstack([-lift, nm, nr, a.T, -g.T, nq]).tocsr(), -np.inf, 0.0),
          LinearConstraint(low_of, 1e-3, np.inf),
          LinearConstraint(high_of - low_of, -np.inf, k - 1e-3)],
         # at most fewer than k − 1 (or than the invitations of its units, where fewer)
         [LinearConstraint(high_of, -np.inf, k - 1 - 1e-3),
          *([LinearConstraint(high_of - most_of, -np.inf, -1e-3)] if q else [])]]
     dense, g_dense = a.toarray(), g.toarray() if r else None
+
+    def on_key(objective: np.ndarray) -> np.ndarray:  # an objective of x over all of p
+        return np.concatenate([objective, np.zeros(width_p - size)])
+
     if q:
         # A cell the figures prove empty adds nothing to a set but its unit's invitations
         # (unbounded where HR knows none), which would make the rule of the set stricter than
         # the set itself: 18's 2 of 2 invited with 01's none was reported, though it tells
-        # no more than 18 alone. Such cells are left out of the sets. Proven from the figures
-        # and the invitations only, not the reasons: the same cells with and without them, so
-        # a search with reasons still finds every set one without finds (`narrowing_reasons`
-        # relies on it; a review of the 7 December session's fifth stop).
-        known = g_dense[len(g_dense) - len(caps):]  # (the caps' rows come last)
+        # no more than 18 alone. Such cells are left out of the sets. Proven from the figures,
+        # the invitations and the link only, not the reasons: the same cells with and without
+        # them, so a search with reasons still finds every set one without finds
+        # (`narrowing_reasons` relies on it; a review of the 7 December session's fifth stop).
         for i in np.flatnonzero(values == 0):
             objective = np.zeros(size)
             objective[i] = -1.0
-            top = linprog(objective, A_eq=dense, b_eq=b, A_ub=known,
-                          b_ub=h[len(h) - len(caps):], bounds=(0, None))
+            top = linprog(on_key(objective), A_eq=dense, b_eq=b, A_ub=g_dense[known:],
+                          b_ub=h[known:], bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
-    if linprog(np.zeros(size), A_eq=dense, b_eq=b, A_ub=g_dense, b_ub=h if r else None,
+    if linprog(np.zeros(width_p), A_eq=dense, b_eq=b, A_ub=g_dense, b_ub=h if r else None,
                bounds=(0, None)).status != 0:
         # Figures with no solution (altered by hand, or today's data no longer under them):
         # nothing can be proven of them (the auditor raises on such figures).
@@ -170,7 +192,7 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             chosen = [i for i in range(size) if got.x[i] > 0.5]
             objective = np.zeros(size)
             objective[chosen] = 1.0
-            ends = [linprog(sign * objective, A_eq=dense, b_eq=b, A_ub=g_dense,
+            ends = [linprog(sign * on_key(objective), A_eq=dense, b_eq=b, A_ub=g_dense,
                             b_ub=h if r else None, bounds=(0, None))
                     for sign in (1.0, -1.0)]
             if ends[0].status != 0 or ends[1].status not in (0, 3):
@@ -181,11 +203,20 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             cells = [keys[i] for i in chosen]
             cap = sum(caps.get(p, math.inf) for p in {c[0] for c in cells}) if caps else None
             if not protected(SIZE, low, high, k, cap) and cells not in [f.cells for f in found]:
-                through = [sums[j][0] for j in range(m)
+                through = [through_of[j] for j in range(m)
                            if any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)]
                 found.append(Narrowed(key, cells, low, high, through))
             constraints.append(excluding(chosen, width))
     return found, undecided
+
+
+def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,
+          signs: list[float] | None = None) -> csr_matrix:
+    """One row per group over `blocks` blocks of the table's cells: its cells in `block`."""
+    rows = indicators(table, groups, signs)
+    before, after = csr_matrix((len(groups), block * size)), \
+        csr_matrix((len(groups), (blocks - block - 1) * size))
+    return hstack([before, rows, after]).tocsr()
 
 
 # Seconds per program of the search for sets the published figures narrow
@@ -197,8 +228,17 @@ FIGURES_TIME_LIMIT = 60.0
 def signature(table: Table, published: Mapping[Figure, float], key: str) -> tuple:
     """What a search of `key` reads: its published n figures and its people per cell (two
     keys alike, such as a question everyone answered and the respondents, share a search)."""
-    sums = frozenset((f[:2], v) for f, v in published.items() if f[2] == key and f[3] == N)
-    return sums, values_of(table, key).tobytes()
+    def own(of: str) -> tuple:
+        return (frozenset((f[:2], v) for f, v in published.items()
+                          if f[2] == of and f[3] == N), values_of(table, of).tobytes())
+
+    mine = own(key)
+    if key == RESPONDENTS:
+        return mine
+    # A question's search reads the respondents' counts too; where its own are theirs (a
+    # question everyone answered), it is the respondents' search.
+    theirs = own(RESPONDENTS)
+    return theirs if mine == theirs else (mine, theirs)
 
 
 def narrowing_figures(table: Table, published: Mapping[Figure, float]

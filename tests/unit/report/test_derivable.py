@@ -510,3 +510,38 @@ def test_the_search_finds_a_narrowed_set_wherever_every_set_tried_finds_one(seed
         assert all(s.cells in every for s in sets)
         found_some += bool(every)
     assert found_some  # (the tables do hold such sets)
+
+
+def test_a_questions_answerers_are_read_with_the_respondents():
+    """Area a's 15 respondents (c1 3, c2 2, c3 10) and its 13 who answered q, c3's 10
+    respondents shown and its 9 answerers hidden: c1's and c2's 4 answerers lie within
+    13 − 10 = 3 … 5 = 15 − 10, since no county has more answerers than respondents. The
+    auditor passed this, and the gate read q's own counts only (found in review, 7 December
+    session's fifth stop). Its program now has the respondents' counts as a second block;
+    what is published narrows nothing."""
+    from surveys.report.audit import QuestionModel
+
+    q = QuestionModel("q", "text")
+    area_of = {"c1": "a", "c2": "a", "c3": "a", "c4": "b"}
+
+    def table() -> Table:
+        sizes = {"c1": (3, 2), "c2": (2, 2), "c3": (10, 9), "c4": (20, 20)}
+        return Table(area_of, ("2026-01",), (q,), 5,
+                     {(c, "2026-01"): {RESPONDENTS: {N: r}, "q": {N: n}}
+                      for c, (r, n) in sizes.items()})
+
+    figures = {(area_place("a"), ALL_MONTHS, RESPONDENTS, N): 15.0,
+               ("c3", ALL_MONTHS, RESPONDENTS, N): 10.0,
+               (area_place("a"), ALL_MONTHS, "q", N): 13.0,
+               ("c4", ALL_MONTHS, RESPONDENTS, N): 20.0, ("c4", ALL_MONTHS, "q", N): 20.0,
+               (COUNTRY, ALL_MONTHS, RESPONDENTS, N): 35.0, (COUNTRY, ALL_MONTHS, "q", N): 33.0}
+    assert audit(table(), figures).passed
+    [found] = narrowing.narrowed_sets(table(), figures, "q")
+    assert (found.cells, found.low, found.high) == ([("c1", "2026-01"), ("c2", "2026-01")],
+                                                    3.0, 5.0)
+    assert ((area_place("a"), ALL_MONTHS), "q") in found.through
+    assert (("c3", ALL_MONTHS), RESPONDENTS) in found.through
+    for pub in (publish(table()), publish_without_months(table())):
+        assert pub.result.passed and pub.figures
+        assert narrowing.narrowing_figures(pub.table, pub.figures) == ([], [])
+        assert (area_place("a"), ALL_MONTHS, "q", N) not in pub.figures

@@ -479,9 +479,8 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
         if result.passed:
             reasons, result = audited_reasons(table, figures, state.reasons(), cache, history,
                                               unions=now)
-            if result.uncoupled:
-                return _unproven(table, result, history, county_months, rounds, started)
-            narrowed = _narrowing(table, figures, result) if unions else []
+            narrowed = _narrowing(table, figures, result) \
+                if unions and not result.uncoupled else []
             if result.uncoupled:
                 return _unproven(table, result, history, county_months, rounds, started)
             if not narrowed:

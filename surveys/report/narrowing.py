@@ -1,6 +1,7 @@
 """Sets of cells the published counts and reasons pin or narrow below the size rule, of any
-shape: the operator's check (`palaute disclosure audit`) and the gate of the published reasons
-(surveys.report.disclosure.audited_reasons). See `narrowed_search`."""
+shape: the gate of the published figures (`narrowing_figures`, surveys.report.disclosure.
+publish) and reasons (`narrowing_reasons`, disclosure.audited_reasons), and the operator's
+check (`narrowed_everywhere`, `palaute disclosure audit`). See `narrowed_search`."""
 
 from __future__ import annotations
 
@@ -47,6 +48,21 @@ def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RE
                   reasons: Reasons | None = None) -> list[Narrowed]:
     """`narrowed_search`'s sets (whether or not it was decided)."""
     return narrowed_search(table, published, key, most, time_limit, reasons)[0]
+
+
+def narrowed_everywhere(table: Table, published: Mapping[Figure, float],
+                        reasons: Reasons | None = None) -> tuple[list[Narrowed], list[str]]:
+    """Every counted key's sets (the respondents, then each question; `narrowed_search`) and
+    the keys whose search could not decide: the operator's check of a publication or a stored
+    release (`palaute disclosure audit`)."""
+    found: list[Narrowed] = []
+    undecided: list[str] = []
+    for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+        sets, stopped = narrowed_search(table, published, key,
+                                        reasons=None if reasons is None else dict(reasons))
+        found += sets
+        undecided += [key] if stopped else []
+    return found, undecided
 
 
 def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,

@@ -1397,22 +1397,6 @@ def released(session: Session, survey_id: int) -> ReleasedUnits | None:
 
 # -- auditing the latest unit release ------------------------------------------------------
 
-def _narrowed_sets(table: UnitTable, figures: Mapping[Figure, float],
-                   reasons: Mapping[tuple[str, str, str], str]) -> tuple[list[Any], list[str]]:
-    """Every counted key's sets of cells that a stored table's figures and reasons pin or
-    narrow (surveys.report.narrowing.narrowed_search, with the table's invitations), and the
-    keys whose search could not decide."""
-    from .narrowing import narrowed_search  # (scipy: only where one is audited)
-
-    found: list[Any] = []
-    undecided: list[str] = []
-    for key in [RESPONDENTS, *(q.id for q in table.questions)]:
-        sets, stopped = narrowed_search(table, figures, key, reasons=dict(reasons))
-        found += sets
-        undecided += [key] if stopped else []
-    return found, undecided
-
-
 @dataclass
 class TableAudit:
     """The audit of one table of a stored unit release: the auditor's result (None when the
@@ -1540,6 +1524,8 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
     issued_then = [_own_issued(tree, r.data.get("rates", {})) for r in earlier]
     out.unrecorded = issued_then.count(None)  # (read with today's: looser than HR's reading)
     bounds = [_caps_then(tables, issued) for issued in issued_then]
+    from .narrowing import narrowed_everywhere  # (scipy: only where one is audited)
+
     for b, table in tables.items():
         groups = set(table.groups())
         figures, reasons = _layer(data, b)
@@ -1559,7 +1545,7 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
         # (Figures with no solution fail as they are: nothing to search.)
-        sets, undecided = _narrowed_sets(table, kept, reasons) if result else ([], [])
+        sets, undecided = narrowed_everywhere(table, kept, reasons) if result else ([], [])
         out.tables[b] = TableAudit(result, _shown_small(table, kept), sets, undecided)
     out.across = _read_together(tables, published, shown_reasons,
                                 stored_pairs(session, survey, tree, tables), every_layer)

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from surveys.definitions import snapshots
 from surveys.infra import db
 from surveys.report import narrowing, releases, units
-from surveys.report.audit import ALL_MONTHS, RESPONDENTS, UNION, audit, union_period
+from surveys.report.audit import ALL_MONTHS, UNION, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
 
@@ -126,8 +126,7 @@ def _print_narrowed(table, figures, reasons) -> bool:
     """Sets of cells whose range the published counts and reasons pin or narrow below the
     size rule, of any shape (surveys.report.narrowing.narrowed_sets: the auditor bounds only
     the groups and the sets listed or found exactly); True if there are any."""
-    found = [s for key in [RESPONDENTS, *(q.id for q in table.questions)]
-             for s in narrowing.narrowed_sets(table, figures, key, reasons=reasons)]
+    found = narrowing.narrowed_everywhere(table, figures, reasons)[0]
     click.echo(f"sets of cells pinned or narrowed by the published counts (the respondents', "
                f"each question's n): {len(found)}")
     for s in found:

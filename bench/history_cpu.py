@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.history_cpu [--respondents 2000] [--releases 3 10 30]
                                           [--seed 1] [--rules-only] [--json PATH]
                                           [--months-cells N] [--languages 3|6]
-                                          [--compare-lift] [--compare-joint]
+                                          [--compare-lift] [--compare-joint] [--gate]
 
 Pure (no database, no Redis), on the synthetic national survey of bench/audit_cpu.py (22
 counties in 5 areas, 12 months, fi/sv/se, the demo survey's questions, threshold 5): respondents
@@ -26,7 +26,8 @@ audited ones, but the times are an estimate.
 `--compare-lift` times each audit also with the marginals' relaxations (audit.LIFT off: the
 respondents' system and large `multi` questions not lifted to cells), side by side;
 `--compare-joint` each audit also with the questions' systems each alone (audit.JOINT off: not
-coupled through the respondents), side by side.
+coupled through the respondents), side by side; `--gate` times the cut's gate for sets narrowed
+across times after each audit (history.narrowed_release), side by side.
 Setting up (the publications) is not timed. Results: docs/performance.md, "The cross-time audit
 over every release".
 """
@@ -122,7 +123,8 @@ def layers(s: dict[str, Any], window: list[int]) -> tuple[tuple, dict]:
 
 
 def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
-          months: bool = True, lift: bool = True, joint: bool = True) -> dict[str, Any]:
+          months: bool = True, lift: bool = True, joint: bool = True,
+          gate: bool = False) -> dict[str, Any]:
     """One audit, timed; `months` False: with the months left out above MAX_MONTHLY_CELLS (as
     before they stayed in on the marginals); `lift` False: the marginals' relaxations as they
     are (audit.LIFT); `joint` False: each question's system alone (audit.JOINT)."""
@@ -140,11 +142,19 @@ def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
         cpu = time.process_time() - cpu
         history.MONTHS_ON_MARGINALS, audit_mod.LIFT, audit_mod.JOINT = saved
     monthly = not result.months_dropped and history._monthly([current, *earlier.values()])
-    return {"earlier_times": len(earlier), "cpu_s": round(cpu, 2),
-            "cells_x_layers": history.solved_cells(s["table"], monthly, 1 + len(earlier)),
-            "layers_solved": 1 + result.earlier_solved, "programs": result.programs,
-            "months_dropped": result.months_dropped, "relaxed": result.relaxed,
-            "exposed": len(result.exposed)}
+    out = {"earlier_times": len(earlier), "cpu_s": round(cpu, 2),
+           "cells_x_layers": history.solved_cells(s["table"], monthly, 1 + len(earlier)),
+           "layers_solved": 1 + result.earlier_solved, "programs": result.programs,
+           "months_dropped": result.months_dropped, "relaxed": result.relaxed,
+           "exposed": len(result.exposed)}
+    if gate:
+        # The cut's gate after this audit (history.narrowed_release, every counted key), on
+        # the same figures: its CPU beside the audit's.
+        cpu = time.process_time()
+        found, undecided = history.narrowed_release(s["table"], current, earlier, floors)
+        out.update(gate_cpu_s=round(time.process_time() - cpu, 2), gate_sets=len(found),
+                   gate_undecided=len(undecided))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-joint", action="store_true",
                         help="also time each audit with each question's system alone (not "
                         "coupled through the respondents), side by side")
+    parser.add_argument("--gate", action="store_true",
+                        help="also time the search for sets narrowed across times after each "
+                        "audit (history.narrowed_release, the cut's gate), side by side")
     parser.add_argument("--scenario", type=Path,
                         help="a folder to keep the set-up releases in (pickle) and reuse")
     args = parser.parse_args(argv)
@@ -215,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                     label = name if months else f"{name}, months left out"
                     label += ", relaxed" if not lift else ""
                     label += ", each question alone" if not joint else ""
-                    row[label] = timed(s, window, out_, months, lift, joint)
+                    row[label] = timed(s, window, out_, months, lift, joint, args.gate)
                     print(f"{args.respondents} respondents"
                           f"{' in ' + args.county if args.county else ''}"
                           f", {cuts} releases, {label}: {row[label]}", flush=True)

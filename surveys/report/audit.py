@@ -295,6 +295,10 @@ class Table:
     def groups(self) -> list[Group]:
         return [(p, per) for p in self.places() for per in self.periods()]
 
+    def counted_keys(self) -> list[str]:
+        """What is counted per cell: the respondents, then each question's answerers."""
+        return [RESPONDENTS, *(q.id for q in self.questions)]
+
     def unions(self, published: Mapping[Figure, float] | None = None,
                derived: bool = True) -> list[Group]:
         """Groups that are no published category but unions of groups an attacker can still
@@ -408,7 +412,7 @@ class Table:
             if not any(self._sum((place, p), RESPONDENTS, N) for p in periods):
                 continue
             found: set[tuple[str, ...]] = set()
-            for key in [RESPONDENTS, *(q.id for q in self.questions)]:
+            for key in self.counted_keys():
                 size = {p: self._sum((place, p), key, N) for p in periods}
                 small = [p for p in periods if size[p] < k]  # a part of k or more: no union
                 for parts in _subsets(small, 2, len(periods) - 1):
@@ -2276,7 +2280,7 @@ def audit(table: Table, published: Mapping[Figure, float], *,
     marginals = _Marginals(table) if basis == "marginals" and found else None
     off_basis = {g for g in found if marginals is not None and marginals.members(g) is None}
     if off_basis:
-        undecided = sorted({*undecided, RESPONDENTS, *(q.id for q in table.questions)})
+        undecided = sorted({*undecided, *table.counted_keys()})
     for fig, rule in protected_figures(table, published, shown, unions, derived):
         if fig[:2] not in off_basis:
             by_key.setdefault(fig[2], []).append((fig, rule))

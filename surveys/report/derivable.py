@@ -25,8 +25,9 @@ all counties of an area take the same months: the area's months, which the margi
 
 Found here only: exact derivation of the count of one key from that key's published sums
 within one time. Narrowing without pinning is the gate's after the auditor (surveys.report.
-narrowing.narrowing_figures, any shape of set); a question's answers within a set, and sums
-across earlier releases, are the auditor's (for the sets listed or found). A program that
+narrowing.narrowing_figures, any shape of set; across earlier releases, history.
+narrowed_release); a question's answers within a set, and sums across earlier releases, are
+the auditor's (for the sets listed or found). A program that
 reaches its time limit before deciding leaves its key unproven (`Search.undecided`; the audit
 lists the key in `uncoupled`, and what is not proven is not published).
 """
@@ -44,7 +45,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import csr_matrix, hstack, identity
 
-from .names import ALL_MONTHS, RESPONDENTS, N, area_place, lang_period
+from .names import ALL_MONTHS, N, area_place, lang_period
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ def derived_unions(table: Table, published: Mapping[Figure, float]
     undecided: list[str] = []
     done: dict[tuple, Search] = {}
     groups = set(table.groups())
-    for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+    for key in table.counted_keys():
         # A question everyone answered wherever its n is published as the respondents' is:
         # the same sets (one program for both).
         values = values_of(table, key)

@@ -210,7 +210,7 @@ class _Suppression:
         k = table.threshold
         # Start: the threshold and the differencing heuristic above, per count.
         self.hidden: dict[str, set[Group]] = {}
-        for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+        for key in table.counted_keys():
             self.hidden[key] = hidden_groups(table, key)
             self.hidden[key] |= {g for g in self.positions if table.value((*g, key, N)) < k}
         self.withheld: set[tuple[Group, str, str]] = set()

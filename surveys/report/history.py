@@ -33,6 +33,11 @@ after them), a relaxation of their layers that misses only what their figures sa
 together; the cut logs how many it left out (docs/privacy.md, "Earlier releases and the
 audit").
 
+The auditor protects the groups and the sets it lists or finds within one time; once it passes,
+a cut's gate searches for sets of any shape that the times narrow together
+(`narrowed_release`, surveys.report.narrowing; docs/privacy.md "Sets narrowed across
+releases").
+
 Layers that add nothing are dropped exactly (`reduce_layers`, per linear system): a layer whose
 constraints are all constraints of the *next newer* layer kept (the same figures with the same
 values, the same reasons) — set it equal to that newer layer and every constraint still holds,
@@ -271,6 +276,47 @@ def audit_release(table: Table, current: tuple[Figures, Reasons],
                  cache=cache, floors=floors, floors_at=floors_at)
 
 
+def narrowed_release(table: Table, current: tuple[Figures, Reasons],
+                     earlier: Mapping[Any, tuple[Figures, Reasons]],
+                     floors: Figures | None = None) -> tuple[list[Any], list[str]]:
+    """The gate of sets narrowed (surveys.report.narrowing) across times: the sets of today's
+    cells, of 1 … k−1 people of any counted key, whose range the figures of the current time
+    *together with* those of the earlier times (`earlier`, as `audit_release` takes them; each
+    time a layer of the same cells, every cell at most its next newer self) and the `floors`
+    pin or narrow below the size rule. Returns every set found (`narrowing.Narrowed`, each
+    with the groups of the current time that bound it) and the keys whose search stopped
+    undecided (not proven). Figures only, as `publish`'s gate reads them: the reasons are
+    withdrawn at publication wherever they narrow a set of their time (`narrowing_reasons`).
+
+    The cells are those `audit_release` solves on: today's where some time publishes months
+    and cells × times stays within MAX_MONTHLY_CELLS, else the table summed over the months
+    with the whole-period and language figures (the months across times left out: a
+    relaxation, docs/privacy.md "Sets narrowed across releases")."""
+    from .narrowing import FIGURES_TIME_LIMIT, narrowed_search  # (scipy)
+
+    groups = set(table.groups())
+    layers = [_within(groups, earlier[t])[0] for t in sorted(earlier, reverse=True)]
+    figures = _within(groups, current)[0]
+    floors = _within(groups, (floors or {}, {}))[0]
+    if not _monthly([(f, {}) for f in [figures, *layers]]) \
+            or table.size * (1 + len(layers)) > MAX_MONTHLY_CELLS:
+        from .disclosure import collapsed
+
+        whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
+        figures, floors = _within(whole, (figures, {}))[0], _within(whole, (floors, {}))[0]
+        layers = [_within(whole, (f, {}))[0] for f in layers]
+        if len(table.months) > 1:
+            table = collapsed(table)
+    found: list[Any] = []
+    undecided: list[str] = []
+    for key in table.counted_keys():
+        sets, stopped = narrowed_search(table, figures, key, time_limit=FIGURES_TIME_LIMIT,
+                                        earlier=layers, floors=floors)
+        found += sets
+        undecided += [key] if stopped else []
+    return found, undecided
+
+
 def _summed(table: Table, current: tuple[Figures, Reasons],
             history: list[tuple[Figures, Reasons]], floors: Figures, floors_at: int,
             whole: set[tuple[str, str]], full_ranges: bool, cache: dict | None) -> AuditResult:
@@ -413,19 +459,48 @@ def blocks_to_carry(exposed: Iterable[Range], changing: set[Block],
     out: set[Block] = set()
     for r in exposed:
         place, _period, key, _measure = r.figure
-        near = set().union(*(neighbours(p, sums) for p in Table.places_in(place)))
-        pick = {b for b in changing if b[1] == key and b[0] in near}
-        if not pick:
-            pick = {b for b in changing if b[1] == key}
-        if not pick:
-            pick = {b for b in changing if b[0] in near}
-        out |= pick or set(changing)
+        out |= _near(place, key, changing, sums)
     return out
+
+
+def _near(place: str, key: str, changing: set[Block],
+          sums: Sequence[tuple[str, Sequence[str]]]) -> set[Block]:
+    """`blocks_to_carry`'s choice for one figure of `key` at `place`."""
+    near = set().union(*(neighbours(p, sums) for p in Table.places_in(place)))
+    pick = {b for b in changing if b[1] == key and b[0] in near}
+    if not pick:
+        pick = {b for b in changing if b[1] == key}
+    if not pick:
+        pick = {b for b in changing if b[0] in near}
+    return pick or set(changing)
+
+
+def blocks_narrowing(found: Iterable[Any], undecided: Iterable[str], changing: set[Block],
+                     sums: Sequence[tuple[str, Sequence[str]]]) -> set[Block]:
+    """The changing blocks to hold back after the gate across times (`narrowed_release`) found
+    sets (`narrowing.Narrowed`) or could not decide keys: per set, the changing blocks whose
+    sums of the current time bound its range (its `through`: one sum fewer widens it), failing
+    those, `blocks_to_carry`'s choice around each of its places; per undecided key, its
+    changing blocks (`unproven_blocks`). Never empty while something is found and anything
+    changes, so the cut's loop ends."""
+    undecided = list(undecided)
+    if undecided:
+        return unproven_blocks(undecided, changing)
+    # One set a round: the sets found together often have one cause (a sum of the current
+    # time beside an earlier one: in tests/unit/report/test_release_history.py the country's
+    # January beside its languages pins February's Swedish and Northern Sámi speakers, and
+    # so each question's), and the next round's search sees what holding it back did.
+    for s in found:
+        pick = {(g[0], of) for g, of in s.through} & changing
+        return pick or set().union(*(_near(c[0], s.key, changing, sums) for c in s.cells))
+    return set()
 
 
 def settle(changing: set[Block], audit_of: Callable[[set[Block]], AuditResult],
            rule: Callable[[set[Block]], set[Block]],
-           sums: Sequence[tuple[str, Sequence[str]]]) -> tuple[set[Block], AuditResult]:
+           sums: Sequence[tuple[str, Sequence[str]]],
+           gate: Callable[[set[Block], AuditResult], set[Block]] | None = None
+           ) -> tuple[set[Block], AuditResult]:
     """The blocks that may change at a cut once the cross-time audit passes.
 
     `audit_of(changing)` audits the release those changes would make; `rule(carry)` is the
@@ -438,13 +513,22 @@ def settle(changing: set[Block], audit_of: Callable[[set[Block]], AuditResult],
     A release that passes question by question, but whose questions could not all be read
     together within the coupling's budget (the result's `uncoupled`, audit._Joint), is not
     proven against a reader of all of them: the changing blocks of those questions are held
-    back (`unproven_blocks`), as an exposed figure's are."""
+    back (`unproven_blocks`), as an exposed figure's are.
+
+    `gate(changing, result)`, once the audit passes: the changing blocks to hold back for
+    sets the release narrows across times (`narrowed_release`, `blocks_narrowing`); none, the
+    release stands."""
     carry: set[Block] = set()
     while True:
         result = audit_of(changing)
-        if (result.passed and not result.uncoupled) or not changing:
+        if not changing:
             return changing, result
-        if result.passed:
+        if result.passed and not result.uncoupled:
+            more = gate(changing, result) if gate is not None else set()
+            if not more:
+                return changing, result
+            carry |= more
+        elif result.passed:
             carry |= unproven_blocks(result.uncoupled, changing)
         else:
             carry |= blocks_to_carry(result.exposed, changing, sums)

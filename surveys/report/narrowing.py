@@ -6,7 +6,7 @@ check (`narrowed_everywhere`, `palaute disclosure audit`). See `narrowed_search`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -57,7 +57,7 @@ def narrowed_everywhere(table: Table, published: Mapping[Figure, float],
     release (`palaute disclosure audit`)."""
     found: list[Narrowed] = []
     undecided: list[str] = []
-    for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+    for key in table.counted_keys():
         sets, stopped = narrowed_search(table, published, key,
                                         reasons=None if reasons is None else dict(reasons))
         found += sets
@@ -67,7 +67,10 @@ def narrowed_everywhere(table: Table, published: Mapping[Figure, float],
 
 def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
                     most: int = MOST, time_limit: float | None = None,
-                    reasons: Reasons | None = None) -> tuple[list[Narrowed], bool]:
+                    reasons: Reasons | None = None,
+                    earlier: Sequence[Mapping[Figure, float]] = (),
+                    floors: Mapping[Figure, float] | None = None
+                    ) -> tuple[list[Narrowed], bool]:
     """Sets of cells of 1 … k−1 people of `key` whose range, given the published sums of `key`
     (and its published `reasons`: below the threshold at most k − 1, protecting another at
     least k; and the invitations HR knows per unit, `Table.caps`) and that no cell is
@@ -87,14 +90,24 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     Such a set need not be a union of groups (a county's month in one language is a cell),
     which the auditor cannot hold: it is `publish`'s own gate (`narrowing_figures`, and
     `narrowing_reasons` for the reasons), the operator's audit (`palaute disclosure audit`)
-    and the tests' check over generated publications."""
+    and the tests' check over generated publications.
+
+    `earlier`: the figures of earlier times that were public (newest first; `narrowed_across`),
+    each a layer of unknowns over the same cells with its own sums, every cell at most the
+    same cell of the next newer layer (responses are only added), the newest at most today's.
+    `floors`: counts known to be at least so large today (history.floors_of). The set is of
+    today's cells."""
     from scipy.optimize import linprog
 
     time_limit = TIME_LIMIT if time_limit is None else time_limit
-    sums = [(f[:2], v) for f, v in published.items() if f[2] == key and f[3] == N]
+
+    def sums_of(figures: Mapping[Figure, float], of: str) -> list[tuple[Group, float]]:
+        return [(f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N]
+
+    sums = sums_of(published, key)
     values = values_of(table, key)
     k, size = table.threshold, table.size
-    if not sums or values.sum() <= 0:
+    if not (sums or any(sums_of(e, key) for e in earlier)) or values.sum() <= 0:
         return [], False
     bounded: list[tuple[Group, float, float]] = []  # (group, sign, bound): sign·sum ≤ bound
     for (place, period, rkey), reason in (reasons or {}).items():
@@ -110,24 +123,52 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
     # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
     # the respondents' counts, which q's own figures alone leave wide).
-    linked = [(f[:2], v) for f, v in published.items() if f[2] == RESPONDENTS and f[3] == N] \
-        if key != RESPONDENTS else []
-    blocks = 2 if linked else 1
-    width_p = blocks * size  # the primal's unknowns: p (key), then p_r
-    # The invitations bound the respondents (and so every question's answerers).
+    times = [published, *earlier]  # today's figures, then each earlier time's, newest first
+    linked = key != RESPONDENTS and any(sums_of(f, RESPONDENTS) for f in times)
+    per = 2 if linked else 1  # blocks per time: p (key), then p_r
+    blocks = per * len(times)
+    width_p = blocks * size  # the primal's unknowns: each time's blocks, today's first
+    # Equality rows: each time's sums of the key on its key block, of the respondents on its
+    # respondents' block; `through_of` names each (group, key, time).
+    a_parts, b_list, through_of = [], [], []
+    for t, figures in enumerate(times):
+        for b_off, of in enumerate([key, RESPONDENTS][:per]):
+            mine = sums_of(figures, of)
+            a_parts.append(_rows(table, [grp for grp, _v in mine], size, t * per + b_off,
+                                 blocks))
+            b_list += [v for _g, v in mine]
+            through_of += [(grp, of, t) for grp, _v in mine]
+    a = vstack(a_parts).tocsr()
+    # A floor is a count that today's is at least (−sum ≤ −floor), on today's block of its key.
+    floored = [(f[:2], [key, RESPONDENTS][:per].index(f[2]), -float(v))
+               for f, v in (floors or {}).items()
+               if f[3] == N and f[2] in [key, RESPONDENTS][:per]]
+    # The invitations bound today's respondents (and so every question's answerers, and
+    # every earlier time's).
     capped = [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
-    a = _rows(table, [g for g, _v in sums], size, 0, blocks)
-    if linked:
-        a = vstack([a, _rows(table, [g for g, _v in linked], size, 1, blocks)]).tocsr()
+    eye_s = identity(size, format="csr")
+
+    def pair(low_block: int, high_block: int) -> csr_matrix:  # p_low − p_high ≤ 0
+        row = [csr_matrix((size, size))] * blocks
+        row = [eye_s if i == low_block else -eye_s if i == high_block else z
+               for i, z in enumerate(row)]
+        return hstack(row).tocsr()
+
+    # p_q ≤ p_r at every time; each earlier time's cells at most the next newer time's.
+    ordered = [pair(t * per, t * per + 1) for t in range(len(times))] if linked else []
+    ordered += [pair((t + 1) * per + b_off, t * per + b_off)
+                for t in range(len(times) - 1) for b_off in range(per)]
     g = vstack([_rows(table, [grp for grp, _s, _h in bounded], size, 0, blocks,
                       [s for _g, s, _h in bounded]),
-                _rows(table, [grp for grp, _s, _h in capped], size, blocks - 1, blocks),
-                *([hstack([identity(size), -identity(size)])] if linked else [])]).tocsr()
-    b = np.array([v for _g, v in [*sums, *linked]], dtype=float)
-    h = np.array([bound for _g, _s, bound in [*bounded, *capped]] + [0.0] * size * (blocks - 1))
-    through_of = [(grp, key) for grp, _v in sums] + [(grp, RESPONDENTS) for grp, _v in linked]
+                _rows(table, [grp for grp, _s, _h in capped], size, per - 1, blocks),
+                *[_rows(table, [grp], size, block, blocks, [-1.0])
+                  for grp, block, _h in floored],
+                *ordered]).tocsr()
+    b = np.array(b_list, dtype=float)
+    h = np.array([bound for _g, _s, bound in [*bounded, *capped]]
+                 + [bound for _g, _o, bound in floored] + [0.0] * size * len(ordered))
     m, r = len(b), len(h)
-    known = len(bounded)  # rows of g past it: the invitations and the link (no reasons)
+    known = len(bounded)  # rows of g past it: invitations, floors, link, order (no reasons)
     keys = list(table._index)
     # Only where some unit was sent fewer than k − 1 does the rule differ (else it is k − 1
     # for every set).
@@ -219,8 +260,9 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             cells = [keys[i] for i in chosen]
             cap = sum(caps.get(p, math.inf) for p in {c[0] for c in cells}) if caps else None
             if not protected(SIZE, low, high, k, cap) and cells not in [f.cells for f in found]:
-                through = [through_of[j] for j in range(m)
-                           if any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)]
+                # (Today's sums only: an earlier time's figures are fixed.)
+                through = [(grp, of) for j, (grp, of, t) in enumerate(through_of)
+                           if t == 0 and any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)]
                 found.append(Narrowed(key, cells, low, high, through))
             constraints.append(excluding(chosen, width))
     return found, undecided
@@ -272,7 +314,7 @@ def narrowing_figures(table: Table, published: Mapping[Figure, float]
     published reasons found nothing (`narrowing_reasons`: more constraints, so any set the
     figures narrow, the reasons narrow too)."""
     undecided: list[str] = []
-    for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+    for key in table.counted_keys():
         mark = signature(table, published, key)
         if mark not in table._narrowed:
             table._narrowed[mark] = narrowed_search(table, published, key,

@@ -412,11 +412,32 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
                             extra={"survey": survey.slug})
             return result
 
+        def gate_of(changing: set[Block], result: AuditResult) -> set[Block]:
+            # Sets of any shape that the release narrows with the earlier times' figures
+            # (history.narrowed_release): those that the auditor's groups and lists miss.
+            # Where earlier figures lie above today's, the auditor dropped those times, and
+            # nothing can be proven of a system with no solution: the gate of each time's
+            # publication stands alone.
+            if result.contradicted or not table.narrowing_gate:
+                return set()
+            shown = history.served(assemble(changing))
+            layers = dict(budget.earlier)
+            history.merge(layers, {t: v for t, v in shown.items() if t != NOW})
+            found, undecided = history.narrowed_release(
+                table, shown.get(NOW, ({}, {})), layers, floors=budget.floors)
+            if found or undecided:
+                log.warning("release audit: %d sets narrowed across releases, %d keys "
+                            "undecided; their changing blocks are held back", len(found),
+                            len(undecided), extra={"survey": survey.slug,
+                                                   "narrowed_sets": len(found),
+                                                   "unproven": undecided})
+            return history.blocks_narrowing(found, undecided, changing, sums)
+
         wanted = set(changing)
         changing, result = history.settle(
             changing, audit_of,
             lambda carry: changing_blocks(before, sizes, sums, survey.min_group_size, carry),
-            sums)
+            sums, gate_of)
         if months_short:
             # Pacing gives no survey more times than this budget holds (history.times_in_full):
             # a table larger than it counted (a language no longer offered, a period reopened
@@ -474,6 +495,10 @@ class ReleaseAudit:
     # the earlier layers'): what `palaute disclosure audit` searches for sets narrowed.
     figures: Mapping[Figure, float] = field(default_factory=dict)
     reasons: Reasons = field(default_factory=dict)  # and its reasons of that time
+    # The earlier times' figures and reasons audited with it, and the floors of those left
+    # out: what the search for sets narrowed across times reads (history.narrowed_release).
+    earlier: Mapping[Any, tuple[Mapping[Figure, float], Reasons]] = field(default_factory=dict)
+    floors: Mapping[Figure, float] = field(default_factory=dict)
 
 
 def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: str | None, *,
@@ -511,7 +536,7 @@ def audit_latest(session: Session, survey: SurveySnapshot, table: Table, stamp: 
     audited_releases = len(rows) if times == "all" else min(len(rows), history.AUDITED_RELEASES)
     return ReleaseAudit(newest, result, audited_releases, len(layers),
                         stamp is not None and stamps == {stamp}, len(budget.left_out),
-                        *shown.get(NOW, ({}, {})))
+                        *shown.get(NOW, ({}, {})), layers, budget.floors)
 
 
 def due(session: Session, survey: SurveySnapshot, mode: str, now: datetime) -> bool:

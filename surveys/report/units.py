@@ -294,7 +294,7 @@ class _UnitSuppression(_Suppression):
         # test_a_harmless_breakdown_value_does_not_show_a_unit_held_whole).
         unanimous = set(table.held_by_all_answering(table.units))
         self.hidden = {}
-        for key in [RESPONDENTS, *(q.id for q in table.questions)]:
+        for key in table.counted_keys():
             values = {g: table.value((*g, key, N)) or 0 for g in groups}
             start = ({g for g, n in values.items() if n < k} | never | unanimous
                      | set(forced.get(key, ())))
@@ -398,7 +398,7 @@ def publish_units(tables: Mapping[str, UnitTable],
     `slack`: per leaf, responses counted earlier and no longer (quarantined)."""
     history = history or {}
     invited = {leaf: int(cap) for leaf, cap in tables[UNIT_TOTAL].caps.items()} or None
-    keys = [RESPONDENTS, *(q.id for q in next(iter(tables.values())).questions)]
+    keys = next(iter(tables.values())).counted_keys()
     forced: dict[str, set[Group]] = {key: set() for key in keys}
     earlier = [unit_sums(tables[UNIT_TOTAL], f) for f, _r in
                history.get(UNIT_TOTAL, ())] if seen is None else seen

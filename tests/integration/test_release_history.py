@@ -187,11 +187,12 @@ def test_every_earlier_release_is_audited_not_only_the_one_before(released_app, 
     assert ("audited with 2 release(s) before it: its own figures and those of 2 earlier "
             "time(s)") in result.output
     assert "left out" not in result.output
-    # Sets of cells pinned or narrowed: searched in today's publication and in the release's
-    # figures of its own time.
+    # Sets of cells pinned or narrowed: searched in today's publication, in the release's
+    # figures of its own time, and in those with the 2 earlier times' together.
     searched = [line for line in result.output.splitlines()
                 if line.startswith("sets of cells pinned or narrowed")]
-    assert len(searched) == 2 and all(line.endswith(": 0") for line in searched)
+    assert len(searched) == 3 and all(line.endswith(": 0") for line in searched)
+    assert "and the 2 earlier time(s) together: 0" in searched[-1]
 
     # A cut whose budget holds today's layer and one earlier one: the first time is left out,
     # and the operator's `--history recent` (what a cut audits) says so.

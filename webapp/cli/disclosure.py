@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from surveys.definitions import snapshots
 from surveys.infra import db
-from surveys.report import narrowing, releases, units
+from surveys.report import history, narrowing, releases, units
 from surveys.report.audit import ALL_MONTHS, UNION, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
@@ -122,18 +122,33 @@ def disclosure_audit(slug: str, rules_only: bool, times: str) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _print_narrowed(table, figures, reasons) -> bool:
+def _print_narrowed(table, figures, reasons, earlier=None, floors=None) -> bool:
     """Sets of cells whose range the published counts and reasons pin or narrow below the
     size rule, of any shape (surveys.report.narrowing.narrowed_sets: the auditor bounds only
-    the groups and the sets listed or found exactly); True if there are any."""
-    found = narrowing.narrowed_everywhere(table, figures, reasons)[0]
+    the groups and the sets listed or found exactly); with `earlier` times' figures (a
+    release), also those the counts of every time narrow together (history.
+    narrowed_release). True if there are any, or a search could not decide."""
+    found, undecided = narrowing.narrowed_everywhere(table, figures, reasons)
     click.echo(f"sets of cells pinned or narrowed by the published counts (the respondents', "
                f"each question's n): {len(found)}")
+    _print_sets(found)
+    if earlier:
+        across, stopped = history.narrowed_release(table, (figures, {}), earlier, floors)
+        click.echo(f"sets of cells pinned or narrowed by the counts of this time and the "
+                   f"{len(earlier)} earlier time(s) together: {len(across)}")
+        _print_sets(across)
+        found, undecided = found + across, sorted({*undecided, *stopped})
+    if undecided:
+        click.echo(f"UNDECIDED the search for such sets stopped at its time limit for "
+                   f"{_systems(undecided)}: not proven")
+    return bool(found or undecided)
+
+
+def _print_sets(found) -> None:
     for s in found:
         cells = ", ".join("/".join(c) for c in s.cells)
         click.echo(f"{'EXPOSED':8} {_what((s.cells[0][0], '', s.key, 'n'), 'size'):32} set "
                    f"of {cells} [{_bound(s.low)}, {_bound(s.high)}]")
-    return bool(found)
 
 
 def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
@@ -167,7 +182,11 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    + ", ".join(result.contradicted))
     _print_ranges(result, table.threshold)
     # (The figures of the time it was cut, as today's table stands for it.)
-    return bool(result.exposed) | _print_narrowed(table, checked.figures, checked.reasons)
+    # (Across times only where the earlier figures lie under today's: else nothing can be
+    # proven of them together, and the note above says so.)
+    return bool(result.exposed) | _print_narrowed(
+        table, checked.figures, checked.reasons,
+        None if result.contradicted else checked.earlier, checked.floors)
 
 
 def _systems(keys: list[str]) -> str:

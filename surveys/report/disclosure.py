@@ -479,7 +479,7 @@ def publish(table: Table, *, county_months: bool = False, audited: bool = True,
         if result.passed:
             reasons, result = audited_reasons(table, figures, state.reasons(), cache, history,
                                               unions=now)
-            narrowed = _narrowing(table, figures, result) \
+            narrowed = _narrowing(table, figures, result, history) \
                 if unions and not result.uncoupled else []
             if result.uncoupled:
                 return _unproven(table, result, history, county_months, rounds, started)
@@ -511,17 +511,18 @@ def _unproven(table: Table, result: AuditResult, history: Sequence[Layer],
                        unproven=list(result.uncoupled))
 
 
-def _narrowing(table: Table, figures: Mapping[Figure, float], result: AuditResult
-               ) -> list[Narrowed]:
+def _narrowing(table: Table, figures: Mapping[Figure, float], result: AuditResult,
+               history: Sequence[Layer] = ()) -> list[Narrowed]:
     """The gate after the auditor (surveys.report.narrowing.narrowing_figures): the sets of
-    cells the figures that passed pin or narrow, of any shape, for one key. A key whose
-    search stopped undecided is added to the result's `uncoupled` (not proven: nothing is
-    published in this layout, `_unproven`). Where the table's switch is off, none."""
+    cells the figures that passed pin or narrow, of any shape, for one key, with the figures
+    of the earlier times in `history` (a unit release's). A key whose search stopped
+    undecided is added to the result's `uncoupled` (not proven: nothing is published in this
+    layout, `_unproven`). Where the table's switch is off, none."""
     if not table.narrowing_gate:
         return []
     from .narrowing import narrowing_figures  # (scipy: only where one is audited)
 
-    found, undecided = narrowing_figures(table, figures)
+    found, undecided = narrowing_figures(table, figures, [f for f, _r in history])
     if undecided:
         result.uncoupled = sorted({*result.uncoupled, *undecided})
         log.warning("disclosure: the search for sets of cells the figures narrow stopped "

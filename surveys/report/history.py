@@ -48,7 +48,7 @@ time" is not enough: a layer between them may be pinned by the two together (doc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from .audit import (
@@ -64,6 +64,7 @@ from .audit import (
     N,
     Range,
     Table,
+    area_place,
     audit,
     count_of,
     lang_period,
@@ -298,23 +299,56 @@ def narrowed_release(table: Table, current: tuple[Figures, Reasons],
     layers = [_within(groups, earlier[t])[0] for t in sorted(earlier, reverse=True)]
     figures = _within(groups, current)[0]
     floors = _within(groups, (floors or {}, {}))[0]
-    if not _monthly([(f, {}) for f in [figures, *layers]]) \
-            or table.size * (1 + len(layers)) > MAX_MONTHLY_CELLS:
+    monthly = _monthly([(f, {}) for f in [figures, *layers]])
+    systems = [(table, figures, layers, floors, False)]
+    if not monthly or table.size * (1 + len(layers)) > MAX_MONTHLY_CELLS:
         from .disclosure import collapsed
 
         whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
-        figures, floors = _within(whole, (figures, {}))[0], _within(whole, (floors, {}))[0]
-        layers = [_within(whole, (f, {}))[0] for f in layers]
-        if len(table.months) > 1:
-            table = collapsed(table)
+        systems = [(collapsed(table) if len(table.months) > 1 else table,
+                    *_only(whole, figures, layers, floors), False)]
+        areas = _areas_table(table)
+        fit = MAX_MONTHLY_CELLS // areas.size - 1  # earlier times with their months
+        if monthly and fit >= 1 and layers:
+            # Months are published for areas and the country only (never a county's): their
+            # cells area × month × language hold what the months of several times say
+            # together (a month that nobody joins any more, beside the languages), which the
+            # table summed over the months cannot. The newest times that fit.
+            above = set(areas.groups())
+            systems.append((areas, *_only(above, figures, layers[:fit], floors), True))
     found: list[Any] = []
-    undecided: list[str] = []
-    for key in table.counted_keys():
-        sets, stopped = narrowed_search(table, figures, key, time_limit=FIGURES_TIME_LIMIT,
-                                        earlier=layers, floors=floors)
-        found += sets
-        undecided += [key] if stopped else []
-    return found, undecided
+    undecided: set[str] = set()
+    for solved, shown, before, floor, of_areas in systems:
+        for key in solved.counted_keys():
+            sets, stopped = narrowed_search(solved, shown, key, time_limit=FIGURES_TIME_LIMIT,
+                                            earlier=before, floors=floor)
+            if of_areas:  # cells named by their area's place, as the blocks are
+                sets = [replace(s, cells=[(area_place(c[0]), *c[1:]) for c in s.cells])
+                        for s in sets]
+            found += sets
+            undecided |= {key} if stopped else set()
+    return found, sorted(undecided)
+
+
+def _only(groups: set[tuple[str, str]], figures: Figures, layers: list[Figures],
+          floors: Figures) -> tuple[Figures, list[Figures], Figures]:
+    """The figures, earlier layers and floors of `groups` only."""
+    return (_within(groups, (figures, {}))[0], [_within(groups, (f, {}))[0] for f in layers],
+            _within(groups, (floors, {}))[0])
+
+
+def _areas_table(table: Table) -> Table:
+    """The table of areas × months × languages (each area one pseudo-county of its own name,
+    in itself): its groups are the areas' and the country's, with the same names."""
+    cells: dict[tuple[str, ...], dict[str, dict[str, int]]] = {}
+    for (county, *rest), keys in table.cells.items():
+        cell = cells.setdefault((table.area_of[county], *rest), {})
+        for key, measures_ in keys.items():
+            got = cell.setdefault(key, {})
+            for measure, v in measures_.items():
+                got[measure] = got.get(measure, 0) + v
+    return Table({a: a for a in table.areas}, table.months, table.questions, table.threshold,
+                 cells, table.langs)
 
 
 def _summed(table: Table, current: tuple[Figures, Reasons],

@@ -5,6 +5,7 @@ check (`narrowed_everywhere`, `palaute disclosure audit`). See `narrowed_search`
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,8 @@ from .audit import (
     reason_bounds,
 )
 from .derivable import MOST, MULTIPLIER, TIME_LIMIT, excluding, indicators, solve, values_of
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,15 +54,18 @@ def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RE
 
 
 def narrowed_everywhere(table: Table, published: Mapping[Figure, float],
-                        reasons: Reasons | None = None) -> tuple[list[Narrowed], list[str]]:
-    """Every counted key's sets (the respondents, then each question; `narrowed_search`) and
-    the keys whose search could not decide: the operator's check of a publication or a stored
-    release (`palaute disclosure audit`)."""
+                        reasons: Reasons | None = None,
+                        earlier: Sequence[Mapping[Figure, float]] = ()
+                        ) -> tuple[list[Narrowed], list[str]]:
+    """Every counted key's sets (the respondents, then each question; `narrowed_search`, with
+    the figures of `earlier` times, newest first) and the keys whose search could not decide:
+    the operator's check of a publication or a stored release (`palaute disclosure audit`)."""
     found: list[Narrowed] = []
     undecided: list[str] = []
     for key in table.counted_keys():
         sets, stopped = narrowed_search(table, published, key,
-                                        reasons=None if reasons is None else dict(reasons))
+                                        reasons=None if reasons is None else dict(reasons),
+                                        earlier=earlier)
         found += sets
         undecided += [key] if stopped else []
     return found, undecided
@@ -233,6 +239,12 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                 bounds.ub[i] = 0.0
     if linprog(np.zeros(width_p), A_eq=dense, b_eq=b, A_ub=g_dense, b_ub=h if r else None,
                bounds=(0, None)).status != 0:
+        if earlier or floors:
+            # Earlier figures above today's (a rebuild that quarantined responses, rows
+            # removed): as the auditor does (its `contradicted`), today's figures alone.
+            log.warning("disclosure: earlier figures do not lie under today's; sets narrowed "
+                        "searched in today's figures alone", extra={"key": key})
+            return narrowed_search(table, published, key, most, time_limit, reasons)
         # Figures with no solution (altered by hand, or today's data no longer under them):
         # nothing can be proven of them (the auditor raises on such figures).
         return [], True
@@ -299,7 +311,8 @@ def signature(table: Table, published: Mapping[Figure, float], key: str) -> tupl
     return theirs if mine == theirs else (mine, theirs)
 
 
-def narrowing_figures(table: Table, published: Mapping[Figure, float]
+def narrowing_figures(table: Table, published: Mapping[Figure, float],
+                      earlier: Sequence[Mapping[Figure, float]] = ()
                       ) -> tuple[list[Narrowed], list[str]]:
     """The gate of `publish` (surveys.report.disclosure): the sets of cells that the published
     figures alone pin or narrow (`narrowed_search` without reasons), for the first counted key
@@ -312,13 +325,21 @@ def narrowing_figures(table: Table, published: Mapping[Figure, float]
     search is its own gate rather than more groups for the auditor. One search per distinct
     key and publication (`Table._narrowed`), and none for a key whose search with its
     published reasons found nothing (`narrowing_reasons`: more constraints, so any set the
-    figures narrow, the reasons narrow too)."""
+    figures narrow, the reasons narrow too).
+
+    `earlier`: the figures of the earlier times still public (newest first: a unit release's
+    history, surveys.report.units), read with today's (`narrowed_search`)."""
     undecided: list[str] = []
+    before = tuple(frozenset((f, v) for f, v in e.items() if f[3] == N) for e in earlier)
     for key in table.counted_keys():
         mark = signature(table, published, key)
+        if before:
+            # (A search with earlier times is its own: `narrowing_reasons` marks today's.)
+            mark = (mark, before)
         if mark not in table._narrowed:
             table._narrowed[mark] = narrowed_search(table, published, key,
-                                                    time_limit=FIGURES_TIME_LIMIT)
+                                                    time_limit=FIGURES_TIME_LIMIT,
+                                                    earlier=earlier)
         found, stopped = table._narrowed[mark]
         if found:
             return [replace(s, key=key) for s in found], undecided

@@ -367,15 +367,17 @@ def unit_sums(table: UnitTable, figures: Mapping[Figure, float]) -> list[tuple[l
             and p in table.parent_of]
 
 
-def _narrows(table: UnitTable, figures: Mapping[Figure, float]) -> bool:
+def _narrows(table: UnitTable, figures: Mapping[Figure, float],
+             history: Sequence[Layer] = ()) -> bool:
     """Whether the gate after the auditor (surveys.report.narrowing.narrowing_figures) finds a
-    set of cells the figures pin or narrow, or cannot decide: then the round is published
-    again with the sets audited, through `publish`, which fixes or refuses it."""
+    set of cells the figures pin or narrow, with those of the earlier releases in `history`,
+    or cannot decide: then the round is published again with the sets audited, through
+    `publish`, which fixes or refuses it."""
     if not table.narrowing_gate:
         return False
     from .narrowing import narrowing_figures  # (scipy: only where one is audited)
 
-    return narrowing_figures(table, figures) != ([], [])
+    return narrowing_figures(table, figures, [f for f, _r in history]) != ([], [])
 
 
 def publish_units(tables: Mapping[str, UnitTable],
@@ -434,7 +436,7 @@ def publish_units(tables: Mapping[str, UnitTable],
                             grew = True
             if not grew:
                 if unions or not any(t.more_to_audit(pubs[b].figures)
-                                     or _narrows(t, pubs[b].figures)
+                                     or _narrows(t, pubs[b].figures, history.get(b, ()))
                                      for b, t in tables.items()):
                     break
                 # The totals agree: audit each publication with its sets of values. Where all
@@ -444,7 +446,8 @@ def publish_units(tables: Mapping[str, UnitTable],
                 checked = {b: audit(t, pubs[b].figures, reasons=pubs[b].reasons,
                                     history=history.get(b, ())) for b, t in tables.items()}
                 if all(r.passed and not r.uncoupled for r in checked.values()) and \
-                        not any(_narrows(t, pubs[b].figures) for b, t in tables.items()):
+                        not any(_narrows(t, pubs[b].figures, history.get(b, ()))
+                                for b, t in tables.items()):
                     for b, r in checked.items():
                         pubs[b].result = r
                     break
@@ -1545,7 +1548,8 @@ def audit_latest(session: Session, survey: SurveySnapshot) -> UnitReleaseAudit |
         except RuntimeError:  # no solution: the figures are not sums of today's counts
             result = None
         # (Figures with no solution fail as they are: nothing to search.)
-        sets, undecided = narrowed_everywhere(table, kept, reasons) if result else ([], [])
+        sets, undecided = narrowed_everywhere(
+            table, kept, reasons, [f for f, _why in layers]) if result else ([], [])
         out.tables[b] = TableAudit(result, _shown_small(table, kept), sets, undecided)
     out.across = _read_together(tables, published, shown_reasons,
                                 stored_pairs(session, survey, tree, tables), every_layer)

@@ -798,3 +798,39 @@ def test_no_release_narrows_a_set_with_the_ones_before_it(history):
             continue
         assert sim.audit_latest(cells, full=False).passed
         assert narrowed_now(sim, cells) == ([], [])
+
+
+def test_above_the_cells_budget_the_areas_months_still_show_it(monkeypatch):
+    """A national survey's cells × times exceed MAX_MONTHLY_CELLS from its second time on:
+    the search then reads the table summed over the months, which cannot see a month. Months
+    are published for areas and the country only, so the areas' cells (area × month ×
+    language, history._areas_table) hold what two times' months say together: the same
+    February Swedish speakers, as the areas' cells, and a cut with the gate holds them back."""
+    from surveys.report import history
+
+    monkeypatch.setattr(history, "MAX_MONTHLY_CELLS", 40)  # 30 cells a time; areas' 18
+    sim, cells = two_months(gate=False)
+    found, undecided = narrowed_now(sim, cells)
+    assert not undecided
+    sv = tuple(sorted((area_place(a), F, "sv") for a in set(LANG_AREAS.values())))
+    assert (2.0, 2.0, sv) in {(s.low, s.high, tuple(sorted(s.cells))) for s in found}
+    sim, cells = two_months(gate=True)
+    assert sim.narrowed and narrowed_now(sim, cells) == ([], [])
+
+
+def test_the_gate_of_a_publication_reads_the_earlier_times_it_is_given():
+    """`narrowing.narrowing_figures(earlier=...)`, the gate `publish` runs with its `history`
+    (a unit release's earlier releases, surveys.report.units): the same figures narrow
+    nothing alone and the February sets with the first release's."""
+    from surveys.report import narrowing
+
+    sim, cells = two_months(gate=False)
+    (figures, _reasons), earlier = sim.layers(sim.releases[-1], max(sim.at), sim.releases[:-1])
+    table = sim.table(cells)
+    assert narrowing.narrowing_figures(table, figures) == ([], [])
+    found, undecided = narrowing.narrowing_figures(table, figures,
+                                                   [f for f, _r in earlier.values()])
+    assert found and not undecided
+    assert all(s.key == "*" for s in found)  # the first key with any, as the gate fixes them
+    assert tuple(sorted((c, F, "sv") for c in LANG_AREAS)) in {tuple(sorted(s.cells))
+                                                                for s in found}

@@ -253,3 +253,28 @@ def test_a_table_failing_its_audit_as_published_is_published_again(monkeypatch):
         assert not {f for f in p.figures if (f[0], f[1], f[2]) in lost}, b
         assert audit(tables[b], p.figures, reasons=p.reasons).passed, b
     assert units.passes_with_history(pub, {})
+
+
+def test_the_gate_of_a_unit_release_reads_the_earlier_releases(monkeypatch):
+    """The gate after the auditor (narrowing.narrowing_figures) runs, for a unit release, with
+    each table's earlier releases (`publish_units(history=...)`): every call of the release
+    below gets the earlier figures, so a set narrowed by both releases together is searched
+    for (tests/unit/report/test_release_history.py shows one the gate finds only so)."""
+    from surveys.report import narrowing
+
+    tree = make_tree([0, 0])
+    responses = ([(2, "nurse", "young", "4", False)] * 3
+                 + [(3, "doctor", "old", "2", False)] * 9)
+    tables = tables_of(counted(responses), tree, DEFINITION, K)
+    earlier = {("U1", ALL_MONTHS, RESPONDENTS, N): 9.0}
+    history = {b: [(earlier, {})] for b in tables}
+    seen = []
+    real = narrowing.narrowing_figures
+
+    def recording(table, figures, earlier=()):
+        seen.append(list(earlier))
+        return real(table, figures, earlier)
+
+    monkeypatch.setattr(narrowing, "narrowing_figures", recording)
+    publish_units(tables, history=history)
+    assert seen and all(got == [earlier] for got in seen)

@@ -834,3 +834,16 @@ def test_the_gate_of_a_publication_reads_the_earlier_times_it_is_given():
     assert all(s.key == "*" for s in found)  # the first key with any, as the gate fixes them
     assert tuple(sorted((c, F, "sv") for c in LANG_AREAS)) in {tuple(sorted(s.cells))
                                                                 for s in found}
+
+
+def test_earlier_figures_above_todays_leave_todays_figures_to_search():
+    """Where an earlier time's figure lies above today's (responses quarantined since), the
+    times together have no solution: as the auditor does (`contradicted`), the search reads
+    today's figures alone, rather than stopping undecided (which would hold every release
+    back until the figures grow past it)."""
+    sim, cells = two_months(gate=False)
+    current, earlier = sim.layers(sim.releases[-1], max(sim.at), sim.releases[:-1])
+    first = next(iter(earlier))
+    earlier[first][0][(COUNTRY, ALL_MONTHS, "*", "n")] += 100
+    assert narrowed_release(sim.table(cells), current, {}) == ([], [])
+    assert narrowed_release(sim.table(cells), current, earlier) == ([], [])

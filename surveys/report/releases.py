@@ -414,11 +414,12 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime, *,
 
         def gate_of(changing: set[Block], result: AuditResult) -> set[Block]:
             # Sets of any shape that the release narrows with the earlier times' figures
-            # (history.narrowed_release): those that the auditor's groups and lists miss.
-            # Where earlier figures lie above today's, the auditor dropped those times, and
-            # nothing can be proven of a system with no solution: the gate of each time's
-            # publication stands alone.
-            if result.contradicted or not table.narrowing_gate:
+            # (history.narrowed_release): those that the auditor's groups and lists miss. A
+            # key whose earlier figures lie above today's is searched in today's alone
+            # (narrowing.narrowed_search), the others with every time: skipping all where
+            # the auditor found one contradicted left a respondents' set pinned (a review of
+            # the 7 December session's sixth stop).
+            if not table.narrowing_gate:
                 return set()
             shown = history.served(assemble(changing))
             layers = dict(budget.earlier)

@@ -139,8 +139,8 @@ def _print_narrowed(table, figures, reasons, earlier=None, floors=None) -> bool:
         _print_sets(across)
         found, undecided = found + across, sorted({*undecided, *stopped})
     if undecided:
-        click.echo(f"UNDECIDED the search for such sets stopped at its time limit for "
-                   f"{_systems(undecided)}: not proven")
+        click.echo(f"UNDECIDED the search for such sets stopped at its time limit, or the "
+                   f"figures have no solution, for {_systems(undecided)}: not proven")
     return bool(found or undecided)
 
 
@@ -182,11 +182,9 @@ def _audit_release(session, survey, table, stamp, times: str = "all") -> bool:
                    + ", ".join(result.contradicted))
     _print_ranges(result, table.threshold)
     # (The figures of the time it was cut, as today's table stands for it.)
-    # (Across times only where the earlier figures lie under today's: else nothing can be
-    # proven of them together, and the note above says so.)
+    # (A key whose earlier figures lie above today's is searched in today's alone.)
     return bool(result.exposed) | _print_narrowed(
-        table, checked.figures, checked.reasons,
-        None if result.contradicted else checked.earlier, checked.floors)
+        table, checked.figures, checked.reasons, checked.earlier, checked.floors)
 
 
 def _systems(keys: list[str]) -> str:

@@ -5,7 +5,7 @@ survey's unit releases (`units.MAX_UNIT_RELEASES`, docs/privacy.md "Releases of 
 is chosen from.
 
     .venv/bin/python -m bench.unit_history_cpu [--respondents 150] [--earlier 0 1 2 3 4]
-        [--step 60] [--seed 1] [--compare-again]
+        [--step 60] [--seed 1] [--compare-again] [--compare-one-time]
 
 Pure (no database, no Redis), on bench/units_cpu.py's organisation (40 units, the staff
 wellbeing template's questions and breakdowns, threshold 5). The survey's respondents grow by
@@ -39,11 +39,18 @@ def tables_at(n: int, tree, definition, seed: int):
     return tables_of(rows, tree, definition, THRESHOLD)
 
 
-def cut(tables, layers, again: bool = False) -> tuple[float, bool, dict]:
+def cut(tables, layers, again: bool = False, across: bool = True) -> tuple[float, bool, dict]:
     """What `units.cut` computes; `again`: every table audited again after publish_units, as
-    before the 6 December session (`--compare-again`)."""
+    before the 6 December session (`--compare-again`); `across` False: the gate of sets
+    narrowed reads today's figures only (`Table.gate_across_times`, `--compare-one-time`)."""
+    from surveys.report.audit import Table
+
     started = time.process_time()
-    pub = publish_units(tables, history=layers)
+    Table.gate_across_times = across
+    try:
+        pub = publish_units(tables, history=layers)
+    finally:
+        Table.gate_across_times = True
     if again:
         passed = all(audit(t, pub.pubs[b].figures, reasons=pub.pubs[b].reasons,
                            history=layers.get(b, ())).passed for b, t in tables.items())
@@ -58,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--earlier", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--step", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--compare-one-time", action="store_true",
+                        help="time each cut also with the gate of sets narrowed reading "
+                             "today's figures only (before the 7 December session's sixth "
+                             "stop), side by side")
     parser.add_argument("--compare-again", action="store_true",
                         help="time each cut also with every table audited again after "
                              "publish_units (before the 6 December session), side by side")
@@ -72,6 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         seconds, passed, pubs = cut(tables, layers)
         if i in args.earlier:
             line = f"after {i} earlier releases: {seconds:.2f} s, passed: {passed}"
+            shown = sum(len(p.figures) for p in pubs.values())
+            line += f", {shown} figures"
+            if args.compare_one_time:
+                # (Tables built again: each table memoises its searches.)
+                fresh = tables_at(args.respondents + i * args.step, tree, definition, args.seed)
+                before, was, other = cut(fresh, layers, across=False)
+                line += (f"; the gate reading one time: {before:.2f} s, passed: {was}, "
+                         f"{sum(len(p.figures) for p in other.values())} figures")
             if args.compare_again:
                 before, was, _pubs = cut(tables, layers, again=True)
                 line += f"; audited again after publish_units: {before:.2f} s, passed: {was}"

@@ -246,6 +246,10 @@ class Table:
     # (surveys.report.narrowing.narrowing_figures); off only to measure what it costs
     # (bench/publish_cpu.py, bench/units_cpu.py) and in the tests that show what it catches.
     narrowing_gate: ClassVar[bool] = True
+    # Whether that gate reads the earlier times a publication is given (a unit release's
+    # history, `narrowing_figures(earlier=...)`); off only to measure what it costs
+    # (bench/unit_history_cpu.py --compare-one-time).
+    gate_across_times: ClassVar[bool] = True
     # {(a key's published n figures, its people per cell): (the sets the search found, whether
     # it stopped undecided)}: one search per distinct key and publication.
     _narrowed: dict[tuple, tuple[list, bool]] = field(default_factory=dict, init=False,

@@ -48,9 +48,10 @@ class Narrowed:
 
 def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
                   most: int = MOST, time_limit: float | None = None,
-                  reasons: Reasons | None = None) -> list[Narrowed]:
+                  reasons: Reasons | None = None,
+                  earlier: Sequence[Mapping[Figure, float]] = ()) -> list[Narrowed]:
     """`narrowed_search`'s sets (whether or not it was decided)."""
-    return narrowed_search(table, published, key, most, time_limit, reasons)[0]
+    return narrowed_search(table, published, key, most, time_limit, reasons, earlier)[0]
 
 
 def narrowed_everywhere(table: Table, published: Mapping[Figure, float],
@@ -237,16 +238,19 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                           b_ub=h[known:], bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
-    if linprog(np.zeros(width_p), A_eq=dense, b_eq=b, A_ub=g_dense, b_ub=h if r else None,
-               bounds=(0, None)).status != 0:
-        if earlier or floors:
+    feasible = linprog(np.zeros(width_p), A_eq=dense, b_eq=b, A_ub=g_dense,
+                       b_ub=h if r else None, bounds=(0, None)).status
+    if feasible != 0:
+        if feasible == 2 and (earlier or floors):  # (2: infeasible; else the solver failed)
             # Earlier figures above today's (a rebuild that quarantined responses, rows
             # removed): as the auditor does (its `contradicted`), today's figures alone.
             log.warning("disclosure: earlier figures do not lie under today's; sets narrowed "
                         "searched in today's figures alone", extra={"key": key})
             return narrowed_search(table, published, key, most, time_limit, reasons)
-        # Figures with no solution (altered by hand, or today's data no longer under them):
-        # nothing can be proven of them (the auditor raises on such figures).
+        # Figures with no solution (altered by hand, or today's data no longer under them),
+        # or a solver that failed on them: nothing can be proven (the auditor raises on such
+        # figures). A failure is never read as "no earlier times" (a review of the 7
+        # December session's sixth stop: that could report a search decided that was not).
         return [], True
     found: list[Narrowed] = []
     undecided = False
@@ -330,12 +334,17 @@ def narrowing_figures(table: Table, published: Mapping[Figure, float],
     `earlier`: the figures of the earlier times still public (newest first: a unit release's
     history, surveys.report.units), read with today's (`narrowed_search`)."""
     undecided: list[str] = []
-    before = tuple(frozenset((f, v) for f, v in e.items() if f[3] == N) for e in earlier)
+    earlier = earlier if table.gate_across_times else ()
     for key in table.counted_keys():
         mark = signature(table, published, key)
-        if before:
-            # (A search with earlier times is its own: `narrowing_reasons` marks today's.)
-            mark = (mark, before)
+        if earlier:
+            # A search with earlier times is its own (`narrowing_reasons` marks today's), and
+            # reads the earlier n figures of its key and the respondents' only: two keys
+            # alike today differ where an earlier time published them differently (a review
+            # of the 7 December session's sixth stop).
+            mark = (mark, tuple(frozenset((f, v) for f, v in e.items()
+                                          if f[3] == N and f[2] in (key, RESPONDENTS))
+                                for e in earlier))
         if mark not in table._narrowed:
             table._narrowed[mark] = narrowed_search(table, published, key,
                                                     time_limit=FIGURES_TIME_LIMIT,

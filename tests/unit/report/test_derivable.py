@@ -545,3 +545,38 @@ def test_a_questions_answerers_are_read_with_the_respondents():
         assert pub.result.passed and pub.figures
         assert narrowing.narrowing_figures(pub.table, pub.figures) == ([], [])
         assert (area_place("a"), ALL_MONTHS, "q", N) not in pub.figures
+
+
+def test_two_keys_alike_today_are_searched_apart_where_earlier_times_differ():
+    """`narrowing_figures`' memo: two questions answered by the same people today share a
+    search, but not where an earlier time published them differently (a per-key fix hid
+    q1's county A and showed q2's). q2's earlier A of 5, now area 6, puts B's answerers in
+    0 … 1; q1's search, reused for q2, missed it (a review of the 7 December session's
+    sixth stop)."""
+    from surveys.report.audit import COUNTRY, area_place
+
+    month = "2026-01"
+    area = area_place("x")
+
+    def cell(r, q):
+        return {RESPONDENTS: {N: r}, "q1": {N: q}, "q2": {N: q}}
+
+    t = Table({"A": "x", "B": "x", "C": "x"}, (month,),
+              (QuestionModel("q1", "text"), QuestionModel("q2", "text")), 5,
+              {("A", month): cell(8, 5), ("B", month): cell(5, 1), ("C", month): cell(6, 0)})
+
+    def fig(place, key, v):
+        return (place, ALL_MONTHS, key, N), float(v)
+
+    today = dict([fig("A", RESPONDENTS, 8), fig("B", RESPONDENTS, 5), fig("C", RESPONDENTS, 6),
+                  fig(area, RESPONDENTS, 19), fig(COUNTRY, RESPONDENTS, 19),
+                  fig(area, "q1", 6), fig(COUNTRY, "q1", 6), fig(area, "q2", 6),
+                  fig(COUNTRY, "q2", 6)])
+    earlier = dict([fig("A", RESPONDENTS, 8), fig(area, RESPONDENTS, 17),
+                    fig(COUNTRY, RESPONDENTS, 17), fig("A", "q2", 5), fig(area, "q2", 5),
+                    fig(COUNTRY, "q2", 5), fig(area, "q1", 5), fig(COUNTRY, "q1", 5)])
+    assert narrowing.signature(t, today, "q1") == narrowing.signature(t, today, "q2")
+    assert narrowing.narrowed_sets(t, today, "q1", earlier=[earlier]) == []
+    found, undecided = narrowing.narrowing_figures(t, today, [earlier])
+    assert not undecided
+    assert [(s.key, s.cells, s.low, s.high) for s in found] == [("q2", [("B", month)], 0, 1)]

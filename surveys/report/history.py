@@ -293,7 +293,7 @@ def narrowed_release(table: Table, current: tuple[Figures, Reasons],
     and cells × times stays within MAX_MONTHLY_CELLS, else the table summed over the months
     with the whole-period and language figures (the months across times left out: a
     relaxation, docs/privacy.md "Sets narrowed across releases")."""
-    from .narrowing import FIGURES_TIME_LIMIT, narrowed_search  # (scipy)
+    from .narrowing import FIGURES_TIME_LIMIT, narrowed_search, signature  # (scipy)
 
     groups = set(table.groups())
     layers = [_within(groups, earlier[t])[0] for t in sorted(earlier, reverse=True)]
@@ -319,9 +319,16 @@ def narrowed_release(table: Table, current: tuple[Figures, Reasons],
     found: list[Any] = []
     undecided: set[str] = set()
     for solved, shown, before, floor, of_areas in systems:
+        searched: dict[tuple, tuple[list[Any], bool]] = {}
         for key in solved.counted_keys():
-            sets, stopped = narrowed_search(solved, shown, key, time_limit=FIGURES_TIME_LIMIT,
-                                            earlier=before, floors=floor)
+            # A question everyone answered, at every time, is the respondents' search.
+            mark = signature(solved, shown, key, before, floor)
+            if mark not in searched:
+                searched[mark] = narrowed_search(solved, shown, key,
+                                                 time_limit=FIGURES_TIME_LIMIT,
+                                                 earlier=before, floors=floor)
+            sets, stopped = searched[mark]
+            sets = [replace(s, key=key) for s in sets]
             if of_areas:  # cells named by their area's place, as the blocks are
                 sets = [replace(s, cells=[(area_place(c[0]), *c[1:]) for c in s.cells])
                         for s in sets]

@@ -299,12 +299,22 @@ def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,
 FIGURES_TIME_LIMIT = 60.0
 
 
-def signature(table: Table, published: Mapping[Figure, float], key: str) -> tuple:
-    """What a search of `key` reads: its published n figures and its people per cell (two
-    keys alike, such as a question everyone answered and the respondents, share a search)."""
+def signature(table: Table, published: Mapping[Figure, float], key: str,
+              earlier: Sequence[Mapping[Figure, float]] = (),
+              floors: Mapping[Figure, float] | None = None) -> tuple:
+    """What a search of `key` reads: its published n figures and its people per cell, and
+    its n figures of each earlier time and its floors (two keys alike, such as a question
+    everyone answered and the respondents, share a search; two alike today differ where an
+    earlier time published them differently, a review of the 7 December session's sixth
+    stop)."""
+    def n_of(figures: Mapping[Figure, float], of: str) -> frozenset:
+        return frozenset((f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N)
+
     def own(of: str) -> tuple:
-        return (frozenset((f[:2], v) for f, v in published.items()
-                          if f[2] == of and f[3] == N), values_of(table, of).tobytes())
+        out = (n_of(published, of), values_of(table, of).tobytes())
+        if earlier or floors:
+            out += (tuple(n_of(e, of) for e in earlier), n_of(floors or {}, of))
+        return out
 
     mine = own(key)
     if key == RESPONDENTS:
@@ -336,15 +346,8 @@ def narrowing_figures(table: Table, published: Mapping[Figure, float],
     undecided: list[str] = []
     earlier = earlier if table.gate_across_times else ()
     for key in table.counted_keys():
-        mark = signature(table, published, key)
-        if earlier:
-            # A search with earlier times is its own (`narrowing_reasons` marks today's), and
-            # reads the earlier n figures of its key and the respondents' only: two keys
-            # alike today differ where an earlier time published them differently (a review
-            # of the 7 December session's sixth stop).
-            mark = (mark, tuple(frozenset((f, v) for f, v in e.items()
-                                          if f[3] == N and f[2] in (key, RESPONDENTS))
-                                for e in earlier))
+        # (With earlier times, a search of its own: `narrowing_reasons` marks today's.)
+        mark = signature(table, published, key, earlier)
         if mark not in table._narrowed:
             table._narrowed[mark] = narrowed_search(table, published, key,
                                                     time_limit=FIGURES_TIME_LIMIT,

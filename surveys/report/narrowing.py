@@ -99,11 +99,11 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     `narrowing_reasons` for the reasons), the operator's audit (`palaute disclosure audit`)
     and the tests' check over generated publications.
 
-    `earlier`: the figures of earlier times that were public (newest first; `narrowed_across`),
-    each a layer of unknowns over the same cells with its own sums, every cell at most the
-    same cell of the next newer layer (responses are only added), the newest at most today's.
-    `floors`: counts known to be at least so large today (history.floors_of). The set is of
-    today's cells."""
+    `earlier`: the figures of earlier times that were public (newest first; history.
+    narrowed_release), each a layer of unknowns over the same cells with its own sums, every
+    cell at most the same cell of the next newer layer (responses are only added), the newest
+    at most today's. `floors`: counts known to be at least so large today (history.
+    floors_of). The set is of today's cells. The system: `_primal`."""
     from scipy.optimize import linprog
 
     time_limit = TIME_LIMIT if time_limit is None else time_limit
@@ -125,55 +125,9 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
     # is met at their sum (audit.protected).
     caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
-    # A question's answerers are some of the respondents, cell by cell: its program reads the
-    # respondents' published counts too, as a second block of unknowns p_r with p_q ≤ p_r (a
-    # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
-    # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
-    # the respondents' counts, which q's own figures alone leave wide).
-    times = [published, *earlier]  # today's figures, then each earlier time's, newest first
-    linked = key != RESPONDENTS and any(sums_of(f, RESPONDENTS) for f in times)
-    per = 2 if linked else 1  # blocks per time: p (key), then p_r
-    blocks = per * len(times)
-    width_p = blocks * size  # the primal's unknowns: each time's blocks, today's first
-    # Equality rows: each time's sums of the key on its key block, of the respondents on its
-    # respondents' block; `through_of` names each (group, key, time).
-    a_parts, b_list, through_of = [], [], []
-    for t, figures in enumerate(times):
-        for b_off, of in enumerate([key, RESPONDENTS][:per]):
-            mine = sums_of(figures, of)
-            a_parts.append(_rows(table, [grp for grp, _v in mine], size, t * per + b_off,
-                                 blocks))
-            b_list += [v for _g, v in mine]
-            through_of += [(grp, of, t) for grp, _v in mine]
-    a = vstack(a_parts).tocsr()
-    # A floor is a count that today's is at least (−sum ≤ −floor), on today's block of its key.
-    floored = [(f[:2], [key, RESPONDENTS][:per].index(f[2]), -float(v))
-               for f, v in (floors or {}).items()
-               if f[3] == N and f[2] in [key, RESPONDENTS][:per]]
-    # The invitations bound today's respondents (and so every question's answerers, and
-    # every earlier time's).
-    capped = [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
-    eye_s = identity(size, format="csr")
-
-    def pair(low_block: int, high_block: int) -> csr_matrix:  # p_low − p_high ≤ 0
-        row = [csr_matrix((size, size))] * blocks
-        row = [eye_s if i == low_block else -eye_s if i == high_block else z
-               for i, z in enumerate(row)]
-        return hstack(row).tocsr()
-
-    # p_q ≤ p_r at every time; each earlier time's cells at most the next newer time's.
-    ordered = [pair(t * per, t * per + 1) for t in range(len(times))] if linked else []
-    ordered += [pair((t + 1) * per + b_off, t * per + b_off)
-                for t in range(len(times) - 1) for b_off in range(per)]
-    g = vstack([_rows(table, [grp for grp, _s, _h in bounded], size, 0, blocks,
-                      [s for _g, s, _h in bounded]),
-                _rows(table, [grp for grp, _s, _h in capped], size, per - 1, blocks),
-                *[_rows(table, [grp], size, block, blocks, [-1.0])
-                  for grp, block, _h in floored],
-                *ordered]).tocsr()
-    b = np.array(b_list, dtype=float)
-    h = np.array([bound for _g, _s, bound in [*bounded, *capped]]
-                 + [bound for _g, _o, bound in floored] + [0.0] * size * len(ordered))
+    primal = _primal(table, published, key, earlier, floors, bounded, caps)
+    a, b, g, h = primal.a, primal.b, primal.g, primal.h
+    through_of, width_p = primal.through_of, primal.width
     m, r = len(b), len(h)
     known = len(bounded)  # rows of g past it: invitations, floors, link, order (no reasons)
     keys = list(table._index)
@@ -282,6 +236,81 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                 found.append(Narrowed(key, cells, low, high, through))
             constraints.append(excluding(chosen, width))
     return found, undecided
+
+
+@dataclass
+class _Primal:
+    """The system a set's range is the optimum of (Ap = b, Gp ≤ h, p ≥ 0) over every time's
+    blocks of cells (`width` unknowns, today's key block first); `through_of` names each row
+    of A (group, key, time)."""
+
+    a: csr_matrix
+    b: np.ndarray
+    g: csr_matrix
+    h: np.ndarray
+    through_of: list[tuple[Group, str, int]]
+    width: int
+
+
+def _primal(table: Table, published: Mapping[Figure, float], key: str,
+            earlier: Sequence[Mapping[Figure, float]], floors: Mapping[Figure, float] | None,
+            bounded: list[tuple[Group, float, float]], caps: Mapping[str, float]) -> _Primal:
+    """`narrowed_search`'s primal: G's rows are the reasons (`bounded`, first: the rest hold
+    without them), the invitations, the floors, then the order of the blocks."""
+    size = table.size
+
+    def sums_of(figures: Mapping[Figure, float], of: str) -> list[tuple[Group, float]]:
+        return [(f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N]
+
+    # A question's answerers are some of the respondents, cell by cell: its program reads the
+    # respondents' published counts too, as a second block of unknowns p_r with p_q ≤ p_r (a
+    # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
+    # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
+    # the respondents' counts, which q's own figures alone leave wide).
+    times = [published, *earlier]  # today's figures, then each earlier time's, newest first
+    linked = key != RESPONDENTS and any(sums_of(f, RESPONDENTS) for f in times)
+    per = 2 if linked else 1  # blocks per time: p (key), then p_r
+    blocks = per * len(times)
+    width_p = blocks * size  # the primal's unknowns: each time's blocks, today's first
+    # Equality rows: each time's sums of the key on its key block, of the respondents on its
+    # respondents' block; `through_of` names each (group, key, time).
+    a_parts, b_list, through_of = [], [], []
+    for t, figures in enumerate(times):
+        for b_off, of in enumerate([key, RESPONDENTS][:per]):
+            mine = sums_of(figures, of)
+            a_parts.append(_rows(table, [grp for grp, _v in mine], size, t * per + b_off,
+                                 blocks))
+            b_list += [v for _g, v in mine]
+            through_of += [(grp, of, t) for grp, _v in mine]
+    a = vstack(a_parts).tocsr()
+    # A floor is a count that today's is at least (−sum ≤ −floor), on today's block of its key.
+    floored = [(f[:2], [key, RESPONDENTS][:per].index(f[2]), -float(v))
+               for f, v in (floors or {}).items()
+               if f[3] == N and f[2] in [key, RESPONDENTS][:per]]
+    # The invitations bound today's respondents (and so every question's answerers, and
+    # every earlier time's).
+    capped = [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
+    eye_s = identity(size, format="csr")
+
+    def pair(low_block: int, high_block: int) -> csr_matrix:  # p_low − p_high ≤ 0
+        row = [csr_matrix((size, size))] * blocks
+        row = [eye_s if i == low_block else -eye_s if i == high_block else z
+               for i, z in enumerate(row)]
+        return hstack(row).tocsr()
+
+    # p_q ≤ p_r at every time; each earlier time's cells at most the next newer time's.
+    ordered = [pair(t * per, t * per + 1) for t in range(len(times))] if linked else []
+    ordered += [pair((t + 1) * per + b_off, t * per + b_off)
+                for t in range(len(times) - 1) for b_off in range(per)]
+    g = vstack([_rows(table, [grp for grp, _s, _h in bounded], size, 0, blocks,
+                      [s for _g, s, _h in bounded]),
+                _rows(table, [grp for grp, _s, _h in capped], size, per - 1, blocks),
+                *[_rows(table, [grp], size, block, blocks, [-1.0])
+                  for grp, block, _h in floored],
+                *ordered]).tocsr()
+    h = np.array([bound for _g, _s, bound in [*bounded, *capped]]
+                 + [bound for _g, _o, bound in floored] + [0.0] * size * len(ordered))
+    return _Primal(a, np.array(b_list, dtype=float), g, h, through_of, width_p)
 
 
 def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,

@@ -577,15 +577,24 @@ def audited_reasons(table: Table, figures: Mapping[Figure, float], reasons: Reas
 
 def collapsed(table: Table) -> Table:
     """The table summed over its months: one pseudo-month, "*" itself's only part."""
+    cells = summed_cells(table, lambda county, _month, *lang: (county, ALL_MONTHS + "all",
+                                                                *lang))
+    return Table(table.area_of, (ALL_MONTHS + "all",), table.questions, table.threshold, cells,
+                 table.langs)
+
+
+def summed_cells(table: Table, into: Callable[..., tuple[str, ...]]
+                 ) -> dict[tuple[str, ...], dict[str, dict[str, int]]]:
+    """The table's cells summed into coarser ones: each cell's counts added to those of the
+    cell `into(*its key)` names."""
     cells: dict[tuple[str, ...], dict[str, dict[str, int]]] = {}
-    for (county, _month, *lang), keys in table.cells.items():
-        cell = cells.setdefault((county, ALL_MONTHS + "all", *lang), {})
+    for old, keys in table.cells.items():
+        cell = cells.setdefault(into(*old), {})
         for key, measures_ in keys.items():
             got = cell.setdefault(key, {})
             for measure, v in measures_.items():
                 got[measure] = got.get(measure, 0) + v
-    return Table(table.area_of, (ALL_MONTHS + "all",), table.questions, table.threshold, cells,
-                 table.langs)
+    return cells
 
 
 def publish_without_months(table: Table) -> Publication:

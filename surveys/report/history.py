@@ -291,8 +291,10 @@ def narrowed_release(table: Table, current: tuple[Figures, Reasons],
 
     The cells are those `audit_release` solves on: today's where some time publishes months
     and cells × times stays within MAX_MONTHLY_CELLS, else the table summed over the months
-    with the whole-period and language figures (the months across times left out: a
-    relaxation, docs/privacy.md "Sets narrowed across releases")."""
+    with the whole-period and language figures, and, where months are published, the areas'
+    cells (`_areas_table`) with the areas' and the country's figures of today and of the
+    newest earlier times that fit (a county's months across times left out: a relaxation,
+    docs/privacy.md "Sets narrowed across releases")."""
     from .narrowing import FIGURES_TIME_LIMIT, narrowed_search, signature  # (scipy)
 
     groups = set(table.groups())
@@ -307,13 +309,13 @@ def narrowed_release(table: Table, current: tuple[Figures, Reasons],
         whole = {g for g in groups if g[1] == ALL_MONTHS or g[1].startswith(LANG)}
         systems = [(collapsed(table) if len(table.months) > 1 else table,
                     *_only(whole, figures, layers, floors), False)]
-        areas = _areas_table(table)
-        fit = MAX_MONTHLY_CELLS // areas.size - 1  # earlier times with their months
-        if monthly and fit >= 1 and layers:
-            # Months are published for areas and the country only (never a county's): their
-            # cells area × month × language hold what the months of several times say
-            # together (a month that nobody joins any more, beside the languages), which the
-            # table summed over the months cannot. The newest times that fit.
+        # Months are published for areas and the country only (never a county's): their
+        # cells area × month × language hold what the months of several times say together
+        # (a month that nobody joins any more, beside the languages), which the table summed
+        # over the months cannot. The newest times that fit.
+        areas = _areas_table(table) if monthly and layers else None
+        fit = MAX_MONTHLY_CELLS // areas.size - 1 if areas is not None else 0  # with months
+        if areas is not None and fit >= 1:
             above = set(areas.groups())
             systems.append((areas, *_only(above, figures, layers[:fit], floors), True))
     found: list[Any] = []
@@ -347,13 +349,9 @@ def _only(groups: set[tuple[str, str]], figures: Figures, layers: list[Figures],
 def _areas_table(table: Table) -> Table:
     """The table of areas × months × languages (each area one pseudo-county of its own name,
     in itself): its groups are the areas' and the country's, with the same names."""
-    cells: dict[tuple[str, ...], dict[str, dict[str, int]]] = {}
-    for (county, *rest), keys in table.cells.items():
-        cell = cells.setdefault((table.area_of[county], *rest), {})
-        for key, measures_ in keys.items():
-            got = cell.setdefault(key, {})
-            for measure, v in measures_.items():
-                got[measure] = got.get(measure, 0) + v
+    from .disclosure import summed_cells
+
+    cells = summed_cells(table, lambda county, *rest: (table.area_of[county], *rest))
     return Table({a: a for a in table.areas}, table.months, table.questions, table.threshold,
                  cells, table.langs)
 
@@ -531,10 +529,11 @@ def blocks_narrowing(found: Iterable[Any], undecided: Iterable[str], changing: s
     # time beside an earlier one: in tests/unit/report/test_release_history.py the country's
     # January beside its languages pins February's Swedish and Northern Sámi speakers, and
     # so each question's), and the next round's search sees what holding it back did.
-    for s in found:
-        pick = {(g[0], of) for g, of in s.through} & changing
-        return pick or set().union(*(_near(c[0], s.key, changing, sums) for c in s.cells))
-    return set()
+    first = next(iter(found), None)
+    if first is None:
+        return set()
+    pick = {(g[0], of) for g, of in first.through} & changing
+    return pick or set().union(*(_near(c[0], first.key, changing, sums) for c in first.cells))
 
 
 def settle(changing: set[Block], audit_of: Callable[[set[Block]], AuditResult],

@@ -108,13 +108,10 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
 
     time_limit = TIME_LIMIT if time_limit is None else time_limit
 
-    def sums_of(figures: Mapping[Figure, float], of: str) -> list[tuple[Group, float]]:
-        return [(f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N]
-
-    sums = sums_of(published, key)
+    sums = _sums_of(published, key)
     values = values_of(table, key)
     k, size = table.threshold, table.size
-    if not (sums or any(sums_of(e, key) for e in earlier)) or values.sum() <= 0:
+    if not (sums or any(_sums_of(e, key) for e in earlier)) or values.sum() <= 0:
         return [], False
     bounded: list[tuple[Group, float, float]] = []  # (group, sign, bound): sign·sum ≤ bound
     for (place, period, rkey), reason in (reasons or {}).items():
@@ -259,16 +256,13 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
     without them), the invitations, the floors, then the order of the blocks."""
     size = table.size
 
-    def sums_of(figures: Mapping[Figure, float], of: str) -> list[tuple[Group, float]]:
-        return [(f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N]
-
     # A question's answerers are some of the respondents, cell by cell: its program reads the
     # respondents' published counts too, as a second block of unknowns p_r with p_q ≤ p_r (a
     # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
     # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
     # the respondents' counts, which q's own figures alone leave wide).
     times = [published, *earlier]  # today's figures, then each earlier time's, newest first
-    linked = key != RESPONDENTS and any(sums_of(f, RESPONDENTS) for f in times)
+    linked = key != RESPONDENTS and any(_sums_of(f, RESPONDENTS) for f in times)
     per = 2 if linked else 1  # blocks per time: p (key), then p_r
     blocks = per * len(times)
     width_p = blocks * size  # the primal's unknowns: each time's blocks, today's first
@@ -277,7 +271,7 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
     a_parts, b_list, through_of = [], [], []
     for t, figures in enumerate(times):
         for b_off, of in enumerate([key, RESPONDENTS][:per]):
-            mine = sums_of(figures, of)
+            mine = _sums_of(figures, of)
             a_parts.append(_rows(table, [grp for grp, _v in mine], size, t * per + b_off,
                                  blocks))
             b_list += [v for _g, v in mine]
@@ -313,6 +307,10 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
     return _Primal(a, np.array(b_list, dtype=float), g, h, through_of, width_p)
 
 
+def _sums_of(figures: Mapping[Figure, float], of: str) -> list[tuple[Group, float]]:
+    """The published n figures of `of` (a counted key), as (group, value)."""
+    return [(f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N]
+
 def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,
           signs: list[float] | None = None) -> csr_matrix:
     """One row per group over `blocks` blocks of the table's cells: its cells in `block`."""
@@ -337,7 +335,7 @@ def signature(table: Table, published: Mapping[Figure, float], key: str,
     earlier time published them differently, a review of the 7 December session's sixth
     stop)."""
     def n_of(figures: Mapping[Figure, float], of: str) -> frozenset:
-        return frozenset((f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N)
+        return frozenset(_sums_of(figures, of))
 
     def own(of: str) -> tuple:
         out = (n_of(published, of), values_of(table, of).tobytes())

@@ -149,11 +149,23 @@ def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
            "exposed": len(result.exposed)}
     if gate:
         # The cut's gate after this audit (history.narrowed_release, every counted key), on
-        # the same figures: its CPU beside the audit's.
-        cpu = time.process_time()
-        found, undecided = history.narrowed_release(s["table"], current, earlier, floors)
-        out.update(gate_cpu_s=round(time.process_time() - cpu, 2), gate_sets=len(found),
-                   gate_undecided=len(undecided))
+        # the same figures: its CPU beside the audit's, first without the other questions'
+        # counts read as bounds of the respondents (`Table.gate_other_questions`, since the 7
+        # December session's seventh stop), then as a cut runs it. (Its memo is the table's:
+        # cleared between the two.)
+        table = s["table"]
+        for other_questions in (False, True):
+            table._narrowed.clear()
+            type(table).gate_other_questions = other_questions
+            cpu = time.process_time()
+            try:
+                found, undecided = history.narrowed_release(table, current, earlier, floors)
+            finally:
+                type(table).gate_other_questions = True
+            suffix = "" if other_questions else "_without_other_questions"
+            out.update({f"gate_cpu_s{suffix}": round(time.process_time() - cpu, 2),
+                        f"gate_sets{suffix}": len(found),
+                        f"gate_undecided{suffix}": len(undecided)})
     return out
 
 

@@ -10,12 +10,14 @@ sets across places of different sums, `Table.across_parents`, since the 6 Decemb
 or `--flag derived_sets` (the sets a search of the published sums finds, surveys.report.
 derivable, `Table.derived_sets`, since the 7 December session's fourth stop) or `--flag
 narrowing_gate` (no set of cells of any shape pinned or narrowed by the figures, surveys.report.
-narrowing.narrowing_figures, `Table.narrowing_gate`, since the 7 December session's fifth stop).
+narrowing.narrowing_figures, `Table.narrowing_gate`, since the 7 December session's fifth stop)
+or `--flag other_questions` (within that gate, the other questions' counts read as bounds of
+the respondents, narrowing.bounding_keys, `Table.gate_other_questions`, since its seventh).
 
     .venv/bin/python -m bench.publish_cpu [--flag joint] [--respondents 300 2000]
         [--county 19] [--national]
     .venv/bin/python -m bench.publish_cpu --served [--respondents 300 2000 20000]
-        [--languages 3 6] [--flag unions|across_parents|derived_sets|narrowing_gate]
+        [--languages 3 6] [--flag unions|across_parents|derived_sets|narrowing_gate|other_questions]
 
 `--served`: instead, the publication the site serves (surveys.report.results.
 audited_publication: months for the areas and the country only where affordable and proven,
@@ -48,7 +50,8 @@ from surveys.report.results import audited_publication, question_model
 ALL_LANGS = ("en", "fi", "se", "smn", "sms", "sv")
 # Flags that are the table's switches (publish asks for the sets itself), not audit's arguments.
 TABLE_SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
-                  "derived_sets": "derived_sets", "narrowing_gate": "narrowing_gate"}
+                  "derived_sets": "derived_sets", "narrowing_gate": "narrowing_gate",
+                  "other_questions": "gate_other_questions"}
 
 
 def publication(n: int, county: str | None, flag: str, on: bool) -> tuple[float, dict]:
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--flag", choices=["joint", "respondents_everywhere", "unions",
                                            "across_parents", "derived_sets",
-                                           "narrowing_gate"],
+                                           "narrowing_gate", "other_questions"],
                         default="joint")
     parser.add_argument("--respondents", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--county", default="19")

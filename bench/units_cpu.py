@@ -17,11 +17,14 @@ fifth 6 December session), or with the invitations HR issued read as upper bound
 sets a search of the published sums finds (`--flag derived_sets`, surveys.report.derivable,
 since the 7 December session's fourth stop), or with the gate for sets of cells of any shape the
 figures pin or narrow (`--flag narrowing_gate`, surveys.report.narrowing, with the invitations
-read in both, since the 7 December session's fifth stop), side by side in one run.
+read in both, since the 7 December session's fifth stop), or within it the other questions'
+counts read as bounds of the respondents (`--flag other_questions`, since its seventh stop),
+side by side in one run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
         [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
-                joint_threes|joint_all|invitations|derived_sets|narrowing_gate]
+                joint_threes|joint_all|invitations|derived_sets|narrowing_gate|
+                other_questions]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -109,6 +112,9 @@ SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             # invitations (surveys.report.narrowing, since the 7 December session's fifth
             # stop): measured with the invitations HR issued, as a cut reads them.
             "narrowing_gate": "narrowing_gate",
+            # Within that gate, the other questions' counts read as bounds of the respondents
+            # (surveys.report.narrowing.bounding_keys, since its seventh stop), the same way.
+            "other_questions": "gate_other_questions",
             "unanimous_values": "audit_unanimous_values",
             "among_answering": "unanimity_among_answering",
             # Not the table's: the publication's breakdowns read against each other after it
@@ -160,7 +166,7 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD,
                            issued=issued if (flag == "invitations" and on)
-                           or flag == "narrowing_gate" else None)
+                           or flag in ("narrowing_gate", "other_questions") else None)
         pub = publish_units(tables)
         if flag in JOINT:
             units.MAX_JOINT_SIZE = JOINT[flag][0][on]

@@ -250,6 +250,10 @@ class Table:
     # history, `narrowing_figures(earlier=...)`); off only to measure what it costs
     # (bench/unit_history_cpu.py --compare-one-time).
     gate_across_times: ClassVar[bool] = True
+    # Whether that gate reads the other questions' counts as bounds of the respondents
+    # (surveys.report.narrowing.bounding_keys); off only to measure what it costs
+    # (bench/publish_cpu.py, bench/units_cpu.py --flag other_questions).
+    gate_other_questions: ClassVar[bool] = True
     # {(a key's published n figures, its people per cell): (the sets the search found, whether
     # it stopped undecided)}: one search per distinct key and publication.
     _narrowed: dict[tuple, tuple[list, bool]] = field(default_factory=dict, init=False,

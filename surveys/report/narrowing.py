@@ -76,8 +76,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                     most: int = MOST, time_limit: float | None = None,
                     reasons: Reasons | None = None,
                     earlier: Sequence[Mapping[Figure, float]] = (),
-                    floors: Mapping[Figure, float] | None = None
-                    ) -> tuple[list[Narrowed], bool]:
+                    floors: Mapping[Figure, float] | None = None,
+                    today_only: frozenset[str] = frozenset()) -> tuple[list[Narrowed], bool]:
     """Sets of cells of 1 … k−1 people of `key` whose range, given the published sums of `key`
     (and its published `reasons`: below the threshold at most k − 1, protecting another at
     least k; and the invitations HR knows per unit, `Table.caps`) and that no cell is
@@ -103,7 +103,9 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     narrowed_release), each a layer of unknowns over the same cells with its own sums, every
     cell at most the same cell of the next newer layer (responses are only added), the newest
     at most today's. `floors`: counts known to be at least so large today (history.
-    floors_of). The set is of today's cells. The system: `_primal`."""
+    floors_of). The set is of today's cells. The system: `_primal` (`today_only`: the
+    questions bounding the respondents whose earlier figures are left out, as they contradict
+    today's)."""
     from scipy.optimize import linprog
 
     time_limit = TIME_LIMIT if time_limit is None else time_limit
@@ -122,7 +124,7 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
     # is met at their sum (audit.protected).
     caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
-    primal = _primal(table, published, key, earlier, floors, bounded, caps)
+    primal = _primal(table, published, key, earlier, floors, bounded, caps, today_only)
     a, b, g, h = primal.a, primal.b, primal.g, primal.h
     through_of, width_p = primal.through_of, primal.width
     m, r = len(b), len(h)
@@ -189,12 +191,26 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                           b_ub=h[known:], bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
-    feasible = linprog(np.zeros(width_p), A_eq=dense, b_eq=b, A_ub=g_dense,
-                       b_ub=h if r else None, bounds=(0, None)).status
+    feasible = _status(primal)
     if feasible != 0:
         if feasible == 2 and (earlier or floors):  # (2: infeasible; else the solver failed)
             # Earlier figures above today's (a rebuild that quarantined responses, rows
-            # removed): as the auditor does (its `contradicted`), today's figures alone.
+            # removed): as the auditor does (its `contradicted`), today's figures alone;
+            # first, where a question bounding the respondents contradicts its earlier figures
+            # or floors (its answers withdrawn), only those are left out
+            # (`test_a_question_whose_figures_shrank_leaves_the_respondents_gated`; each such
+            # question tried alone with the respondents, a review of the 7 December
+            # session's seventh stop: leaving out every question's lost what the others say).
+            if primal.others and not today_only:
+                own = list(primal.others)
+                if _status(_primal(table, published, key, earlier, floors, bounded, caps,
+                                   frozenset(own))) == 0:
+                    bad = frozenset(o for o in own if _status(_primal(
+                        table, published, key, earlier, floors, bounded, caps,
+                        frozenset(own) - {o})) == 2)
+                    if bad:
+                        return narrowed_search(table, published, key, most, time_limit,
+                                               reasons, earlier, floors, today_only=bad)
             log.warning("disclosure: earlier figures do not lie under today's; sets narrowed "
                         "searched in today's figures alone", extra={"key": key})
             return narrowed_search(table, published, key, most, time_limit, reasons)
@@ -247,40 +263,49 @@ class _Primal:
     h: np.ndarray
     through_of: list[tuple[Group, str, int]]
     width: int
+    others: list[str]  # the other questions read (`bounding_keys`)
 
 
 def _primal(table: Table, published: Mapping[Figure, float], key: str,
             earlier: Sequence[Mapping[Figure, float]], floors: Mapping[Figure, float] | None,
-            bounded: list[tuple[Group, float, float]], caps: Mapping[str, float]) -> _Primal:
+            bounded: list[tuple[Group, float, float]], caps: Mapping[str, float],
+            today_only: frozenset[str] = frozenset()) -> _Primal:
     """`narrowed_search`'s primal: G's rows are the reasons (`bounded`, first: the rest hold
-    without them), the invitations, the floors, then the order of the blocks."""
+    without them), the invitations, the floors, then the order of the blocks. The other
+    questions' blocks have today's sums, and each earlier time's but `today_only`'s."""
     size = table.size
 
     # A question's answerers are some of the respondents, cell by cell: its program reads the
     # respondents' published counts too, as a second block of unknowns p_r with p_q ≤ p_r (a
     # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
     # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
-    # the respondents' counts, which q's own figures alone leave wide).
+    # the respondents' counts, which q's own figures alone leave wide). In the respondents'
+    # program, every question whose counts say more than theirs (`bounding_keys`) is one more
+    # block below p_r: its answerers bound the respondents from below, and so, with a
+    # published sum, other cells' respondents from above (the 7 December session's seventh
+    # stop).
     times = [published, *earlier]  # today's figures, then each earlier time's, newest first
-    linked = key != RESPONDENTS and any(_sums_of(f, RESPONDENTS) for f in times)
-    per = 2 if linked else 1  # blocks per time: p (key), then p_r
+    linked = key == RESPONDENTS or any(_sums_of(f, RESPONDENTS) for f in times)
+    others = bounding_keys(table, times, key, floors) if linked else []
+    block_keys = [key, *([RESPONDENTS] if linked and key != RESPONDENTS else []), *others]
+    per = len(block_keys)  # blocks per time: p (key), then p_r, then the other questions'
+    r_block = block_keys.index(RESPONDENTS) if linked else 0
     blocks = per * len(times)
     width_p = blocks * size  # the primal's unknowns: each time's blocks, today's first
-    # Equality rows: each time's sums of the key on its key block, of the respondents on its
-    # respondents' block; `through_of` names each (group, key, time).
+    # Equality rows: each time's sums of each block's key on its block; `through_of` names
+    # each (group, key, time).
     a_parts, b_list, through_of = [], [], []
     for t, figures in enumerate(times):
-        for b_off, of in enumerate([key, RESPONDENTS][:per]):
-            mine = _sums_of(figures, of)
+        for b_off, of in enumerate(block_keys):
+            mine = _sums_of(figures, of) if t == 0 or of not in today_only else []
             a_parts.append(_rows(table, [grp for grp, _v in mine], size, t * per + b_off,
                                  blocks))
             b_list += [v for _g, v in mine]
             through_of += [(grp, of, t) for grp, _v in mine]
     a = vstack(a_parts).tocsr()
     # A floor is a count that today's is at least (−sum ≤ −floor), on today's block of its key.
-    floored = [(f[:2], [key, RESPONDENTS][:per].index(f[2]), -float(v))
-               for f, v in (floors or {}).items()
-               if f[3] == N and f[2] in [key, RESPONDENTS][:per]]
+    floored = [(f[:2], block_keys.index(f[2]), -float(v)) for f, v in (floors or {}).items()
+               if f[3] == N and f[2] in block_keys and f[2] not in today_only]
     # The invitations bound today's respondents (and so every question's answerers, and
     # every earlier time's).
     capped = [((p, ALL_MONTHS), 1.0, c) for p, c in sorted(caps.items())]
@@ -292,24 +317,63 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
                for i, z in enumerate(row)]
         return hstack(row).tocsr()
 
-    # p_q ≤ p_r at every time; each earlier time's cells at most the next newer time's.
-    ordered = [pair(t * per, t * per + 1) for t in range(len(times))] if linked else []
+    # p_q ≤ p_r for every question's block at every time; each earlier time's cells at most
+    # the next newer time's.
+    ordered = [pair(t * per + b_off, t * per + r_block) for t in range(len(times))
+               for b_off in range(per) if b_off != r_block] if linked else []
     ordered += [pair((t + 1) * per + b_off, t * per + b_off)
                 for t in range(len(times) - 1) for b_off in range(per)]
     g = vstack([_rows(table, [grp for grp, _s, _h in bounded], size, 0, blocks,
                       [s for _g, s, _h in bounded]),
-                _rows(table, [grp for grp, _s, _h in capped], size, per - 1, blocks),
+                _rows(table, [grp for grp, _s, _h in capped], size, r_block, blocks),
                 *[_rows(table, [grp], size, block, blocks, [-1.0])
                   for grp, block, _h in floored],
                 *ordered]).tocsr()
     h = np.array([bound for _g, _s, bound in [*bounded, *capped]]
                  + [bound for _g, _o, bound in floored] + [0.0] * size * len(ordered))
-    return _Primal(a, np.array(b_list, dtype=float), g, h, through_of, width_p)
+    return _Primal(a, np.array(b_list, dtype=float), g, h, through_of, width_p, others)
+
+
+def _status(primal: _Primal) -> int:
+    """Whether the system has a solution: 0 yes, 2 no (infeasible), else the solver failed."""
+    from scipy.optimize import linprog
+
+    return linprog(np.zeros(primal.width), A_eq=primal.a.toarray(), b_eq=primal.b,
+                   A_ub=primal.g.toarray() if len(primal.h) else None,
+                   b_ub=primal.h if len(primal.h) else None, bounds=(0, None)).status
 
 
 def _sums_of(figures: Mapping[Figure, float], of: str) -> list[tuple[Group, float]]:
     """The published n figures of `of` (a counted key), as (group, value)."""
     return [(f[:2], v) for f, v in figures.items() if f[2] == of and f[3] == N]
+
+
+def bounding_keys(table: Table, times: Sequence[Mapping[Figure, float]], key: str,
+                  floors: Mapping[Figure, float] | None = None) -> list[str]:
+    """The questions other than `key` whose published n figures (`times`: today's, then each
+    earlier time's) or floors say more about the respondents than the respondents' own: a
+    figure where theirs is not published or differs. One per distinct set of figures and
+    floors (alike, they bound alike). A question whose figures and floors are all the
+    respondents' adds nothing: its answerers may be the respondents, cell by cell, at every
+    time.
+
+    Read in the respondents' program only (`key` RESPONDENTS; [] for a question's): in each
+    question's too, the served national publication with months (20,000 respondents) lost
+    its months, two questions' searches no longer deciding within FIGURES_TIME_LIMIT
+    (bench/publish_cpu.py --served --flag other_questions)."""
+    if not table.gate_other_questions or key != RESPONDENTS:
+        return []
+    out: dict[tuple, str] = {}
+    times = [*times, floors or {}]
+    theirs = [dict(_sums_of(f, RESPONDENTS)) for f in times]
+    for of in table.counted_keys():
+        if of in (key, RESPONDENTS):
+            continue
+        mine = [_sums_of(f, of) for f in times]
+        if any(r.get(g) != v for r, sums in zip(theirs, mine, strict=True) for g, v in sums):
+            out.setdefault(tuple(frozenset(sums) for sums in mine), of)
+    return list(out.values())
+
 
 def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,
           signs: list[float] | None = None) -> csr_matrix:
@@ -333,7 +397,7 @@ def signature(table: Table, published: Mapping[Figure, float], key: str,
     its n figures of each earlier time and its floors (two keys alike, such as a question
     everyone answered and the respondents, share a search; two alike today differ where an
     earlier time published them differently, a review of the 7 December session's sixth
-    stop)."""
+    stop), and the n figures of the other questions its program reads."""
     def n_of(figures: Mapping[Figure, float], of: str) -> frozenset:
         return frozenset(_sums_of(figures, of))
 
@@ -343,13 +407,17 @@ def signature(table: Table, published: Mapping[Figure, float], key: str,
             out += (tuple(n_of(e, of) for e in earlier), n_of(floors or {}, of))
         return out
 
+    # ... and, the respondents', the questions' n figures that bound them (`bounding_keys`):
+    # a question everyone answered shares their search only where there are none.
+    others = tuple(tuple(n_of(f, of) for f in (published, *earlier, floors or {}))
+                   for of in bounding_keys(table, (published, *earlier), key, floors))
     mine = own(key)
     if key == RESPONDENTS:
-        return mine
+        return (mine, others)
     # A question's search reads the respondents' counts too; where its own are theirs (a
     # question everyone answered), it is the respondents' search.
     theirs = own(RESPONDENTS)
-    return theirs if mine == theirs else (mine, theirs)
+    return (theirs, others) if mine == theirs else (mine, theirs, others)
 
 
 def narrowing_figures(table: Table, published: Mapping[Figure, float],

@@ -11,6 +11,7 @@ from surveys.report import derivable, narrowing
 from surveys.report.audit import (
     ALL_MONTHS,
     COUNTRY,
+    PROTECTS_OTHER,
     RESPONDENTS,
     N,
     QuestionModel,
@@ -545,6 +546,86 @@ def test_a_questions_answerers_are_read_with_the_respondents():
         assert pub.result.passed and pub.figures
         assert narrowing.narrowing_figures(pub.table, pub.figures) == ([], [])
         assert (area_place("a"), ALL_MONTHS, "q", N) not in pub.figures
+
+
+def test_another_questions_answerers_bound_the_respondents():
+    """County 18's 4 Finnish-speaking February respondents: its 10 in February (shown) less
+    its Sámi speakers, at most 22 − 16 = 6 (area lansi's less county 17's), so at least 4.
+    And at most 8: area etela's 15 are all Finnish-speaking (28 − 13), so of the country's 23
+    Finnish-speaking answerers of q2 at most etela's 12 are there, and lansi's 13 Finnish
+    speakers hold at least 11 answerers, at most 2 who did not answer; 18's February has 10 −
+    6 = 4 who did not, so at least 2 of them speak Sámi. 4 within 4 … 8, which the auditor
+    passed and the respondents' own counts leave at 4 … 10. The gate read each question's
+    counts and the respondents', not the other questions' (found by a probe in the 7 December
+    session's seventh stop): the respondents' program now has every question whose counts say
+    more than theirs as one more block below them."""
+    area_of = {"17": "lansi", "18": "lansi", "01": "etela"}
+    jan, feb = "2026-01", "2026-02"
+
+    def cell(r, answered):
+        return {RESPONDENTS: {N: r}, "q1": {N: r}, "q2": {N: answered}}
+
+    t = Table(area_of, (jan, feb), (QuestionModel("q1", "text"), QuestionModel("q2", "text")),
+              5, {("17", jan, "fi"): cell(1, 1), ("17", jan, "se"): cell(15, 13),
+                  ("17", feb, "fi"): cell(6, 5), ("17", feb, "se"): cell(1, 1),
+                  ("18", jan, "fi"): cell(2, 2), ("18", feb, "fi"): cell(4, 3),
+                  ("18", feb, "se"): cell(6, 3), ("01", feb, "fi"): cell(15, 12)},
+              ("fi", "se"))
+    lansi, etela = area_place("lansi"), area_place("etela")
+    figures = {(place, period, key, N): float(t._sum((place, period), key, N))
+               for place, period, keys in [
+                   ("17", lang_period("se"), [RESPONDENTS, "q1"]),
+                   ("18", feb, [RESPONDENTS, "q1", "q2"]),
+                   (COUNTRY, lang_period("fi"), [RESPONDENTS, "q1", "q2"]),
+                   (etela, jan, [RESPONDENTS, "q1", "q2"]),
+                   (etela, feb, [RESPONDENTS, "q1", "q2"]),
+                   (lansi, lang_period("fi"), [RESPONDENTS, "q1"]),
+                   (lansi, lang_period("se"), [RESPONDENTS, "q1"])]
+               for key in keys}
+    assert audit(t, figures).passed
+    [found] = narrowing.narrowed_sets(t, figures)
+    assert (found.cells, found.low, found.high) == ([("18", feb, "fi")], 4.0, 8.0)
+    assert ((COUNTRY, lang_period("fi")), "q2") in found.through
+    # q1, answered by everyone (its counts the respondents'), says nothing more: not read.
+    assert narrowing.bounding_keys(t, [figures], RESPONDENTS) == ["q2"]
+    # The gate hides a sum that bounds the set, and the publication passes.
+    pub = publish(t)
+    assert pub.result.passed
+    assert narrowing.narrowed_everywhere(pub.table, pub.figures) == ([], [])
+
+
+def test_a_question_everyone_answered_shares_the_respondents_search_only_without_others():
+    """q1, answered by everyone, has the respondents' counts, but once q2 bounds the
+    respondents its program (q1 below them, no q2) is wider than theirs: C's 3 February
+    respondents are within 1 … 4 (q2's 1 in C's February, and C's at most 9 invited less
+    q2's 5 in January), its q1 answerers 0 … 4. A search of q1's that found nothing must not
+    stand for the respondents' (`narrowing_reasons` marks the searches it clears; found in
+    review of the 7 December session's seventh stop: the respondents' set went unsearched)."""
+    m1, m2 = "2026-01", "2026-02"
+
+    def cell(r, q2):
+        return {RESPONDENTS: {N: r}, "q1": {N: r}, "q2": {N: q2}}
+
+    def table() -> Table:
+        return Table({"A": "x", "B": "x", "C": "y"}, (m1, m2),
+                     (QuestionModel("q1", "text"), QuestionModel("q2", "text")), 5,
+                     {("A", m1): cell(6, 6), ("A", m2): cell(6, 6), ("B", m1): cell(7, 7),
+                      ("B", m2): cell(5, 5), ("C", m1): cell(5, 5), ("C", m2): cell(3, 1)},
+                     caps={"C": 9.0})
+
+    t = table()
+    figures = {(*g, key, N): float(t._sum(g, key, N)) for key in (RESPONDENTS, "q1", "q2")
+               for g in [("A", ALL_MONTHS), ("B", ALL_MONTHS), (area_place("x"), ALL_MONTHS)]}
+    figures[("C", m1, "q2", N)] = 5.0
+    figures[("C", m2, "q2", N)] = 1.0
+    assert narrowing.signature(t, figures, RESPONDENTS) != narrowing.signature(t, figures, "q1")
+    assert narrowing.narrowed_sets(t, figures, "q1") == []
+    # publish's order: the reasons' search first (a true reason of q1's), then the figures'.
+    assert narrowing.narrowing_reasons(t, figures, {("C", m1, "q1"): PROTECTS_OTHER}) == set()
+    found, undecided = narrowing.narrowing_figures(t, figures)
+    assert undecided == []
+    assert [(s.key, s.cells, s.low, s.high) for s in found] == [
+        (RESPONDENTS, [("C", m2)], 1.0, 4.0)]
 
 
 def test_two_keys_alike_today_are_searched_apart_where_earlier_times_differ():

@@ -77,7 +77,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                     reasons: Reasons | None = None,
                     earlier: Sequence[Mapping[Figure, float]] = (),
                     floors: Mapping[Figure, float] | None = None,
-                    today_only: frozenset[str] = frozenset()) -> tuple[list[Narrowed], bool]:
+                    today_only: frozenset[str] = frozenset(), read_others: bool = True
+                    ) -> tuple[list[Narrowed], bool]:
     """Sets of cells of 1 … k−1 people of `key` whose range, given the published sums of `key`
     (and its published `reasons`: below the threshold at most k − 1, protecting another at
     least k; and the invitations HR knows per unit, `Table.caps`) and that no cell is
@@ -105,7 +106,7 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     at most today's. `floors`: counts known to be at least so large today (history.
     floors_of). The set is of today's cells. The system: `_primal` (`today_only`: the
     questions bounding the respondents whose earlier figures are left out, as they contradict
-    today's)."""
+    today's; `read_others` False: none of them, see the end)."""
     from scipy.optimize import linprog
 
     time_limit = TIME_LIMIT if time_limit is None else time_limit
@@ -124,7 +125,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
     # is met at their sum (audit.protected).
     caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
-    primal = _primal(table, published, key, earlier, floors, bounded, caps, today_only)
+    primal = _primal(table, published, key, earlier, floors, bounded, caps, today_only,
+                     read_others)
     a, b, g, h = primal.a, primal.b, primal.g, primal.h
     through_of, width_p = primal.through_of, primal.width
     m, r = len(b), len(h)
@@ -248,6 +250,18 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                            if t == 0 and any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)]
                 found.append(Narrowed(key, cells, low, high, through))
             constraints.append(excluding(chosen, width))
+    if undecided and primal.others:
+        # The questions' blocks are a strengthening of the search as it stood before the 7
+        # December session's seventh stop; where they make it too large to decide within the
+        # time limit (the respondents of a national survey's areas' months across three
+        # releases, bench/history_cpu.py --gate), the search without them decides what it
+        # proved before, and the sets found with them still count.
+        log.warning("disclosure: the search reading the questions' counts with the "
+                    "respondents' stopped undecided; searched without them",
+                    extra={"key": key})
+        more, undecided = narrowed_search(table, published, key, most, time_limit, reasons,
+                                          earlier, floors, read_others=False)
+        found += [s for s in more if s.cells not in [f.cells for f in found]]
     return found, undecided
 
 
@@ -269,7 +283,7 @@ class _Primal:
 def _primal(table: Table, published: Mapping[Figure, float], key: str,
             earlier: Sequence[Mapping[Figure, float]], floors: Mapping[Figure, float] | None,
             bounded: list[tuple[Group, float, float]], caps: Mapping[str, float],
-            today_only: frozenset[str] = frozenset()) -> _Primal:
+            today_only: frozenset[str] = frozenset(), read_others: bool = True) -> _Primal:
     """`narrowed_search`'s primal: G's rows are the reasons (`bounded`, first: the rest hold
     without them), the invitations, the floors, then the order of the blocks. The other
     questions' blocks have today's sums, and each earlier time's but `today_only`'s."""
@@ -286,7 +300,7 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
     # stop).
     times = [published, *earlier]  # today's figures, then each earlier time's, newest first
     linked = key == RESPONDENTS or any(_sums_of(f, RESPONDENTS) for f in times)
-    others = bounding_keys(table, times, key, floors) if linked else []
+    others = bounding_keys(table, times, key, floors) if linked and read_others else []
     block_keys = [key, *([RESPONDENTS] if linked and key != RESPONDENTS else []), *others]
     per = len(block_keys)  # blocks per time: p (key), then p_r, then the other questions'
     r_block = block_keys.index(RESPONDENTS) if linked else 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize import OptimizeResult
 
 from surveys.report import derivable, narrowing
 from surveys.report.audit import (
@@ -548,17 +549,8 @@ def test_a_questions_answerers_are_read_with_the_respondents():
         assert (area_place("a"), ALL_MONTHS, "q", N) not in pub.figures
 
 
-def test_another_questions_answerers_bound_the_respondents():
-    """County 18's 4 Finnish-speaking February respondents: its 10 in February (shown) less
-    its Sámi speakers, at most 22 − 16 = 6 (area lansi's less county 17's), so at least 4.
-    And at most 8: area etela's 15 are all Finnish-speaking (28 − 13), so of the country's 23
-    Finnish-speaking answerers of q2 at most etela's 12 are there, and lansi's 13 Finnish
-    speakers hold at least 11 answerers, at most 2 who did not answer; 18's February has 10 −
-    6 = 4 who did not, so at least 2 of them speak Sámi. 4 within 4 … 8, which the auditor
-    passed and the respondents' own counts leave at 4 … 10. The gate read each question's
-    counts and the respondents', not the other questions' (found by a probe in the 7 December
-    session's seventh stop): the respondents' program now has every question whose counts say
-    more than theirs as one more block below them."""
+def _bounded_by_q2() -> tuple[Table, dict]:
+    """`test_another_questions_answerers_bound_the_respondents`' table and figures."""
     area_of = {"17": "lansi", "18": "lansi", "01": "etela"}
     jan, feb = "2026-01", "2026-02"
 
@@ -582,16 +574,61 @@ def test_another_questions_answerers_bound_the_respondents():
                    (lansi, lang_period("fi"), [RESPONDENTS, "q1"]),
                    (lansi, lang_period("se"), [RESPONDENTS, "q1"])]
                for key in keys}
+    return t, figures
+
+
+def test_another_questions_answerers_bound_the_respondents():
+    """County 18's 4 Finnish-speaking February respondents: its 10 in February (shown) less
+    its Sámi speakers, at most 22 − 16 = 6 (area lansi's less county 17's), so at least 4.
+    And at most 8: area etela's 15 are all Finnish-speaking (28 − 13), so of the country's 23
+    Finnish-speaking answerers of q2 at most etela's 12 are there, and lansi's 13 Finnish
+    speakers hold at least 11 answerers, at most 2 who did not answer; 18's February has 10 −
+    6 = 4 who did not, so at least 2 of them speak Sámi. 4 within 4 … 8, which the auditor
+    passed and the respondents' own counts leave at 4 … 10. The gate read each question's
+    counts and the respondents', not the other questions' (found by a probe in the 7 December
+    session's seventh stop): the respondents' program now has every question whose counts say
+    more than theirs as one more block below them."""
+    t, figures = _bounded_by_q2()
+    feb = "2026-02"
     assert audit(t, figures).passed
     [found] = narrowing.narrowed_sets(t, figures)
     assert (found.cells, found.low, found.high) == ([("18", feb, "fi")], 4.0, 8.0)
     assert ((COUNTRY, lang_period("fi")), "q2") in found.through
     # q1, answered by everyone (its counts the respondents'), says nothing more: not read.
     assert narrowing.bounding_keys(t, [figures], RESPONDENTS) == ["q2"]
-    # The gate hides a sum that bounds the set, and the publication passes.
+    # What `publish` makes of the table passes, and narrows nothing.
     pub = publish(t)
     assert pub.result.passed
     assert narrowing.narrowed_everywhere(pub.table, pub.figures) == ([], [])
+
+
+def test_a_search_with_the_questions_undecided_decides_without_them(monkeypatch, caplog):
+    """The questions' blocks strengthen the respondents' search; where they make it too large
+    to decide within the time limit (the areas' months of a national survey across three
+    releases), the search without them decides what it proved before, and says so. Here the
+    programs with the questions' blocks stop undecided: the search without them finds
+    nothing in the table of `test_another_questions_answerers_bound_the_respondents`, and
+    that is decided."""
+    t, figures = _bounded_by_q2()
+    widths = {}
+    real_primal, real_solve = narrowing._primal, narrowing.solve
+
+    def primal(*args, **kwargs):
+        got = real_primal(*args, **kwargs)
+        widths["others"] = bool(got.others)
+        return got
+
+    def solve(*args, **kwargs):
+        if widths["others"]:
+            return OptimizeResult(status=1, x=None, success=False, message="time limit")
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(narrowing, "_primal", primal)
+    monkeypatch.setattr(narrowing, "solve", solve)
+    assert narrowing.narrowed_search(t, figures) == ([], False)
+    assert "searched without them" in caplog.text
+    monkeypatch.setattr(narrowing, "solve", real_solve)
+    assert [s.cells for s in narrowing.narrowed_sets(t, figures)] == [[("18", "2026-02", "fi")]]
 
 
 def test_a_question_everyone_answered_shares_the_respondents_search_only_without_others():

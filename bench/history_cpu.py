@@ -151,11 +151,10 @@ def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
         # The cut's gate after this audit (history.narrowed_release, every counted key), on
         # the same figures: its CPU beside the audit's, first without the other questions'
         # counts read as bounds of the respondents (`Table.gate_other_questions`, since the 7
-        # December session's seventh stop), then as a cut runs it. (Its memo is the table's:
-        # cleared between the two.)
+        # December session's seventh stop), then as a cut runs it. (narrowed_release's memo is
+        # its own, per call.)
         table = s["table"]
         for other_questions in (False, True):
-            table._narrowed.clear()
             type(table).gate_other_questions = other_questions
             cpu = time.process_time()
             try:

@@ -254,8 +254,9 @@ class Table:
     # (surveys.report.narrowing.bounding_keys); off only to measure what it costs
     # (bench/publish_cpu.py, bench/units_cpu.py --flag other_questions).
     gate_other_questions: ClassVar[bool] = True
-    # {(a key's published n figures, its people per cell): (the sets the search found, whether
-    # it stopped undecided)}: one search per distinct key and publication.
+    # {`narrowing.signature`: (the sets the search found, whether it stopped undecided)}: one
+    # search per distinct program (a key's published n figures and people per cell, the
+    # respondents', the questions' read with them) and publication.
     _narrowed: dict[tuple, tuple[list, bool]] = field(default_factory=dict, init=False,
                                                       repr=False)
     # At most this many such mixes per set of a sum's hidden places.

@@ -41,8 +41,9 @@ class Narrowed:
     low: float
     high: float
     # The published groups whose sums bound the range (nonzero duals of its two programs),
-    # each with its key (the set's own, or the respondents' for a question's set): where the
-    # gate hides one to widen it (surveys.report.disclosure, `fix_sets`).
+    # each with its key (the set's own; the respondents' for a question's set; a question's
+    # for the respondents' set, `bounding_keys`): where the gate hides one to widen it
+    # (surveys.report.disclosure, `fix_sets`).
     through: list[tuple[Group, str]] = field(default_factory=list)
 
 
@@ -105,8 +106,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     cell at most the same cell of the next newer layer (responses are only added), the newest
     at most today's. `floors`: counts known to be at least so large today (history.
     floors_of). The set is of today's cells. The system: `_primal` (`today_only`: the
-    questions bounding the respondents whose earlier figures are left out, as they contradict
-    today's; `read_others` False: none of them, see the end)."""
+    questions bounding the respondents whose earlier figures and floors are left out, as they
+    contradict today's; `read_others` False: none of them, see the end)."""
     from scipy.optimize import linprog
 
     time_limit = TIME_LIMIT if time_limit is None else time_limit
@@ -173,7 +174,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         # at most fewer than k − 1 (or than the invitations of its units, where fewer)
         [LinearConstraint(high_of, -np.inf, k - 1 - 1e-3),
          *([LinearConstraint(high_of - most_of, -np.inf, -1e-3)] if q else [])]]
-    dense, g_dense = a.toarray(), g.toarray() if r else None
+    # (Sparse: with many questions' blocks the order rows alone are blocks × cells square.)
+    dense, g_dense = a, g if r else None
 
     def on_key(objective: np.ndarray) -> np.ndarray:  # an objective of x over all of p
         return np.concatenate([objective, np.zeros(width_p - size)])
@@ -189,30 +191,43 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         for i in np.flatnonzero(values == 0):
             objective = np.zeros(size)
             objective[i] = -1.0
-            top = linprog(on_key(objective), A_eq=dense, b_eq=b, A_ub=g_dense[known:],
-                          b_ub=h[known:], bounds=(0, None))
+            top = linprog(on_key(objective), A_eq=dense, b_eq=b,
+                          A_ub=g_dense[known:] if r > known else None,
+                          b_ub=h[known:] if r > known else None, bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
     feasible = _status(primal)
     if feasible != 0:
         if feasible == 2 and (earlier or floors):  # (2: infeasible; else the solver failed)
             # Earlier figures above today's (a rebuild that quarantined responses, rows
-            # removed): as the auditor does (its `contradicted`), today's figures alone;
-            # first, where a question bounding the respondents contradicts its earlier figures
-            # or floors (its answers withdrawn), only those are left out
-            # (`test_a_question_whose_figures_shrank_leaves_the_respondents_gated`; each such
-            # question tried alone with the respondents, a review of the 7 December
-            # session's seventh stop: leaving out every question's lost what the others say).
+            # removed): as the auditor does (its `contradicted`), today's figures alone. First,
+            # where the questions read with the respondents are what contradicts (their answers
+            # withdrawn: `test_a_question_whose_figures_shrank_leaves_the_respondents_gated`),
+            # every question's earlier figures and floors are left out, then each read again
+            # where the system keeps a solution (a review of the 7 December session's seventh
+            # stop: two questions contradicting only together left the respondents' own
+            # earlier figures out too). A probe the solver fails is never read as an answer.
             if primal.others and not today_only:
-                own = list(primal.others)
-                if _status(_primal(table, published, key, earlier, floors, bounded, caps,
-                                   frozenset(own))) == 0:
-                    bad = frozenset(o for o in own if _status(_primal(
-                        table, published, key, earlier, floors, bounded, caps,
-                        frozenset(own) - {o})) == 2)
-                    if bad:
-                        return narrowed_search(table, published, key, most, time_limit,
-                                               reasons, earlier, floors, today_only=bad)
+                def status(left: set[str]) -> int:
+                    return _status(_primal(table, published, key, earlier, floors, bounded,
+                                           caps, frozenset(left)))
+
+                left = set(primal.others)
+                first = status(left)
+                if first not in (0, 2):
+                    return [], True
+                if first == 0:
+                    for o in primal.others:
+                        got = status(left - {o})
+                        if got == 0:
+                            left.discard(o)
+                        elif got != 2:
+                            return [], True
+                    log.warning("disclosure: earlier figures of %s do not lie under today's; "
+                                "only today's read in the respondents' search",
+                                ", ".join(sorted(left)), extra={"key": key})
+                    return narrowed_search(table, published, key, most, time_limit,
+                                           reasons, earlier, floors, today_only=frozenset(left))
             log.warning("disclosure: earlier figures do not lie under today's; sets narrowed "
                         "searched in today's figures alone", extra={"key": key})
             return narrowed_search(table, published, key, most, time_limit, reasons)
@@ -352,8 +367,8 @@ def _status(primal: _Primal) -> int:
     """Whether the system has a solution: 0 yes, 2 no (infeasible), else the solver failed."""
     from scipy.optimize import linprog
 
-    return linprog(np.zeros(primal.width), A_eq=primal.a.toarray(), b_eq=primal.b,
-                   A_ub=primal.g.toarray() if len(primal.h) else None,
+    return linprog(np.zeros(primal.width), A_eq=primal.a, b_eq=primal.b,
+                   A_ub=primal.g if len(primal.h) else None,
                    b_ub=primal.h if len(primal.h) else None, bounds=(0, None)).status
 
 

@@ -631,13 +631,65 @@ def test_a_search_with_the_questions_undecided_decides_without_them(monkeypatch,
     assert [s.cells for s in narrowing.narrowed_sets(t, figures)] == [[("18", "2026-02", "fi")]]
 
 
+def _withdrawn_together() -> tuple[Table, dict, dict]:
+    """One answer to q2 withdrawn in A, one to q3 in B, the respondents unchanged: the earlier
+    area x's 16 answerers of each lie above today's only together (A's 7 of q2 and B's 7 of
+    q3, each county of 8). C's 3 respondents (who answered neither) within 0 … 3: area y's
+    10 less D's earlier 7."""
+    questions = tuple(QuestionModel(q, "text") for q in ("q2", "q3"))
+
+    def cell(r, q2, q3):
+        return {RESPONDENTS: {N: r}, "q2": {N: q2}, "q3": {N: q3}}
+
+    t = Table({"A": "x", "B": "x", "C": "y", "D": "y"}, ("2026-01",), questions, 5,
+              {("A", "2026-01"): cell(8, 7, 8), ("B", "2026-01"): cell(8, 8, 7),
+               ("C", "2026-01"): cell(3, 0, 0), ("D", "2026-01"): cell(7, 7, 7)})
+    x, y = area_place("x"), area_place("y")
+    today = {(x, ALL_MONTHS, RESPONDENTS, N): 16.0, (y, ALL_MONTHS, RESPONDENTS, N): 10.0,
+             ("A", ALL_MONTHS, "q2", N): 7.0, ("B", ALL_MONTHS, "q3", N): 7.0}
+    earlier = {(x, ALL_MONTHS, "q2", N): 16.0, (x, ALL_MONTHS, "q3", N): 16.0,
+               ("D", ALL_MONTHS, RESPONDENTS, N): 7.0}
+    return t, today, earlier
+
+
+def test_questions_contradicting_only_together_leave_the_respondents_earlier_figures_read():
+    """The respondents' search leaves out the questions' earlier figures where they contradict
+    today's, not the respondents' own: a first version left out only the questions that
+    contradict alone, none here, and fell back to today's figures alone, where C is 0 … 10
+    (a review of the 7 December session's seventh stop; the commit before found C)."""
+    t, today, earlier = _withdrawn_together()
+    found, undecided = narrowing.narrowed_search(t, today, earlier=[earlier])
+    assert not undecided
+    assert [(s.cells, s.low, s.high) for s in found] == [([("C", "2026-01")], 0.0, 3.0)]
+    # Today's figures alone leave C wide.
+    assert narrowing.narrowed_search(t, today) == ([], False)
+
+
+def test_a_solver_failure_while_leaving_questions_out_is_undecided(monkeypatch):
+    """Probing which questions' earlier figures to leave out: a probe the solver fails on
+    (status 4) is not read as "none of them", which would search today's figures alone and
+    call that decided (a review of the 7 December session's seventh stop)."""
+    t, today, earlier = _withdrawn_together()
+    calls = []
+    real = narrowing._status
+
+    def status(primal):
+        calls.append(primal.others)
+        return real(primal) if len(calls) < 3 else 4
+
+    monkeypatch.setattr(narrowing, "_status", status)
+    assert narrowing.narrowed_search(t, today, earlier=[earlier]) == ([], True)
+    assert len(calls) == 3
+
+
 def test_a_question_everyone_answered_shares_the_respondents_search_only_without_others():
     """q1, answered by everyone, has the respondents' counts, but once q2 bounds the
     respondents its program (q1 below them, no q2) is wider than theirs: C's 3 February
     respondents are within 1 … 4 (q2's 1 in C's February, and C's at most 9 invited less
-    q2's 5 in January), its q1 answerers 0 … 4. A search of q1's that found nothing must not
-    stand for the respondents' (`narrowing_reasons` marks the searches it clears; found in
-    review of the 7 December session's seventh stop: the respondents' set went unsearched)."""
+    q2's 5 in January), its q1 answerers 0 … 9 in q1's program. A search of q1's that found
+    nothing must not stand for the respondents' (`narrowing_reasons` marks the searches it
+    clears; found in review of the 7 December session's seventh stop: the respondents' set
+    went unsearched). (q2's figures, published by hand for the memo, are themselves small.)"""
     m1, m2 = "2026-01", "2026-02"
 
     def cell(r, q2):

@@ -504,8 +504,13 @@ def narrowing_reasons(table: Table, published: Mapping[Figure, float],
                                            time_limit=REASONS_TIME_LIMIT)
         if not found and not undecided:
             # Nor do the figures alone (fewer constraints, wider ranges): the gate of the
-            # figures (`narrowing_figures`) need not search this key again.
-            table._narrowed.setdefault(signature(table, published, key), ([], False))
+            # figures (`narrowing_figures`) need not search this key again. Not where the
+            # questions are read with the respondents: a search that did not decide with them
+            # was done again without them (`narrowed_search`), and its "nothing" would stand
+            # for the stronger search (at 20,000 respondents with months the respondents'
+            # reasons' search does not decide within REASONS_TIME_LIMIT with them).
+            if not bounding_keys(table, [published], key):
+                table._narrowed.setdefault(signature(table, published, key), ([], False))
             continue
         cells = {i for s in found for i in (table._index[c] for c in s.cells)}
         near = {g for g in mine if cells & set(table.cells_of(g[:2]))}

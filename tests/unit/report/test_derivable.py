@@ -682,6 +682,35 @@ def test_a_solver_failure_while_leaving_questions_out_is_undecided(monkeypatch):
     assert len(calls) == 3
 
 
+def test_reasons_cleared_without_the_questions_leave_the_figures_search_with_them(monkeypatch):
+    """The reasons' search (a limit of 10 s) that did not decide with the questions' blocks
+    is done again without them; its "nothing found" must not stand for the figures' search
+    with them (at 20,000 respondents with months it skipped it: found in the 7 December
+    session's seventh stop). Here the programs with the blocks stop undecided while the
+    reasons are searched; the figures' search then reads them and finds 18's 4."""
+    t, figures = _bounded_by_q2()
+    real_primal, real_solve = narrowing._primal, narrowing.solve
+    seen = {}
+
+    def primal(*args, **kwargs):
+        got = real_primal(*args, **kwargs)
+        seen["others"] = bool(got.others)
+        return got
+
+    def undecided_with_others(*args, **kwargs):
+        if seen["others"]:
+            return OptimizeResult(status=1, x=None, success=False, message="time limit")
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(narrowing, "_primal", primal)
+    monkeypatch.setattr(narrowing, "solve", undecided_with_others)
+    reasons = {("17", "2026-01", RESPONDENTS): PROTECTS_OTHER}  # (16 people)
+    assert narrowing.narrowing_reasons(t, figures, reasons) == set()
+    monkeypatch.setattr(narrowing, "solve", real_solve)
+    found, undecided = narrowing.narrowing_figures(t, figures)
+    assert [(s.key, s.cells) for s in found] == [(RESPONDENTS, [("18", "2026-02", "fi")])]
+
+
 def test_a_question_everyone_answered_shares_the_respondents_search_only_without_others():
     """q1, answered by everyone, has the respondents' counts, but once q2 bounds the
     respondents its program (q1 below them, no q2) is wider than theirs: C's 3 February

@@ -602,6 +602,27 @@ def test_another_questions_answerers_bound_the_respondents():
     assert narrowing.narrowed_everywhere(pub.table, pub.figures) == ([], [])
 
 
+def _undecided_with_the_questions(monkeypatch):
+    """Every program of a system with the questions' blocks stops at its time limit
+    undecided; returns the real `solve`."""
+    real_primal, real_solve = narrowing._primal, narrowing.solve
+    last = {}
+
+    def primal(*args, **kwargs):
+        got = real_primal(*args, **kwargs)
+        last["others"] = bool(got.others)
+        return got
+
+    def solve(*args, **kwargs):
+        if last["others"]:
+            return OptimizeResult(status=1, x=None, success=False, message="time limit")
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(narrowing, "_primal", primal)
+    monkeypatch.setattr(narrowing, "solve", solve)
+    return real_solve
+
+
 def test_a_search_with_the_questions_undecided_decides_without_them(monkeypatch, caplog):
     """The questions' blocks strengthen the respondents' search; where they make it too large
     to decide within the time limit (the areas' months of a national survey across three
@@ -610,21 +631,7 @@ def test_a_search_with_the_questions_undecided_decides_without_them(monkeypatch,
     nothing in the table of `test_another_questions_answerers_bound_the_respondents`, and
     that is decided."""
     t, figures = _bounded_by_q2()
-    widths = {}
-    real_primal, real_solve = narrowing._primal, narrowing.solve
-
-    def primal(*args, **kwargs):
-        got = real_primal(*args, **kwargs)
-        widths["others"] = bool(got.others)
-        return got
-
-    def solve(*args, **kwargs):
-        if widths["others"]:
-            return OptimizeResult(status=1, x=None, success=False, message="time limit")
-        return real_solve(*args, **kwargs)
-
-    monkeypatch.setattr(narrowing, "_primal", primal)
-    monkeypatch.setattr(narrowing, "solve", solve)
+    real_solve = _undecided_with_the_questions(monkeypatch)
     assert narrowing.narrowed_search(t, figures) == ([], False)
     assert "searched without them" in caplog.text
     monkeypatch.setattr(narrowing, "solve", real_solve)
@@ -689,21 +696,7 @@ def test_reasons_cleared_without_the_questions_leave_the_figures_search_with_the
     session's seventh stop). Here the programs with the blocks stop undecided while the
     reasons are searched; the figures' search then reads them and finds 18's 4."""
     t, figures = _bounded_by_q2()
-    real_primal, real_solve = narrowing._primal, narrowing.solve
-    seen = {}
-
-    def primal(*args, **kwargs):
-        got = real_primal(*args, **kwargs)
-        seen["others"] = bool(got.others)
-        return got
-
-    def undecided_with_others(*args, **kwargs):
-        if seen["others"]:
-            return OptimizeResult(status=1, x=None, success=False, message="time limit")
-        return real_solve(*args, **kwargs)
-
-    monkeypatch.setattr(narrowing, "_primal", primal)
-    monkeypatch.setattr(narrowing, "solve", undecided_with_others)
+    real_solve = _undecided_with_the_questions(monkeypatch)
     reasons = {("17", "2026-01", RESPONDENTS): PROTECTS_OTHER}  # (16 people)
     assert narrowing.narrowing_reasons(t, figures, reasons) == set()
     monkeypatch.setattr(narrowing, "solve", real_solve)

@@ -153,15 +153,19 @@ def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
         # counts read as bounds of the respondents (`Table.gate_other_questions`, since the 7
         # December session's seventh stop), then as a cut runs it. (narrowed_release's memo is
         # its own, per call.)
+        # And without reading that non-answers only grow (`Table.gate_non_answers_grow`, the
+        # same stop).
         table = s["table"]
-        for other_questions in (False, True):
-            type(table).gate_other_questions = other_questions
+        for switch in ("gate_other_questions", "gate_non_answers_grow", None):
+            if switch:
+                setattr(type(table), switch, False)
             cpu = time.process_time()
             try:
                 found, undecided = history.narrowed_release(table, current, earlier, floors)
             finally:
-                type(table).gate_other_questions = True
-            suffix = "" if other_questions else "_without_other_questions"
+                if switch:
+                    setattr(type(table), switch, True)
+            suffix = f"_without_{switch[5:]}" if switch else ""
             out.update({f"gate_cpu_s{suffix}": round(time.process_time() - cpu, 2),
                         f"gate_sets{suffix}": len(found),
                         f"gate_undecided{suffix}": len(undecided)})

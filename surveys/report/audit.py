@@ -254,6 +254,10 @@ class Table:
     # (surveys.report.narrowing.bounding_keys); off only to measure what it costs
     # (bench/publish_cpu.py, bench/units_cpu.py --flag other_questions).
     gate_other_questions: ClassVar[bool] = True
+    # Whether that gate reads, across times, that those who did not answer a question only
+    # grow (surveys.report.narrowing._primal); off only to measure what it costs
+    # (bench/history_cpu.py --gate).
+    gate_non_answers_grow: ClassVar[bool] = True
     # {`narrowing.signature`: (the sets the search found, whether it stopped undecided)}: one
     # search per distinct program (a key's published n figures and people per cell, the
     # respondents', the questions' read with them) and publication.

@@ -352,6 +352,13 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
                for b_off in range(per) if b_off != r_block] if linked else []
     ordered += [pair((t + 1) * per + b_off, t * per + b_off)
                 for t in range(len(times) - 1) for b_off in range(per)]
+    # Those who did not answer a question only grow too (a stored response is never
+    # changed): each earlier time's p_r − p_q at most the next newer time's, as the auditor's
+    # lift reads them (a review of the 7 December session's seventh stop).
+    if linked and table.gate_non_answers_grow:
+        ordered += [pair((t + 1) * per + r_block, t * per + r_block)
+                    - pair((t + 1) * per + b_off, t * per + b_off)
+                    for t in range(len(times) - 1) for b_off in range(per) if b_off != r_block]
     g = vstack([_rows(table, [grp for grp, _s, _h in bounded], size, 0, blocks,
                       [s for _g, s, _h in bounded]),
                 _rows(table, [grp for grp, _s, _h in capped], size, r_block, blocks),

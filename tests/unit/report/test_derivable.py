@@ -739,6 +739,31 @@ def test_a_question_everyone_answered_shares_the_respondents_search_only_without
         (RESPONDENTS, [("C", m2)], 1.0, 4.0)]
 
 
+def test_those_who_did_not_answer_only_grow_across_times():
+    """County A's 4 Swedish speakers, nobody joined since the earlier time: then, of A's 2
+    answerers of q, at most 2 were Swedish-speaking, so at least 2 of them did not answer,
+    and they still have not: today at most 2 answer, 1 in truth, within 0 … 2. Without
+    reading that non-answers only grow (as the auditor's lift reads it) the search left them
+    within 0 … 4 (found in review of the 7 December session's seventh stop)."""
+    q = QuestionModel("q", "text")
+
+    def cell(r, answered):
+        return {RESPONDENTS: {N: r}, "q": {N: answered}}
+
+    t = Table({"A": "x", "B": "x"}, ("2026-01",), (q,), 5,
+              {("A", "2026-01", "fi"): cell(8, 6), ("A", "2026-01", "sv"): cell(4, 1),
+               ("B", "2026-01", "fi"): cell(9, 9)}, ("fi", "sv"))
+    swedish = ("A", lang_period("sv"), RESPONDENTS, N)
+    today = {swedish: 4.0, ("A", ALL_MONTHS, RESPONDENTS, N): 12.0,
+             ("A", ALL_MONTHS, "q", N): 7.0}
+    earlier = {swedish: 4.0, ("A", ALL_MONTHS, "q", N): 2.0}
+    [found] = narrowing.narrowed_sets(t, today, "q", earlier=[earlier])
+    assert (found.cells, found.low, found.high) == ([("A", "2026-01", "sv")], 0.0, 2.0)
+    # Today's figures alone, or each time's answerers at most its respondents only, leave
+    # it at 0 … 4, which the size rule allows.
+    assert narrowing.narrowed_sets(t, today, "q") == []
+
+
 def test_two_keys_alike_today_are_searched_apart_where_earlier_times_differ():
     """`narrowing_figures`' memo: two questions answered by the same people today share a
     search, but not where an earlier time published them differently (a per-key fix hid
@@ -771,4 +796,8 @@ def test_two_keys_alike_today_are_searched_apart_where_earlier_times_differ():
     assert narrowing.narrowed_sets(t, today, "q1", earlier=[earlier]) == []
     found, undecided = narrowing.narrowing_figures(t, today, [earlier])
     assert not undecided
-    assert [(s.key, s.cells, s.low, s.high) for s in found] == [("q2", [("B", month)], 0, 1)]
+    # (And, since the seventh stop reads that non-answers only grow, B's and C's together:
+    # A's 3 earlier non-answerers leave at most 5 of its 8 answering, so at least 1 of the
+    # area's 6 is in B and C, and at most 6 − 5, A's earlier 5.)
+    assert sorted((s.key, s.cells, s.low, s.high) for s in found) == [
+        ("q2", [("B", month)], 0, 1), ("q2", [("B", month), ("C", month)], 1, 1)]

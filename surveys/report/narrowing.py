@@ -174,8 +174,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         # at most fewer than k − 1 (or than the invitations of its units, where fewer)
         [LinearConstraint(high_of, -np.inf, k - 1 - 1e-3),
          *([LinearConstraint(high_of - most_of, -np.inf, -1e-3)] if q else [])]]
-    # (Sparse: with many questions' blocks the order rows alone are blocks × cells square.)
-    dense, g_dense = a, g if r else None
+    # (A and G go to linprog sparse: with many questions' blocks the order rows alone are
+    # blocks × cells square.)
 
     def on_key(objective: np.ndarray) -> np.ndarray:  # an objective of x over all of p
         return np.concatenate([objective, np.zeros(width_p - size)])
@@ -191,8 +191,8 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
         for i in np.flatnonzero(values == 0):
             objective = np.zeros(size)
             objective[i] = -1.0
-            top = linprog(on_key(objective), A_eq=dense, b_eq=b,
-                          A_ub=g_dense[known:] if r > known else None,
+            top = linprog(on_key(objective), A_eq=a, b_eq=b,
+                          A_ub=g[known:] if r > known else None,
                           b_ub=h[known:] if r > known else None, bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
@@ -249,7 +249,7 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
             chosen = [i for i in range(size) if got.x[i] > 0.5]
             objective = np.zeros(size)
             objective[chosen] = 1.0
-            ends = [linprog(sign * on_key(objective), A_eq=dense, b_eq=b, A_ub=g_dense,
+            ends = [linprog(sign * on_key(objective), A_eq=a, b_eq=b, A_ub=g if r else None,
                             b_ub=h if r else None, bounds=(0, None))
                     for sign in (1.0, -1.0)]
             if ends[0].status != 0 or ends[1].status not in (0, 3):

@@ -156,7 +156,10 @@ def timed(s: dict[str, Any], window: list[int], left_out: list[int] = (),
         # And without reading that non-answers only grow (`Table.gate_non_answers_grow`, the
         # same stop).
         table = s["table"]
-        for switch in ("gate_other_questions", "gate_non_answers_grow", None):
+        # And without a question's program reading the other questions' counts
+        # (`Table.gate_questions_through_others`, the 8 December session).
+        for switch in ("gate_other_questions", "gate_questions_through_others",
+                       "gate_non_answers_grow", None):
             if switch:
                 setattr(type(table), switch, False)
             cpu = time.process_time()

@@ -12,12 +12,15 @@ derivable, `Table.derived_sets`, since the 7 December session's fourth stop) or 
 narrowing_gate` (no set of cells of any shape pinned or narrowed by the figures, surveys.report.
 narrowing.narrowing_figures, `Table.narrowing_gate`, since the 7 December session's fifth stop)
 or `--flag other_questions` (within that gate, the other questions' counts read as bounds of
-the respondents, narrowing.bounding_keys, `Table.gate_other_questions`, since its seventh).
+the respondents, narrowing.bounding_keys, `Table.gate_other_questions`, since its seventh)
+or `--flag questions_through_others` (the same in each question's program, through the
+respondents, `Table.gate_questions_through_others`, since the 8 December session).
 
     .venv/bin/python -m bench.publish_cpu [--flag joint] [--respondents 300 2000]
         [--county 19] [--national]
     .venv/bin/python -m bench.publish_cpu --served [--respondents 300 2000 20000]
-        [--languages 3 6] [--flag unions|across_parents|derived_sets|narrowing_gate|other_questions]
+        [--languages 3 6] [--flag unions|across_parents|derived_sets|narrowing_gate|other_questions|
+         questions_through_others]
 
 `--served`: instead, the publication the site serves (surveys.report.results.
 audited_publication: months for the areas and the country only where affordable and proven,
@@ -51,7 +54,8 @@ ALL_LANGS = ("en", "fi", "se", "smn", "sms", "sv")
 # Flags that are the table's switches (publish asks for the sets itself), not audit's arguments.
 TABLE_SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
                   "derived_sets": "derived_sets", "narrowing_gate": "narrowing_gate",
-                  "other_questions": "gate_other_questions"}
+                  "other_questions": "gate_other_questions",
+                  "questions_through_others": "gate_questions_through_others"}
 
 
 def publication(n: int, county: str | None, flag: str, on: bool) -> tuple[float, dict]:
@@ -109,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--flag", choices=["joint", "respondents_everywhere", "unions",
                                            "across_parents", "derived_sets",
-                                           "narrowing_gate", "other_questions"],
+                                           "narrowing_gate", "other_questions",
+                                           "questions_through_others"],
                         default="joint")
     parser.add_argument("--respondents", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--county", default="19")

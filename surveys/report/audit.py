@@ -254,6 +254,10 @@ class Table:
     # (surveys.report.narrowing.bounding_keys); off only to measure what it costs
     # (bench/publish_cpu.py, bench/units_cpu.py --flag other_questions).
     gate_other_questions: ClassVar[bool] = True
+    # Whether a question's program in that gate reads the other questions' counts too
+    # (through the respondents: bounding_keys); off only to measure what it costs
+    # (bench/publish_cpu.py, bench/units_cpu.py --flag questions_through_others).
+    gate_questions_through_others: ClassVar[bool] = True
     # Whether that gate reads, across times, that those who did not answer a question only
     # grow (surveys.report.narrowing._primal); off only to measure what it costs
     # (bench/history_cpu.py --gate).

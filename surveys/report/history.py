@@ -330,7 +330,7 @@ def narrowed_release(table: Table, current: tuple[Figures, Reasons],
                                                  time_limit=FIGURES_TIME_LIMIT,
                                                  earlier=before, floors=floor)
             sets, stopped = searched[mark]
-            sets = [replace(s, key=key) for s in sets]
+            sets = [s.of(key) for s in sets]
             if of_areas:  # cells named by their area's place, as the blocks are
                 sets = [replace(s, cells=[(area_place(c[0]), *c[1:]) for c in s.cells])
                         for s in sets]

@@ -46,13 +46,22 @@ class Narrowed:
     # (surveys.report.disclosure, `fix_sets`).
     through: list[tuple[Group, str]] = field(default_factory=list)
 
+    def of(self, key: str) -> Narrowed:
+        """The same set for `key`, whose search this one stands for (the same figures: a
+        memo hit, `signature`): its own groups bound it, not the searched key's (a review of
+        the 8 December session: hiding the searched key's group widened nothing)."""
+        return replace(self, key=key, through=[(g, key if of == self.key else of)
+                                               for g, of in self.through])
+
 
 def narrowed_sets(table: Table, published: Mapping[Figure, float], key: str = RESPONDENTS,
                   most: int = MOST, time_limit: float | None = None,
                   reasons: Reasons | None = None,
-                  earlier: Sequence[Mapping[Figure, float]] = ()) -> list[Narrowed]:
+                  earlier: Sequence[Mapping[Figure, float]] = (),
+                  floors: Mapping[Figure, float] | None = None) -> list[Narrowed]:
     """`narrowed_search`'s sets (whether or not it was decided)."""
-    return narrowed_search(table, published, key, most, time_limit, reasons, earlier)[0]
+    return narrowed_search(table, published, key, most, time_limit, reasons, earlier,
+                           floors)[0]
 
 
 def narrowed_everywhere(table: Table, published: Mapping[Figure, float],
@@ -108,41 +117,169 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     floors_of). The set is of today's cells. The system: `_primal` (`today_only`: the
     questions bounding the respondents whose earlier figures and floors are left out, as they
     contradict today's; `read_others` False: none of them, see the end)."""
-    from scipy.optimize import linprog
+    found, undecided, _weaker = _search(table, published, key, most, time_limit, reasons,
+                                        earlier, floors, today_only, read_others)
+    return found, undecided
 
+
+def _search(table: Table, published: Mapping[Figure, float], key: str, most: int,
+            time_limit: float | None, reasons: Reasons | None,
+            earlier: Sequence[Mapping[Figure, float]], floors: Mapping[Figure, float] | None,
+            today_only: frozenset[str] = frozenset(), read_others: bool = True
+            ) -> tuple[list[Narrowed], bool, bool]:
+    """`narrowed_search`, and whether what it decided is that of a weaker program than the
+    one asked for (the other questions' blocks left out where they did not decide, or
+    earlier figures left out where they contradict today's): then its "nothing found" does
+    not stand for the program asked for (`narrowing_reasons`' mark)."""
     time_limit = TIME_LIMIT if time_limit is None else time_limit
 
     sums = _sums_of(published, key)
     values = values_of(table, key)
     k, size = table.threshold, table.size
-    if not (sums or any(_sums_of(e, key) for e in earlier)) or values.sum() <= 0:
-        return [], False
     bounded: list[tuple[Group, float, float]] = []  # (group, sign, bound): sign·sum ≤ bound
     for (place, period, rkey), reason in (reasons or {}).items():
         if rkey == key:
             bounded += [((place, period), sign, bound)
                         for sign, bound in reason_bounds(reason, k)]
+    # Nothing read of the key (no sum at any time, no floor, no reason, and for the
+    # respondents no question's counts below them): every set of it ranges from none to its
+    # people's most, which the size rule allows (a question's most are the respondents',
+    # whose own search reads them). Floors alone narrow: earlier times left out of the cut
+    # may have shown a count hidden at every time read
+    # (`test_a_key_with_floors_and_no_published_figure_is_searched`).
+    if values.sum() <= 0 or not (
+            sums or any(_sums_of(e, key) for e in earlier) or _sums_of(floors or {}, key)
+            or bounded or key == RESPONDENTS
+            and bounding_keys(table, [published, *earlier], key, floors)):
+        return [], False, False
     # HR knows the invitations issued per unit (`Table.caps`): each bounds its unit's people
     # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
     # is met at their sum (audit.protected).
     caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
     primal = _primal(table, published, key, earlier, floors, bounded, caps, today_only,
                      read_others)
-    a, b, g, h = primal.a, primal.b, primal.g, primal.h
-    through_of, width_p = primal.through_of, primal.width
-    m, r = len(b), len(h)
-    known = len(bounded)  # rows of g past it: invitations, floors, link, order (no reasons)
+    through_of = primal.through_of
+    feasible = _status(primal)
+    if feasible != 0:
+        if feasible == 2 and (earlier or floors):  # (2: infeasible; else the solver failed)
+            # Earlier figures above today's (a rebuild that quarantined responses, rows
+            # removed): as the auditor does (its `contradicted`), today's figures alone. First,
+            # where the questions read with the respondents are what contradicts (their answers
+            # withdrawn: `test_a_question_whose_figures_shrank_leaves_the_respondents_gated`),
+            # every question's earlier figures and floors are left out, then each read again
+            # where the system keeps a solution (a review of the 7 December session's seventh
+            # stop: two questions contradicting only together left the respondents' own
+            # earlier figures out too). A probe the solver fails is never read as an answer.
+            if primal.others and not today_only:
+                def status(left: set[str]) -> int:
+                    return _status(_primal(table, published, key, earlier, floors, bounded,
+                                           caps, frozenset(left), others=primal.others))
+
+                left = set(primal.others)
+                first = status(left)
+                if first not in (0, 2):
+                    return [], True, False
+                if first == 0:
+                    for o in primal.others:
+                        got = status(left - {o})
+                        if got == 0:
+                            left.discard(o)
+                        elif got != 2:
+                            return [], True, False
+                    log.warning("disclosure: earlier figures of %s do not lie under today's; "
+                                "only today's read in the search of %s",
+                                ", ".join(sorted(left)), _named(key), extra={"key": key})
+                    found, undecided, _w = _search(table, published, key, most, time_limit,
+                                                   reasons, earlier, floors, frozenset(left))
+                    return found, undecided, True
+            log.warning("disclosure: earlier figures do not lie under today's; sets narrowed "
+                        "searched in today's figures alone", extra={"key": key})
+            found, undecided, _w = _search(table, published, key, most, time_limit, reasons,
+                                           (), None)
+            return found, undecided, True
+        # Figures with no solution (altered by hand, or today's data no longer under them),
+        # or a solver that failed on them: nothing can be proven (the auditor raises on such
+        # figures). A failure is never read as "no earlier times" (a review of the 7
+        # December session's sixth stop: that could report a search decided that was not).
+        return [], True, False
+    # A question's program with the other questions' blocks is tried within a shorter limit:
+    # where it does not decide, the search without them (below) takes the whole limit, and
+    # at a national survey with months two questions' did not decide within 60 s
+    # (bench/publish_cpu.py --served --flag questions_through_others).
+    limit = min(time_limit, OTHERS_TIME_LIMIT) if primal.others and key != RESPONDENTS \
+        else time_limit
     keys = list(table._index)
+    program = Program(primal.a, primal.b, primal.g, primal.h, primal.width,
+                      np.arange(size), values, [cell[0] for cell in keys], caps, k,
+                      known=len(bounded))
+    got, undecided = sets_in(program, most, limit)
+    # (Today's sums only: an earlier time's figures are fixed.)
+    found = [Narrowed(key, [keys[i] for i in chosen], low, high,
+                      [(grp, of) for j, (grp, of, t) in enumerate(through_of)
+                       if t == 0 and j in rows])
+             for chosen, low, high, rows in got]
+    if undecided and primal.others:
+        # The other questions' blocks are a strengthening of the search as it stood before
+        # the 7 December session's seventh stop; where they make it too large to decide
+        # within the time limit (the respondents of a national survey's areas' months across
+        # three releases, bench/history_cpu.py --gate; two questions of the served national
+        # publication with months, bench/publish_cpu.py --flag questions_through_others),
+        # the search without them decides what it proved before, and the sets found with
+        # them still count.
+        log.warning("disclosure: the search of %s reading the other questions' counts "
+                    "stopped undecided; searched without them", _named(key), extra={"key": key})
+        more, undecided, _w = _search(table, published, key, most, time_limit, reasons,
+                                      earlier, floors, read_others=False)
+        found += [s for s in more if s.cells not in [f.cells for f in found]]
+        return found, undecided, True
+    return found, undecided, False
+
+
+@dataclass
+class Program:
+    """A system a set's range is the optimum of (Ap = b, Gp ≤ h, p ≥ 0, `width` unknowns)
+    and the cells a set is chosen from: `columns`, their unknowns in p; `values`, their people
+    in truth; `places`, the place (unit) of each, whose invitations (`caps`) bound it; `k` the
+    threshold; G's rows from `known` on hold without the published reasons (the cells proven
+    empty are proven from them only)."""
+
+    a: csr_matrix
+    b: np.ndarray
+    g: csr_matrix
+    h: np.ndarray
+    width: int
+    columns: np.ndarray
+    values: np.ndarray
+    places: list[str]
+    caps: Mapping[str, float]
+    k: int
+    known: int = 0
+
+
+def sets_in(program: Program, most: int = MOST, time_limit: float = TIME_LIMIT
+            ) -> tuple[list[tuple[list[int], float, float, set[int]]], bool]:
+    """The sets of `program`'s cells of 1 … k−1 people whose range breaks the size rule
+    (`narrowed_search`'s docstring: one mixed-integer program per kind over the duals, each
+    set found confirmed by its range computed directly), up to `most`: each as (its cells'
+    positions in `columns`, low, high, the rows of A whose duals bound it), and whether a
+    program stopped undecided (then others may exist)."""
+    from scipy.optimize import linprog
+
+    a, b, g, h, width_p = program.a, program.b, program.g, program.h, program.width
+    values, caps, k = program.values, program.caps, program.k
+    size = len(values)
+    m, r = len(b), len(h)
+    known = program.known
     # Only where some unit was sent fewer than k − 1 does the rule differ (else it is k − 1
     # for every set).
-    places = sorted({cell[0] for cell in keys}) if any(c < k - 1 for c in caps.values()) \
-        else []
+    places = sorted(set(program.places)) if any(c < k - 1 for c in caps.values()) else []
     q = len(places)
     # Unknowns: x (cells, 0/1), then y (m), μ (r), z (m), λ (r), and with caps t (per place,
-    # 0/1: the set has cells there). x is the set on the first block of p (`lift`).
+    # 0/1: the set has cells there). x is the set on p's unknowns `columns` (`lift`).
     width = size + 2 * (m + r) + q
     eye = identity(size, format="csr")
-    lift = vstack([eye, csr_matrix((width_p - size, size))]).tocsr()  # p's unknowns ← x
+    lift = csr_matrix((np.ones(size), (program.columns, np.arange(size))),
+                      shape=(width_p, size))  # p's unknowns ← x
     nm, nr, nq = csr_matrix((width_p, m)), csr_matrix((width_p, r)), csr_matrix((width_p, q))
     cost = np.concatenate([np.ones(size), np.zeros(width - size)])
     integrality = np.concatenate([np.ones(size), np.zeros(2 * (m + r)), np.ones(q)])
@@ -154,14 +291,15 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     high_of = np.concatenate([zeros_x, b, h, np.zeros(m + r), zeros_t])  # bᵀy + hᵀμ
     low_of = np.concatenate([zeros_x, np.zeros(m + r), b, -h, zeros_t])  # bᵀz − hᵀλ
     base = [LinearConstraint(np.concatenate([values, np.zeros(width - size)]), 1.0, k - 1.0),
-            # Aᵀy + Gᵀμ ≥ x (on the key's block; ≥ 0 on the respondents')
+            # Aᵀy + Gᵀμ ≥ x (on the set's unknowns; ≥ 0 on the others)
             LinearConstraint(hstack([-lift, a.T, g.T, nm, nr, nq]).tocsr(), 0.0, np.inf)]
     most_of = np.zeros(width)  # the size rule's "k − 1 or more" for the set (none: k − 1)
     if q:
         # t is 1 exactly where the set has a cell: x ≤ t of its place, t ≤ the place's x.
         at = {p: j for j, p in enumerate(places)}
-        place_of = csr_matrix((np.ones(size), ([i for i in range(size)],
-                                               [at[c[0]] for c in keys])), shape=(size, q))
+        place_of = csr_matrix((np.ones(size), (np.arange(size),
+                                               [at[p] for p in program.places])),
+                              shape=(size, q))
         gap = csr_matrix((size, 2 * (m + r)))
         base += [LinearConstraint(hstack([eye, gap, -place_of]).tocsr(), -np.inf, 0.0),
                  LinearConstraint(hstack([-place_of.T, csr_matrix((q, 2 * (m + r))),
@@ -178,7 +316,9 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
     # blocks × cells square.)
 
     def on_key(objective: np.ndarray) -> np.ndarray:  # an objective of x over all of p
-        return np.concatenate([objective, np.zeros(width_p - size)])
+        out = np.zeros(width_p)
+        out[program.columns] = objective
+        return out
 
     if q:
         # A cell the figures prove empty adds nothing to a set but its unit's invitations
@@ -196,47 +336,7 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                           b_ub=h[known:] if r > known else None, bounds=(0, None))
             if top.status == 0 and -top.fun <= 1e-9:
                 bounds.ub[i] = 0.0
-    feasible = _status(primal)
-    if feasible != 0:
-        if feasible == 2 and (earlier or floors):  # (2: infeasible; else the solver failed)
-            # Earlier figures above today's (a rebuild that quarantined responses, rows
-            # removed): as the auditor does (its `contradicted`), today's figures alone. First,
-            # where the questions read with the respondents are what contradicts (their answers
-            # withdrawn: `test_a_question_whose_figures_shrank_leaves_the_respondents_gated`),
-            # every question's earlier figures and floors are left out, then each read again
-            # where the system keeps a solution (a review of the 7 December session's seventh
-            # stop: two questions contradicting only together left the respondents' own
-            # earlier figures out too). A probe the solver fails is never read as an answer.
-            if primal.others and not today_only:
-                def status(left: set[str]) -> int:
-                    return _status(_primal(table, published, key, earlier, floors, bounded,
-                                           caps, frozenset(left)))
-
-                left = set(primal.others)
-                first = status(left)
-                if first not in (0, 2):
-                    return [], True
-                if first == 0:
-                    for o in primal.others:
-                        got = status(left - {o})
-                        if got == 0:
-                            left.discard(o)
-                        elif got != 2:
-                            return [], True
-                    log.warning("disclosure: earlier figures of %s do not lie under today's; "
-                                "only today's read in the respondents' search",
-                                ", ".join(sorted(left)), extra={"key": key})
-                    return narrowed_search(table, published, key, most, time_limit,
-                                           reasons, earlier, floors, today_only=frozenset(left))
-            log.warning("disclosure: earlier figures do not lie under today's; sets narrowed "
-                        "searched in today's figures alone", extra={"key": key})
-            return narrowed_search(table, published, key, most, time_limit, reasons)
-        # Figures with no solution (altered by hand, or today's data no longer under them),
-        # or a solver that failed on them: nothing can be proven (the auditor raises on such
-        # figures). A failure is never read as "no earlier times" (a review of the 7
-        # December session's sixth stop: that could report a search decided that was not).
-        return [], True
-    found: list[Narrowed] = []
+    found: list[tuple[list[int], float, float, set[int]]] = []
     undecided = False
     for kind in kinds:
         constraints = [*base, *kind]
@@ -257,27 +357,19 @@ def narrowed_search(table: Table, published: Mapping[Figure, float], key: str = 
                 break
             low = ends[0].fun
             high = math.inf if ends[1].status == 3 else -ends[1].fun  # (3: unbounded)
-            cells = [keys[i] for i in chosen]
-            cap = sum(caps.get(p, math.inf) for p in {c[0] for c in cells}) if caps else None
-            if not protected(SIZE, low, high, k, cap) and cells not in [f.cells for f in found]:
-                # (Today's sums only: an earlier time's figures are fixed.)
-                through = [(grp, of) for j, (grp, of, t) in enumerate(through_of)
-                           if t == 0 and any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)]
-                found.append(Narrowed(key, cells, low, high, through))
+            cap = sum(caps.get(p, math.inf) for p in {program.places[i] for i in chosen}) \
+                if caps else None
+            if not protected(SIZE, low, high, k, cap) and chosen not in [f[0] for f in found]:
+                rows = {j for j in range(m)
+                        if any(abs(e.eqlin.marginals[j]) > 1e-9 for e in ends)}
+                found.append((chosen, low, high, rows))
             constraints.append(excluding(chosen, width))
-    if undecided and primal.others:
-        # The questions' blocks are a strengthening of the search as it stood before the 7
-        # December session's seventh stop; where they make it too large to decide within the
-        # time limit (the respondents of a national survey's areas' months across three
-        # releases, bench/history_cpu.py --gate), the search without them decides what it
-        # proved before, and the sets found with them still count.
-        log.warning("disclosure: the search reading the questions' counts with the "
-                    "respondents' stopped undecided; searched without them",
-                    extra={"key": key})
-        more, undecided = narrowed_search(table, published, key, most, time_limit, reasons,
-                                          earlier, floors, read_others=False)
-        found += [s for s in more if s.cells not in [f.cells for f in found]]
     return found, undecided
+
+
+def _named(key: str) -> str:
+    """A counted key as the log names it."""
+    return "the respondents" if key == RESPONDENTS else key
 
 
 @dataclass
@@ -298,27 +390,37 @@ class _Primal:
 def _primal(table: Table, published: Mapping[Figure, float], key: str,
             earlier: Sequence[Mapping[Figure, float]], floors: Mapping[Figure, float] | None,
             bounded: list[tuple[Group, float, float]], caps: Mapping[str, float],
-            today_only: frozenset[str] = frozenset(), read_others: bool = True) -> _Primal:
+            today_only: frozenset[str] = frozenset(), read_others: bool = True,
+            others: Sequence[str] | None = None) -> _Primal:
     """`narrowed_search`'s primal: G's rows are the reasons (`bounded`, first: the rest hold
     without them), the invitations, the floors, then the order of the blocks. The other
-    questions' blocks have today's sums, and each earlier time's but `today_only`'s."""
+    questions' blocks (`others`, else `bounding_keys`) have today's sums, and each earlier
+    time's but `today_only`'s."""
     size = table.size
 
     # A question's answerers are some of the respondents, cell by cell: its program reads the
     # respondents' published counts too, as a second block of unknowns p_r with p_q ≤ p_r (a
     # review of the 7 December session's fifth stop: q shown for an area of 15 and hidden in
     # its county of 10 shown respondents, two counties' 4 answerers lay within 3 … 5 through
-    # the respondents' counts, which q's own figures alone leave wide). In the respondents'
-    # program, every question whose counts say more than theirs (`bounding_keys`) is one more
-    # block below p_r: its answerers bound the respondents from below, and so, with a
-    # published sum, other cells' respondents from above (the 7 December session's seventh
-    # stop).
+    # the respondents' counts, which q's own figures alone leave wide). Every other question
+    # whose counts say more than the respondents' (`bounding_keys`) is one more block below
+    # p_r: its answerers bound the respondents from below, and so, with a published sum,
+    # other cells' respondents from above (the 7 December session's seventh stop, in the
+    # respondents' program), and through them the key's answerers (the 8 December session,
+    # in every question's).
+    # The respondents' block is read even where none of their counts is published at any
+    # time: their floors, the invitations (caps) and the other questions' counts bound them
+    # too (a review of the 8 December session: unit A's 11 invited, a left-out time's 6
+    # Finnish-speaking respondents and 3 Swedish-speaking answerers of q put those answerers
+    # within 3 … 5, which q's program without the block missed).
     times = [published, *earlier]  # today's figures, then each earlier time's, newest first
-    linked = key == RESPONDENTS or any(_sums_of(f, RESPONDENTS) for f in times)
-    others = bounding_keys(table, times, key, floors) if linked and read_others else []
-    block_keys = [key, *([RESPONDENTS] if linked and key != RESPONDENTS else []), *others]
+    if not read_others:
+        others = []
+    elif others is None:
+        others = bounding_keys(table, times, key, floors)
+    block_keys = [key, *([RESPONDENTS] if key != RESPONDENTS else []), *others]
     per = len(block_keys)  # blocks per time: p (key), then p_r, then the other questions'
-    r_block = block_keys.index(RESPONDENTS) if linked else 0
+    r_block = block_keys.index(RESPONDENTS)
     blocks = per * len(times)
     width_p = blocks * size  # the primal's unknowns: each time's blocks, today's first
     # Equality rows: each time's sums of each block's key on its block; `through_of` names
@@ -349,13 +451,13 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
     # p_q ≤ p_r for every question's block at every time; each earlier time's cells at most
     # the next newer time's.
     ordered = [pair(t * per + b_off, t * per + r_block) for t in range(len(times))
-               for b_off in range(per) if b_off != r_block] if linked else []
+               for b_off in range(per) if b_off != r_block]
     ordered += [pair((t + 1) * per + b_off, t * per + b_off)
                 for t in range(len(times) - 1) for b_off in range(per)]
     # Those who did not answer a question only grow too (a stored response is never
     # changed): each earlier time's p_r − p_q at most the next newer time's, as the auditor's
     # lift reads them (a review of the 7 December session's seventh stop).
-    if linked and table.gate_non_answers_grow:
+    if table.gate_non_answers_grow:
         ordered += [pair((t + 1) * per + r_block, t * per + r_block)
                     - pair((t + 1) * per + b_off, t * per + b_off)
                     for t in range(len(times) - 1) for b_off in range(per) if b_off != r_block]
@@ -367,7 +469,7 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
                 *ordered]).tocsr()
     h = np.array([bound for _g, _s, bound in [*bounded, *capped]]
                  + [bound for _g, _o, bound in floored] + [0.0] * size * len(ordered))
-    return _Primal(a, np.array(b_list, dtype=float), g, h, through_of, width_p, others)
+    return _Primal(a, np.array(b_list, dtype=float), g, h, through_of, width_p, list(others))
 
 
 def _status(primal: _Primal) -> int:
@@ -389,26 +491,31 @@ def bounding_keys(table: Table, times: Sequence[Mapping[Figure, float]], key: st
     """The questions other than `key` whose published n figures (`times`: today's, then each
     earlier time's) or floors say more about the respondents than the respondents' own: a
     figure where theirs is not published or differs. One per distinct set of figures and
-    floors (alike, they bound alike). A question whose figures and floors are all the
-    respondents' adds nothing: its answerers may be the respondents, cell by cell, at every
-    time.
+    floors (alike, they bound alike), and none alike `key`'s own (its block already says
+    it). A question whose figures and floors are all the respondents' adds nothing: its
+    answerers may be the respondents, cell by cell, at every time.
 
-    Read in the respondents' program only (`key` RESPONDENTS; [] for a question's): in each
-    question's too, the served national publication with months (20,000 respondents) lost
-    its months, two questions' searches no longer deciding within FIGURES_TIME_LIMIT
-    (bench/publish_cpu.py --served --flag other_questions)."""
-    if not table.gate_other_questions or key != RESPONDENTS:
+    Read in the respondents' program (`Table.gate_other_questions`), and in each question's
+    (`Table.gate_questions_through_others`): a question's answerers are some of the
+    respondents, whom another question's counts bound from below and so, with a published
+    sum, other cells' from above."""
+    if key == RESPONDENTS and not table.gate_other_questions \
+            or key != RESPONDENTS and not table.gate_questions_through_others:
         return []
-    out: dict[tuple, str] = {}
     times = [*times, floors or {}]
     theirs = [dict(_sums_of(f, RESPONDENTS)) for f in times]
+
+    def figures_of(of: str) -> tuple:
+        return tuple(frozenset(_sums_of(f, of)) for f in times)
+
+    out: dict[tuple, str] = {figures_of(key): key}
     for of in table.counted_keys():
         if of in (key, RESPONDENTS):
             continue
         mine = [_sums_of(f, of) for f in times]
         if any(r.get(g) != v for r, sums in zip(theirs, mine, strict=True) for g, v in sums):
-            out.setdefault(tuple(frozenset(sums) for sums in mine), of)
-    return list(out.values())
+            out.setdefault(figures_of(of), of)
+    return [of for of in out.values() if of != key]
 
 
 def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,
@@ -418,6 +525,11 @@ def _rows(table: Table, groups: list[Group], size: int, block: int, blocks: int,
     before, after = csr_matrix((len(groups), block * size)), \
         csr_matrix((len(groups), (blocks - block - 1) * size))
     return hstack([before, rows, after]).tocsr()
+
+
+# Seconds per program of a question's search with the other questions' blocks, at most
+# (`narrowed_search`): past it, the search is done again without them.
+OTHERS_TIME_LIMIT = 15.0
 
 
 # Seconds per program of the search for sets the published figures narrow
@@ -443,17 +555,19 @@ def signature(table: Table, published: Mapping[Figure, float], key: str,
             out += (tuple(n_of(e, of) for e in earlier), n_of(floors or {}, of))
         return out
 
-    # ... and, the respondents', the questions' n figures that bound them (`bounding_keys`):
-    # a question everyone answered shares their search only where there are none.
+    # ... and the other questions' n figures that bound the respondents (`bounding_keys`).
     others = tuple(tuple(n_of(f, of) for f in (published, *earlier, floors or {}))
                    for of in bounding_keys(table, (published, *earlier), key, floors))
     mine = own(key)
     if key == RESPONDENTS:
         return (mine, others)
     # A question's search reads the respondents' counts too; where its own are theirs (a
-    # question everyone answered), it is the respondents' search.
+    # question everyone answered), it is the respondents' search, but only where no other
+    # question is read: else its block need not hold the others' answerers, as the
+    # respondents' does, so its program is wider, and a search of it that found nothing must
+    # not stand for theirs (a review of the 7 December session's seventh stop).
     theirs = own(RESPONDENTS)
-    return (theirs, others) if mine == theirs else (mine, theirs, others)
+    return (theirs, others) if mine == theirs and not others else (mine, theirs, others)
 
 
 def narrowing_figures(table: Table, published: Mapping[Figure, float],
@@ -485,7 +599,7 @@ def narrowing_figures(table: Table, published: Mapping[Figure, float],
                                                     earlier=earlier)
         found, stopped = table._narrowed[mark]
         if found:
-            return [replace(s, key=key) for s in found], undecided
+            return [s.of(key) for s in found], undecided
         if stopped:
             undecided.append(key)
     return [], undecided
@@ -507,16 +621,16 @@ def narrowing_reasons(table: Table, published: Mapping[Figure, float],
     out: set[tuple[str, str, str]] = set()
     for key in sorted({rkey for _p, _per, rkey in reasons}):
         mine = {g: r for g, r in reasons.items() if g[2] == key}
-        found, undecided = narrowed_search(table, published, key, reasons=mine,
-                                           time_limit=REASONS_TIME_LIMIT)
+        found, undecided, weaker = _search(table, published, key, MOST, REASONS_TIME_LIMIT,
+                                           mine, (), None)
         if not found and not undecided:
             # Nor do the figures alone (fewer constraints, wider ranges): the gate of the
             # figures (`narrowing_figures`) need not search this key again. Not where the
-            # questions are read with the respondents: a search that did not decide with them
-            # was done again without them (`narrowed_search`), and its "nothing" would stand
-            # for the stronger search (at 20,000 respondents with months the respondents'
-            # reasons' search does not decide within REASONS_TIME_LIMIT with them).
-            if not bounding_keys(table, [published], key):
+            # search fell back to a weaker program (the other questions' blocks left out
+            # where they did not decide): its "nothing" would stand for the stronger search
+            # (at 20,000 respondents with months the respondents' reasons' search does not
+            # decide within REASONS_TIME_LIMIT with them).
+            if not weaker:
                 table._narrowed.setdefault(signature(table, published, key), ([], False))
             continue
         cells = {i for s in found for i in (table._index[c] for c in s.cells)}

@@ -193,14 +193,14 @@ def test_a_key_whose_reasons_narrow_nothing_is_not_searched_again():
     calls = []
     t = respondents({("21", "2026-01", "fi"): 2, ("18", "2026-01", "fi"): 30,
                      ("19", "2026-02", "sv"): 30, ("01", "2026-01", "fi"): 30})
-    real = narrowing.narrowed_search
+    real = narrowing._search
 
-    def counted(*args, **kwargs):
-        calls.append(kwargs.get("reasons") is not None)
-        return real(*args, **kwargs)
+    def counted(table, published, key, most, time_limit, reasons, *args, **kwargs):
+        calls.append(reasons is not None)
+        return real(table, published, key, most, time_limit, reasons, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(narrowing, "narrowed_search", counted)
+        m.setattr(narrowing, "_search", counted)
         pub = publish(t)
     assert pub.result.passed and pub.reasons
     # Each search of the respondents ran with the published reasons, none without, and the
@@ -704,6 +704,30 @@ def test_reasons_cleared_without_the_questions_leave_the_figures_search_with_the
     assert [(s.key, s.cells) for s in found] == [(RESPONDENTS, [("18", "2026-02", "fi")])]
 
 
+def test_reasons_cleared_with_the_questions_spare_the_figures_search(monkeypatch):
+    """Where the reasons' search decided with the other questions' blocks and found nothing,
+    the figures' search of that program (fewer constraints) would find nothing either, and
+    `narrowing_figures` does not run it again: only a search that fell back to a weaker
+    program is not marked (the 8 December session: the mark was skipped wherever questions
+    were read). A table in which nothing is narrowed, with q2 read below the respondents."""
+    t, figures = _bounded_by_q2()
+    figures = {f: v for f, v in figures.items() if f[:2] != ("18", "2026-02")}
+    assert narrowing.bounding_keys(t, [figures], RESPONDENTS) == ["q2"]
+    reasons = {("17", "2026-01", RESPONDENTS): PROTECTS_OTHER}
+    assert narrowing.narrowing_reasons(t, figures, reasons) == set()
+    assert t._narrowed == {narrowing.signature(t, figures, RESPONDENTS): ([], False)}
+    searched = []
+
+    def counting(table, published, key, *args, **kwargs):
+        searched.append(key)
+        return real(table, published, key, *args, **kwargs)
+
+    real = narrowing._search
+    monkeypatch.setattr(narrowing, "_search", counting)
+    assert narrowing.narrowing_figures(t, figures) == ([], [])
+    assert RESPONDENTS not in searched
+
+
 def test_a_question_everyone_answered_shares_the_respondents_search_only_without_others():
     """q1, answered by everyone, has the respondents' counts, but once q2 bounds the
     respondents its program (q1 below them, no q2) is wider than theirs: C's 3 February
@@ -801,3 +825,115 @@ def test_two_keys_alike_today_are_searched_apart_where_earlier_times_differ():
     # area's 6 is in B and C, and at most 6 − 5, A's earlier 5.)
     assert sorted((s.key, s.cells, s.low, s.high) for s in found) == [
         ("q2", [("B", month)], 0, 1), ("q2", [("B", month), ("C", month)], 1, 1)]
+
+
+def test_a_key_with_floors_and_no_published_figure_is_searched():
+    """A question none of whose counts is published at the times read, but whose earlier
+    times, left out of the cut, showed A's answerers at 9 (`history.floors_of`): of A's 10
+    respondents, 5 of them Swedish-speaking, at least 9 − 5 = 4 Swedish speakers answered,
+    so A's Swedish answerers (4 in truth) lie within 4 … 5. The search stopped before reading
+    the floors where no figure of the key was published (the 7 December session's seventh
+    stop, "Left")."""
+    q = QuestionModel("q", "text")
+
+    def cell(r, answered):
+        return {RESPONDENTS: {N: r}, "q": {N: answered}}
+
+    t = Table({"A": "x", "B": "x"}, ("2026-01",), (q,), 5,
+              {("A", "2026-01", "fi"): cell(5, 5), ("A", "2026-01", "sv"): cell(5, 4),
+               ("B", "2026-01", "fi"): cell(9, 9)}, ("fi", "sv"))
+    today = {("A", ALL_MONTHS, RESPONDENTS, N): 10.0,
+             ("A", lang_period("fi"), RESPONDENTS, N): 5.0}
+    floors = {("A", ALL_MONTHS, "q", N): 9.0}
+    found = narrowing.narrowed_sets(t, today, "q", floors=floors)
+    assert [(s.cells, s.low, s.high) for s in found] == [([("A", "2026-01", "sv")], 4.0, 5.0)]
+    # Without the floor, A's Swedish answerers range over 0 … 5: nothing to find.
+    assert narrowing.narrowed_sets(t, today, "q") == []
+    # The release's gate hands the floors on (a cut whose budget left that time out).
+    from surveys.report.history import narrowed_release
+
+    found, undecided = narrowed_release(t, (today, {}), {}, floors=floors)
+    assert undecided == []
+    assert [(s.key, s.cells) for s in found] == [("q", [("A", "2026-01", "sv")])]
+
+
+def test_a_questions_answerers_are_bounded_through_a_third_question(monkeypatch):
+    """q1's answerers, through q2's counts and the respondents': in the table of
+    `test_another_questions_answerers_bound_the_respondents`, county 18's 4 Finnish-speaking
+    February answerers of q1 are its 10 in February less at most 6 Swedish speakers, so at
+    least 4, and at most its Finnish-speaking respondents, whom q2's counts put at 8 or fewer:
+    4 within 4 … 8. q1's program read its own counts and the respondents' only, which leave
+    them within 4 … 10 (the 7 December session's seventh stop, "Left"); it now reads q2's
+    block too (`Table.gate_questions_through_others`). q1 is not everyone's here: one of
+    area etela's Finnish speakers skipped it, so q1's counts are not the respondents'."""
+    t, figures = _bounded_by_q2()
+    feb = "2026-02"
+    cells = dict(t.cells)
+    skipped = dict(cells[("01", feb, "fi")])
+    skipped["q1"] = {N: 14}
+    t = Table(t.area_of, t.months, t.questions, t.threshold,
+              {**cells, ("01", feb, "fi"): skipped}, t.langs)
+    figures = {f: (float(t._sum(f[:2], f[2], N)) if f[2] == "q1" else v)
+               for f, v in figures.items()}
+    assert figures[(area_place("etela"), feb, "q1", N)] == 14.0
+    assert narrowing.bounding_keys(t, [figures], "q1") == ["q2"]
+    found = narrowing.narrowed_sets(t, figures, "q1")
+    assert [(s.cells, s.low, s.high) for s in found] == [([("18", feb, "fi")], 4.0, 8.0)]
+    assert ((COUNTRY, lang_period("fi")), "q2") in found[0].through
+    monkeypatch.setattr(Table, "gate_questions_through_others", False)
+    assert narrowing.narrowed_sets(t, figures, "q1") == []
+
+
+def test_a_questions_program_reads_the_respondents_where_none_of_their_counts_is_shown():
+    """Unit A, 11 invited: a left-out time showed its 6 Finnish-speaking respondents and its
+    3 Swedish-speaking answerers of q (floors); today nothing of A is shown. The Swedish
+    speakers are then at most 11 − 6 = 5, so their answerers of q lie within 3 … 5. q's
+    program read the respondents' block only where some count of theirs was published, and
+    missed it (found in review of the 8 December session); the same with another question's
+    floor in place of the respondents'."""
+    q = QuestionModel("q", "text")
+    cells = {("A", "2026-01", "fi"): {RESPONDENTS: {N: 6}, "q": {N: 6}},
+             ("A", "2026-01", "sv"): {RESPONDENTS: {N: 5}, "q": {N: 3}}}
+    t = Table({"A": "x"}, ("2026-01",), (q,), 5, cells, ("fi", "sv"), caps={"A": 11.0})
+    floors = {("A", lang_period("fi"), RESPONDENTS, N): 6.0,
+              ("A", lang_period("sv"), "q", N): 3.0}
+    [found] = narrowing.narrowed_sets(t, {}, "q", floors=floors)
+    assert (found.cells, found.low, found.high) == ([("A", "2026-01", "sv")], 3.0, 5.0)
+    # The respondents' own cells hold 6 and 5: nothing of theirs to find.
+    assert narrowing.narrowed_sets(t, {}, floors=floors) == []
+    q2 = QuestionModel("q2", "text")
+    both = {c: {**v, "q2": {N: v[RESPONDENTS][N]}} for c, v in cells.items()}
+    t2 = Table({"A": "x"}, ("2026-01",), (q, q2), 5, both, ("fi", "sv"), caps={"A": 11.0})
+    floors2 = {("A", lang_period("sv"), "q", N): 3.0, ("A", lang_period("fi"), "q2", N): 6.0}
+    assert [s.cells for s in narrowing.narrowed_sets(t2, {}, "q", floors=floors2)] \
+        == [[("A", "2026-01", "sv")]]
+
+
+def test_a_set_reused_for_a_key_alike_names_that_keys_groups():
+    """Two questions answered alike share one search (`signature`); the set found for the
+    first stands for the second with the second's groups bounding it, not the first's:
+    hiding the first's group widens nothing of the second's (found in review of the 8
+    December session). The table of `test_a_questions_answerers_are_read_with_the_respondents`
+    with q2 a copy of q."""
+    from surveys.report.audit import QuestionModel
+    from surveys.report.history import narrowed_release
+
+    area_of = {"c1": "a", "c2": "a", "c3": "a", "c4": "b"}
+    sizes = {"c1": (3, 2), "c2": (2, 2), "c3": (10, 9), "c4": (20, 20)}
+    t = Table(area_of, ("2026-01",), (QuestionModel("q", "text"), QuestionModel("q2", "text")),
+              5, {(c, "2026-01"): {RESPONDENTS: {N: r}, "q": {N: n}, "q2": {N: n}}
+                  for c, (r, n) in sizes.items()})
+    figures = {(area_place("a"), ALL_MONTHS, RESPONDENTS, N): 15.0,
+               ("c3", ALL_MONTHS, RESPONDENTS, N): 10.0,
+               ("c4", ALL_MONTHS, RESPONDENTS, N): 20.0,
+               (COUNTRY, ALL_MONTHS, RESPONDENTS, N): 35.0}
+    for key in ("q", "q2"):
+        figures |= {(area_place("a"), ALL_MONTHS, key, N): 13.0,
+                    ("c4", ALL_MONTHS, key, N): 20.0, (COUNTRY, ALL_MONTHS, key, N): 33.0}
+    found, undecided = narrowed_release(t, (figures, {}), {})
+    assert undecided == []
+    by_key = {s.key: s for s in found}
+    assert set(by_key) == {"q", "q2"}
+    assert ((area_place("a"), ALL_MONTHS), "q2") in by_key["q2"].through
+    assert not any(of == "q" for _g, of in by_key["q2"].through)
+    assert ((area_place("a"), ALL_MONTHS), "q") in by_key["q"].through

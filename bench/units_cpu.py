@@ -18,13 +18,16 @@ sets a search of the published sums finds (`--flag derived_sets`, surveys.report
 since the 7 December session's fourth stop), or with the gate for sets of cells of any shape the
 figures pin or narrow (`--flag narrowing_gate`, surveys.report.narrowing, with the invitations
 read in both, since the 7 December session's fifth stop), or within it the other questions'
-counts read as bounds of the respondents (`--flag other_questions`, since its seventh stop),
-side by side in one run.
+counts read as bounds of the respondents (`--flag other_questions`, since its seventh stop)
+and in each question's program (`--flag questions_through_others`, since the 8 December
+session), or with the breakdowns read together searched for sets of cells of any shape
+(`--flag sets_across_breakdowns`, units_across.SETS, the same session), side by side in one
+run.
 
     .venv/bin/python -m bench.units_cpu [--respondents 150 600] [--repeat 3] [--seed 1]
         [--flag unions|across_parents|unanimous_values|among_answering|across_breakdowns|
                 joint_threes|joint_all|invitations|derived_sets|narrowing_gate|
-                other_questions]
+                other_questions|questions_through_others|sets_across_breakdowns]
 
 Pure (no database, no Redis): the staff wellbeing template's questions and breakdowns
 (profession, 5 choices; age band, 3; surveys/definitions/templates/staff-wellbeing.yaml), an
@@ -115,12 +118,19 @@ SWITCHES = {"unions": "audit_unions", "across_parents": "across_parents",
             # Within that gate, the other questions' counts read as bounds of the respondents
             # (surveys.report.narrowing.bounding_keys, since its seventh stop), the same way.
             "other_questions": "gate_other_questions",
+            # ... and in each question's program (through the respondents, since the 8
+            # December session).
+            "questions_through_others": "gate_questions_through_others",
             "unanimous_values": "audit_unanimous_values",
             "among_answering": "unanimity_among_answering",
             # Not the table's: the publication's breakdowns read against each other after it
             # (surveys.report.units_across, which a unit cut asks since the third 6 December
             # session), in the timed part with the flag on; the figures are the same.
             "across_breakdowns": None,
+            # Within that check, each view's sets of cells of any shape the views read
+            # together pin or narrow (units_across.SETS, since the 8 December session), read
+            # with the invitations in both.
+            "sets_across_breakdowns": None,
             # Not the table's either: the breakdowns read together both ways, with the groups in
             # a value of three breakdowns at once (since the fourth 6 December session) or of
             # two only, with a third breakdown (tenure, 3 choices) in the survey.
@@ -162,15 +172,20 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
     if switch:
         setattr(UnitTable, switch, on)
     saved = units.MAX_JOINT_SIZE
+    if flag == "sets_across_breakdowns":
+        units_across.SETS = on
     try:
         started = time.process_time()
         tables = tables_of(rows, tree, definition, THRESHOLD,
                            issued=issued if (flag == "invitations" and on)
-                           or flag in ("narrowing_gate", "other_questions") else None)
+                           or flag in ("narrowing_gate", "other_questions",
+                                       "questions_through_others", "sets_across_breakdowns")
+                           else None)
         pub = publish_units(tables)
         if flag in JOINT:
             units.MAX_JOINT_SIZE = JOINT[flag][0][on]
-        if (flag == "across_breakdowns" and on) or flag in JOINT or flag == "invitations":
+        if (flag == "across_breakdowns" and on) or flag in JOINT \
+                or flag in ("invitations", "sets_across_breakdowns"):
             # With the pairs' true counts, as a cut counts them from the stored responses.
             pairs = pairs_of([(unit_id, row.answers) for unit_id, row in answered], tree,
                              [b for b in tables if b != UNIT_TOTAL])
@@ -184,6 +199,7 @@ def publication(rows: list[tuple], tree: Tree, definition: dict, flag: str,
         if switch:
             setattr(UnitTable, switch, True)
         units.MAX_JOINT_SIZE = saved
+        units_across.SETS = True
     return spent, {b: p.figures for b, p in pub.pubs.items()}, sets
 
 

@@ -58,6 +58,7 @@ from .audit import (
     BETWEEN,
     SIZE,
     UNANIMOUS,
+    UNION,
     Figure,
     Layer,
     N,
@@ -72,6 +73,13 @@ from .audit import (
 
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
 CHECKED = True
+# Whether the check also searches each view's sets of cells of any shape that the views read
+# together pin or narrow (surveys.report.narrowing.sets_in, since the 8 December session);
+# off only to measure what it costs (bench/units_cpu.py --flag sets_across_breakdowns).
+SETS = True
+# A view whose search for such sets stopped at its time limit undecided: not proven, so its
+# values are withheld as a narrowed group's are (`Narrowed.rule`).
+UNDECIDED = "undecided"
 # "highs": the programs of one system in one HiGHS model, warm-started (`_Warm`); "linprog":
 # scipy's linprog for each from scratch (the reference, and the fallback without HiGHS's
 # bindings). The pairs' programs, each with unknowns of its own, go through linprog.
@@ -90,10 +98,12 @@ class Narrowed:
     # UNIT_TOTAL for a place's total; "<b1>×<b2>" for a pair of breakdowns, "<b1>×<b2>×<b3>"
     # for three, and so on
     breakdown: str
+    # A set of a view's cells (`_System._sets`): audit.UNION, then each cell's leaf joined
+    # by "+", and its value the same way (the i-th leaf with the i-th value)
     place: str
     # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>[×<v3>…]"
     value: str
-    rule: str  # audit.SIZE or audit.UNANIMOUS
+    rule: str  # audit.SIZE or audit.UNANIMOUS; UNDECIDED for a view's search of sets
     low: float
     high: float
 
@@ -337,6 +347,8 @@ class _System:
                 if not protected(UNANIMOUS, low, high, k):  # nobody outside: all are in it
                     out.append(Narrowed(b, held[0] if held else place,
                                         held[1] if held else period, UNANIMOUS, low, high))
+        if SETS:
+            out += self._sets(out)
         if pairs is not None:
             # Every number of breakdowns at once the true counts are given for
             # (surveys.report.units.joint_sizes), fewest first.
@@ -345,6 +357,54 @@ class _System:
                 for views in combinations(self.views, size):
                     out += self._joint_narrowed(views, joint.get(views, {}))
         return out
+
+    def _sets(self, groups: Sequence[Narrowed] = ()) -> list[Narrowed]:
+        """Each view's sets of cells (leaf × value) of 1 … k−1 people, of any shape, whose
+        range every view's figures and reasons, read together with the earlier releases,
+        pin or narrow below the size rule (surveys.report.narrowing.sets_in, the gate each
+        view's table passes alone in `publish`; the sets above are only the groups and the
+        unions its audit lists). One search per view; one that stops undecided is reported
+        as UNDECIDED (not proven: its view's values are withheld). A set whose cells are
+        those of a group in `groups` (found above) is that group, not reported twice."""
+        from .narrowing import FIGURES_TIME_LIMIT, Program, sets_in
+
+        totals = self.tables[UNIT_TOTAL]
+        caps = {p: float(c) for p, c in totals.caps.items() if np.isfinite(c)}
+        n = len(self.index)
+        a_ub = self.A_ub if self.A_ub is not None else csr_matrix((0, n))
+        out: list[Narrowed] = []
+        for b in self.views:
+            table = self.tables[b]
+            cells = [c for c in table._index if (0, b, c[0], c[1]) in self.index]
+            values = np.array([table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0)
+                               for c in cells], dtype=float)
+            program = Program(self.A_eq, np.asarray(self.eq_rhs, dtype=float), a_ub,
+                              np.asarray(self.ub_rhs, dtype=float), n,
+                              np.array([self.index[(0, b, c[0], c[1])] for c in cells]),
+                              values, [c[0] for c in cells], caps, self.k)
+            found, undecided = sets_in(program, time_limit=FIGURES_TIME_LIMIT)
+            known = {self._cells_of(b, g) for g in groups}
+            for chosen, low, high, _rows in found:
+                if frozenset(cells[i] for i in chosen) in known:
+                    continue
+                out.append(Narrowed(b, UNION + "+".join(cells[i][0] for i in chosen),
+                                    UNION + "+".join(cells[i][1] or "-" for i in chosen),
+                                    SIZE, low, high))
+            if undecided:
+                out.append(Narrowed(b, ALL_MONTHS, ALL_MONTHS, UNDECIDED, 0.0, np.inf))
+        return out
+
+    def _cells_of(self, view: str, group: Narrowed) -> frozenset | None:
+        """The cells (leaf, value) of `view` a group found by size is the sum of (None: a
+        group of another view, of several at once, or by another rule)."""
+        if group.rule != SIZE or group.breakdown not in (view, UNIT_TOTAL):
+            return None
+        leaves_of = self.tables[UNIT_TOTAL].counties_of
+        out: set[tuple[str, str]] = set()
+        for place, period in self.tables[group.breakdown].parts((group.place, group.value)):
+            values = self.tables[view].months if period == ALL_MONTHS else [period]
+            out |= {(leaf, v) for leaf in leaves_of(place) for v in values}
+        return frozenset(out)
 
     def _joint_groups(self, pairs: Pairs) -> dict[tuple[str, ...], dict[tuple, int]]:
         """The true counts of `pairs` summed to every place, per set of breakdowns:

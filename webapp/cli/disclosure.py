@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from surveys.definitions import snapshots
 from surveys.infra import db
-from surveys.report import history, narrowing, releases, units
+from surveys.report import history, narrowing, releases, units, units_across
 from surveys.report.audit import ALL_MONTHS, UNION, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
@@ -301,6 +301,10 @@ def _print_across(across, breakdowns: int) -> None:
     click.echo(f"breakdowns read together: {'FAILS' if across else 'passes'}, "
                f"{len(across)} group(s) narrowed")
     for g in across:
+        if g.rule == units_across.UNDECIDED:
+            click.echo(f"{'UNPROVEN':8} {'':16} {g.breakdown:14} {'':16} the search for sets "
+                       "of cells read together did not decide")
+            continue
         click.echo(f"{'EXPOSED':8} {_named(g.place):16} {g.breakdown:14} {_named(g.value):16} "
                    f"{g.rule}")
 

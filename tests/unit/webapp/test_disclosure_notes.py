@@ -5,6 +5,8 @@ release's audit had the notes)."""
 
 from __future__ import annotations
 
+import math
+
 from surveys.report import audit as audit_module
 from tests.unit.report.test_audit_marginals import case
 from webapp.cli.disclosure import _how_solved
@@ -106,3 +108,12 @@ def test_the_breakdowns_read_together_are_named_without_a_range(capsys):
         "breakdowns read together: 1 breakdown(s), nothing to read together",
         "breakdowns read together: FAILS: not read (the stored figures have no solution "
         "together, or the solver failed)"]
+    # A view whose search for sets of cells did not decide: named, unproven.
+    from surveys.report.audit import ALL_MONTHS
+    from surveys.report.units_across import UNDECIDED, Narrowed
+
+    _print_across([Narrowed("age", ALL_MONTHS, ALL_MONTHS, UNDECIDED, 0.0, math.inf)], 2)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "breakdowns read together: FAILS, 1 group(s) narrowed"
+    assert lines[1].split() == ["UNPROVEN", "age", "the", "search", "for", "sets", "of",
+                                "cells", "read", "together", "did", "not", "decide"]

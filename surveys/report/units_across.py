@@ -35,8 +35,10 @@ from max(0, a + b + c − 2T) to min(a, b, c) per leaf (the Fréchet bounds of t
 sharp: the other values' people can be nested, or their complements kept apart, and anything
 between is one person moved at a time), and so for every number m of breakdowns at once
 (since the fifth 6 December session): max(0, Σ a_i − (m − 1)·T) … min a_i. With the earlier
-unit releases as layers of the same (`_System`). Not checked here: sets across two
-breakdowns' values (docs/privacy.md; bench/sets_across_breakdowns.py searched for them).
+unit releases as layers of the same (`_System`). And (since the 8 December session,
+`SETS`) each view's sets of cells of any shape, by the gate's search over this system
+(surveys.report.narrowing.sets_in). Not checked here: sets across two breakdowns' values
+(docs/privacy.md; bench/sets_across_breakdowns.py searched for them).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from .audit import (
     _sparse,
     between_of,
     protected,
+    union_period,
 )
 
 # Off only to measure what the check costs (bench/units_cpu.py --flag across_breakdowns).
@@ -98,8 +101,9 @@ class Narrowed:
     # UNIT_TOTAL for a place's total; "<b1>×<b2>" for a pair of breakdowns, "<b1>×<b2>×<b3>"
     # for three, and so on
     breakdown: str
-    # A set of a view's cells (`_System._sets`): audit.UNION, then each cell's leaf joined
-    # by "+", and its value the same way (the i-th leaf with the i-th value)
+    # A set of a view's cells (`_System._sets`): its leaf, or audit.UNION and its leaves
+    # joined by "+"; its value each cell's "value@leaf" as a union (audit.union_period, as
+    # audit's `Table._union` names a set that is no product of places and periods)
     place: str
     # ALL_MONTHS for the total; for a unanimity, the value held; "<v1>×<v2>[×<v3>…]"
     value: str
@@ -171,6 +175,8 @@ class _System:
                 for leaf in self.leaves:
                     for v in tables[b].months:
                         self.index[(t, b, leaf, v)] = len(self.index)
+        # The views whose values some figure or reason of any layer reads (`publish`).
+        self.read_values: set[str] = set()
         self.eq: list[dict[int, float]] = []
         self.eq_rhs: list[float] = []
         self.ub: list[dict[int, float]] = []
@@ -219,6 +225,8 @@ class _System:
             for (place, period, key, measure), value in published.items():
                 if key != RESPONDENTS or measure != N:
                     continue
+                if period != ALL_MONTHS:
+                    self.read_values.add(b)
                 which = (UNIT_TOTAL if period == ALL_MONTHS else b, place, period)
                 if which in seen:  # the unit totals, alike in every view
                     continue
@@ -230,6 +238,8 @@ class _System:
                 # A view shows its own reasons for its values, the unit totals' for totals.
                 if key != RESPONDENTS or (period == ALL_MONTHS) != (b == UNIT_TOTAL):
                     continue
+                if period != ALL_MONTHS:
+                    self.read_values.add(b)
                 row = self.row(b, place, [period], layer)
                 if reason.startswith(BETWEEN):  # with the invitations issued by then
                     low, high = between_of(reason)
@@ -373,7 +383,15 @@ class _System:
         n = len(self.index)
         a_ub = self.A_ub if self.A_ub is not None else csr_matrix((0, n))
         out: list[Narrowed] = []
-        for b in self.views:
+        # A view none of whose values a figure or reason of any layer reads (withheld, or
+        # hidden without a reason, now and before) says nothing of its cells but the leaves'
+        # totals: a set of its cells ranges as the leaves it takes whole do at
+        # least and the leaves it touches at most, so narrowed only where a set of leaves'
+        # totals is, which the search of any view finds (all of a leaf's cells). One such view
+        # is searched, and only where no view shows a value (a review of the 8 December
+        # session: every round of `units.withhold_across` searched each again).
+        showing = [b for b in self.views if b in self.read_values]
+        for b in showing or self.views[:1]:
             table = self.tables[b]
             cells = [c for c in table._index if (0, b, c[0], c[1]) in self.index]
             values = np.array([table.cells.get(c, {}).get(RESPONDENTS, {}).get(N, 0)
@@ -387,9 +405,11 @@ class _System:
             for chosen, low, high, _rows in found:
                 if frozenset(cells[i] for i in chosen) in known:
                     continue
-                out.append(Narrowed(b, UNION + "+".join(cells[i][0] for i in chosen),
-                                    UNION + "+".join(cells[i][1] or "-" for i in chosen),
-                                    SIZE, low, high))
+                leaves = list(dict.fromkeys(cells[i][0] for i in chosen))
+                out.append(Narrowed(b, leaves[0] if len(leaves) == 1
+                                    else UNION + "+".join(leaves),
+                                    union_period(f"{cells[i][1] or '-'}@{cells[i][0]}"
+                                                 for i in chosen), SIZE, low, high))
             if undecided:
                 out.append(Narrowed(b, ALL_MONTHS, ALL_MONTHS, UNDECIDED, 0.0, np.inf))
         return out

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from surveys.definitions import snapshots
 from surveys.infra import db
 from surveys.report import history, narrowing, releases, units, units_across
-from surveys.report.audit import ALL_MONTHS, UNION, audit, union_period
+from surveys.report.audit import ALL_MONTHS, SIZE, UNION, audit, union_period
 from surveys.report.disclosure import publish
 from surveys.report.results import audited_publication, survey_table
 
@@ -298,8 +298,12 @@ def _print_across(across, breakdowns: int) -> None:
         click.echo("breakdowns read together: FAILS: not read (the stored figures have no "
                    "solution together, or the solver failed)")
         return
+    sets = sum(g.rule == SIZE and "@" in g.value for g in across)
+    undecided = sum(g.rule == units_across.UNDECIDED for g in across)
     click.echo(f"breakdowns read together: {'FAILS' if across else 'passes'}, "
-               f"{len(across)} group(s) narrowed")
+               f"{len(across) - sets - undecided} group(s) narrowed"
+               + (f", {sets} set(s) of cells narrowed" if sets else "")
+               + (f", {undecided} view(s) not decided" if undecided else ""))
     for g in across:
         if g.rule == units_across.UNDECIDED:
             click.echo(f"{'UNPROVEN':8} {'':16} {g.breakdown:14} {'':16} the search for sets "

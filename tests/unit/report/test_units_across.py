@@ -271,8 +271,8 @@ def test_a_views_sets_of_cells_are_searched_read_together():
     tables = tables_of(counted(TWELVE), tree, DEFINITION, 5)
     both = {UNIT_TOTAL: TOTAL, "profession": {**TOTAL, **NURSES}, "age": {**TOTAL, **OLD}}
     got = _sets_read_together(tables, both)
-    assert got[("profession", UNION + "U0", UNION + "-")] == (0, 2)
-    assert got[("age", UNION + "U1", UNION + "-")] == (0, 2)
+    assert got[("profession", "U0", union_period(["-@U0"]))] == (0, 2)
+    assert got[("age", "U1", union_period(["-@U1"]))] == (0, 2)
     # Each view with the totals alone: no set.
     assert _sets_read_together(tables, {**both, "age": TOTAL}) == {}
     assert _sets_read_together(tables, {**both, "profession": TOTAL}) == {}
@@ -311,7 +311,7 @@ def test_a_set_of_cells_that_is_no_group_is_found_read_together():
                                       n("U0", "young", 0), n("U1", "", 6)])}}
     for b, t in tables.items():
         assert narrowing.narrowed_everywhere(t, figures[b]) == ([], [])
-    the_set = ("age", UNION + "U0+U1", UNION + "-+young")
+    the_set = ("age", UNION + "U0+U1", union_period(["-@U0", "young@U1"]))
     assert _sets_read_together(tables, figures)[the_set] == (2, 6)
     assert found(tables, figures)[(*the_set, SIZE)] == (2, 6)
     assert (*the_set, SIZE) not in found(tables, figures, sets=False)
@@ -337,6 +337,10 @@ def test_a_search_of_sets_read_together_that_does_not_decide_withholds(monkeypat
                                                      ("age", units_across.UNDECIDED)}
     withheld, passes = units.withhold_across(pub, {})
     assert withheld == ["age", "profession"] and passes is False
+    # With no value shown, one view's search stands for all (the leaves' totals).
+    got = units_across.narrowed(pub.tables, {b: p.figures for b, p in pub.pubs.items()},
+                                {b: p.reasons for b, p in pub.pubs.items()})
+    assert [(g.breakdown, g.rule) for g in got] == [("profession", units_across.UNDECIDED)]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -114,6 +114,7 @@ def test_the_breakdowns_read_together_are_named_without_a_range(capsys):
 
     _print_across([Narrowed("age", ALL_MONTHS, ALL_MONTHS, UNDECIDED, 0.0, math.inf)], 2)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "breakdowns read together: FAILS, 1 group(s) narrowed"
+    assert lines[0] == "breakdowns read together: FAILS, 0 group(s) narrowed, 1 view(s) not " \
+        "decided"
     assert lines[1].split() == ["UNPROVEN", "age", "the", "search", "for", "sets", "of",
                                 "cells", "read", "together", "did", "not", "decide"]

@@ -147,17 +147,17 @@ def _search(table: Table, published: Mapping[Figure, float], key: str, most: int
     # whose own search reads them). Floors alone narrow: earlier times left out of the cut
     # may have shown a count hidden at every time read
     # (`test_a_key_with_floors_and_no_published_figure_is_searched`).
+    others = bounding_keys(table, [published, *earlier], key, floors) if read_others else []
     if values.sum() <= 0 or not (
             sums or any(_sums_of(e, key) for e in earlier) or _sums_of(floors or {}, key)
-            or bounded or key == RESPONDENTS
-            and bounding_keys(table, [published, *earlier], key, floors)):
+            or bounded or key == RESPONDENTS and others):
         return [], False, False
     # HR knows the invitations issued per unit (`Table.caps`): each bounds its unit's people
     # of any key, and the size rule of a set within units whose invitations are fewer than k − 1
     # is met at their sum (audit.protected).
     caps = {p: float(c) for p, c in table.caps.items() if math.isfinite(c)}
     primal = _primal(table, published, key, earlier, floors, bounded, caps, today_only,
-                     read_others)
+                     others=others)
     through_of = primal.through_of
     feasible = _status(primal)
     if feasible != 0:
@@ -390,12 +390,12 @@ class _Primal:
 def _primal(table: Table, published: Mapping[Figure, float], key: str,
             earlier: Sequence[Mapping[Figure, float]], floors: Mapping[Figure, float] | None,
             bounded: list[tuple[Group, float, float]], caps: Mapping[str, float],
-            today_only: frozenset[str] = frozenset(), read_others: bool = True,
+            today_only: frozenset[str] = frozenset(),
             others: Sequence[str] | None = None) -> _Primal:
     """`narrowed_search`'s primal: G's rows are the reasons (`bounded`, first: the rest hold
     without them), the invitations, the floors, then the order of the blocks. The other
-    questions' blocks (`others`, else `bounding_keys`) have today's sums, and each earlier
-    time's but `today_only`'s."""
+    questions' blocks (`others`: none for [], else `bounding_keys`) have today's sums, and
+    each earlier time's but `today_only`'s."""
     size = table.size
 
     # A question's answerers are some of the respondents, cell by cell: its program reads the
@@ -414,9 +414,7 @@ def _primal(table: Table, published: Mapping[Figure, float], key: str,
     # Finnish-speaking respondents and 3 Swedish-speaking answerers of q put those answerers
     # within 3 … 5, which q's program without the block missed).
     times = [published, *earlier]  # today's figures, then each earlier time's, newest first
-    if not read_others:
-        others = []
-    elif others is None:
+    if others is None:
         others = bounding_keys(table, times, key, floors)
     block_keys = [key, *([RESPONDENTS] if key != RESPONDENTS else []), *others]
     per = len(block_keys)  # blocks per time: p (key), then p_r, then the other questions'

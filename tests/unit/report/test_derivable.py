@@ -763,20 +763,25 @@ def test_a_question_everyone_answered_shares_the_respondents_search_only_without
         (RESPONDENTS, [("C", m2)], 1.0, 4.0)]
 
 
+def _one_question(a_fi: tuple[int, int], a_sv: tuple[int, int],
+                  b_fi: tuple[int, int]) -> Table:
+    """Counties A and B of one area, January, one question q: (respondents, answerers of q)
+    of A's Finnish and Swedish speakers and of B's Finnish speakers, k = 5."""
+    def cell(people: tuple[int, int]) -> dict:
+        return {RESPONDENTS: {N: people[0]}, "q": {N: people[1]}}
+
+    return Table({"A": "x", "B": "x"}, ("2026-01",), (QuestionModel("q", "text"),), 5,
+                 {("A", "2026-01", "fi"): cell(a_fi), ("A", "2026-01", "sv"): cell(a_sv),
+                  ("B", "2026-01", "fi"): cell(b_fi)}, ("fi", "sv"))
+
+
 def test_those_who_did_not_answer_only_grow_across_times():
     """County A's 4 Swedish speakers, nobody joined since the earlier time: then, of A's 2
     answerers of q, at most 2 were Swedish-speaking, so at least 2 of them did not answer,
     and they still have not: today at most 2 answer, 1 in truth, within 0 … 2. Without
     reading that non-answers only grow (as the auditor's lift reads it) the search left them
     within 0 … 4 (found in review of the 7 December session's seventh stop)."""
-    q = QuestionModel("q", "text")
-
-    def cell(r, answered):
-        return {RESPONDENTS: {N: r}, "q": {N: answered}}
-
-    t = Table({"A": "x", "B": "x"}, ("2026-01",), (q,), 5,
-              {("A", "2026-01", "fi"): cell(8, 6), ("A", "2026-01", "sv"): cell(4, 1),
-               ("B", "2026-01", "fi"): cell(9, 9)}, ("fi", "sv"))
+    t = _one_question((8, 6), (4, 1), (9, 9))
     swedish = ("A", lang_period("sv"), RESPONDENTS, N)
     today = {swedish: 4.0, ("A", ALL_MONTHS, RESPONDENTS, N): 12.0,
              ("A", ALL_MONTHS, "q", N): 7.0}
@@ -834,14 +839,7 @@ def test_a_key_with_floors_and_no_published_figure_is_searched():
     so A's Swedish answerers (4 in truth) lie within 4 … 5. The search stopped before reading
     the floors where no figure of the key was published (the 7 December session's seventh
     stop, "Left")."""
-    q = QuestionModel("q", "text")
-
-    def cell(r, answered):
-        return {RESPONDENTS: {N: r}, "q": {N: answered}}
-
-    t = Table({"A": "x", "B": "x"}, ("2026-01",), (q,), 5,
-              {("A", "2026-01", "fi"): cell(5, 5), ("A", "2026-01", "sv"): cell(5, 4),
-               ("B", "2026-01", "fi"): cell(9, 9)}, ("fi", "sv"))
+    t = _one_question((5, 5), (5, 4), (9, 9))
     today = {("A", ALL_MONTHS, RESPONDENTS, N): 10.0,
              ("A", lang_period("fi"), RESPONDENTS, N): 5.0}
     floors = {("A", ALL_MONTHS, "q", N): 9.0}

@@ -120,10 +120,13 @@ BREAKDOWN = {
                                            "totals and the other breakdowns, would narrow a "
                                            "group below min_group_size, or could not be read "
                                            "with them (the raw responses deleted at the end "
-                                           "of their retention period)"},
-        "reason": {"enum": ["read_together", None],
+                                           "of their retention period), or because showing "
+                                           "its values would hide unit totals shown without "
+                                           "them"},
+        "reason": {"enum": ["read_together", "unit_totals", None],
                    "description": "why the values are withheld (docs/privacy.md, "
-                                  "\"Breakdowns read together\"); null when they are not"},
+                                  "\"Breakdowns read together\" and \"Breakdowns that "
+                                  "would hide the unit totals\"); null when they are not"},
         "values": {"type": "array", "items": {
             "type": "object",
             "required": ["value", "label", "respondents", "suppressed", "questions"],

@@ -245,6 +245,11 @@ class _Suppression:
         units' breakdown values have option counts, surveys.report.units)."""
         return measures(q, period)
 
+    def breakdown_value(self, period: str) -> bool:
+        """Whether `period` is a value of a breakdown (a language) rather than a total or a
+        month: a fix near a group of such values hides other values first (`fix`)."""
+        return period.startswith(LANG)
+
     def shown(self, group: Group, key: str) -> bool:
         return (group in self.position_set and group not in self.hidden[RESPONDENTS]
                 and group not in self.hidden[key])
@@ -433,11 +438,11 @@ class _Suppression:
         # A hidden (or never published) group: hide the smallest shown group that shares a
         # sum with it, or failing that with the hidden groups that do, and so on.
         near = self._beside_union(group, key)
-        if near is None and all(p[1].startswith(LANG) for p in self.table.parts(group)):
+        if near is None and all(self.breakdown_value(p[1]) for p in self.table.parts(group)):
             # A language group (or a set of a place's languages, `Table.unions`): hide other
             # language groups first, so that a small language costs the breakdown, not the
             # places' own totals and months.
-            near = self._nearest(group, lambda g: g[1].startswith(LANG) and self.shown(g, key))
+            near = self._nearest(group, lambda g: self.breakdown_value(g[1]) and self.shown(g, key))
         if near is None:
             near = self._nearest(group, lambda g: self.shown(g, key))
         if near is None:

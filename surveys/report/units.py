@@ -305,6 +305,9 @@ class _UnitSuppression(_Suppression):
             for q in table.questions:
                 self._attribute_rules(group, q)
 
+    def breakdown_value(self, period: str) -> bool:
+        return period != ALL_MONTHS
+
     def measures(self, q: QuestionModel, period: str) -> list[str]:
         # A breakdown value is a group like a unit's total: option counts, mean, NPS.
         return measures(q, ALL_MONTHS)
@@ -323,6 +326,9 @@ class UnitPublication:
     # The breakdowns whose values are withheld because the views read together would narrow
     # a group (`withhold_across`), in the order withheld: the API says so (`values_withheld`).
     withheld: list[str] = field(default_factory=list)
+    # Those of `withheld` whose values would have hidden unit totals (`publish_units`): the API
+    # gives the reason "unit_totals" rather than "read_together".
+    withheld_for_totals: list[str] = field(default_factory=list)
 
     def get(self, breakdown: str, place: str, period: str, key: str,
             measure: str) -> float | None:
@@ -384,6 +390,73 @@ def publish_units(tables: Mapping[str, UnitTable],
                   history: Mapping[str, Sequence[Layer]] | None = None,
                   seen: Sequence[suppression.Sums] | None = None,
                   slack: Mapping[str, int] | None = None) -> UnitPublication:
+    """The tables published together (`_publish_together`), unless a breakdown's values cost
+    unit totals that the table without a breakdown shows on its own (a unit's respondents, or a
+    question's answerers in it, not only an option count): a total hidden in one
+    table is hidden in all, so a sparse breakdown (a few people per unit in each value) could
+    take the organisation's own results with it, down to nothing (21 respondents in three parts
+    of 7, where the age breakdown hid every unit's question results:
+    test_a_breakdown_that_would_hide_the_unit_totals_is_withheld_instead; at 150 respondents
+    in 41 units, bench/units_cpu.py, no figure at all). Those breakdowns' values are withheld
+    instead (`withheld_for_totals`; each such view shows the unit totals only, audited as its
+    own table with them), the others kept in the survey's order while they cost no total. The
+    totals come first because every view shows them and HR reads the units' results before any
+    breakdown of them. Where a view so shown would not pass its own audit (an earlier release
+    of its values read with today's totals), every breakdown is withheld; failing that too, the
+    publication together stands."""
+    history = history or {}
+    together = _publish_together(tables, history, seen, slack)
+    breakdowns = [b for b in tables if b != UNIT_TOTAL]
+    if not breakdowns:
+        return together
+    alone = _publish_together({UNIT_TOTAL: tables[UNIT_TOTAL]}, history, seen, slack)
+    # The groups shown (a unit's respondents, a question's n in it): a breakdown that only
+    # withholds one more option count or mean of a shown total keeps its values.
+    wanted = {f for f in alone.pubs[UNIT_TOTAL].figures if f[3] == N}
+    if wanted <= together.pubs[UNIT_TOTAL].figures.keys():
+        return together
+    chosen, kept = alone, []
+    for b in breakdowns:
+        trial = _publish_together({UNIT_TOTAL: tables[UNIT_TOTAL],
+                                   **{c: tables[c] for c in [*kept, b]}}, history, seen, slack)
+        if wanted <= trial.pubs[UNIT_TOTAL].figures.keys():
+            chosen, kept = trial, [*kept, b]
+    for base, showing in ((chosen, kept), (alone, [])) if kept else ((alone, []),):
+        pub = _withheld_for_totals(tables, base, showing, history)
+        if pub is not None:
+            if pub.withheld:
+                    log.info("unit publication: the values of %s are withheld, which would hide "
+                         "unit totals shown without them", ", ".join(pub.withheld),
+                         extra={"withheld": pub.withheld})
+            return pub
+    return together
+
+
+def _withheld_for_totals(tables: Mapping[str, UnitTable], base: UnitPublication,
+                         kept: Sequence[str], history: Mapping[str, Sequence[Layer]]
+                         ) -> UnitPublication | None:
+    """`base` (the tables of `kept` published with the one without a breakdown) with every
+    other breakdown's view showing only its unit totals; None unless every view passes its
+    audit as shown, with its reasons and earlier releases (a cut trusts a passed result:
+    `passes_with_history`), read with every question (`uncoupled` empty)."""
+    shown = base.pubs[UNIT_TOTAL]
+    pubs = dict(base.pubs)
+    withheld = [b for b in tables if b != UNIT_TOTAL and b not in kept]
+    for b in withheld:
+        reasons = {g: r for g, r in shown.reasons.items() if g[1] == ALL_MONTHS}
+        pubs[b] = Publication(tables[b], dict(shown.figures), shown.result, reasons=reasons)
+    for b, p in pubs.items():
+        p.result = audit(tables[b], p.figures, reasons=p.reasons, history=history.get(b, ()))
+        if not p.result.passed or p.result.uncoupled:
+            return None
+    return UnitPublication(dict(tables), {b: pubs[b] for b in tables}, base.reduced,
+                           withheld=list(withheld), withheld_for_totals=list(withheld))
+
+
+def _publish_together(tables: Mapping[str, UnitTable],
+                      history: Mapping[str, Sequence[Layer]] | None = None,
+                      seen: Sequence[suppression.Sums] | None = None,
+                      slack: Mapping[str, int] | None = None) -> UnitPublication:
     """Each table published and audited (surveys.report.disclosure.publish), with the totals any
     of them hides hidden in all of them, then each total figure kept only where all publish it.
 
@@ -1318,6 +1391,7 @@ def cut(session: Session, survey: SurveySnapshot, now: datetime) -> UnitRelease 
         "rates": _release_rates(session, survey, tree, pub),
         "stamp": stamp,
         "withheld": pub.withheld,
+        "withheld_for_totals": pub.withheld_for_totals,
         # Per leaf, the responses counted on HR's page and not in the figures (quarantined,
         # or purged from quarantine) that this cut allowed for: what is public does not
         # change when they are requeued later, so the operator's audit reads the release
@@ -1365,6 +1439,8 @@ class ReleasedUnits:
         self.rates: dict[str, dict[str, Any]] = dict(data["rates"])
         # (Releases cut before 6 December 2026's fourth session do not record it.)
         self.withheld: list[str] = list(data.get("withheld", ()))
+        # (Nor this, before 8 December 2026's second session: `publish_units`.)
+        self.withheld_for_totals: list[str] = list(data.get("withheld_for_totals", ()))
 
     def get(self, breakdown: str, place: str, period: str, key: str,
             measure: str) -> float | None:
@@ -1698,7 +1774,9 @@ def _unit_document(survey: SurveySnapshot, tree: Tree, pub: Served | None,
             # Every value hidden because this breakdown read with the others would narrow a
             # group (docs/privacy.md, "Breakdowns read together").
             "values_withheld": withheld,
-            "reason": "read_together" if withheld else None,
+            # ... or because its values would have hidden unit totals (`publish_units`).
+            "reason": None if not withheld else "unit_totals"
+            if breakdown in pub.withheld_for_totals else "read_together",
             "values": [{"value": v, "label": labels[v], **_block(view, unit.code, v, survey,
                                                                   lang)}
                        for v in labels],

@@ -293,3 +293,66 @@ def test_live_unit_results_withhold_every_breakdown_while_the_reading_is_not_pro
     assert any(v["respondents"] is not None for v in profession["values"])
     # (The pairs can never be read again: one breakdown's values at most are shown.)
     assert breakdown_doc(client, hr, "age")["values_withheld"] is True
+
+
+# An organisation through the real form (k = 5): 6 in its own part, 10 and 8 in its two wards,
+# the profession and age sometimes unanswered; (profession, age, workload) per respondent.
+SPARSE_TREE = """code,parent_code,name_fi,name_sv,headcount
+ORG1,,Organisaatio,Organisation,100
+W1,ORG1,W1,W1,20
+W2,ORG1,W2,W2,20
+"""
+SPARSE = {
+    "ORG1": [("", "", "1"), ("nurse", "old", "2"), ("nurse", "young", "1"),
+             ("nurse", "young", "2"), ("nurse", "young", "4"), ("nurse", "young", "5")],
+    "W1": [("", "old", "2"), ("", "old", "4"), ("nurse", "", "1"), ("nurse", "old", "1"),
+           ("nurse", "old", "1"), ("nurse", "old", "5"), ("nurse", "young", "4"),
+           ("other", "", "1"), ("other", "", "1"), ("other", "old", "1")],
+    "W2": [("nurse", "old", "1"), ("nurse", "old", "2"), ("nurse", "old", "2"),
+           ("nurse", "old", "4"), ("nurse", "young", "4"), ("nurse", "young", "5"),
+           ("other", "old", "1"), ("other", "young", "5")],
+}
+
+
+def test_a_breakdown_that_would_hide_the_unit_totals_is_withheld_with_its_reason(
+        app, client, database_url, redis_conn, settings):
+    """The profession's values, a few people per unit in each, would hide unit totals that the
+    units' own results show without them: they are withheld (reason "unit_totals", which the
+    page and the API say), the age groups and the organisation's workload results shown; the
+    release a close cuts records it."""
+    from tests.integration.test_unit_results import token_for
+
+    import_units(database_url, SPARSE_TREE)
+    with db.session_scope(database_url) as s:
+        lifecycle.import_survey(s, two_breakdowns())
+        lifecycle.publish(s, SLUG)
+    for unit, rows in SPARSE.items():
+        with db.session_scope(database_url) as s:
+            links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows) + 3)
+        for link, (profession, age, workload) in zip(links, rows, strict=False):
+            answer_links(client, [link], [(profession, age)], workload)
+    run_worker(redis_conn)
+    hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
+    profession = breakdown_doc(client, hr, "profession")
+    assert profession["values_withheld"] is True and profession["reason"] == "unit_totals"
+    assert all(v["suppressed"] and v["respondents"] is None for v in profession["values"])
+    age = breakdown_doc(client, hr, "age")
+    assert age["values_withheld"] is False and age["reason"] is None
+    assert any(v["respondents"] is not None for v in age["values"])
+    whole = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"unit": "ORG1"},
+                       headers={"Authorization": f"Bearer {hr}"}).get_json()
+    assert whole["questions"]["workload"]["n"] == sum(map(len, SPARSE.values()))
+    from tests.integration.test_comments import signed_in
+
+    page = signed_in(app, database_url, "hr2@example.fi", "hr_admin", org="ORG1").get(
+        f"/en/admin/surveys/{SLUG}/units",
+        query_string={"unit": "ORG1", "breakdown": "profession"})
+    assert page.status_code == 200
+    assert "showing them would hide the units' own results" in page.get_data(as_text=True)
+    app = released_app(settings)
+    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    with db.session_scope(database_url) as s:
+        (release,) = s.scalars(select(UnitRelease)).all()
+        assert release.data["withheld"] == ["profession"]
+        assert release.data["withheld_for_totals"] == ["profession"]

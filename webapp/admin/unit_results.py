@@ -92,11 +92,16 @@ def _download(survey, doc: dict, columns: list[dict], fmt: str,
     documents = [{**col, "scope": {"name": name if i == 0 else f"{name}: {col['scope']['name']}"}}
                  for i, col in enumerate(columns)]
     block = doc.get("breakdown")
-    notes = [(_("Show the figures by"), _(
-        "The figures by “%(question)s” are not shown: read together with the survey's other "
-        "breakdowns, they could reveal a group smaller than %(n)s.",
-        question=block["text"], n=survey.min_group_size))] \
-        if block and block["values_withheld"] else []
+    notes = []
+    if block and block["values_withheld"]:
+        notes = [(_("Show the figures by"), _(
+            "The figures by “%(question)s” are not shown: its groups are so small that "
+            "showing them would hide the units' own results (groups smaller than %(n)s are "
+            "never shown).", question=block["text"], n=survey.min_group_size)
+            if block["reason"] == "unit_totals" else _(
+            "The figures by “%(question)s” are not shown: read together with the survey's "
+            "other breakdowns, they could reveal a group smaller than %(n)s.",
+            question=block["text"], n=survey.min_group_size))]
     sheet = results.sheet_of(survey, documents, _("Unit"), licence=False, notes=notes,
                              shown=shown)
     filename = f"{survey.slug}-{doc['unit']['code']}"

@@ -61,12 +61,12 @@ def answer_all(client, database_url, redis_conn, tree: str, answers: dict, workl
     return SLUG
 
 
-def answer_links(client, links: list[str], rows: list[tuple[str, str]], workload: str) -> None:
+def answer_links(client, links: list[str], rows: list[tuple[str, ...]], workload: str) -> None:
     """Each invitation link answered through the form with its (profession, age) ("" for no
-    answer)."""
-    for token, (profession, age) in zip(links, rows, strict=True):
+    answer), and `workload` unless the row gives its own third."""
+    for token, (profession, age, *own) in zip(links, rows, strict=True):
         page = client.get(f"/fi/i/{token}")
-        data = {**form_tokens(page.get_data(as_text=True)), "workload": workload,
+        data = {**form_tokens(page.get_data(as_text=True)), "workload": own[0] if own else workload,
                 **({"profession": profession} if profession else {}),
                 **({"age": age} if age else {})}
         assert client.post(f"/fi/i/{token}", data=data).status_code == 303
@@ -231,6 +231,27 @@ def breakdown_doc(client, token: str, breakdown: str) -> dict:
     return got.get_json()["breakdown"]
 
 
+def closed_release(app, database_url) -> dict:
+    """The survey closed through the CLI, and the data of the one unit release it cut."""
+    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
+    assert result.exit_code == 0, result.output
+    with db.session_scope(database_url) as s:
+        (release,) = s.scalars(select(UnitRelease)).all()
+        return release.data
+
+
+def assert_withheld(block: dict, reason: str) -> None:
+    """A breakdown block whose values are all withheld, for `reason`."""
+    assert block["values_withheld"] is True and block["reason"] == reason
+    assert all(v["suppressed"] and v["respondents"] is None for v in block["values"])
+
+
+def assert_shown(block: dict) -> None:
+    """A breakdown block whose values are not withheld, some of them shown."""
+    assert block["values_withheld"] is False and block["reason"] is None
+    assert any(v["respondents"] is not None for v in block["values"])
+
+
 def test_live_unit_results_withhold_a_breakdown_the_views_give_away_together(
         given_away, client, database_url, settings, caplog):
     """Under `live` too (suppression and the audit apply: issue 10) the views are read
@@ -243,21 +264,14 @@ def test_live_unit_results_withhold_a_breakdown_the_views_give_away_together(
     with caplog.at_level("WARNING", logger="surveys.report.units"):
         age = breakdown_doc(client, hr, "age")
     assert "the values of age are withheld" in caplog.text
-    assert age["values_withheld"] is True and age["reason"] == "read_together"
-    assert all(v["suppressed"] and v["respondents"] is None for v in age["values"])
-    profession = breakdown_doc(client, hr, "profession")
-    assert profession["values_withheld"] is False and profession["reason"] is None
-    assert any(v["respondents"] is not None for v in profession["values"])
+    assert_withheld(age, "read_together")
+    assert_shown(breakdown_doc(client, hr, "profession"))
     whole = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"unit": "ORG1"},
                        headers={"Authorization": f"Bearer {hr}"}).get_json()
     assert whole["respondents"] == sum(map(len, GIVEN_AWAY.values()))
     # What the cut of the close stores says it too, and the API serves it from the release.
     app = released_app(settings)
-    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
-    assert result.exit_code == 0, result.output
-    with db.session_scope(database_url) as s:
-        (release,) = s.scalars(select(UnitRelease)).all()
-        assert release.data["withheld"] == ["age"]
+    assert closed_release(app, database_url)["withheld"] == ["age"]
     got = app.test_client().get(f"/api/v1/surveys/{SLUG}/results",
                                 query_string={"breakdown": "age"},
                                 headers={"Authorization": f"Bearer {hr}"}).get_json()
@@ -322,23 +336,10 @@ def test_a_breakdown_that_would_hide_the_unit_totals_is_withheld_with_its_reason
     release a close cuts records it."""
     from tests.integration.test_unit_results import token_for
 
-    import_units(database_url, SPARSE_TREE)
-    with db.session_scope(database_url) as s:
-        lifecycle.import_survey(s, two_breakdowns())
-        lifecycle.publish(s, SLUG)
-    for unit, rows in SPARSE.items():
-        with db.session_scope(database_url) as s:
-            links = invitations.create(s, lookup.find(s, SLUG), unit, len(rows) + 3)
-        for link, (profession, age, workload) in zip(links, rows, strict=False):
-            answer_links(client, [link], [(profession, age)], workload)
-    run_worker(redis_conn)
+    answer_all(client, database_url, redis_conn, SPARSE_TREE, SPARSE, "")  # (own workloads)
     hr = token_for(database_url, "hr@example.fi", "hr_admin", org="ORG1")
-    profession = breakdown_doc(client, hr, "profession")
-    assert profession["values_withheld"] is True and profession["reason"] == "unit_totals"
-    assert all(v["suppressed"] and v["respondents"] is None for v in profession["values"])
-    age = breakdown_doc(client, hr, "age")
-    assert age["values_withheld"] is False and age["reason"] is None
-    assert any(v["respondents"] is not None for v in age["values"])
+    assert_withheld(breakdown_doc(client, hr, "profession"), "unit_totals")
+    assert_shown(breakdown_doc(client, hr, "age"))
     whole = client.get(f"/api/v1/surveys/{SLUG}/results", query_string={"unit": "ORG1"},
                        headers={"Authorization": f"Bearer {hr}"}).get_json()
     assert whole["questions"]["workload"]["n"] == sum(map(len, SPARSE.values()))
@@ -349,10 +350,6 @@ def test_a_breakdown_that_would_hide_the_unit_totals_is_withheld_with_its_reason
         query_string={"unit": "ORG1", "breakdown": "profession"})
     assert page.status_code == 200
     assert "showing them would hide the units' own results" in page.get_data(as_text=True)
-    app = released_app(settings)
-    result = app.test_cli_runner().invoke(main, ["surveys", "close", SLUG])
-    assert result.exit_code == 0, result.output
-    with db.session_scope(database_url) as s:
-        (release,) = s.scalars(select(UnitRelease)).all()
-        assert release.data["withheld"] == ["profession"]
-        assert release.data["withheld_for_totals"] == ["profession"]
+    release = closed_release(released_app(settings), database_url)
+    assert release["withheld"] == ["profession"]
+    assert release["withheld_for_totals"] == ["profession"]

@@ -246,8 +246,9 @@ class _Suppression:
         return measures(q, period)
 
     def breakdown_value(self, period: str) -> bool:
-        """Whether `period` is a value of a breakdown (a language) rather than a total or a
-        month: a fix near a group of such values hides other values first (`fix`)."""
+        """Whether `period` is a value of a breakdown rather than a total or a month: a fix
+        near a group of such values hides other values first (`fix`). Here the languages; the
+        unit tables' breakdown values too (surveys.report.units._UnitSuppression)."""
         return period.startswith(LANG)
 
     def shown(self, group: Group, key: str) -> bool:

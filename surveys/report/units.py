@@ -82,7 +82,9 @@ from .audit import (
     BELOW_THRESHOLD,
     COUNT,
     EXACT,
+    MEAN,
     MIN_OPTION_COUNT,
+    NPS,
     UNANIMOUS,
     AuditResult,
     Figure,
@@ -410,23 +412,28 @@ def publish_units(tables: Mapping[str, UnitTable],
     if not breakdowns:
         return together
     alone = _publish_together({UNIT_TOTAL: tables[UNIT_TOTAL]}, history, seen, slack)
-    # The groups shown (a unit's respondents, a question's n in it): a breakdown that only
-    # withholds one more option count or mean of a shown total keeps its values.
-    wanted = {f for f in alone.pubs[UNIT_TOTAL].figures if f[3] == N}
+    # The groups shown (a unit's respondents, a question's n in it) and each question's result
+    # in them (its mean or NPS): a breakdown that only withholds one more option count of a
+    # shown total keeps its values; one that leaves a unit's question n without its result does
+    # not (found by review: U1's 11 answerers of the workload question shown, mean gone).
+    wanted = {f for f in alone.pubs[UNIT_TOTAL].figures if f[3] in (N, MEAN, NPS)}
     if wanted <= together.pubs[UNIT_TOTAL].figures.keys():
         return together
     chosen, kept = alone, []
     for b in breakdowns:
-        trial = _publish_together({UNIT_TOTAL: tables[UNIT_TOTAL],
-                                   **{c: tables[c] for c in [*kept, b]}}, history, seen, slack)
+        trying = [*kept, b]
+        # (Every breakdown at once is the publication together, which hid a total.)
+        trial = together if len(trying) == len(breakdowns) else _publish_together(
+            {UNIT_TOTAL: tables[UNIT_TOTAL], **{c: tables[c] for c in trying}},
+            history, seen, slack)
         if wanted <= trial.pubs[UNIT_TOTAL].figures.keys():
-            chosen, kept = trial, [*kept, b]
+            chosen, kept = trial, trying
     for base, showing in ((chosen, kept), (alone, [])) if kept else ((alone, []),):
         pub = _withheld_for_totals(tables, base, showing, history)
         if pub is not None:
             if pub.withheld:
-                    log.info("unit publication: the values of %s are withheld, which would hide "
-                         "unit totals shown without them", ", ".join(pub.withheld),
+                log.info("unit publication: the values of %s are withheld so that the unit "
+                         "totals shown without them stay shown", ", ".join(pub.withheld),
                          extra={"withheld": pub.withheld})
             return pub
     return together
@@ -448,6 +455,11 @@ def _withheld_for_totals(tables: Mapping[str, UnitTable], base: UnitPublication,
     for b, p in pubs.items():
         p.result = audit(tables[b], p.figures, reasons=p.reasons, history=history.get(b, ()))
         if not p.result.passed or p.result.uncoupled:
+            return None
+        # And the gate after the auditor, which `_publish_together` runs on every table: a
+        # withheld view read with an earlier release that showed its values was never gated
+        # (found by review; no leak reproduced, the gate is the proof).
+        if _narrows(tables[b], p.figures, history.get(b, ())):
             return None
     return UnitPublication(dict(tables), {b: pubs[b] for b in tables}, base.reduced,
                            withheld=list(withheld), withheld_for_totals=list(withheld))
@@ -853,7 +865,9 @@ def _withhold_from(pub: UnitPublication, first: int) -> None:
     where the pairs cannot be read, so that no view shows a group in a value of two; 0 where
     the reading together is not proven (each breakdown withheld shows only the unit totals,
     alike in every view)."""
-    for b in [b for b in pub.tables if b != UNIT_TOTAL][first:]:
+    # (Counted among those still showing: a breakdown withheld for the unit totals
+    # (`publish_units`) is not the first, found by review.)
+    for b in [b for b in pub.tables if b != UNIT_TOTAL and b not in pub.withheld][first:]:
         _withhold(pub, b)
 
 

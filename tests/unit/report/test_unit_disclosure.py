@@ -792,3 +792,53 @@ def test_a_breakdown_that_would_hide_the_unit_totals_is_withheld_instead():
                for unit_id, p, a, *_rest in responses]
     assert withhold_across(pub, {}, pairs_of(answers, tree, ["profession", "age"])) == ([], True)
     assert narrow_across_breakdowns(tree, responses, tables, pub, 5) == []
+
+
+# Found by review (8 December session's second stop): a breakdown that keeps every unit's n but
+# not a question's mean in one (k = 3; U1's 11 answerers of the workload question).
+MEAN_LOST = [(1, "nurse", "old", "2", True), (3, "nurse", "old", "4", True),
+             (1, None, "young", "2", True), (2, "doctor", "old", "4", False),
+             (2, "doctor", None, "4", False), (3, "doctor", "old", "4", False),
+             (3, "doctor", "old", "1", True), (3, "doctor", "old", "4", False),
+             (3, "nurse", "young", "4", False), (2, "nurse", None, "5", True),
+             (2, "doctor", "young", "5", True), (1, "doctor", "old", "2", False),
+             (1, "doctor", None, "1", True), (3, "doctor", "young", "1", False),
+             (1, "nurse", None, "4", False), (2, "doctor", None, "4", False),
+             (2, "doctor", None, "4", False), (3, "nurse", "old", "5", True),
+             (2, "nurse", "old", "1", False), (3, None, "young", "5", False),
+             (2, "nurse", "young", "2", True), (3, None, None, "2", True),
+             (3, None, "young", "4", False), (3, None, None, "4", True),
+             (2, "doctor", "old", "5", False), (2, "doctor", None, "1", True),
+             (1, "doctor", "old", "5", False), (2, "nurse", "old", "2", True),
+             (1, "doctor", "old", "2", False)]
+
+
+def test_a_breakdown_that_would_leave_a_units_question_without_its_mean_is_withheld():
+    """The tables published together show U1's 11 answerers of the workload question but not
+    their mean, which the table without a breakdown shows: the mean is a result HR reads, so
+    the breakdown costing it is withheld too (an option count withheld more is not counted)."""
+    tables = tables_of(counted(MEAN_LOST), make_tree([0, 0]), DEFINITION, 3)
+    mean = ("U1", ALL_MONTHS, "workload", "mean")
+    alone = publish_units({UNIT_TOTAL: tables[UNIT_TOTAL]}).pubs[UNIT_TOTAL].figures
+    together = units._publish_together(tables).pubs[UNIT_TOTAL].figures
+    assert mean in alone and mean not in together
+    assert ("U1", ALL_MONTHS, "workload", N) in together
+    pub = publish_units(tables)
+    assert pub.pubs[UNIT_TOTAL].figures[mean] == alone[mean]
+    assert pub.withheld_for_totals == ["profession"]
+    for b, table in tables.items():
+        assert audit(table, pub.pubs[b].figures, reasons=pub.pubs[b].reasons).passed, b
+
+
+def test_a_purge_keeps_the_first_breakdown_still_showing_its_values():
+    """Found by review: where the pairs cannot be read (the raw responses purged), a cut or
+    `live` withholds every breakdown but the first (`_withhold_from(pub, 1)`); counted from the
+    survey's first, the profession withheld for the unit totals was that one, and the age's
+    values went too. Counted among those still showing, the age's stay (the rule, one
+    breakdown's values at most, holds)."""
+    responses = [r for r, times in SPARSE for _ in range(times)]
+    pub = publish_units(tables_of(counted(responses), make_tree([0, 0]), DEFINITION, 5))
+    assert pub.withheld == ["profession"]
+    units._withhold_from(pub, 1)
+    assert pub.withheld == ["profession"]
+    assert pub.get("age", "ORG", "young", RESPONDENTS, N) == 10
